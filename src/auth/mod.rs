@@ -1,0 +1,9 @@
+//! Accounts: users and roles, passwords, access and refresh tokens.
+
+pub mod graphql;
+pub mod model;
+pub mod password;
+pub mod phone;
+pub mod repo;
+pub mod service;
+pub mod tokens;

@@ -1,0 +1,213 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::model::{NewRefreshToken, NewUser, RefreshToken, Role, User, UserChanges};
+use crate::db::schema::{officer_assignments, refresh_tokens, users};
+use crate::db::{like_pattern, lower, DbConnection, Page, PageRequest};
+use crate::error::AppResult;
+
+pub fn find_by_id(conn: &mut DbConnection, id: i64) -> AppResult<Option<User>> {
+    Ok(users::table.find(id).select(User::as_select()).first(conn).optional()?)
+}
+
+pub fn find_by_ids(conn: &mut DbConnection, ids: &[i64]) -> AppResult<Vec<User>> {
+    Ok(users::table
+        .filter(users::id.eq_any(ids))
+        .select(User::as_select())
+        .load(conn)?)
+}
+
+pub fn find_by_phone(conn: &mut DbConnection, phone: &str) -> AppResult<Option<User>> {
+    Ok(users::table
+        .filter(users::phone.eq(phone))
+        .select(User::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn phone_taken(conn: &mut DbConnection, phone: &str, except_id: Option<i64>) -> AppResult<bool> {
+    let mut query = users::table
+        .filter(users::phone.eq(phone))
+        .select(users::id)
+        .into_boxed();
+    if let Some(id) = except_id {
+        query = query.filter(users::id.ne(id));
+    }
+    Ok(query.first::<i64>(conn).optional()?.is_some())
+}
+
+pub fn any_active_admin(conn: &mut DbConnection) -> AppResult<bool> {
+    let found = users::table
+        .filter(users::role.eq(Role::Admin))
+        .filter(users::disabled_at.is_null())
+        .select(users::id)
+        .first::<i64>(conn)
+        .optional()?;
+    Ok(found.is_some())
+}
+
+pub fn insert(conn: &mut DbConnection, new: &NewUser) -> AppResult<User> {
+    Ok(diesel::insert_into(users::table)
+        .values(new)
+        .returning(users::all_columns)
+        .get_result(conn)?)
+}
+
+/// Applies `changes` if the row still has `expected_version`; `None` when it does not.
+pub fn update_versioned(
+    conn: &mut DbConnection,
+    id: i64,
+    expected_version: Option<i32>,
+    changes: &UserChanges,
+    now: NaiveDateTime,
+) -> AppResult<Option<User>> {
+    let target = users::table.filter(users::id.eq(id));
+    let updated = match expected_version {
+        Some(version) => diesel::update(target.filter(users::version.eq(version)))
+            .set((
+                changes,
+                users::version.eq(users::version + 1),
+                users::updated_at.eq(now),
+            ))
+            .returning(users::all_columns)
+            .get_result(conn)
+            .optional()?,
+        None => diesel::update(target)
+            .set((
+                changes,
+                users::version.eq(users::version + 1),
+                users::updated_at.eq(now),
+            ))
+            .returning(users::all_columns)
+            .get_result(conn)
+            .optional()?,
+    };
+    Ok(updated)
+}
+
+pub fn set_password(
+    conn: &mut DbConnection,
+    id: i64,
+    password_hash: &str,
+    must_change: bool,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::password_hash.eq(password_hash),
+            users::must_change_password.eq(must_change),
+            users::version.eq(users::version + 1),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn touch_last_login(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> AppResult<()> {
+    diesel::update(users::table.find(id))
+        .set(users::last_login_at.eq(now))
+        .execute(conn)?;
+    Ok(())
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct UserFilter {
+    pub role: Option<Role>,
+    pub company_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub search: Option<String>,
+    pub include_disabled: bool,
+}
+
+fn filtered(filter: &UserFilter) -> users::BoxedQuery<'static, crate::db::MultiBackend> {
+    let mut query = users::table.into_boxed();
+    if let Some(role) = filter.role {
+        query = query.filter(users::role.eq(role));
+    }
+    if let Some(company_id) = filter.company_id {
+        query = query.filter(users::company_id.eq(company_id));
+    }
+    if let Some(department_id) = filter.department_id {
+        query = query.filter(users::department_id.eq(department_id));
+    }
+    if let Some(search) = filter.search.as_deref().filter(|s| !s.trim().is_empty()) {
+        let pattern = like_pattern(search.trim());
+        query = query.filter(
+            lower(users::name)
+                .like(pattern.clone())
+                .escape('\\')
+                .or(users::phone.like(pattern).escape('\\')),
+        );
+    }
+    if !filter.include_disabled {
+        query = query.filter(users::disabled_at.is_null());
+    }
+    query
+}
+
+pub fn list(conn: &mut DbConnection, filter: &UserFilter, page: PageRequest) -> AppResult<Page<User>> {
+    let total: i64 = filtered(filter).count().get_result(conn)?;
+    let mut query = filtered(filter)
+        .select(User::as_select())
+        .order(users::id.asc())
+        .limit(page.limit + 1);
+    if let Some(after) = page.after {
+        query = query.filter(users::id.gt(after));
+    }
+    Ok(Page::from_rows(query.load(conn)?, page, total))
+}
+
+/// How many companies each officer serves now.
+pub fn active_assignment_counts(conn: &mut DbConnection, officer_ids: &[i64]) -> AppResult<Vec<(i64, i64)>> {
+    Ok(officer_assignments::table
+        .filter(officer_assignments::officer_id.eq_any(officer_ids))
+        .filter(officer_assignments::ended_at.is_null())
+        .group_by(officer_assignments::officer_id)
+        .select((officer_assignments::officer_id, diesel::dsl::count_star()))
+        .load(conn)?)
+}
+
+pub fn insert_refresh_token(conn: &mut DbConnection, new: &NewRefreshToken) -> AppResult<()> {
+    diesel::insert_into(refresh_tokens::table).values(new).execute(conn)?;
+    Ok(())
+}
+
+pub fn find_refresh_token(conn: &mut DbConnection, token_hash: &str) -> AppResult<Option<RefreshToken>> {
+    Ok(refresh_tokens::table
+        .filter(refresh_tokens::token_hash.eq(token_hash))
+        .select(RefreshToken::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Marks a token used; false when another request used it first.
+pub fn mark_rotated(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> AppResult<bool> {
+    let rows = diesel::update(
+        refresh_tokens::table
+            .find(id)
+            .filter(refresh_tokens::rotated_at.is_null()),
+    )
+    .set(refresh_tokens::rotated_at.eq(now))
+    .execute(conn)?;
+    Ok(rows == 1)
+}
+
+pub fn revoke_family(conn: &mut DbConnection, family_id: &str, now: NaiveDateTime) -> AppResult<usize> {
+    Ok(diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::family_id.eq(family_id))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(now))
+    .execute(conn)?)
+}
+
+pub fn revoke_all_for_user(conn: &mut DbConnection, user_id: i64, now: NaiveDateTime) -> AppResult<usize> {
+    Ok(diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::user_id.eq(user_id))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(now))
+    .execute(conn)?)
+}

@@ -1,0 +1,589 @@
+//! Accounts: login and tokens, passwords, and the administration of users.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::model::{Actor, NewRefreshToken, NewUser, Role, User, UserChanges};
+use super::{password, phone, repo, tokens};
+use crate::companies::repo as companies_repo;
+use crate::db::{run_blocking, DbConnection, Page, PageRequest};
+use crate::departments::repo as departments_repo;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+pub const MAX_NAME_CHARS: usize = 50;
+const WRONG_CREDENTIALS: &str = "wrong phone number or password";
+
+/// What a successful login or refresh hands to the phone.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub access_token: String,
+    pub access_expires_at: DateTime<Utc>,
+    pub refresh_token: String,
+    pub refresh_expires_at: DateTime<Utc>,
+    pub user: User,
+}
+
+pub fn clean_name(field: &str, name: &str) -> AppResult<String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(AppError::bad_field(field, "a name cannot be empty"));
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(AppError::bad_field(
+            field,
+            format!("a name has at most {MAX_NAME_CHARS} characters"),
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(AppError::bad_field(field, "a name cannot contain control characters"));
+    }
+    Ok(name.to_string())
+}
+
+fn clean_phone(input: &str) -> AppResult<String> {
+    phone::normalize(input).map_err(|why| AppError::bad_field("phone", why))
+}
+
+/// Opens a new session (a new refresh-token family) for `user` inside the caller's transaction.
+fn open_session(conn: &mut DbConnection, state: &AppState, user: User, family_id: String) -> AppResult<Session> {
+    let now = state.clock.now();
+    let (refresh_token, token_hash) = tokens::new_refresh_token();
+    let refresh_expires_at = now + Duration::from_std(state.config.refresh_token_ttl).unwrap_or(Duration::days(30));
+    repo::insert_refresh_token(
+        conn,
+        &NewRefreshToken {
+            user_id: user.id,
+            family_id,
+            token_hash,
+            created_at: state.clock.now_naive(),
+            expires_at: refresh_expires_at.naive_utc(),
+        },
+    )?;
+    let access_expires_at = now + Duration::from_std(state.config.access_token_ttl).unwrap_or(Duration::minutes(15));
+    let access_token = state.jwt.issue_access_token(user.id, now, access_expires_at)?;
+    Ok(Session {
+        access_token,
+        access_expires_at,
+        refresh_token,
+        refresh_expires_at,
+        user,
+    })
+}
+
+fn new_family() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+pub async fn login(state: &AppState, phone_input: &str, password_input: &str) -> AppResult<Session> {
+    let phone = clean_phone(phone_input)?;
+    let password_input = password_input.to_string();
+    let found = state.db.read(move |conn| repo::find_by_phone(conn, &phone)).await?;
+    let verified = run_blocking(move || {
+        Ok(match found {
+            None => {
+                password::verify_against_dummy(&password_input);
+                None
+            }
+            Some(user) if password::verify(&password_input, &user.password_hash) => Some(user),
+            Some(_) => None,
+        })
+    })
+    .await?;
+    let user = verified.ok_or_else(|| AppError::Unauthenticated(WRONG_CREDENTIALS.into()))?;
+    if user.disabled_at.is_some() {
+        return Err(AppError::Unauthenticated(
+            "this account is disabled; contact the zone administration".into(),
+        ));
+    }
+    tracing::info!(user_id = user.id, phone = %phone::mask(&user.phone), "login");
+    let state2 = state.clone();
+    state
+        .db
+        .write(move |conn| {
+            repo::touch_last_login(conn, user.id, state2.clock.now_naive())?;
+            let user = repo::find_by_id(conn, user.id)?.ok_or_else(|| AppError::not_found("user"))?;
+            open_session(conn, &state2, user, new_family())
+        })
+        .await
+}
+
+enum RefreshOutcome {
+    Rotated(Box<Session>),
+    Refused(&'static str),
+}
+
+/// Exchanges a refresh token for a new pair. A token that was already exchanged means it was
+/// copied: the whole family is revoked, logging out every holder.
+pub async fn refresh(state: &AppState, presented: &str) -> AppResult<Session> {
+    let token_hash = tokens::hash_refresh_token(presented.trim());
+    let state2 = state.clone();
+    let outcome = state
+        .db
+        .write(move |conn| {
+            let now = state2.clock.now_naive();
+            let Some(token) = repo::find_refresh_token(conn, &token_hash)? else {
+                return Ok(RefreshOutcome::Refused(
+                    "the refresh token is not recognised; log in again",
+                ));
+            };
+            if token.revoked_at.is_some() {
+                return Ok(RefreshOutcome::Refused("the session has ended; log in again"));
+            }
+            if token.rotated_at.is_some() || !repo::mark_rotated(conn, token.id, now)? {
+                let revoked = repo::revoke_family(conn, &token.family_id, now)?;
+                tracing::warn!(
+                    user_id = token.user_id,
+                    revoked,
+                    "refresh token reused; session family revoked"
+                );
+                return Ok(RefreshOutcome::Refused(
+                    "the refresh token was already used; log in again",
+                ));
+            }
+            if token.expires_at <= now {
+                return Ok(RefreshOutcome::Refused("the session has expired; log in again"));
+            }
+            let user = repo::find_by_id(conn, token.user_id)?.ok_or_else(|| AppError::not_found("user"))?;
+            if user.disabled_at.is_some() {
+                repo::revoke_family(conn, &token.family_id, now)?;
+                return Ok(RefreshOutcome::Refused("this account is disabled"));
+            }
+            open_session(conn, &state2, user, token.family_id).map(|s| RefreshOutcome::Rotated(Box::new(s)))
+        })
+        .await?;
+    match outcome {
+        RefreshOutcome::Rotated(session) => Ok(*session),
+        RefreshOutcome::Refused(why) => Err(AppError::Unauthenticated(why.into())),
+    }
+}
+
+/// Ends the session the refresh token belongs to. Unknown tokens are accepted silently.
+pub async fn logout(state: &AppState, presented: &str) -> AppResult<()> {
+    let token_hash = tokens::hash_refresh_token(presented.trim());
+    let clock = state.clock.clone();
+    state
+        .db
+        .write(move |conn| {
+            if let Some(token) = repo::find_refresh_token(conn, &token_hash)? {
+                repo::revoke_family(conn, &token.family_id, clock.now_naive())?;
+            }
+            Ok(())
+        })
+        .await
+}
+
+/// Changes the caller's password, ends every other session and opens a fresh one.
+pub async fn change_password(
+    state: &AppState,
+    actor: &Actor,
+    old_password: &str,
+    new_password: &str,
+) -> AppResult<Session> {
+    password::check_policy(new_password)?;
+    if old_password == new_password {
+        return Err(AppError::bad_field(
+            "newPassword",
+            "the new password must differ from the old one",
+        ));
+    }
+    let user_id = actor.user_id;
+    let user = state
+        .db
+        .read(move |conn| repo::find_by_id(conn, user_id))
+        .await?
+        .ok_or_else(|| AppError::not_found("user"))?;
+    let (old, new) = (old_password.to_string(), new_password.to_string());
+    let stored = user.password_hash.clone();
+    let new_hash = run_blocking(move || {
+        if !password::verify(&old, &stored) {
+            return Err(AppError::bad_field("oldPassword", "the current password is wrong"));
+        }
+        password::hash(&new)
+    })
+    .await?;
+    let state2 = state.clone();
+    state
+        .db
+        .write(move |conn| {
+            let now = state2.clock.now_naive();
+            repo::set_password(conn, user_id, &new_hash, false, now)?;
+            repo::revoke_all_for_user(conn, user_id, now)?;
+            let user = repo::find_by_id(conn, user_id)?.ok_or_else(|| AppError::not_found("user"))?;
+            open_session(conn, &state2, user, new_family())
+        })
+        .await
+}
+
+/// Loads the caller behind a verified access token; disabled accounts are refused at once.
+pub async fn actor_for_token(state: &AppState, token: &str) -> AppResult<Actor> {
+    let user_id = state.jwt.verify_access_token(token, state.clock.now())?;
+    let user = state.db.read(move |conn| repo::find_by_id(conn, user_id)).await?;
+    match user {
+        Some(user) if user.disabled_at.is_none() => Ok(Actor::from_user(&user)),
+        Some(_) => Err(AppError::Unauthenticated("this account is disabled".into())),
+        None => Err(AppError::Unauthenticated("the access token is not valid".into())),
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct CreateUser {
+    pub role: Role,
+    pub phone: String,
+    pub name: String,
+    pub password: Option<String>,
+    pub company_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub principal: bool,
+    pub zone_leader: bool,
+}
+
+/// Checks the organisation links of an account: company staff belong to an active company,
+/// department staff to an active department, and nobody else to either.
+fn check_links(
+    conn: &mut DbConnection,
+    role: Role,
+    company_id: Option<i64>,
+    department_id: Option<i64>,
+) -> AppResult<()> {
+    match (role, company_id, department_id) {
+        (Role::Company, Some(company_id), None) => {
+            let company = companies_repo::find_by_id(conn, company_id)?
+                .ok_or_else(|| AppError::bad_field("companyId", "no such company"))?;
+            if company.disabled_at.is_some() {
+                return Err(AppError::bad_field("companyId", "the company is disabled"));
+            }
+        }
+        (Role::Company, _, _) => {
+            return Err(AppError::bad_field(
+                "companyId",
+                "company staff need a companyId and no departmentId",
+            ))
+        }
+        (Role::Department, None, Some(department_id)) => {
+            let department = departments_repo::find_by_id(conn, department_id)?
+                .ok_or_else(|| AppError::bad_field("departmentId", "no such department"))?;
+            if department.disabled_at.is_some() {
+                return Err(AppError::bad_field("departmentId", "the department is disabled"));
+            }
+        }
+        (Role::Department, _, _) => {
+            return Err(AppError::bad_field(
+                "departmentId",
+                "department staff need a departmentId and no companyId",
+            ))
+        }
+        (_, None, None) => {}
+        (role, _, _) => {
+            return Err(AppError::bad_field(
+                "role",
+                format!("{role} users belong to no company or department"),
+            ))
+        }
+    }
+    Ok(())
+}
+
+/// Creates an account. Without a password one is generated, returned once, and must be changed
+/// at first login. A new principal takes the flag from the company's previous one.
+pub async fn create_user(state: &AppState, actor: &Actor, input: CreateUser) -> AppResult<(User, Option<String>)> {
+    actor.require_admin()?;
+    let phone = clean_phone(&input.phone)?;
+    let name = clean_name("name", &input.name)?;
+    if input.principal && input.role != Role::Company {
+        return Err(AppError::bad_field(
+            "principal",
+            "only company staff can be a company's principal",
+        ));
+    }
+    if input.zone_leader && input.role != Role::Admin {
+        return Err(AppError::bad_field("zoneLeader", "only admins can be zone leaders"));
+    }
+    let (password, generated) = match input.password {
+        Some(p) => {
+            password::check_policy(&p)?;
+            (p, None)
+        }
+        None => {
+            let p = password::generate();
+            (p.clone(), Some(p))
+        }
+    };
+    let password_hash = run_blocking(move || password::hash(&password)).await?;
+    let state2 = state.clone();
+    let must_change_password = generated.is_some();
+    let user = state
+        .db
+        .write(move |conn| {
+            if repo::phone_taken(conn, &phone, None)? {
+                return Err(AppError::conflict("another account already uses this phone number"));
+            }
+            check_links(conn, input.role, input.company_id, input.department_id)?;
+            let now = state2.clock.now_naive();
+            if input.principal {
+                if let Some(company_id) = input.company_id {
+                    companies_repo::clear_principal(conn, company_id, now)?;
+                }
+            }
+            repo::insert(
+                conn,
+                &NewUser {
+                    role: input.role,
+                    phone,
+                    name,
+                    password_hash,
+                    must_change_password,
+                    company_id: input.company_id,
+                    department_id: input.department_id,
+                    principal: input.principal,
+                    zone_leader: input.zone_leader,
+                    created_at: now,
+                    updated_at: now,
+                },
+            )
+        })
+        .await?;
+    tracing::info!(user_id = user.id, role = %user.role, by = actor.user_id, "user created");
+    Ok((user, generated))
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UpdateUser {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub principal: Option<bool>,
+    pub zone_leader: Option<bool>,
+}
+
+pub async fn update_user(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    version: Option<i32>,
+    input: UpdateUser,
+) -> AppResult<User> {
+    actor.require_admin()?;
+    let mut changes = UserChanges::default();
+    if let Some(name) = &input.name {
+        changes.name = Some(clean_name("name", name)?);
+    }
+    if let Some(phone) = &input.phone {
+        changes.phone = Some(clean_phone(phone)?);
+    }
+    changes.principal = input.principal;
+    changes.zone_leader = input.zone_leader;
+    let state2 = state.clone();
+    state
+        .db
+        .write(move |conn| {
+            let user = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("user"))?;
+            if changes.principal == Some(true) && user.role != Role::Company {
+                return Err(AppError::bad_field(
+                    "principal",
+                    "only company staff can be a company's principal",
+                ));
+            }
+            if changes.zone_leader == Some(true) && user.role != Role::Admin {
+                return Err(AppError::bad_field("zoneLeader", "only admins can be zone leaders"));
+            }
+            if let Some(phone) = &changes.phone {
+                if repo::phone_taken(conn, phone, Some(id))? {
+                    return Err(AppError::conflict("another account already uses this phone number"));
+                }
+            }
+            let now = state2.clock.now_naive();
+            if changes.principal == Some(true) && !user.principal {
+                if let Some(company_id) = user.company_id {
+                    companies_repo::clear_principal(conn, company_id, now)?;
+                }
+            }
+            repo::update_versioned(conn, id, version, &changes, now)?
+                .ok_or_else(|| AppError::conflict("the user was changed by someone else; reload and try again"))
+        })
+        .await
+}
+
+/// Disables or re-enables an account. Disabling ends its sessions at once.
+pub async fn set_disabled(state: &AppState, actor: &Actor, id: i64, disabled: bool) -> AppResult<User> {
+    actor.require_admin()?;
+    if disabled && id == actor.user_id {
+        return Err(AppError::bad_input("you cannot disable your own account"));
+    }
+    let state2 = state.clone();
+    state
+        .db
+        .write(move |conn| {
+            let user = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("user"))?;
+            let now = state2.clock.now_naive();
+            if disabled == user.disabled_at.is_some() {
+                return Ok(user);
+            }
+            if !disabled {
+                check_links(conn, user.role, user.company_id, user.department_id)?;
+            }
+            let changes = UserChanges {
+                disabled_at: Some(disabled.then_some(now)),
+                ..Default::default()
+            };
+            let updated =
+                repo::update_versioned(conn, id, None, &changes, now)?.ok_or_else(|| AppError::not_found("user"))?;
+            if disabled {
+                repo::revoke_all_for_user(conn, id, now)?;
+            }
+            Ok(updated)
+        })
+        .await
+}
+
+/// Gives an account a new generated password (returned once) and ends its sessions.
+pub async fn reset_password(state: &AppState, actor: &Actor, id: i64) -> AppResult<(User, String)> {
+    actor.require_admin()?;
+    let generated = password::generate();
+    let to_hash = generated.clone();
+    let password_hash = run_blocking(move || password::hash(&to_hash)).await?;
+    let clock = state.clock.clone();
+    let user = state
+        .db
+        .write(move |conn| {
+            repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("user"))?;
+            let now = clock.now_naive();
+            repo::set_password(conn, id, &password_hash, true, now)?;
+            repo::revoke_all_for_user(conn, id, now)?;
+            repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("user"))
+        })
+        .await?;
+    Ok((user, generated))
+}
+
+/// A user as `actor` may see them: admins see everyone; others see themselves, their
+/// colleagues, and the officer of their company (or, for officers, staff of their companies).
+pub async fn visible_user(state: &AppState, actor: &Actor, id: i64) -> AppResult<User> {
+    let actor = actor.clone();
+    state
+        .db
+        .read(move |conn| {
+            let user = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("user"))?;
+            if can_see_user(conn, &actor, &user)? {
+                Ok(user)
+            } else {
+                Err(AppError::not_found("user"))
+            }
+        })
+        .await
+}
+
+fn can_see_user(conn: &mut DbConnection, actor: &Actor, user: &User) -> AppResult<bool> {
+    if actor.is_admin() || actor.user_id == user.id {
+        return Ok(true);
+    }
+    Ok(match actor.role {
+        Role::Company => {
+            (user.role == Role::Company && user.company_id == actor.company_id)
+                || (user.role == Role::Officer
+                    && actor.company_id.map_or(Ok(false), |c| {
+                        companies_repo::active_officer_id(conn, c).map(|o| o == Some(user.id))
+                    })?)
+        }
+        Role::Officer => {
+            user.role == Role::Company
+                && user.company_id.map_or(Ok(false), |c| {
+                    companies_repo::active_officer_id(conn, c).map(|o| o == Some(actor.user_id))
+                })?
+        }
+        Role::Department => user.role == Role::Department && user.department_id == actor.department_id,
+        Role::Admin => true,
+    })
+}
+
+pub async fn list_users(
+    state: &AppState,
+    actor: &Actor,
+    filter: repo::UserFilter,
+    page: PageRequest,
+) -> AppResult<Page<User>> {
+    actor.require_admin()?;
+    state.db.read(move |conn| repo::list(conn, &filter, page)).await
+}
+
+/// Creates the first administrator when the database has none: returns the generated password.
+pub fn ensure_first_admin(
+    conn: &mut DbConnection,
+    phone: &str,
+    now: chrono::NaiveDateTime,
+) -> AppResult<Option<String>> {
+    if repo::any_active_admin(conn)? {
+        return Ok(None);
+    }
+    if repo::phone_taken(conn, phone, None)? {
+        return Err(AppError::conflict(format!(
+            "no active admin exists and phone {} is taken by another account: create one with `zhitong create-admin`",
+            phone::mask(phone)
+        )));
+    }
+    let generated = password::generate();
+    let password_hash = password::hash(&generated)?;
+    repo::insert(
+        conn,
+        &NewUser {
+            role: Role::Admin,
+            phone: phone.to_string(),
+            name: "Administrator".into(),
+            password_hash,
+            must_change_password: true,
+            company_id: None,
+            department_id: None,
+            principal: false,
+            zone_leader: false,
+            created_at: now,
+            updated_at: now,
+        },
+    )?;
+    Ok(Some(generated))
+}
+
+/// `zhitong create-admin`: creates an admin, or resets the password of an existing admin.
+pub fn create_admin(
+    conn: &mut DbConnection,
+    phone_input: &str,
+    name: &str,
+    password_input: &str,
+    now: chrono::NaiveDateTime,
+) -> AppResult<User> {
+    let phone = clean_phone(phone_input)?;
+    let name = clean_name("name", name)?;
+    password::check_policy(password_input)?;
+    let password_hash = password::hash(password_input)?;
+    if let Some(existing) = repo::find_by_phone(conn, &phone)? {
+        if existing.role != Role::Admin {
+            return Err(AppError::conflict(format!(
+                "{} belongs to a {} account",
+                phone::mask(&phone),
+                existing.role
+            )));
+        }
+        repo::set_password(conn, existing.id, &password_hash, false, now)?;
+        repo::revoke_all_for_user(conn, existing.id, now)?;
+        let changes = UserChanges {
+            name: Some(name),
+            disabled_at: Some(None),
+            ..Default::default()
+        };
+        return repo::update_versioned(conn, existing.id, None, &changes, now)?
+            .ok_or_else(|| AppError::not_found("user"));
+    }
+    repo::insert(
+        conn,
+        &NewUser {
+            role: Role::Admin,
+            phone,
+            name,
+            password_hash,
+            must_change_password: false,
+            company_id: None,
+            department_id: None,
+            principal: false,
+            zone_leader: false,
+            created_at: now,
+            updated_at: now,
+        },
+    )
+}

@@ -1,0 +1,181 @@
+//! The `zhitong` command line: `serve` (the default), `migrate`, `create-admin`, `print-schema`.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::{Config, ConfigArgs, LogFormat};
+use crate::db::run_blocking;
+use crate::server;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "zhitong",
+    version,
+    about = "直通 zhitong: companies, their service officers and the departments that act, on one line"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the GraphQL API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create an administrator (or reset one's password); the password is read from stdin.
+    CreateAdmin {
+        /// The administrator's mobile number (the login name).
+        #[arg(long)]
+        phone: String,
+        /// The administrator's name.
+        #[arg(long)]
+        name: String,
+    },
+    /// Print the GraphQL schema (SDL), as committed in schema.graphql.
+    PrintSchema {
+        /// Write to this file instead of stdout.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+}
+
+pub fn init_logging(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.log)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match config.log_format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+pub fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    if let Some(Command::PrintSchema { output }) = &cli.command {
+        let sdl = crate::graphql::sdl();
+        match output {
+            Some(path) => std::fs::write(path, sdl)?,
+            None => std::io::stdout().write_all(sdl.as_bytes())?,
+        }
+        return Ok(());
+    }
+    let config = cli
+        .config
+        .validate()
+        .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+    init_logging(&config);
+    let runtime = actix_web::rt::System::new();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => runtime.block_on(serve(config)),
+        Command::Migrate => runtime.block_on(migrate(config)),
+        Command::CreateAdmin { phone, name } => runtime.block_on(create_admin(config, &phone, &name)),
+        Command::PrintSchema { .. } => unreachable!("handled above"),
+    }
+}
+
+fn state_for(config: Config) -> anyhow::Result<crate::state::AppState> {
+    server::build_state(config, Arc::new(SystemClock)).map_err(|e| anyhow::anyhow!(e))
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let listener =
+        TcpListener::bind(&config.bind).map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
+    let address = listener.local_addr()?;
+    let database = config.database.redacted();
+    let state = state_for(config)?;
+    let startup = server::prepare(&state)
+        .await
+        .map_err(|e| anyhow::anyhow!("start-up failed: {}", e.hidden_detail().unwrap_or(&e.public_message())))?;
+    tracing::info!(
+        database,
+        migrations = startup.applied_migrations.len(),
+        "database ready"
+    );
+    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let server = server::start(listener, state.clone(), workers)?;
+
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "zhitong is serving on http://{address}")?;
+    writeln!(out, "  GraphiQL explorer: http://{address}/graphql")?;
+    writeln!(out, "  database:          {database}")?;
+    match &startup.first_admin_password {
+        Some(password) => {
+            writeln!(
+                out,
+                "First run: created the administrator account (shown once, change it after logging in):"
+            )?;
+            writeln!(out, "  phone:    {}", state.config.admin_phone)?;
+            writeln!(out, "  password: {password}")?;
+            writeln!(
+                out,
+                "  log in:   mutation {{ login(phone: \"{}\", password: \"{password}\") {{ accessToken }} }}",
+                state.config.admin_phone
+            )?;
+            writeln!(out, "  then send the header  Authorization: Bearer <accessToken>")?;
+        }
+        None => writeln!(
+            out,
+            "Log in with an administrator account (create one with `zhitong create-admin --phone P --name N`)."
+        )?,
+    }
+    drop(out);
+    server.await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn migrate(config: Config) -> anyhow::Result<()> {
+    let state = state_for(config)?;
+    let db = state.db.clone();
+    let applied = run_blocking(move || db.migrate_blocking()).await.map_err(|e| {
+        anyhow::anyhow!(
+            "migrations failed: {}",
+            e.hidden_detail().unwrap_or(&e.public_message())
+        )
+    })?;
+    println!("applied {} migration(s)", applied.len());
+    for version in applied {
+        println!("  {version}");
+    }
+    Ok(())
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("Password for the administrator: ");
+        return Ok(rpassword::read_password()?);
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+async fn create_admin(config: Config, phone: &str, name: &str) -> anyhow::Result<()> {
+    let password = read_password()?;
+    let state = state_for(config)?;
+    let db = state.db.clone();
+    run_blocking(move || db.migrate_blocking())
+        .await
+        .map_err(|e| anyhow::anyhow!("{:?}", e))?;
+    let (phone, name) = (phone.to_string(), name.to_string());
+    let now = SystemClock.now_naive();
+    let user = state
+        .db
+        .write(move |conn| crate::auth::service::create_admin(conn, &phone, &name, &password, now))
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.public_message()))?;
+    println!("administrator {} ({}) is ready to log in", user.name, user.phone);
+    Ok(())
+}

@@ -1,0 +1,7 @@
+//! Companies of the zone, their staff's principal, and the officer assigned to each (with history).
+
+pub mod credit_code;
+pub mod graphql;
+pub mod model;
+pub mod repo;
+pub mod service;

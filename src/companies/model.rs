@@ -1,0 +1,66 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::{companies, officer_assignments};
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = companies)]
+pub struct Company {
+    pub id: i64,
+    pub name: String,
+    pub credit_code: String,
+    pub industry: String,
+    pub address: String,
+    pub key_enterprise: bool,
+    pub disabled_at: Option<NaiveDateTime>,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = companies)]
+pub struct NewCompany {
+    pub name: String,
+    pub credit_code: String,
+    pub industry: String,
+    pub address: String,
+    pub key_enterprise: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = companies)]
+pub struct CompanyChanges {
+    pub name: Option<String>,
+    pub credit_code: Option<String>,
+    pub industry: Option<String>,
+    pub address: Option<String>,
+    pub key_enterprise: Option<bool>,
+    pub disabled_at: Option<Option<NaiveDateTime>>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = officer_assignments)]
+pub struct OfficerAssignment {
+    pub id: i64,
+    pub company_id: i64,
+    pub officer_id: i64,
+    pub reason: String,
+    pub assigned_by: Option<i64>,
+    pub started_at: NaiveDateTime,
+    pub ended_at: Option<NaiveDateTime>,
+    pub end_reason: Option<String>,
+    pub ended_by: Option<i64>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = officer_assignments)]
+pub struct NewOfficerAssignment {
+    pub company_id: i64,
+    pub officer_id: i64,
+    pub reason: String,
+    pub assigned_by: Option<i64>,
+    pub started_at: NaiveDateTime,
+}

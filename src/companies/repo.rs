@@ -1,0 +1,226 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::model::{Company, CompanyChanges, NewCompany, NewOfficerAssignment, OfficerAssignment};
+use crate::db::schema::{companies, officer_assignments, users};
+use crate::db::{like_pattern, lower, DbConnection, MultiBackend, Page, PageRequest};
+use crate::error::AppResult;
+
+pub fn find_by_id(conn: &mut DbConnection, id: i64) -> AppResult<Option<Company>> {
+    Ok(companies::table
+        .find(id)
+        .select(Company::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn find_by_ids(conn: &mut DbConnection, ids: &[i64]) -> AppResult<Vec<Company>> {
+    Ok(companies::table
+        .filter(companies::id.eq_any(ids))
+        .select(Company::as_select())
+        .load(conn)?)
+}
+
+pub fn credit_code_taken(conn: &mut DbConnection, code: &str, except_id: Option<i64>) -> AppResult<bool> {
+    let mut query = companies::table
+        .filter(companies::credit_code.eq(code))
+        .select(companies::id)
+        .into_boxed();
+    if let Some(id) = except_id {
+        query = query.filter(companies::id.ne(id));
+    }
+    Ok(query.first::<i64>(conn).optional()?.is_some())
+}
+
+pub fn insert(conn: &mut DbConnection, new: &NewCompany) -> AppResult<Company> {
+    Ok(diesel::insert_into(companies::table)
+        .values(new)
+        .returning(companies::all_columns)
+        .get_result(conn)?)
+}
+
+/// Applies `changes` and bumps the version if the row still has `expected_version`.
+pub fn update_versioned(
+    conn: &mut DbConnection,
+    id: i64,
+    expected_version: Option<i32>,
+    changes: &CompanyChanges,
+    now: NaiveDateTime,
+) -> AppResult<Option<Company>> {
+    let mut update = diesel::update(companies::table.filter(companies::id.eq(id))).into_boxed();
+    if let Some(version) = expected_version {
+        update = update.filter(companies::version.eq(version));
+    }
+    Ok(update
+        .set((
+            changes,
+            companies::version.eq(companies::version + 1),
+            companies::updated_at.eq(now),
+        ))
+        .returning(companies::all_columns)
+        .get_result(conn)
+        .optional()?)
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct CompanyFilter {
+    pub search: Option<String>,
+    pub industry: Option<String>,
+    pub key_enterprise: Option<bool>,
+    /// Only companies this officer serves now.
+    pub officer_id: Option<i64>,
+    /// Only this company (how company staff see the list).
+    pub only_id: Option<i64>,
+    /// Only companies with no active officer (or whose officer is disabled).
+    pub without_officer: bool,
+    pub include_disabled: bool,
+}
+
+fn filtered(filter: &CompanyFilter) -> companies::BoxedQuery<'static, MultiBackend> {
+    let mut query = companies::table.into_boxed();
+    if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let pattern = like_pattern(search);
+        query = query.filter(
+            lower(companies::name)
+                .like(pattern.clone())
+                .escape('\\')
+                .or(lower(companies::credit_code).like(pattern).escape('\\')),
+        );
+    }
+    if let Some(industry) = filter.industry.clone() {
+        query = query.filter(companies::industry.eq(industry));
+    }
+    if let Some(key) = filter.key_enterprise {
+        query = query.filter(companies::key_enterprise.eq(key));
+    }
+    if let Some(officer_id) = filter.officer_id {
+        query = query.filter(
+            companies::id.eq_any(
+                officer_assignments::table
+                    .filter(officer_assignments::officer_id.eq(officer_id))
+                    .filter(officer_assignments::ended_at.is_null())
+                    .select(officer_assignments::company_id),
+            ),
+        );
+    }
+    if let Some(id) = filter.only_id {
+        query = query.filter(companies::id.eq(id));
+    }
+    if filter.without_officer {
+        query = query.filter(
+            companies::id.ne_all(
+                officer_assignments::table
+                    .inner_join(users::table)
+                    .filter(officer_assignments::ended_at.is_null())
+                    .filter(users::disabled_at.is_null())
+                    .select(officer_assignments::company_id),
+            ),
+        );
+    }
+    if !filter.include_disabled {
+        query = query.filter(companies::disabled_at.is_null());
+    }
+    query
+}
+
+pub fn list(conn: &mut DbConnection, filter: &CompanyFilter, page: PageRequest) -> AppResult<Page<Company>> {
+    let total: i64 = filtered(filter).count().get_result(conn)?;
+    let mut query = filtered(filter)
+        .select(Company::as_select())
+        .order(companies::id.asc())
+        .limit(page.limit + 1);
+    if let Some(after) = page.after {
+        query = query.filter(companies::id.gt(after));
+    }
+    Ok(Page::from_rows(query.load(conn)?, page, total))
+}
+
+pub fn active_assignment(conn: &mut DbConnection, company_id: i64) -> AppResult<Option<OfficerAssignment>> {
+    Ok(officer_assignments::table
+        .filter(officer_assignments::company_id.eq(company_id))
+        .filter(officer_assignments::ended_at.is_null())
+        .select(OfficerAssignment::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn active_officer_id(conn: &mut DbConnection, company_id: i64) -> AppResult<Option<i64>> {
+    Ok(active_assignment(conn, company_id)?.map(|a| a.officer_id))
+}
+
+pub fn active_assignments_for(conn: &mut DbConnection, company_ids: &[i64]) -> AppResult<Vec<OfficerAssignment>> {
+    Ok(officer_assignments::table
+        .filter(officer_assignments::company_id.eq_any(company_ids))
+        .filter(officer_assignments::ended_at.is_null())
+        .select(OfficerAssignment::as_select())
+        .load(conn)?)
+}
+
+pub fn assignments_of_company(conn: &mut DbConnection, company_id: i64) -> AppResult<Vec<OfficerAssignment>> {
+    Ok(officer_assignments::table
+        .filter(officer_assignments::company_id.eq(company_id))
+        .order(officer_assignments::id.desc())
+        .select(OfficerAssignment::as_select())
+        .load(conn)?)
+}
+
+pub fn insert_assignment(conn: &mut DbConnection, new: &NewOfficerAssignment) -> AppResult<OfficerAssignment> {
+    Ok(diesel::insert_into(officer_assignments::table)
+        .values(new)
+        .returning(officer_assignments::all_columns)
+        .get_result(conn)?)
+}
+
+/// Ends an active assignment; false when it had already ended.
+pub fn end_assignment(
+    conn: &mut DbConnection,
+    id: i64,
+    reason: &str,
+    by: Option<i64>,
+    now: NaiveDateTime,
+) -> AppResult<bool> {
+    let rows = diesel::update(
+        officer_assignments::table
+            .find(id)
+            .filter(officer_assignments::ended_at.is_null()),
+    )
+    .set((
+        officer_assignments::ended_at.eq(now),
+        officer_assignments::end_reason.eq(reason),
+        officer_assignments::ended_by.eq(by),
+    ))
+    .execute(conn)?;
+    Ok(rows == 1)
+}
+
+/// Removes the principal flag from the company's current principal, if any.
+pub fn clear_principal(conn: &mut DbConnection, company_id: i64, now: NaiveDateTime) -> AppResult<()> {
+    diesel::update(
+        users::table
+            .filter(users::company_id.eq(company_id))
+            .filter(users::principal.eq(true)),
+    )
+    .set((
+        users::principal.eq(false),
+        users::version.eq(users::version + 1),
+        users::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Disables every account of the company (when the company itself is disabled).
+pub fn disable_staff(conn: &mut DbConnection, company_id: i64, now: NaiveDateTime) -> AppResult<Vec<i64>> {
+    Ok(diesel::update(
+        users::table
+            .filter(users::company_id.eq(company_id))
+            .filter(users::disabled_at.is_null()),
+    )
+    .set((
+        users::disabled_at.eq(now),
+        users::version.eq(users::version + 1),
+        users::updated_at.eq(now),
+    ))
+    .returning(users::id)
+    .get_results(conn)?)
+}

@@ -1,0 +1,381 @@
+//! Rules for companies and officer assignments.
+
+use super::credit_code;
+use super::model::{Company, CompanyChanges, NewCompany, NewOfficerAssignment, OfficerAssignment};
+use super::repo::{self, CompanyFilter};
+use crate::auth::model::{Actor, Role};
+use crate::auth::repo as users_repo;
+use crate::db::{DbConnection, Page, PageRequest};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+pub const MAX_COMPANY_NAME_CHARS: usize = 100;
+pub const MAX_TEXT_CHARS: usize = 200;
+pub const MAX_REASON_CHARS: usize = 500;
+
+fn clean_company_name(name: &str) -> AppResult<String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(AppError::bad_field("name", "a company name cannot be empty"));
+    }
+    if name.chars().count() > MAX_COMPANY_NAME_CHARS {
+        return Err(AppError::bad_field(
+            "name",
+            format!("a company name has at most {MAX_COMPANY_NAME_CHARS} characters"),
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(AppError::bad_field(
+            "name",
+            "a company name cannot contain control characters",
+        ));
+    }
+    Ok(name.to_string())
+}
+
+fn clean_text(field: &str, text: &str, max: usize) -> AppResult<String> {
+    let text = text.trim();
+    if text.chars().count() > max {
+        return Err(AppError::bad_field(
+            field,
+            format!("{field} has at most {max} characters"),
+        ));
+    }
+    Ok(text.to_string())
+}
+
+/// A reason that must be given (assignments, replacements).
+pub fn required_reason(field: &str, reason: &str) -> AppResult<String> {
+    let reason = clean_text(field, reason, MAX_REASON_CHARS)?;
+    if reason.is_empty() {
+        return Err(AppError::bad_field(field, "a reason is required"));
+    }
+    Ok(reason)
+}
+
+fn clean_credit_code(code: &str) -> AppResult<String> {
+    credit_code::normalize(code).map_err(|why| AppError::bad_field("creditCode", why))
+}
+
+#[derive(Debug, Clone)]
+pub struct CreateCompany {
+    pub name: String,
+    pub credit_code: String,
+    pub industry: Option<String>,
+    pub address: Option<String>,
+    pub key_enterprise: bool,
+    /// Assigns this officer at once (full coverage from day one).
+    pub officer_id: Option<i64>,
+}
+
+pub async fn create_company(state: &AppState, actor: &Actor, input: CreateCompany) -> AppResult<Company> {
+    actor.require_admin()?;
+    let new = NewCompany {
+        name: clean_company_name(&input.name)?,
+        credit_code: clean_credit_code(&input.credit_code)?,
+        industry: clean_text("industry", input.industry.as_deref().unwrap_or(""), MAX_TEXT_CHARS)?,
+        address: clean_text("address", input.address.as_deref().unwrap_or(""), MAX_TEXT_CHARS)?,
+        key_enterprise: input.key_enterprise,
+        created_at: state.clock.now_naive(),
+        updated_at: state.clock.now_naive(),
+    };
+    let actor_id = actor.user_id;
+    let officer_id = input.officer_id;
+    let company = state
+        .db
+        .write(move |conn| {
+            if repo::credit_code_taken(conn, &new.credit_code, None)? {
+                return Err(AppError::conflict(
+                    "a company with this unified social credit code already exists",
+                ));
+            }
+            let company = repo::insert(conn, &new)?;
+            if let Some(officer_id) = officer_id {
+                check_officer(conn, officer_id)?;
+                repo::insert_assignment(
+                    conn,
+                    &NewOfficerAssignment {
+                        company_id: company.id,
+                        officer_id,
+                        reason: "assigned when the company was registered".into(),
+                        assigned_by: Some(actor_id),
+                        started_at: new.created_at,
+                    },
+                )?;
+            }
+            Ok(company)
+        })
+        .await?;
+    tracing::info!(company_id = company.id, by = actor.user_id, "company created");
+    Ok(company)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UpdateCompany {
+    pub name: Option<String>,
+    pub credit_code: Option<String>,
+    pub industry: Option<String>,
+    pub address: Option<String>,
+    pub key_enterprise: Option<bool>,
+}
+
+pub async fn update_company(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    version: Option<i32>,
+    input: UpdateCompany,
+) -> AppResult<Company> {
+    actor.require_admin()?;
+    let changes = CompanyChanges {
+        name: input.name.as_deref().map(clean_company_name).transpose()?,
+        credit_code: input.credit_code.as_deref().map(clean_credit_code).transpose()?,
+        industry: input
+            .industry
+            .as_deref()
+            .map(|t| clean_text("industry", t, MAX_TEXT_CHARS))
+            .transpose()?,
+        address: input
+            .address
+            .as_deref()
+            .map(|t| clean_text("address", t, MAX_TEXT_CHARS))
+            .transpose()?,
+        key_enterprise: input.key_enterprise,
+        disabled_at: None,
+    };
+    let clock = state.clock.clone();
+    state
+        .db
+        .write(move |conn| {
+            repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("company"))?;
+            if let Some(code) = &changes.credit_code {
+                if repo::credit_code_taken(conn, code, Some(id))? {
+                    return Err(AppError::conflict(
+                        "a company with this unified social credit code already exists",
+                    ));
+                }
+            }
+            repo::update_versioned(conn, id, version, &changes, clock.now_naive())?
+                .ok_or_else(|| AppError::conflict("the company was changed by someone else; reload and try again"))
+        })
+        .await
+}
+
+/// Disables a company and its staff accounts, or re-enables the company (its staff stay
+/// disabled until enabled one by one).
+pub async fn set_disabled(state: &AppState, actor: &Actor, id: i64, disabled: bool) -> AppResult<Company> {
+    actor.require_admin()?;
+    let clock = state.clock.clone();
+    state
+        .db
+        .write(move |conn| {
+            let company = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("company"))?;
+            if company.disabled_at.is_some() == disabled {
+                return Ok(company);
+            }
+            let now = clock.now_naive();
+            if disabled {
+                for user_id in repo::disable_staff(conn, id, now)? {
+                    users_repo::revoke_all_for_user(conn, user_id, now)?;
+                }
+            }
+            let changes = CompanyChanges {
+                disabled_at: Some(disabled.then_some(now)),
+                ..Default::default()
+            };
+            repo::update_versioned(conn, id, None, &changes, now)?.ok_or_else(|| AppError::not_found("company"))
+        })
+        .await
+}
+
+fn check_officer(conn: &mut DbConnection, officer_id: i64) -> AppResult<()> {
+    let officer =
+        users_repo::find_by_id(conn, officer_id)?.ok_or_else(|| AppError::bad_field("officerId", "no such officer"))?;
+    if officer.role != Role::Officer {
+        return Err(AppError::bad_field("officerId", "this user is not a service officer"));
+    }
+    if officer.disabled_at.is_some() {
+        return Err(AppError::bad_field("officerId", "this officer's account is disabled"));
+    }
+    Ok(())
+}
+
+/// Makes `officer_id` the company's officer, ending the current assignment with `reason`.
+/// Runs inside the caller's transaction so other domains (evaluations) can combine it with
+/// their own changes. `expected_version` guards against two admins reassigning at once.
+pub fn reassign(
+    conn: &mut DbConnection,
+    company_id: i64,
+    officer_id: i64,
+    reason: &str,
+    actor_id: i64,
+    expected_version: Option<i32>,
+    now: chrono::NaiveDateTime,
+) -> AppResult<(Company, Option<OfficerAssignment>, OfficerAssignment)> {
+    let company = repo::find_by_id(conn, company_id)?.ok_or_else(|| AppError::not_found("company"))?;
+    if company.disabled_at.is_some() {
+        return Err(AppError::bad_field("companyId", "the company is disabled"));
+    }
+    check_officer(conn, officer_id)?;
+    // Bumping the version first serialises concurrent reassignments of one company: on
+    // PostgreSQL the second writer waits for the row lock, then finds the version moved.
+    let company = repo::update_versioned(
+        conn,
+        company_id,
+        expected_version.or(Some(company.version)),
+        &CompanyChanges::default(),
+        now,
+    )?
+    .ok_or_else(|| AppError::conflict("the company was changed by someone else; reload and try again"))?;
+    let previous = repo::active_assignment(conn, company_id)?;
+    if let Some(current) = &previous {
+        if current.officer_id == officer_id {
+            return Err(AppError::bad_field(
+                "officerId",
+                "this officer already serves the company",
+            ));
+        }
+        if !repo::end_assignment(conn, current.id, reason, Some(actor_id), now)? {
+            return Err(AppError::conflict(
+                "the assignment was changed by someone else; reload and try again",
+            ));
+        }
+    }
+    let assignment = repo::insert_assignment(
+        conn,
+        &NewOfficerAssignment {
+            company_id,
+            officer_id,
+            reason: reason.to_string(),
+            assigned_by: Some(actor_id),
+            started_at: now,
+        },
+    )?;
+    Ok((company, previous, assignment))
+}
+
+pub async fn assign_officer(
+    state: &AppState,
+    actor: &Actor,
+    company_id: i64,
+    officer_id: i64,
+    reason: &str,
+    expected_version: Option<i32>,
+) -> AppResult<(Company, OfficerAssignment)> {
+    actor.require_admin()?;
+    let reason = required_reason("reason", reason)?;
+    let clock = state.clock.clone();
+    let actor_id = actor.user_id;
+    let (company, previous, assignment) = state
+        .db
+        .write(move |conn| {
+            reassign(
+                conn,
+                company_id,
+                officer_id,
+                &reason,
+                actor_id,
+                expected_version,
+                clock.now_naive(),
+            )
+        })
+        .await?;
+    tracing::info!(
+        company_id,
+        officer_id,
+        previous = previous.map(|p| p.officer_id),
+        by = actor_id,
+        "officer assigned"
+    );
+    Ok((company, assignment))
+}
+
+/// Whether `actor` may see the company: admins all, officers the companies they serve, staff
+/// their own company. Department users see companies only through their tasks.
+pub fn can_see_company(conn: &mut DbConnection, actor: &Actor, company_id: i64) -> AppResult<bool> {
+    Ok(match actor.role {
+        Role::Admin => true,
+        Role::Company => actor.company_id == Some(company_id),
+        Role::Officer => repo::active_officer_id(conn, company_id)? == Some(actor.user_id),
+        Role::Department => false,
+    })
+}
+
+pub async fn visible_company(state: &AppState, actor: &Actor, id: i64) -> AppResult<Company> {
+    let actor = actor.clone();
+    state
+        .db
+        .read(move |conn| {
+            if !can_see_company(conn, &actor, id)? {
+                return Err(AppError::not_found("company"));
+            }
+            repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("company"))
+        })
+        .await
+}
+
+/// The companies `actor` may list, narrowed by `filter`.
+pub async fn list_companies(
+    state: &AppState,
+    actor: &Actor,
+    mut filter: CompanyFilter,
+    page: PageRequest,
+) -> AppResult<Page<Company>> {
+    match actor.role {
+        Role::Admin => {}
+        Role::Officer => {
+            if filter.officer_id.is_some_and(|o| o != actor.user_id) {
+                return Err(AppError::forbidden("officers list only the companies they serve"));
+            }
+            filter.officer_id = Some(actor.user_id);
+        }
+        Role::Company => filter.only_id = actor.company_id,
+        Role::Department => {
+            return Err(AppError::forbidden(
+                "department staff see companies through their tasks",
+            ))
+        }
+    }
+    state.db.read(move |conn| repo::list(conn, &filter, page)).await
+}
+
+pub async fn assignment_history(state: &AppState, actor: &Actor, company_id: i64) -> AppResult<Vec<OfficerAssignment>> {
+    let actor = actor.clone();
+    state
+        .db
+        .read(move |conn| {
+            if !(actor.is_admin() || (actor.role == Role::Officer && can_see_company(conn, &actor, company_id)?)) {
+                return Err(AppError::forbidden(
+                    "only admins and the company's officer see its assignment history",
+                ));
+            }
+            repo::assignments_of_company(conn, company_id)
+        })
+        .await
+}
+
+/// Staff of a company, for those who may see the company.
+pub async fn staff(state: &AppState, actor: &Actor, company_id: i64) -> AppResult<Vec<crate::auth::model::User>> {
+    let actor = actor.clone();
+    state
+        .db
+        .read(move |conn| {
+            if !can_see_company(conn, &actor, company_id)? {
+                return Err(AppError::not_found("company"));
+            }
+            let filter = users_repo::UserFilter {
+                company_id: Some(company_id),
+                ..Default::default()
+            };
+            Ok(users_repo::list(
+                conn,
+                &filter,
+                PageRequest {
+                    after: None,
+                    limit: 500,
+                },
+            )?
+            .items)
+        })
+        .await
+}

@@ -1,0 +1,406 @@
+//! Storage: one diesel connection type over PostgreSQL and SQLite, a pool, embedded migrations,
+//! and the two ways the rest of the code reaches the database (`read` and `write`), both run on
+//! the blocking thread pool so no query ever stalls the async runtime.
+
+pub mod enums;
+pub mod schema;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::r2d2::R2D2Connection;
+use diesel::{Connection, PgConnection, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::error::AppError;
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+/// How long a writer waits for SQLite's write lock before giving up.
+const SQLITE_BUSY_TIMEOUT_MS: u32 = 10_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+/// A database location, parsed once from the configured URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DbUrl {
+    Postgres(String),
+    Sqlite(PathBuf),
+}
+
+impl DbUrl {
+    /// `postgres://…` or `postgresql://…` selects PostgreSQL; `sqlite://path`, `sqlite:path` or
+    /// a bare file path selects SQLite.
+    pub fn parse(url: &str) -> Result<Self, String> {
+        let url = url.trim();
+        if url.is_empty() {
+            return Err("the database URL is empty".into());
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DbUrl::Postgres(url.to_string()));
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        if path.is_empty() || path == ":memory:" {
+            return Err(
+                "SQLite needs a file path (an in-memory database would vanish with each pooled connection)".into(),
+            );
+        }
+        if path.contains("://") {
+            return Err(format!(
+                "unsupported database URL scheme in {url:?}: use postgres:// or a SQLite file path"
+            ));
+        }
+        Ok(DbUrl::Sqlite(PathBuf::from(path)))
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbUrl::Postgres(_) => Backend::Postgres,
+            DbUrl::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+
+    /// The directory that holds the SQLite file (for files kept beside the database).
+    pub fn sqlite_dir(&self) -> Option<&Path> {
+        match self {
+            DbUrl::Sqlite(path) => Some(path.parent().unwrap_or(Path::new(""))),
+            DbUrl::Postgres(_) => None,
+        }
+    }
+
+    /// The URL with any password hidden, for logs.
+    pub fn redacted(&self) -> String {
+        match self {
+            DbUrl::Sqlite(path) => format!("sqlite:{}", path.display()),
+            DbUrl::Postgres(url) => match (url.find("://"), url.rfind('@')) {
+                (Some(scheme_end), Some(at)) if at > scheme_end => {
+                    let userinfo = &url[scheme_end + 3..at];
+                    let user = userinfo.split(':').next().unwrap_or("");
+                    format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..])
+                }
+                _ => url.clone(),
+            },
+        }
+    }
+}
+
+/// Opens connections for the pool, choosing the backend from the URL and reporting the real
+/// connection error (diesel's derived `establish` would try each backend in turn).
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    url: DbUrl,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConnectError(String);
+
+pub fn establish(url: &DbUrl) -> Result<DbConnection, ConnectError> {
+    match url {
+        DbUrl::Postgres(url) => PgConnection::establish(url)
+            .map(DbConnection::Postgres)
+            .map_err(|e| ConnectError(format!("PostgreSQL: {e}"))),
+        DbUrl::Sqlite(path) => {
+            let path = path.to_string_lossy();
+            let mut conn =
+                SqliteConnection::establish(&path).map_err(|e| ConnectError(format!("SQLite {path}: {e}")))?;
+            // busy_timeout first: the other pragmas may already need to wait for a lock.
+            conn.batch_execute(&format!(
+                "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; \
+                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
+            ))
+            .map_err(|e| ConnectError(format!("SQLite {path}: {e}")))?;
+            Ok(DbConnection::Sqlite(conn))
+        }
+    }
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<DbConnection, ConnectError> {
+        establish(&self.url)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectError> {
+        conn.ping().map_err(|e| ConnectError(e.to_string()))
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+pub type Pool = r2d2::Pool<ConnectionManager>;
+
+/// The application's handle on its database.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    url: DbUrl,
+}
+
+#[derive(Debug, Clone)]
+pub struct PoolOptions {
+    pub max_size: u32,
+    pub connect_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        PoolOptions {
+            max_size: 10,
+            connect_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+impl Db {
+    /// Opens the pool without requiring the database to be reachable yet.
+    pub fn open(url: DbUrl, options: &PoolOptions) -> Result<Db, AppError> {
+        if let DbUrl::Sqlite(path) = &url {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    AppError::internal(format!("cannot create the database directory {}: {e}", dir.display()))
+                })?;
+            }
+        }
+        let pool = r2d2::Pool::builder()
+            .max_size(options.max_size)
+            .min_idle(Some(0))
+            .connection_timeout(options.connect_timeout)
+            .test_on_check_out(false)
+            .build_unchecked(ConnectionManager { url: url.clone() });
+        Ok(Db { pool, url })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.url.backend()
+    }
+
+    pub fn url(&self) -> &DbUrl {
+        &self.url
+    }
+
+    /// Runs the embedded migrations of the configured backend.
+    pub fn migrate_blocking(&self) -> Result<Vec<String>, AppError> {
+        let mut conn = self.connection()?;
+        run_migrations(&mut conn)
+    }
+
+    pub fn connection(&self) -> Result<r2d2::PooledConnection<ConnectionManager>, AppError> {
+        self.pool
+            .get()
+            .map_err(|e| AppError::Unavailable(format!("database connection: {e}")))
+    }
+
+    /// Runs `f` on a pooled connection on the blocking thread pool, outside any transaction.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.clone();
+        run_blocking(move || {
+            let mut conn = db.connection()?;
+            f(&mut conn)
+        })
+        .await
+    }
+
+    /// Runs `f` in one write transaction (`BEGIN IMMEDIATE` on SQLite) on the blocking pool:
+    /// everything `f` writes, including events and notifications, commits together or not at all.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.clone();
+        run_blocking(move || {
+            let mut conn = db.connection()?;
+            write_transaction(&mut conn, f)
+        })
+        .await
+    }
+
+    /// True when a connection can be had and answers a trivial query.
+    pub async fn ping(&self) -> bool {
+        self.read(|conn| conn.ping().map_err(AppError::from)).await.is_ok()
+    }
+}
+
+pub async fn run_blocking<T, F>(f: F) -> Result<T, AppError>
+where
+    F: FnOnce() -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    match tokio::task::spawn_blocking(f).await {
+        Ok(result) => result,
+        Err(join_error) if join_error.is_panic() => {
+            Err(AppError::internal(format!("a database task panicked: {join_error}")))
+        }
+        Err(join_error) => Err(AppError::internal(format!(
+            "a database task was cancelled: {join_error}"
+        ))),
+    }
+}
+
+pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, AppError> {
+    let migrations = match conn {
+        DbConnection::Postgres(_) => POSTGRES_MIGRATIONS,
+        DbConnection::Sqlite(_) => SQLITE_MIGRATIONS,
+    };
+    let applied = conn
+        .run_pending_migrations(migrations)
+        .map_err(|e| AppError::internal(format!("migrations failed: {e}")))?;
+    Ok(applied.iter().map(|v| v.to_string()).collect())
+}
+
+/// A write transaction on either backend. SQLite's deferred `BEGIN` would fail at once with
+/// "database is locked" when it reads and then tries to write under contention, so SQLite gets
+/// `BEGIN IMMEDIATE`, which waits for the write lock up front.
+pub fn write_transaction<T, F>(conn: &mut DbConnection, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, AppError>,
+{
+    match conn {
+        DbConnection::Postgres(_) => conn.transaction(f),
+        DbConnection::Sqlite(inner) => {
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+            let outcome = f(conn);
+            let DbConnection::Sqlite(inner) = conn else {
+                unreachable!("the variant cannot change")
+            };
+            match outcome {
+                Ok(value) => {
+                    match <AnsiTransactionManager as TransactionManager<SqliteConnection>>::commit_transaction(inner) {
+                        Ok(()) => Ok(value),
+                        Err(commit_error) => {
+                            let _ =
+                                <AnsiTransactionManager as TransactionManager<SqliteConnection>>::rollback_transaction(
+                                    inner,
+                                );
+                            Err(commit_error.into())
+                        }
+                    }
+                }
+                Err(error) => {
+                    if let Err(rollback_error) =
+                        <AnsiTransactionManager as TransactionManager<SqliteConnection>>::rollback_transaction(inner)
+                    {
+                        tracing::error!(%rollback_error, "rollback failed");
+                    }
+                    Err(error)
+                }
+            }
+        }
+    }
+}
+
+/// A page of a keyset-paginated list.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+    pub total_count: i64,
+}
+
+/// Which slice of a list to read: rows after the row with id `after`, at most `limit` of them.
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest {
+    pub after: Option<i64>,
+    pub limit: i64,
+}
+
+impl<T> Page<T> {
+    /// Builds a page from rows fetched with `limit + 1` so the extra row tells whether more follow.
+    pub fn from_rows(mut rows: Vec<T>, request: PageRequest, total_count: i64) -> Page<T> {
+        let has_next_page = rows.len() as i64 > request.limit;
+        rows.truncate(request.limit as usize);
+        Page {
+            items: rows,
+            has_next_page,
+            has_previous_page: request.after.is_some(),
+            total_count,
+        }
+    }
+
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            has_next_page: self.has_next_page,
+            has_previous_page: self.has_previous_page,
+            total_count: self.total_count,
+        }
+    }
+}
+
+diesel::define_sql_function! {
+    /// SQL `lower()`, so text searches ignore case on both backends.
+    fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern and wraps it for a substring match.
+pub fn like_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for ch in text.to_lowercase().chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(ch);
+    }
+    pattern.push('%');
+    pattern
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_select_the_backend() {
+        assert_eq!(DbUrl::parse("zhitong.db").unwrap(), DbUrl::Sqlite("zhitong.db".into()));
+        assert_eq!(
+            DbUrl::parse("sqlite:///tmp/a.db").unwrap(),
+            DbUrl::Sqlite("/tmp/a.db".into())
+        );
+        assert_eq!(DbUrl::parse("sqlite:a.db").unwrap(), DbUrl::Sqlite("a.db".into()));
+        assert!(matches!(DbUrl::parse("postgres://u@h/db").unwrap(), DbUrl::Postgres(_)));
+        assert!(matches!(
+            DbUrl::parse("postgresql://u@h/db").unwrap(),
+            DbUrl::Postgres(_)
+        ));
+        assert!(DbUrl::parse("mysql://u@h/db").is_err());
+        assert!(DbUrl::parse("").is_err());
+        assert!(DbUrl::parse(":memory:").is_err());
+    }
+
+    #[test]
+    fn redaction_hides_the_password() {
+        let url = DbUrl::parse("postgres://zt:s3cret@db.example:5432/zt").unwrap();
+        assert_eq!(url.redacted(), "postgres://zt:***@db.example:5432/zt");
+    }
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(like_pattern("50%_A"), "%50\\%\\_a%");
+    }
+}

@@ -1,0 +1,33 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::departments;
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = departments)]
+pub struct Department {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    pub disabled_at: Option<NaiveDateTime>,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = departments)]
+pub struct NewDepartment {
+    pub name: String,
+    pub description: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = departments)]
+pub struct DepartmentChanges {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub disabled_at: Option<Option<NaiveDateTime>>,
+}

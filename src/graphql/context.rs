@@ -1,0 +1,38 @@
+//! Reaching the application state and the caller from a resolver.
+
+use async_graphql::Context;
+
+use crate::auth::model::Actor;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// Who is calling, as established from the bearer token before the query runs.
+#[derive(Debug, Clone, Default)]
+pub struct RequestAuth {
+    pub actor: Option<Actor>,
+    /// Why a presented token was refused, reported when a resolver needs a user.
+    pub token_error: Option<String>,
+}
+
+pub trait ContextExt {
+    fn state(&self) -> &AppState;
+    fn actor(&self) -> AppResult<&Actor>;
+}
+
+impl ContextExt for Context<'_> {
+    fn state(&self) -> &AppState {
+        self.data_unchecked::<AppState>()
+    }
+
+    fn actor(&self) -> AppResult<&Actor> {
+        match self.data_opt::<RequestAuth>() {
+            Some(RequestAuth { actor: Some(actor), .. }) => Ok(actor),
+            Some(RequestAuth {
+                token_error: Some(why), ..
+            }) => Err(AppError::Unauthenticated(why.clone())),
+            _ => Err(AppError::Unauthenticated(
+                "log in first: send `Authorization: Bearer <accessToken>`".into(),
+            )),
+        }
+    }
+}

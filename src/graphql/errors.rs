@@ -1,0 +1,124 @@
+//! How errors leave the server: every error carries `extensions.code`; internal causes are
+//! logged with a correlation id and replaced by a generic message.
+
+use std::sync::Arc;
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextValidation,
+};
+use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::{ErrorExtensionValues, Response, ServerError, ServerResult, ValidationResult, Value, Variables};
+
+use crate::error::AppError;
+
+impl From<AppError> for async_graphql::Error {
+    fn from(error: AppError) -> async_graphql::Error {
+        let mut extensions = ErrorExtensionValues::default();
+        extensions.set("code", error.code());
+        if let AppError::BadInput { field, reason, .. } = &error {
+            if let Some(field) = field {
+                extensions.set("field", field.as_str());
+            }
+            if let Some(reason) = reason {
+                extensions.set("reason", *reason);
+            }
+        }
+        if let Some(detail) = error.hidden_detail() {
+            let correlation_id = new_correlation_id();
+            tracing::error!(correlation_id = %correlation_id, code = error.code(), detail, "request failed");
+            extensions.set("correlationId", correlation_id);
+        }
+        async_graphql::Error {
+            message: error.public_message(),
+            source: None,
+            extensions: Some(extensions),
+        }
+    }
+}
+
+pub fn new_correlation_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()[..12].to_string()
+}
+
+/// Makes sure every error in a response has a code, including those async-graphql raises itself.
+pub struct ErrorCodes;
+
+impl ExtensionFactory for ErrorCodes {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ErrorCodesExtension)
+    }
+}
+
+struct ErrorCodesExtension;
+
+fn with_code(mut error: ServerError, code: &str) -> ServerError {
+    let extensions = error.extensions.get_or_insert_with(ErrorExtensionValues::default);
+    if extensions.get("code").is_none() {
+        extensions.set("code", code);
+    }
+    error
+}
+
+fn has_code(error: &ServerError) -> bool {
+    error.extensions.as_ref().is_some_and(|e| e.get("code").is_some())
+}
+
+/// An error raised during execution without a code: a bad argument value (the client's fault)
+/// keeps its message; anything else is hidden behind a correlation id.
+pub fn classify_uncoded(error: ServerError) -> ServerError {
+    if has_code(&error) {
+        return error;
+    }
+    let message = error.message.as_str();
+    if message.starts_with("Failed to parse") || message.starts_with("Invalid value for argument") {
+        return with_code(error, "BAD_USER_INPUT");
+    }
+    let correlation_id = new_correlation_id();
+    tracing::error!(correlation_id = %correlation_id, detail = %error.message, "request failed without a code");
+    let mut hidden = ServerError::new("internal error", None);
+    hidden.locations = error.locations;
+    hidden.path = error.path;
+    let extensions = hidden.extensions.get_or_insert_with(ErrorExtensionValues::default);
+    extensions.set("code", "INTERNAL");
+    extensions.set("correlationId", Value::from(correlation_id));
+    hidden
+}
+
+#[async_trait::async_trait]
+impl Extension for ErrorCodesExtension {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        next.run(ctx, query, variables)
+            .await
+            .map_err(|e| with_code(e, "GRAPHQL_PARSE_FAILED"))
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        next.run(ctx).await.map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|e| with_code(e, "GRAPHQL_VALIDATION_FAILED"))
+                .collect()
+        })
+    }
+
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        let mut response = next.run(ctx, operation_name).await;
+        response.errors = response.errors.into_iter().map(classify_uncoded).collect();
+        response
+    }
+}

@@ -1,0 +1,63 @@
+//! Opaque IDs: a short type prefix and the row id (`cmp_12`), so an id of one kind is never
+//! taken for another.
+
+use async_graphql::ID;
+
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdKind {
+    User,
+    Company,
+    Department,
+    Assignment,
+}
+
+impl IdKind {
+    fn prefix(self) -> &'static str {
+        match self {
+            IdKind::User => "usr",
+            IdKind::Company => "cmp",
+            IdKind::Department => "dep",
+            IdKind::Assignment => "asg",
+        }
+    }
+
+    fn noun(self) -> &'static str {
+        match self {
+            IdKind::User => "user",
+            IdKind::Company => "company",
+            IdKind::Department => "department",
+            IdKind::Assignment => "assignment",
+        }
+    }
+}
+
+pub fn encode(kind: IdKind, id: i64) -> ID {
+    ID(format!("{}_{id}", kind.prefix()))
+}
+
+/// The row id inside an opaque id; `field` names the argument for the error.
+pub fn decode(kind: IdKind, id: &ID, field: &str) -> AppResult<i64> {
+    id.strip_prefix(kind.prefix())
+        .and_then(|rest| rest.strip_prefix('_'))
+        .and_then(|digits| digits.parse::<i64>().ok())
+        .filter(|n| *n > 0)
+        .ok_or_else(|| AppError::bad_field(field, format!("{:?} is not a {} id", id.as_str(), kind.noun())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_and_keep_their_kind() {
+        let id = encode(IdKind::Company, 12);
+        assert_eq!(id.as_str(), "cmp_12");
+        assert_eq!(decode(IdKind::Company, &id, "id").unwrap(), 12);
+        assert!(decode(IdKind::User, &id, "id").is_err());
+        assert!(decode(IdKind::Company, &ID("cmp_".into()), "id").is_err());
+        assert!(decode(IdKind::Company, &ID("cmp_-1".into()), "id").is_err());
+        assert!(decode(IdKind::Company, &ID("cmp12".into()), "id").is_err());
+    }
+}

@@ -1,0 +1,45 @@
+//! The GraphQL schema: each domain contributes its query and mutation objects, merged here.
+
+pub mod context;
+pub mod errors;
+pub mod ids;
+pub mod limits;
+pub mod pagination;
+
+use async_graphql::{EmptySubscription, MergedObject, Schema};
+
+use crate::auth::graphql::{AuthMutation, AuthQuery};
+use crate::companies::graphql::{CompanyMutation, CompanyQuery};
+use crate::departments::graphql::{DepartmentMutation, DepartmentQuery};
+use crate::state::AppState;
+
+/// Everything that can be read.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct QueryRoot(AuthQuery, CompanyQuery, DepartmentQuery);
+
+/// Everything that can be changed.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
+pub struct MutationRoot(AuthMutation, CompanyMutation, DepartmentMutation);
+
+pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+/// The schema with its limits. `state` is absent only when printing the SDL.
+pub fn build_schema(state: Option<AppState>) -> AppSchema {
+    let mut builder = Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
+        .limit_depth(limits::MAX_DEPTH)
+        .limit_complexity(limits::MAX_COMPLEXITY)
+        .limit_directives(limits::MAX_DIRECTIVES)
+        .limit_recursive_depth(limits::MAX_RECURSIVE_DEPTH)
+        .extension(errors::ErrorCodes);
+    if let Some(state) = state {
+        builder = builder.data(state);
+    }
+    builder.finish()
+}
+
+/// The SDL committed as `schema.graphql`.
+pub fn sdl() -> String {
+    build_schema(None).sdl()
+}

@@ -1,0 +1,14 @@
+//! 直通 zhitong: the GraphQL server behind the app that connects a development zone's companies
+//! with their service officers and the departments that act on their requests.
+
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod companies;
+pub mod config;
+pub mod db;
+pub mod departments;
+pub mod error;
+pub mod graphql;
+pub mod server;
+pub mod state;

@@ -1,0 +1,305 @@
+//! The HTTP surface: wires the domains' GraphQL parts into one schema and serves it with
+//! actix-web, plus health checks, the first-run set-up and the request-level guards.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use async_graphql::dataloader::DataLoader;
+use async_graphql::http::GraphiQLSource;
+use futures_util::{FutureExt, StreamExt};
+use serde_json::json;
+
+use crate::auth::graphql::{OfficerLoadLoader, UserLoader};
+use crate::auth::service as auth_service;
+use crate::auth::tokens::{self, JwtKeys};
+use crate::clock::SharedClock;
+use crate::companies::graphql::{ActiveAssignmentLoader, CompanyLoader};
+use crate::config::Config;
+use crate::db::{run_blocking, Db, PoolOptions};
+use crate::departments::graphql::DepartmentLoader;
+use crate::error::AppError;
+use crate::graphql::context::RequestAuth;
+use crate::graphql::errors::new_correlation_id;
+use crate::graphql::{build_schema, limits, AppSchema};
+use crate::state::AppState;
+
+/// Opens the database pool and the signing keys.
+pub fn build_state(config: Config, clock: SharedClock) -> Result<AppState, String> {
+    let db = Db::open(
+        config.database.clone(),
+        &PoolOptions {
+            max_size: config.db_pool_size,
+            connect_timeout: Duration::from_secs(5),
+        },
+    )
+    .map_err(|e| format!("{e:?}"))?;
+    let (secret, generated_at) = tokens::load_or_generate_secret(&config)?;
+    if let Some(path) = generated_at {
+        tracing::warn!(
+            path = %path.display(),
+            "no ZHITONG_JWT_SECRET configured: generated one and kept it in this file; set ZHITONG_JWT_SECRET in production"
+        );
+    }
+    Ok(AppState {
+        config: Arc::new(config),
+        db,
+        clock,
+        jwt: JwtKeys::new(&secret),
+    })
+}
+
+/// What start-up did that the operator must know.
+#[derive(Debug, Default)]
+pub struct Startup {
+    pub applied_migrations: Vec<String>,
+    /// The generated password of the administrator created on this first run.
+    pub first_admin_password: Option<String>,
+}
+
+/// Runs the migrations and creates the first administrator when there is none.
+pub async fn prepare(state: &AppState) -> Result<Startup, AppError> {
+    let db = state.db.clone();
+    let applied_migrations = run_blocking(move || db.migrate_blocking()).await?;
+    let phone = state.config.admin_phone.clone();
+    let now = state.clock.now_naive();
+    let first_admin_password = state
+        .db
+        .write(move |conn| auth_service::ensure_first_admin(conn, &phone, now))
+        .await?;
+    Ok(Startup {
+        applied_migrations,
+        first_admin_password,
+    })
+}
+
+struct ServerData {
+    state: AppState,
+    schema: AppSchema,
+}
+
+/// Starts serving on `listener`. The returned server runs until stopped (SIGTERM and SIGINT
+/// stop it gracefully, letting in-flight requests finish).
+pub fn start(listener: TcpListener, state: AppState, workers: usize) -> std::io::Result<Server> {
+    let schema = build_schema(Some(state.clone()));
+    let data = web::Data::new(ServerData { state, schema });
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .wrap(actix_web::middleware::from_fn(log_requests))
+            .route("/graphql", web::post().to(graphql_post))
+            .route("/graphql", web::get().to(graphiql))
+            .route("/healthz", web::get().to(healthz))
+            .route("/readyz", web::get().to(readyz))
+            .default_service(web::to(not_found))
+    })
+    .workers(workers.max(1))
+    .shutdown_timeout(30)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+async fn log_requests(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let request_id = new_correlation_id();
+    let method = request.method().to_string();
+    let path = request.path().to_string();
+    let span = tracing::info_span!("http", request_id = %request_id);
+    let mut response = {
+        let _entered = span.enter();
+        next.call(request)
+    }
+    .await?;
+    let status = response.status().as_u16();
+    let _entered = span.enter();
+    tracing::info!(%method, %path, status, elapsed_ms = started.elapsed().as_millis() as u64, "request");
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response
+            .headers_mut()
+            .insert(header::HeaderName::from_static("x-request-id"), value);
+    }
+    Ok(response)
+}
+
+/// A GraphQL-shaped error response for failures before the query runs.
+fn request_error(status: StatusCode, code: &str, message: &str) -> HttpResponse {
+    HttpResponse::build(status).json(json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }))
+}
+
+/// Reads the body up to the configured limit without buffering more.
+async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::BytesMut, HttpResponse> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| {
+            request_error(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                "the request body could not be read",
+            )
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(request_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "PAYLOAD_TOO_LARGE",
+                &format!("the request body is larger than {limit} bytes"),
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+async fn authenticate(state: &AppState, request: &HttpRequest) -> RequestAuth {
+    let Some(value) = request.headers().get(header::AUTHORIZATION) else {
+        return RequestAuth::default();
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
+    let Some(token) = token.map(str::trim).filter(|t| !t.is_empty()) else {
+        return RequestAuth {
+            actor: None,
+            token_error: Some("the Authorization header must be `Bearer <accessToken>`".into()),
+        };
+    };
+    match auth_service::actor_for_token(state, token).await {
+        Ok(actor) => RequestAuth {
+            actor: Some(actor),
+            token_error: None,
+        },
+        Err(AppError::Unavailable(detail)) => {
+            tracing::warn!(detail, "authentication could not reach the database");
+            RequestAuth {
+                actor: None,
+                token_error: Some("the service is temporarily unavailable; try again shortly".into()),
+            }
+        }
+        Err(error) => RequestAuth {
+            actor: None,
+            token_error: Some(error.public_message()),
+        },
+    }
+}
+
+async fn graphql_post(request: HttpRequest, payload: web::Payload, data: web::Data<ServerData>) -> HttpResponse {
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !content_type.to_ascii_lowercase().starts_with("application/json") {
+        return request_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "BAD_REQUEST",
+            "send GraphQL requests as POST with Content-Type: application/json",
+        );
+    }
+    let body = match read_body(payload, data.state.config.max_body_bytes).await {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    let gql_request: async_graphql::Request = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            let message = if body.first() == Some(&b'[') {
+                "batched requests are not accepted: send one operation per request".to_string()
+            } else {
+                format!(
+                    "the body is not a GraphQL request in JSON: {}",
+                    e.to_string().chars().take(120).collect::<String>()
+                )
+            };
+            return request_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &message);
+        }
+    };
+    if let Err(why) = limits::check_query_text(&gql_request.query) {
+        return request_error(StatusCode::BAD_REQUEST, "QUERY_TOO_COMPLEX", &why);
+    }
+    let auth = authenticate(&data.state, &request).await;
+    let gql_request = with_request_data(gql_request, &data.state, auth);
+    let response = std::panic::AssertUnwindSafe(data.schema.execute(gql_request))
+        .catch_unwind()
+        .await;
+    match response {
+        Ok(response) => HttpResponse::Ok().json(response),
+        Err(_) => {
+            let correlation_id = new_correlation_id();
+            tracing::error!(correlation_id, "a resolver panicked");
+            HttpResponse::InternalServerError().json(json!({
+                "errors": [{ "message": "internal error", "extensions": { "code": "INTERNAL", "correlationId": correlation_id } }]
+            }))
+        }
+    }
+}
+
+/// Attaches the caller and the per-request loaders to a GraphQL request.
+pub fn with_request_data(
+    request: async_graphql::Request,
+    state: &AppState,
+    auth: RequestAuth,
+) -> async_graphql::Request {
+    let is_admin = auth.actor.as_ref().is_some_and(|a| a.is_admin());
+    let mut request = request
+        .data(auth)
+        .data(DataLoader::new(UserLoader(state.db.clone()), tokio::spawn))
+        .data(DataLoader::new(OfficerLoadLoader(state.db.clone()), tokio::spawn))
+        .data(DataLoader::new(CompanyLoader(state.db.clone()), tokio::spawn))
+        .data(DataLoader::new(ActiveAssignmentLoader(state.db.clone()), tokio::spawn))
+        .data(DataLoader::new(DepartmentLoader(state.db.clone()), tokio::spawn));
+    if !(is_admin || state.config.open_introspection) {
+        request = request.disable_introspection();
+    }
+    request
+}
+
+async fn graphiql(request: HttpRequest) -> HttpResponse {
+    if request.query_string().contains("query=") {
+        return request_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "BAD_REQUEST",
+            "GraphQL operations are not accepted over GET: POST them as application/json",
+        );
+    }
+    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .subscription_endpoint("/graphql/ws")
+            .title("zhitong")
+            .finish(),
+    )
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "status": "ok" }))
+}
+
+async fn readyz(data: web::Data<ServerData>) -> HttpResponse {
+    let ready = tokio::time::timeout(Duration::from_secs(2), data.state.db.ping())
+        .await
+        .unwrap_or(false);
+    if ready {
+        HttpResponse::Ok().json(json!({ "status": "ready" }))
+    } else {
+        HttpResponse::ServiceUnavailable()
+            .json(json!({ "status": "unavailable", "reason": "the database cannot be reached" }))
+    }
+}
+
+async fn not_found() -> HttpResponse {
+    request_error(
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+        "no such endpoint: GraphQL is at /graphql",
+    )
+}

@@ -1,0 +1,16 @@
+//! What every request handler and worker shares.
+
+use std::sync::Arc;
+
+use crate::auth::tokens::JwtKeys;
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::db::Db;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub clock: SharedClock,
+    pub jwt: JwtKeys,
+}

@@ -1,0 +1,271 @@
+//! The test harness: a real server on a loopback port per test, over its own fresh database
+//! (a SQLite file in a temporary directory, or a PostgreSQL schema made for the test), a manual
+//! clock, and clients for each role.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use diesel::connection::SimpleConnection;
+use diesel::Connection;
+use serde_json::{json, Value};
+use zhitong::clock::ManualClock;
+use zhitong::config::Config;
+use zhitong::db::DbUrl;
+use zhitong::state::AppState;
+
+pub const PG_URL_VAR: &str = "ZHITONG_TEST_DATABASE_URL";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates a SQLite and a PostgreSQL test for each named `async fn(TestApp)`.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[actix_rt::test]
+            async fn sqlite() {
+                super::$name($crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite).await).await
+            }
+
+            #[actix_rt::test]
+            #[cfg_attr(not(zhitong_pg_tests), ignore = "PostgreSQL: set ZHITONG_TEST_DATABASE_URL to run")]
+            async fn postgres() {
+                super::$name($crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await).await
+            }
+        }
+    )+};
+}
+
+/// A PostgreSQL schema that exists for one test and is dropped after it.
+struct PgSchema {
+    base_url: String,
+    name: String,
+}
+
+impl Drop for PgSchema {
+    fn drop(&mut self) {
+        if let Ok(mut conn) = diesel::PgConnection::establish(&self.base_url) {
+            let _ = conn.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name));
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub state: AppState,
+    pub clock: ManualClock,
+    pub admin_token: String,
+    pub admin_id: String,
+    client: reqwest::Client,
+    _dir: tempfile::TempDir,
+    _pg: Option<PgSchema>,
+}
+
+/// A user created by a test, logged in.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: String,
+    pub phone: String,
+    pub password: String,
+    pub token: String,
+    pub refresh_token: String,
+}
+
+fn pg_url_with_schema(base: &str, schema: &str) -> String {
+    let separator = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{separator}options=-csearch_path%3D{schema}")
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let (url, pg) = match backend {
+            Backend::Sqlite => (DbUrl::Sqlite(dir.path().join("test.db")), None),
+            Backend::Postgres => {
+                let base = std::env::var(PG_URL_VAR)
+                    .unwrap_or_else(|_| panic!("{PG_URL_VAR} must point at a PostgreSQL server for this test"));
+                let name = format!("zt_test_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = diesel::PgConnection::establish(&base)
+                    .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {PG_URL_VAR}: {e}"));
+                conn.batch_execute(&format!("CREATE SCHEMA {name}"))
+                    .expect("create the test schema");
+                let url = pg_url_with_schema(&base, &name);
+                (DbUrl::Postgres(url), Some(PgSchema { base_url: base, name }))
+            }
+        };
+        let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 3, 2, 1, 30, 0).unwrap());
+        Self::spawn_with(Config::for_database(url), clock, dir, pg).await
+    }
+
+    async fn spawn_with(config: Config, clock: ManualClock, dir: tempfile::TempDir, pg: Option<PgSchema>) -> TestApp {
+        let state = zhitong::server::build_state(config, Arc::new(clock.clone())).expect("application state");
+        let startup = zhitong::server::prepare(&state)
+            .await
+            .expect("migrations and first admin");
+        let admin_password = startup
+            .first_admin_password
+            .expect("a first administrator on an empty database");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        let server = zhitong::server::start(listener, state.clone(), 1).expect("server");
+        actix_rt::spawn(server);
+        let mut app = TestApp {
+            address,
+            admin_token: String::new(),
+            admin_id: String::new(),
+            state,
+            clock,
+            client: reqwest::Client::new(),
+            _dir: dir,
+            _pg: pg,
+        };
+        let session = app.login(&app.state.config.admin_phone.clone(), &admin_password).await;
+        app.admin_token = session["accessToken"].as_str().unwrap().to_string();
+        app.admin_id = session["user"]["id"].as_str().unwrap().to_string();
+        app
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub fn http(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// Posts a GraphQL document and returns the whole JSON response.
+    pub async fn post(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut request = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("the server answers");
+        response.json().await.expect("a JSON body")
+    }
+
+    /// Runs a document that must succeed and returns its `data`.
+    pub async fn ok(&self, token: &str, query: &str, variables: Value) -> Value {
+        let response = self.post(Some(token), query, variables).await;
+        assert!(
+            response.get("errors").is_none(),
+            "unexpected errors for {query}: {response:#}"
+        );
+        response["data"].clone()
+    }
+
+    /// Runs a document that must fail and returns the first error's `extensions.code`.
+    pub async fn error_code(&self, token: Option<&str>, query: &str, variables: Value) -> String {
+        let response = self.post(token, query, variables).await;
+        let errors = response["errors"]
+            .as_array()
+            .unwrap_or_else(|| panic!("expected an error for {query}: {response:#}"));
+        errors[0]["extensions"]["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("an error without a code: {response:#}"))
+            .to_string()
+    }
+
+    pub async fn login(&self, phone: &str, password: &str) -> Value {
+        let response = self
+            .post(
+                None,
+                "mutation($phone: String!, $password: String!) { login(phone: $phone, password: $password) { accessToken refreshToken expiresAt user { id role name } } }",
+                json!({ "phone": phone, "password": password }),
+            )
+            .await;
+        assert!(response.get("errors").is_none(), "login failed: {response:#}");
+        response["data"]["login"].clone()
+    }
+
+    pub async fn create_company(&self, name: &str, credit_code: &str) -> String {
+        let data = self
+            .ok(
+                &self.admin_token,
+                "mutation($input: CreateCompanyInput!) { createCompany(input: $input) { company { id } } }",
+                json!({ "input": { "name": name, "creditCode": credit_code, "industry": "制造业" } }),
+            )
+            .await;
+        data["createCompany"]["company"]["id"].as_str().unwrap().to_string()
+    }
+
+    pub async fn create_department(&self, name: &str) -> String {
+        let data = self
+            .ok(
+                &self.admin_token,
+                "mutation($name: String!) { createDepartment(name: $name) { department { id } } }",
+                json!({ "name": name }),
+            )
+            .await;
+        data["createDepartment"]["department"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// Creates a user with a known password and logs them in.
+    pub async fn create_user(&self, role: &str, phone: &str, name: &str, extra: Value) -> TestUser {
+        let password = format!("pw-{phone}");
+        let mut input = json!({ "role": role, "phone": phone, "name": name, "password": password });
+        if let Value::Object(extra) = extra {
+            input.as_object_mut().unwrap().extend(extra);
+        }
+        let data = self
+            .ok(
+                &self.admin_token,
+                "mutation($input: CreateUserInput!) { createUser(input: $input) { user { id } } }",
+                json!({ "input": input }),
+            )
+            .await;
+        let id = data["createUser"]["user"]["id"].as_str().unwrap().to_string();
+        let session = self.login(phone, &password).await;
+        TestUser {
+            id,
+            phone: phone.to_string(),
+            password,
+            token: session["accessToken"].as_str().unwrap().to_string(),
+            refresh_token: session["refreshToken"].as_str().unwrap().to_string(),
+        }
+    }
+
+    pub async fn assign_officer(&self, company_id: &str, officer_id: &str) {
+        self.ok(
+            &self.admin_token,
+            "mutation($c: ID!, $o: ID!) { assignOfficer(companyId: $c, officerId: $o, reason: \"coverage\") { assignment { id } } }",
+            json!({ "c": company_id, "o": officer_id }),
+        )
+        .await;
+    }
+
+    /// Counts rows straight from the database, to check that a refused change wrote nothing.
+    pub async fn count(&self, table: &'static str) -> i64 {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        self.state
+            .db
+            .read(move |conn| {
+                let row: Count = diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}")).get_result(conn)?;
+                Ok(row.n)
+            })
+            .await
+            .expect("count")
+    }
+}
+
+/// Valid unified social credit codes for fixtures: the 17 given characters plus their check.
+pub fn credit_code(seed: u32) -> String {
+    let first17 = format!("91110000{seed:09}");
+    let check = zhitong::companies::credit_code::check_char(&first17).unwrap();
+    format!("{first17}{check}")
+}
