@@ -102,8 +102,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         migrations = startup.applied_migrations.len(),
         "database ready"
     );
-    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-    let server = server::start(listener, state.clone(), workers)?;
+    let http_workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let server = server::start(listener, state.clone(), http_workers)?;
+    let background = server::start_workers(&state).map_err(|e| anyhow::anyhow!(e))?;
 
     let mut out = std::io::stdout().lock();
     writeln!(out, "zhitong is serving on http://{address}")?;
@@ -131,6 +132,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     }
     drop(out);
     server.await?;
+    background.stop().await;
     tracing::info!("stopped");
     Ok(())
 }

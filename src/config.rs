@@ -83,6 +83,28 @@ pub struct ConfigArgs {
     #[arg(long, env = "ZHITONG_MAX_BODY_BYTES", default_value_t = 256 * 1024, global = true)]
     pub max_body_bytes: usize,
 
+    /// Service-account JSON file for Firebase Cloud Messaging (HTTP v1). Without it pushes are
+    /// logged instead of sent.
+    #[arg(long, env = "ZHITONG_FCM_CREDENTIALS", global = true)]
+    pub fcm_credentials: Option<PathBuf>,
+
+    /// Base URL of the FCM API (a local fake in tests).
+    #[arg(
+        long,
+        env = "ZHITONG_FCM_ENDPOINT",
+        default_value = "https://fcm.googleapis.com",
+        global = true
+    )]
+    pub fcm_endpoint: String,
+
+    /// Run the background workers (push delivery, …) in this instance.
+    #[arg(long, env = "ZHITONG_WORKERS", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub workers: bool,
+
+    /// How often an idle push worker looks for due deliveries, in milliseconds.
+    #[arg(long, env = "ZHITONG_PUSH_INTERVAL_MS", default_value_t = 1000, global = true)]
+    pub push_interval_ms: u64,
+
     /// Allow introspection for every caller (it is always allowed for admins).
     #[arg(long, env = "ZHITONG_OPEN_INTROSPECTION", default_value_t = false, global = true)]
     pub open_introspection: bool,
@@ -105,6 +127,10 @@ pub struct Config {
     pub admin_phone: String,
     pub max_body_bytes: usize,
     pub open_introspection: bool,
+    pub fcm_credentials: Option<PathBuf>,
+    pub fcm_endpoint: String,
+    pub workers: bool,
+    pub push_interval: Duration,
 }
 
 impl ConfigArgs {
@@ -151,6 +177,10 @@ impl ConfigArgs {
             admin_phone,
             max_body_bytes: self.max_body_bytes.max(4096),
             open_introspection: self.open_introspection,
+            fcm_credentials: self.fcm_credentials,
+            fcm_endpoint: self.fcm_endpoint,
+            workers: self.workers,
+            push_interval: Duration::from_millis(self.push_interval_ms.max(10)),
         })
     }
 }
@@ -180,6 +210,10 @@ impl Config {
             admin_phone: "13800000000".into(),
             max_body_bytes: 256 * 1024,
             open_introspection: false,
+            fcm_credentials: None,
+            fcm_endpoint: "https://fcm.googleapis.com".into(),
+            workers: false,
+            push_interval: Duration::from_secs(1),
         }
     }
 }

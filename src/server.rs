@@ -28,6 +28,8 @@ use crate::error::AppError;
 use crate::graphql::context::RequestAuth;
 use crate::graphql::errors::new_correlation_id;
 use crate::graphql::{build_schema, limits, AppSchema};
+use crate::notifications::push;
+use crate::notifications::worker::{PushOptions, PushWorker};
 use crate::state::AppState;
 
 /// Opens the database pool and the signing keys.
@@ -77,6 +79,37 @@ pub async fn prepare(state: &AppState) -> Result<Startup, AppError> {
         applied_migrations,
         first_admin_password,
     })
+}
+
+/// The background workers of this instance, stopped after the HTTP server has drained.
+pub struct Workers {
+    stop: tokio::sync::watch::Sender<bool>,
+    handles: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Workers {
+    /// Asks every worker to stop after its current round, and waits for them.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        for handle in self.handles {
+            let _ = handle.await;
+        }
+    }
+}
+
+/// Starts the push worker (unless workers are switched off for this instance).
+pub fn start_workers(state: &AppState) -> Result<Workers, String> {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut handles = Vec::new();
+    if state.config.workers {
+        let sender = push::sender_for(state.config.fcm_credentials.as_deref(), &state.config.fcm_endpoint)?;
+        let worker = PushWorker::new(state.clone(), sender, PushOptions::default());
+        tracing::info!(sender = worker.sender_name(), "push delivery enabled");
+        handles.push(tokio::spawn(worker.run(state.config.push_interval, stopped.clone())));
+    } else {
+        tracing::info!("background workers are off in this instance (ZHITONG_WORKERS=false)");
+    }
+    Ok(Workers { stop, handles })
 }
 
 struct ServerData {

@@ -166,6 +166,16 @@ impl UserNode {
         Ok(CompanyConnection::from_page(page, |c| c.id, CompanyNode))
     }
 
+    /// Start of the quiet hours (zone time, HH:MM): routine pushes wait until they end.
+    async fn quiet_hours_start(&self) -> String {
+        crate::notifications::quiet::format_hhmm(self.0.quiet_start_minute)
+    }
+
+    /// End of the quiet hours (zone time, HH:MM).
+    async fn quiet_hours_end(&self) -> String {
+        crate::notifications::quiet::format_hhmm(self.0.quiet_end_minute)
+    }
+
     /// When the account was created.
     async fn created_at(&self) -> DateTime<Utc> {
         to_utc(self.0.created_at)
@@ -391,13 +401,18 @@ impl AuthMutation {
         Ok(service::refresh(ctx.state(), &refresh_token).await?.into())
     }
 
-    /// Ends the session of this refresh token. Always returns true.
+    /// Ends the session of this refresh token, and stops pushes to this phone when its push
+    /// token is given. Always returns true.
     async fn logout(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The session's current refresh token.")] refresh_token: String,
+        #[graphql(desc = "This phone's push token, to unregister it.")] device_token: Option<String>,
     ) -> AppResult<bool> {
-        service::logout(ctx.state(), &refresh_token).await?;
+        let user_id = service::logout(ctx.state(), &refresh_token).await?;
+        if let (Some(user_id), Some(device_token)) = (user_id, device_token) {
+            crate::notifications::service::unregister_device(ctx.state(), user_id, &device_token).await?;
+        }
         Ok(true)
     }
 

@@ -49,6 +49,10 @@ pub struct User {
     pub version: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Start of the quiet hours, in minutes after midnight in the zone's time zone.
+    pub quiet_start_minute: i32,
+    /// End of the quiet hours, in minutes after midnight.
+    pub quiet_end_minute: i32,
 }
 
 #[derive(Debug, Insertable)]

@@ -103,6 +103,17 @@ pub fn set_password(
     Ok(())
 }
 
+pub fn set_quiet_hours(conn: &mut DbConnection, id: i64, start: i32, end: i32, now: NaiveDateTime) -> AppResult<()> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::quiet_start_minute.eq(start),
+            users::quiet_end_minute.eq(end),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn touch_last_login(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> AppResult<()> {
     diesel::update(users::table.find(id))
         .set(users::last_login_at.eq(now))

@@ -157,17 +157,19 @@ pub async fn refresh(state: &AppState, presented: &str) -> AppResult<Session> {
     }
 }
 
-/// Ends the session the refresh token belongs to. Unknown tokens are accepted silently.
-pub async fn logout(state: &AppState, presented: &str) -> AppResult<()> {
+/// Ends the session the refresh token belongs to and returns its user. Unknown tokens are
+/// accepted silently.
+pub async fn logout(state: &AppState, presented: &str) -> AppResult<Option<i64>> {
     let token_hash = tokens::hash_refresh_token(presented.trim());
     let clock = state.clock.clone();
     state
         .db
-        .write(move |conn| {
-            if let Some(token) = repo::find_refresh_token(conn, &token_hash)? {
+        .write(move |conn| match repo::find_refresh_token(conn, &token_hash)? {
+            Some(token) => {
                 repo::revoke_family(conn, &token.family_id, clock.now_naive())?;
+                Ok(Some(token.user_id))
             }
-            Ok(())
+            None => Ok(None),
         })
         .await
 }

@@ -7,6 +7,8 @@ use crate::auth::model::{Actor, Role};
 use crate::auth::repo as users_repo;
 use crate::db::{DbConnection, Page, PageRequest};
 use crate::error::{AppError, AppResult};
+use crate::notifications::service::{notify, Notice};
+use crate::notifications::texts::NoticeKind;
 use crate::state::AppState;
 
 pub const MAX_COMPANY_NAME_CHARS: usize = 100;
@@ -200,18 +202,37 @@ fn check_officer(conn: &mut DbConnection, officer_id: i64) -> AppResult<()> {
     Ok(())
 }
 
+/// Who becomes whose officer, by whom and why.
+#[derive(Debug, Clone)]
+pub struct Reassignment {
+    pub company_id: i64,
+    pub officer_id: i64,
+    pub reason: String,
+    pub actor_id: i64,
+    /// The company's version the admin last read; a stale one gives CONFLICT.
+    pub expected_version: Option<i32>,
+}
+
 /// Makes `officer_id` the company's officer, ending the current assignment with `reason`.
 /// Runs inside the caller's transaction so other domains (evaluations) can combine it with
 /// their own changes. `expected_version` guards against two admins reassigning at once.
+/// Everyone concerned is notified in the same transaction: the new officer, the previous one
+/// and the company's staff.
 pub fn reassign(
     conn: &mut DbConnection,
-    company_id: i64,
-    officer_id: i64,
-    reason: &str,
-    actor_id: i64,
-    expected_version: Option<i32>,
-    now: chrono::NaiveDateTime,
+    change: &Reassignment,
+    now: chrono::DateTime<chrono::Utc>,
+    zone: chrono_tz::Tz,
 ) -> AppResult<(Company, Option<OfficerAssignment>, OfficerAssignment)> {
+    let Reassignment {
+        company_id,
+        officer_id,
+        ref reason,
+        actor_id,
+        expected_version,
+    } = *change;
+    let reason = reason.as_str();
+    let naive_now = now.naive_utc();
     let company = repo::find_by_id(conn, company_id)?.ok_or_else(|| AppError::not_found("company"))?;
     if company.disabled_at.is_some() {
         return Err(AppError::bad_field("companyId", "the company is disabled"));
@@ -224,7 +245,7 @@ pub fn reassign(
         company_id,
         expected_version.or(Some(company.version)),
         &CompanyChanges::default(),
-        now,
+        naive_now,
     )?
     .ok_or_else(|| AppError::conflict("the company was changed by someone else; reload and try again"))?;
     let previous = repo::active_assignment(conn, company_id)?;
@@ -235,7 +256,7 @@ pub fn reassign(
                 "this officer already serves the company",
             ));
         }
-        if !repo::end_assignment(conn, current.id, reason, Some(actor_id), now)? {
+        if !repo::end_assignment(conn, current.id, reason, Some(actor_id), naive_now)? {
             return Err(AppError::conflict(
                 "the assignment was changed by someone else; reload and try again",
             ));
@@ -248,8 +269,53 @@ pub fn reassign(
             officer_id,
             reason: reason.to_string(),
             assigned_by: Some(actor_id),
-            started_at: now,
+            started_at: naive_now,
         },
+    )?;
+    let about = |kind| Notice {
+        kind,
+        subject: company.name.clone(),
+        request_id: None,
+        company_id: Some(company_id),
+        urgent: false,
+    };
+    notify(
+        conn,
+        now,
+        zone,
+        Some(actor_id),
+        [officer_id],
+        &about(NoticeKind::OfficerAssigned),
+    )?;
+    if let Some(previous) = &previous {
+        notify(
+            conn,
+            now,
+            zone,
+            Some(actor_id),
+            [previous.officer_id],
+            &about(NoticeKind::OfficerReleased),
+        )?;
+    }
+    let staff = users_repo::list(
+        conn,
+        &users_repo::UserFilter {
+            company_id: Some(company_id),
+            ..Default::default()
+        },
+        PageRequest {
+            after: None,
+            limit: 1000,
+        },
+    )?;
+    let staff_ids = staff.items.iter().map(|u| u.id);
+    notify(
+        conn,
+        now,
+        zone,
+        Some(actor_id),
+        staff_ids,
+        &about(NoticeKind::CompanyOfficerChanged),
     )?;
     Ok((company, previous, assignment))
 }
@@ -265,19 +331,19 @@ pub async fn assign_officer(
     actor.require_admin()?;
     let reason = required_reason("reason", reason)?;
     let clock = state.clock.clone();
+    let zone = state.config.time_zone;
     let actor_id = actor.user_id;
     let (company, previous, assignment) = state
         .db
         .write(move |conn| {
-            reassign(
-                conn,
+            let change = Reassignment {
                 company_id,
                 officer_id,
-                &reason,
+                reason,
                 actor_id,
                 expected_version,
-                clock.now_naive(),
-            )
+            };
+            reassign(conn, &change, clock.now(), zone)
         })
         .await?;
     tracing::info!(

@@ -44,6 +44,8 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        quiet_start_minute -> Integer,
+        quiet_end_minute -> Integer,
     }
 }
 
@@ -74,10 +76,72 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    devices (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        token -> Text,
+        platform -> Text,
+        locale -> Text,
+        app_version -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        kind -> Text,
+        title -> Text,
+        body -> Text,
+        locale -> Text,
+        request_id -> Nullable<BigInt>,
+        company_id -> Nullable<BigInt>,
+        urgent -> Bool,
+        read_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    push_deliveries (id) {
+        id -> BigInt,
+        notification_id -> BigInt,
+        device_id -> Nullable<BigInt>,
+        token -> Text,
+        platform -> Text,
+        title -> Text,
+        body -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> companies (company_id));
 diesel::joinable!(users -> departments (department_id));
 diesel::joinable!(officer_assignments -> companies (company_id));
 diesel::joinable!(officer_assignments -> users (officer_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(companies, departments, users, officer_assignments, refresh_tokens);
+diesel::joinable!(devices -> users (user_id));
+diesel::joinable!(notifications -> users (user_id));
+diesel::joinable!(push_deliveries -> notifications (notification_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    companies,
+    departments,
+    users,
+    officer_assignments,
+    refresh_tokens,
+    devices,
+    notifications,
+    push_deliveries,
+);

@@ -11,6 +11,9 @@ pub enum IdKind {
     Company,
     Department,
     Assignment,
+    Device,
+    Notification,
+    PushDelivery,
 }
 
 impl IdKind {
@@ -20,6 +23,9 @@ impl IdKind {
             IdKind::Company => "cmp",
             IdKind::Department => "dep",
             IdKind::Assignment => "asg",
+            IdKind::Device => "dev",
+            IdKind::Notification => "ntf",
+            IdKind::PushDelivery => "psh",
         }
     }
 
@@ -29,6 +35,9 @@ impl IdKind {
             IdKind::Company => "company",
             IdKind::Department => "department",
             IdKind::Assignment => "assignment",
+            IdKind::Device => "device",
+            IdKind::Notification => "notification",
+            IdKind::PushDelivery => "push delivery",
         }
     }
 }

@@ -61,6 +61,7 @@ pub struct TestApp {
     pub clock: ManualClock,
     pub admin_token: String,
     pub admin_id: String,
+    admin_password: String,
     client: reqwest::Client,
     _dir: tempfile::TempDir,
     _pg: Option<PgSchema>,
@@ -118,6 +119,7 @@ impl TestApp {
             address,
             admin_token: String::new(),
             admin_id: String::new(),
+            admin_password: admin_password.clone(),
             state,
             clock,
             client: reqwest::Client::new(),
@@ -128,6 +130,41 @@ impl TestApp {
         app.admin_token = session["accessToken"].as_str().unwrap().to_string();
         app.admin_id = session["user"]["id"].as_str().unwrap().to_string();
         app
+    }
+
+    /// Logs the admin in again (after the clock moved past the access token's lifetime).
+    pub async fn relogin_admin(&mut self) {
+        let phone = self.state.config.admin_phone.clone();
+        let session = self.login(&phone, &self.admin_password.clone()).await;
+        self.admin_token = session["accessToken"].as_str().unwrap().to_string();
+    }
+
+    /// A fresh access token for a test user.
+    pub async fn relogin(&self, user: &mut TestUser) {
+        let session = self.login(&user.phone, &user.password).await;
+        user.token = session["accessToken"].as_str().unwrap().to_string();
+        user.refresh_token = session["refreshToken"].as_str().unwrap().to_string();
+    }
+
+    /// A push worker sending to `fake` through the real FCM HTTP v1 client.
+    pub fn push_worker(&self, fake: &crate::fake_fcm::FakeFcm) -> zhitong::notifications::worker::PushWorker {
+        let sender = zhitong::notifications::push::FcmSender::from_credentials_file(fake.credentials(), &fake.address)
+            .expect("FCM sender");
+        zhitong::notifications::worker::PushWorker::new(
+            self.state.clone(),
+            Arc::new(sender),
+            zhitong::notifications::worker::PushOptions::default(),
+        )
+    }
+
+    /// Registers a push token for a user.
+    pub async fn register_device(&self, user_token: &str, device_token: &str, locale: &str) {
+        self.ok(
+            user_token,
+            "mutation($t: String!, $l: String) { registerDevice(token: $t, platform: ANDROID, locale: $l, appVersion: \"1.0.0\") { device { id } } }",
+            json!({ "t": device_token, "l": locale }),
+        )
+        .await;
     }
 
     pub fn url(&self, path: &str) -> String {

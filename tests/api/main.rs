@@ -1,11 +1,13 @@
 //! Integration tests: each drives a real server over HTTP with the GraphQL documents a phone or
 //! the explorer would send, on SQLite and (when configured) PostgreSQL.
 
+mod fake_fcm;
 mod helpers;
 
 mod accounts;
 mod authorization;
 mod first_run;
 mod hostile_input;
+mod notifications;
 mod organisation;
 mod schema;

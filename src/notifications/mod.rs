@@ -1,0 +1,11 @@
+//! Notifications: the inbox (the source of truth), devices, and the push outbox delivered through
+//! Firebase Cloud Messaging's HTTP v1 API by a background worker.
+
+pub mod graphql;
+pub mod model;
+pub mod push;
+pub mod quiet;
+pub mod repo;
+pub mod service;
+pub mod texts;
+pub mod worker;

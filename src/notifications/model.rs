@@ -1,0 +1,141 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+
+use crate::db::schema::{devices, notifications, push_deliveries};
+
+/// The operating system a device token belongs to.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    async_graphql::Enum,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = Text)]
+pub enum Platform {
+    /// Android phone.
+    Android,
+    /// iPhone or iPad.
+    Ios,
+    /// A browser.
+    Web,
+}
+
+crate::text_enum!(Platform { Android => "ANDROID", Ios => "IOS", Web => "WEB" });
+
+/// Where a push delivery stands.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    async_graphql::Enum,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = Text)]
+pub enum DeliveryStatus {
+    /// Waiting to be sent (or to be retried, or for quiet hours to end).
+    Pending,
+    /// Accepted by the push service.
+    Sent,
+    /// Given up: too many failures, or the device is gone.
+    Dead,
+}
+
+crate::text_enum!(DeliveryStatus { Pending => "PENDING", Sent => "SENT", Dead => "DEAD" });
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = devices)]
+pub struct Device {
+    pub id: i64,
+    pub user_id: i64,
+    pub token: String,
+    pub platform: Platform,
+    pub locale: String,
+    pub app_version: String,
+    pub created_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = devices)]
+pub struct NewDevice {
+    pub user_id: i64,
+    pub token: String,
+    pub platform: Platform,
+    pub locale: String,
+    pub app_version: String,
+    pub created_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = notifications)]
+pub struct Notification {
+    pub id: i64,
+    pub user_id: i64,
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    pub locale: String,
+    pub request_id: Option<i64>,
+    pub company_id: Option<i64>,
+    pub urgent: bool,
+    pub read_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = notifications)]
+pub struct NewNotification {
+    pub user_id: i64,
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    pub locale: String,
+    pub request_id: Option<i64>,
+    pub company_id: Option<i64>,
+    pub urgent: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = push_deliveries)]
+pub struct PushDelivery {
+    pub id: i64,
+    pub notification_id: i64,
+    pub device_id: Option<i64>,
+    pub token: String,
+    pub platform: Platform,
+    pub title: String,
+    pub body: String,
+    pub status: DeliveryStatus,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub locked_until: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+    pub sent_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = push_deliveries)]
+pub struct NewPushDelivery {
+    pub notification_id: i64,
+    pub device_id: Option<i64>,
+    pub token: String,
+    pub platform: Platform,
+    pub title: String,
+    pub body: String,
+    pub status: DeliveryStatus,
+    pub next_attempt_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}

@@ -1,0 +1,274 @@
+//! Who is told what, in which words, and when their phones may buzz.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use super::model::{
+    DeliveryStatus, Device, NewDevice, NewNotification, NewPushDelivery, Notification, Platform, PushDelivery,
+};
+use super::texts::{Locale, NoticeKind};
+use super::{quiet, repo};
+use crate::auth::model::Actor;
+use crate::auth::repo as users_repo;
+use crate::db::{DbConnection, Page, PageRequest};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+pub const MAX_TOKEN_CHARS: usize = 4096;
+
+/// Something that happened which people must hear about.
+#[derive(Debug, Clone)]
+pub struct Notice {
+    pub kind: NoticeKind,
+    /// A request number or company name the texts mention.
+    pub subject: String,
+    pub request_id: Option<i64>,
+    pub company_id: Option<i64>,
+    /// Urgent notices are pushed even during quiet hours.
+    pub urgent: bool,
+}
+
+/// Writes one inbox notification per recipient and one push delivery per recipient's device,
+/// inside the caller's transaction, so they commit with the change that caused them or not at
+/// all. The actor is never told of their own action. Returns the new notifications.
+pub fn notify(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    zone: Tz,
+    actor_id: Option<i64>,
+    recipients: impl IntoIterator<Item = i64>,
+    notice: &Notice,
+) -> AppResult<Vec<Notification>> {
+    let recipients: Vec<i64> = recipients
+        .into_iter()
+        .filter(|id| Some(*id) != actor_id)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if recipients.is_empty() {
+        return Ok(Vec::new());
+    }
+    let users: HashMap<i64, _> = users_repo::find_by_ids(conn, &recipients)?
+        .into_iter()
+        .filter(|u| u.disabled_at.is_none())
+        .map(|u| (u.id, u))
+        .collect();
+    let mut devices_by_user: HashMap<i64, Vec<Device>> = HashMap::new();
+    for device in repo::devices_of_users(conn, &recipients)? {
+        devices_by_user.entry(device.user_id).or_default().push(device);
+    }
+    let naive_now = now.naive_utc();
+    let mut created = Vec::with_capacity(recipients.len());
+    for user_id in recipients {
+        let Some(user) = users.get(&user_id) else { continue };
+        let devices = devices_by_user.remove(&user_id).unwrap_or_default();
+        // The inbox speaks the language of the most recently used device.
+        let inbox_locale = devices
+            .first()
+            .map(|d| Locale::from_tag(&d.locale))
+            .unwrap_or(Locale::ZhCn);
+        let (title, body) = notice.kind.render(inbox_locale, &notice.subject);
+        let notification = repo::insert_notification(
+            conn,
+            &NewNotification {
+                user_id,
+                kind: notice.kind.as_str().to_string(),
+                title,
+                body,
+                locale: inbox_locale.tag().to_string(),
+                request_id: notice.request_id,
+                company_id: notice.company_id,
+                urgent: notice.urgent,
+                created_at: naive_now,
+            },
+        )?;
+        let send_at =
+            quiet::send_time(now, zone, user.quiet_start_minute, user.quiet_end_minute, notice.urgent).naive_utc();
+        for device in devices {
+            let (title, body) = notice.kind.render(Locale::from_tag(&device.locale), &notice.subject);
+            repo::insert_delivery(
+                conn,
+                &NewPushDelivery {
+                    notification_id: notification.id,
+                    device_id: Some(device.id),
+                    token: device.token,
+                    platform: device.platform,
+                    title,
+                    body,
+                    status: DeliveryStatus::Pending,
+                    next_attempt_at: send_at,
+                    created_at: naive_now,
+                    updated_at: naive_now,
+                },
+            )?;
+        }
+        created.push(notification);
+    }
+    Ok(created)
+}
+
+fn clean_token(token: &str) -> AppResult<String> {
+    let token = token.trim();
+    if token.is_empty() || token.len() > MAX_TOKEN_CHARS || token.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(AppError::bad_field("token", "not a push token"));
+    }
+    Ok(token.to_string())
+}
+
+fn clean_short(field: &str, text: &str, max: usize) -> AppResult<String> {
+    let text = text.trim();
+    if text.chars().count() > max || text.chars().any(char::is_control) {
+        return Err(AppError::bad_field(
+            field,
+            format!("{field} has at most {max} printable characters"),
+        ));
+    }
+    Ok(text.to_string())
+}
+
+/// Registers the caller's device; a token registered before (by anyone) moves to the caller.
+pub async fn register_device(
+    state: &AppState,
+    actor: &Actor,
+    token: &str,
+    platform: Platform,
+    locale: Option<&str>,
+    app_version: Option<&str>,
+) -> AppResult<Device> {
+    let new = NewDevice {
+        user_id: actor.user_id,
+        token: clean_token(token)?,
+        platform,
+        locale: clean_short("locale", locale.unwrap_or("zh-CN"), 35)?,
+        app_version: clean_short("appVersion", app_version.unwrap_or(""), 50)?,
+        created_at: state.clock.now_naive(),
+        last_seen_at: state.clock.now_naive(),
+    };
+    let new = NewDevice {
+        locale: if new.locale.is_empty() {
+            "zh-CN".into()
+        } else {
+            new.locale
+        },
+        ..new
+    };
+    state
+        .db
+        .write(move |conn| match repo::find_device_by_token(conn, &new.token)? {
+            Some(existing) => {
+                if existing.user_id != new.user_id {
+                    tracing::info!(
+                        device_id = existing.id,
+                        from = existing.user_id,
+                        to = new.user_id,
+                        "push token moved to another user"
+                    );
+                }
+                repo::update_device(conn, existing.id, &new)
+            }
+            None => repo::insert_device(conn, &new),
+        })
+        .await
+}
+
+/// Removes one of the caller's devices; false when the caller has no such token.
+pub async fn unregister_device(state: &AppState, user_id: i64, token: &str) -> AppResult<bool> {
+    let token = clean_token(token)?;
+    let now = state.clock.now_naive();
+    state
+        .db
+        .write(move |conn| match repo::find_device_by_token(conn, &token)? {
+            Some(device) if device.user_id == user_id => {
+                repo::delete_device(conn, device.id, "device unregistered", now)
+            }
+            _ => Ok(false),
+        })
+        .await
+}
+
+pub async fn inbox(
+    state: &AppState,
+    actor: &Actor,
+    unread_only: bool,
+    page: PageRequest,
+) -> AppResult<Page<Notification>> {
+    let user_id = actor.user_id;
+    state
+        .db
+        .read(move |conn| repo::inbox(conn, user_id, unread_only, page))
+        .await
+}
+
+pub async fn unread_count(state: &AppState, actor: &Actor) -> AppResult<i64> {
+    let user_id = actor.user_id;
+    state.db.read(move |conn| repo::unread_count(conn, user_id)).await
+}
+
+/// Marks notifications read (all of the caller's when `ids` is None); returns the unread count.
+pub async fn mark_read(state: &AppState, actor: &Actor, ids: Option<Vec<i64>>) -> AppResult<i64> {
+    let user_id = actor.user_id;
+    let now = state.clock.now_naive();
+    state
+        .db
+        .write(move |conn| {
+            repo::mark_read(conn, user_id, ids.as_deref(), now)?;
+            repo::unread_count(conn, user_id)
+        })
+        .await
+}
+
+pub async fn set_quiet_hours(
+    state: &AppState,
+    actor: &Actor,
+    start: &str,
+    end: &str,
+) -> AppResult<crate::auth::model::User> {
+    let start = quiet::parse_hhmm(start).ok_or_else(|| AppError::bad_field("start", "use HH:MM, e.g. 22:00"))?;
+    let end = quiet::parse_hhmm(end).ok_or_else(|| AppError::bad_field("end", "use HH:MM, e.g. 07:00"))?;
+    let user_id = actor.user_id;
+    let now = state.clock.now_naive();
+    state
+        .db
+        .write(move |conn| {
+            users_repo::set_quiet_hours(conn, user_id, start, end, now)?;
+            users_repo::find_by_id(conn, user_id)?.ok_or_else(|| AppError::not_found("user"))
+        })
+        .await
+}
+
+pub async fn list_deliveries(
+    state: &AppState,
+    actor: &Actor,
+    status: Option<DeliveryStatus>,
+    page: PageRequest,
+) -> AppResult<Page<PushDelivery>> {
+    actor.require_admin()?;
+    state
+        .db
+        .read(move |conn| repo::list_deliveries(conn, status, page))
+        .await
+}
+
+/// Puts a dead delivery back in the queue (admins). A delivery whose device is gone cannot be.
+pub async fn retry_delivery(state: &AppState, actor: &Actor, id: i64) -> AppResult<PushDelivery> {
+    actor.require_admin()?;
+    let now = state.clock.now_naive();
+    state
+        .db
+        .write(move |conn| {
+            let delivery = repo::find_delivery(conn, id)?.ok_or_else(|| AppError::not_found("delivery"))?;
+            if delivery.status != DeliveryStatus::Dead {
+                return Err(AppError::bad_input("only dead deliveries can be retried"));
+            }
+            if delivery.device_id.is_none() {
+                return Err(AppError::bad_input(
+                    "the device of this delivery is gone; it cannot be retried",
+                ));
+            }
+            repo::requeue(conn, id, now)?;
+            repo::find_delivery(conn, id)?.ok_or_else(|| AppError::not_found("delivery"))
+        })
+        .await
+}
