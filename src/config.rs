@@ -105,6 +105,10 @@ pub struct ConfigArgs {
     #[arg(long, env = "ZHITONG_PUSH_INTERVAL_MS", default_value_t = 1000, global = true)]
     pub push_interval_ms: u64,
 
+    /// How long a push worker holds deliveries it took before another may retry them (seconds).
+    #[arg(long, env = "ZHITONG_PUSH_LEASE_SECS", default_value_t = 120, global = true)]
+    pub push_lease_secs: u64,
+
     /// Allow introspection for every caller (it is always allowed for admins).
     #[arg(long, env = "ZHITONG_OPEN_INTROSPECTION", default_value_t = false, global = true)]
     pub open_introspection: bool,
@@ -131,6 +135,7 @@ pub struct Config {
     pub fcm_endpoint: String,
     pub workers: bool,
     pub push_interval: Duration,
+    pub push_lease: Duration,
 }
 
 impl ConfigArgs {
@@ -181,6 +186,7 @@ impl ConfigArgs {
             fcm_endpoint: self.fcm_endpoint,
             workers: self.workers,
             push_interval: Duration::from_millis(self.push_interval_ms.max(10)),
+            push_lease: Duration::from_secs(self.push_lease_secs.max(1)),
         })
     }
 }
@@ -214,6 +220,7 @@ impl Config {
             fcm_endpoint: "https://fcm.googleapis.com".into(),
             workers: false,
             push_interval: Duration::from_secs(1),
+            push_lease: Duration::from_secs(120),
         }
     }
 }

@@ -103,7 +103,11 @@ pub fn start_workers(state: &AppState) -> Result<Workers, String> {
     let mut handles = Vec::new();
     if state.config.workers {
         let sender = push::sender_for(state.config.fcm_credentials.as_deref(), &state.config.fcm_endpoint)?;
-        let worker = PushWorker::new(state.clone(), sender, PushOptions::default());
+        let options = PushOptions {
+            lease: state.config.push_lease,
+            ..PushOptions::default()
+        };
+        let worker = PushWorker::new(state.clone(), sender, options);
         tracing::info!(sender = worker.sender_name(), "push delivery enabled");
         handles.push(tokio::spawn(worker.run(state.config.push_interval, stopped.clone())));
     } else {

@@ -129,7 +129,6 @@ impl FakeFcm {
             .insert(token.to_string(), answers.into());
     }
 
-    #[allow(dead_code)]
     pub fn delay_each_send(&self, delay: Duration) {
         self.inner.lock().unwrap().delay = delay;
     }

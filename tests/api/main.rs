@@ -6,8 +6,10 @@ mod helpers;
 
 mod accounts;
 mod authorization;
+mod crash_recovery;
 mod first_run;
 mod hostile_input;
 mod notifications;
 mod organisation;
+mod process;
 mod schema;
