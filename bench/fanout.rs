@@ -1,0 +1,215 @@
+//! Push fan-out benchmark: enqueue N notifications (one device each) and deliver them through the
+//! real outbox worker and FCM HTTP v1 client to a fake FCM server on loopback. The baseline in the
+//! same run is the fake answering the same messages posted straight from a bare HTTP client at
+//! the same concurrency: the ratio shows what the outbox (leasing, recording) costs.
+//!
+//!   cargo run --release --example fanout -- [--count 100000] [--postgres URL]
+
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_web::{web, App, HttpResponse, HttpServer};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use futures_util::StreamExt;
+use serde_json::json;
+use zhitong::clock::{Clock, SystemClock};
+use zhitong::config::Config;
+use zhitong::db::schema::{devices, users};
+use zhitong::db::DbUrl;
+use zhitong::notifications::push::FcmSender;
+use zhitong::notifications::service::{notify, Notice};
+use zhitong::notifications::texts::NoticeKind;
+use zhitong::notifications::worker::{PushOptions, PushWorker};
+
+const RECIPIENTS: usize = 1000;
+const CONCURRENCY: usize = 64;
+
+async fn start_fake_fcm(received: Arc<AtomicUsize>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let data = web::Data::new(received);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .route(
+                "/token",
+                web::post().to(|| async {
+                    HttpResponse::Ok()
+                        .json(json!({ "access_token": "bench", "expires_in": 3600, "token_type": "Bearer" }))
+                }),
+            )
+            .route(
+                "/v1/projects/{project}/messages:send",
+                web::post().to(|received: web::Data<Arc<AtomicUsize>>, _body: web::Bytes| async move {
+                    received.fetch_add(1, Ordering::Relaxed);
+                    HttpResponse::Ok().json(json!({ "name": "projects/bench/messages/1" }))
+                }),
+            )
+    })
+    .workers(1)
+    .listen(listener)
+    .unwrap()
+    .run();
+    actix_web::rt::spawn(server);
+    address
+}
+
+fn arg(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+}
+
+#[actix_web::main]
+async fn main() {
+    let count: usize = arg("--count").map(|c| c.parse().expect("--count N")).unwrap_or(100_000);
+    let dir = tempfile::tempdir().unwrap();
+    let (url, label) = match arg("--postgres") {
+        Some(base) => {
+            let schema = format!("zt_bench_{}", std::process::id());
+            let mut conn = diesel::PgConnection::establish(&base).expect("PostgreSQL");
+            conn.batch_execute(&format!(
+                "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+            ))
+            .unwrap();
+            let separator = if base.contains('?') { '&' } else { '?' };
+            (
+                DbUrl::Postgres(format!("{base}{separator}options=-csearch_path%3D{schema}")),
+                "PostgreSQL",
+            )
+        }
+        None => (DbUrl::Sqlite(dir.path().join("bench.db")), "SQLite"),
+    };
+    let received = Arc::new(AtomicUsize::new(0));
+    let fake = start_fake_fcm(received.clone()).await;
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/fake-fcm-service-account.json"
+    );
+    let mut account: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(fixture).unwrap()).unwrap();
+    account["token_uri"] = json!(format!("{fake}/token"));
+    let credentials = dir.path().join("sa.json");
+    std::fs::write(&credentials, account.to_string()).unwrap();
+
+    let mut config = Config::for_database(url);
+    config.db_pool_size = 8;
+    let state = zhitong::server::build_state(config, Arc::new(SystemClock)).unwrap();
+    zhitong::server::prepare(&state).await.unwrap();
+
+    // Recipients, each with one device.
+    let now = SystemClock.now_naive();
+    let recipient_ids: Vec<i64> = state
+        .db
+        .write(move |conn| {
+            let mut ids = Vec::with_capacity(RECIPIENTS);
+            for i in 0..RECIPIENTS {
+                let id: i64 = diesel::insert_into(users::table)
+                    .values((
+                        users::role.eq("OFFICER"),
+                        users::phone.eq(format!("1{:010}", 3_000_000_000u64 + i as u64)),
+                        users::name.eq(format!("bench {i}")),
+                        users::password_hash.eq("x"),
+                        users::created_at.eq(now),
+                        users::updated_at.eq(now),
+                        users::quiet_start_minute.eq(0),
+                        users::quiet_end_minute.eq(0),
+                    ))
+                    .returning(users::id)
+                    .get_result(conn)?;
+                diesel::insert_into(devices::table)
+                    .values((
+                        devices::user_id.eq(id),
+                        devices::token.eq(format!("bench-token-{i}")),
+                        devices::platform.eq("ANDROID"),
+                        devices::locale.eq(if i % 3 == 0 { "en-US" } else { "zh-CN" }),
+                        devices::created_at.eq(now),
+                        devices::last_seen_at.eq(now),
+                    ))
+                    .execute(conn)?;
+                ids.push(id);
+            }
+            Ok(ids)
+        })
+        .await
+        .unwrap();
+
+    // Enqueue: one transaction per notice, each to every recipient.
+    let notices = count.div_ceil(RECIPIENTS);
+    let enqueue_started = Instant::now();
+    for n in 0..notices {
+        let ids = recipient_ids.clone();
+        let zone = state.config.time_zone;
+        state
+            .db
+            .write(move |conn| {
+                let notice = Notice {
+                    kind: NoticeKind::CompanyOfficerChanged,
+                    subject: format!("公司{n}"),
+                    request_id: None,
+                    company_id: None,
+                    urgent: false,
+                };
+                notify(conn, SystemClock.now(), zone, None, ids, &notice)?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+    }
+    let enqueued = notices * RECIPIENTS;
+    let enqueue_secs = enqueue_started.elapsed().as_secs_f64();
+
+    // Deliver through the outbox worker.
+    let sender = FcmSender::from_credentials_file(&credentials, &fake).unwrap();
+    let options = PushOptions {
+        batch_size: 1000,
+        concurrency: CONCURRENCY,
+        ..PushOptions::default()
+    };
+    let worker = PushWorker::new(state.clone(), Arc::new(sender), options);
+    let started = Instant::now();
+    let mut sent = 0;
+    loop {
+        let report = worker.run_once().await.unwrap();
+        sent += report.sent;
+        if report.claimed == 0 {
+            break;
+        }
+    }
+    let worker_secs = started.elapsed().as_secs_f64();
+    assert_eq!(sent, enqueued, "every delivery sent");
+    assert_eq!(received.load(Ordering::Relaxed), enqueued);
+
+    // Baseline: the same number of sends from a bare client, same concurrency, no database.
+    let baseline_count = enqueued.min(50_000);
+    let http = reqwest::Client::new();
+    let url = format!("{fake}/v1/projects/bench/messages:send");
+    let started = Instant::now();
+    futures_util::stream::iter(0..baseline_count)
+        .map(|i| {
+            let (http, url) = (http.clone(), url.clone());
+            async move {
+                let body = json!({ "message": { "token": format!("bench-token-{}", i % RECIPIENTS),
+                    "notification": { "title": "服务专员变更", "body": "x" }, "data": { "kind": "COMPANY_OFFICER_CHANGED" } } });
+                http.post(&url).bearer_auth("bench").json(&body).send().await.unwrap().bytes().await.unwrap();
+            }
+        })
+        .buffer_unordered(CONCURRENCY)
+        .collect::<Vec<()>>()
+        .await;
+    let baseline_secs = started.elapsed().as_secs_f64();
+
+    let outbox_rate = enqueued as f64 / worker_secs;
+    let baseline_rate = baseline_count as f64 / baseline_secs;
+    println!("backend: {label}");
+    println!(
+        "enqueued {enqueued} notifications + deliveries in {enqueue_secs:.1} s ({:.0}/s)",
+        enqueued as f64 / enqueue_secs
+    );
+    println!("outbox worker: {enqueued} deliveries in {worker_secs:.1} s = {outbox_rate:.0} deliveries/s");
+    println!("baseline (bare HTTP client, same fake, concurrency {CONCURRENCY}): {baseline_rate:.0} sends/s");
+    println!("ratio outbox / baseline: {:.2}", outbox_rate / baseline_rate);
+}
