@@ -48,6 +48,9 @@ pub enum Command {
     },
 }
 
+/// How often the auto-close worker looks for requests resolved 7 days ago without feedback.
+const AUTO_CLOSE_EVERY_SECS: u64 = 600;
+
 pub fn init_logging(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_new(&config.log)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
@@ -104,6 +107,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     );
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     let server = server::start(listener, state.clone(), workers)?;
+    actix_web::rt::spawn(crate::requests::worker::run(
+        state.clone(),
+        std::time::Duration::from_secs(AUTO_CLOSE_EVERY_SECS),
+    ));
 
     let mut out = std::io::stdout().lock();
     writeln!(out, "zhitong is serving on http://{address}")?;

@@ -10,5 +10,6 @@ pub mod db;
 pub mod departments;
 pub mod error;
 pub mod graphql;
+pub mod requests;
 pub mod server;
 pub mod state;

@@ -28,6 +28,7 @@ use crate::error::AppError;
 use crate::graphql::context::RequestAuth;
 use crate::graphql::errors::new_correlation_id;
 use crate::graphql::{build_schema, limits, AppSchema};
+use crate::requests::graphql::{CategoryLoader, EventsLoader, TasksLoader};
 use crate::state::AppState;
 
 /// Opens the database pool and the signing keys.
@@ -256,7 +257,10 @@ pub fn with_request_data(
         .data(DataLoader::new(OfficerLoadLoader(state.db.clone()), tokio::spawn))
         .data(DataLoader::new(CompanyLoader(state.db.clone()), tokio::spawn))
         .data(DataLoader::new(ActiveAssignmentLoader(state.db.clone()), tokio::spawn))
-        .data(DataLoader::new(DepartmentLoader(state.db.clone()), tokio::spawn));
+        .data(DataLoader::new(DepartmentLoader(state.db.clone()), tokio::spawn))
+        .data(DataLoader::new(CategoryLoader(state.db.clone()), tokio::spawn))
+        .data(DataLoader::new(TasksLoader(state.db.clone()), tokio::spawn))
+        .data(DataLoader::new(EventsLoader(state.db.clone()), tokio::spawn));
     if !(is_admin || state.config.open_introspection) {
         request = request.disable_introspection();
     }

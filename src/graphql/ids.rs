@@ -11,6 +11,10 @@ pub enum IdKind {
     Company,
     Department,
     Assignment,
+    Category,
+    Request,
+    Task,
+    Event,
 }
 
 impl IdKind {
@@ -20,6 +24,10 @@ impl IdKind {
             IdKind::Company => "cmp",
             IdKind::Department => "dep",
             IdKind::Assignment => "asg",
+            IdKind::Category => "cat",
+            IdKind::Request => "req",
+            IdKind::Task => "tsk",
+            IdKind::Event => "evt",
         }
     }
 
@@ -29,6 +37,10 @@ impl IdKind {
             IdKind::Company => "company",
             IdKind::Department => "department",
             IdKind::Assignment => "assignment",
+            IdKind::Category => "category",
+            IdKind::Request => "request",
+            IdKind::Task => "task",
+            IdKind::Event => "event",
         }
     }
 }

@@ -11,17 +11,18 @@ use async_graphql::{EmptySubscription, MergedObject, Schema};
 use crate::auth::graphql::{AuthMutation, AuthQuery};
 use crate::companies::graphql::{CompanyMutation, CompanyQuery};
 use crate::departments::graphql::{DepartmentMutation, DepartmentQuery};
+use crate::requests::graphql::{RequestMutation, RequestQuery};
 use crate::state::AppState;
 
 /// Everything that can be read.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(AuthQuery, CompanyQuery, DepartmentQuery);
+pub struct QueryRoot(AuthQuery, CompanyQuery, DepartmentQuery, RequestQuery);
 
 /// Everything that can be changed.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(AuthMutation, CompanyMutation, DepartmentMutation);
+pub struct MutationRoot(AuthMutation, CompanyMutation, DepartmentMutation, RequestMutation);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
