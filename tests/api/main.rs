@@ -8,4 +8,6 @@ mod authorization;
 mod first_run;
 mod hostile_input;
 mod organisation;
+mod requests;
+mod requests_rules;
 mod schema;
