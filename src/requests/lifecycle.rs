@@ -210,7 +210,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         action: Action::AutoClose,
-        mutation: "(auto-close worker, 7 days after RESOLVED)",
+        mutation: "auto-close worker (7 days after RESOLVED)",
         by: Party::System,
         from: &[Resolved],
         outcome: Outcome::To(Closed),
@@ -308,9 +308,13 @@ pub fn markdown() -> String {
             Some((from, to)) => format!("{} → `{to}`", list(from)),
             None => "—".into(),
         };
+        let name = if step.by == Party::System {
+            step.mutation.to_string()
+        } else {
+            format!("`{}`", step.mutation)
+        };
         out.push_str(&format!(
-            "| `{}` | {} | {} | {} | {} |\n",
-            step.mutation,
+            "| {name} | {} | {} | {} | {} |\n",
             party_text(step.by),
             list(step.from),
             task,

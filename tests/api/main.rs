@@ -9,5 +9,7 @@ mod first_run;
 mod hostile_input;
 mod organisation;
 mod requests;
+mod requests_docs;
+mod requests_queries;
 mod requests_rules;
 mod schema;

@@ -465,8 +465,8 @@ async fn companies_see_only_their_requests_and_no_internal_notes(app: TestApp) {
             json!({}),
         )
         .await;
-    assert_eq!(ids(&listed["requests"]), [id_b.clone()]);
-    assert_eq!(ids(&listed["myRequests"]), [id_b.clone()]);
+    assert_eq!(ids(&listed["requests"]), [id_b.as_str()]);
+    assert_eq!(ids(&listed["myRequests"]), [id_b.as_str()]);
     let filtered = app
         .ok(
             other,
@@ -539,7 +539,7 @@ async fn officers_and_departments_see_their_own_work(app: TestApp) {
             json!({}),
         )
         .await;
-    assert_eq!(ids(&waiting["myTasks"]), [id.clone()]);
+    assert_eq!(ids(&waiting["myTasks"]), [id.as_str()]);
     let none = app
         .ok(
             &z.dept_staff[2].token,
@@ -577,7 +577,7 @@ async fn officers_and_departments_see_their_own_work(app: TestApp) {
         )
         .await;
     assert_eq!(queue["myTasks"]["totalCount"], 2);
-    assert_eq!(ids(&queue["myTasks"]), [urgent.clone()]);
+    assert_eq!(ids(&queue["myTasks"]), [urgent.as_str()]);
     let cursor = queue["myTasks"]["edges"][0]["cursor"].as_str().unwrap();
     let rest = app
         .ok(
