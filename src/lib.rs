@@ -11,5 +11,6 @@ pub mod departments;
 pub mod error;
 pub mod graphql;
 pub mod notifications;
+pub mod requests;
 pub mod server;
 pub mod state;

@@ -30,6 +30,7 @@ use crate::graphql::errors::new_correlation_id;
 use crate::graphql::{build_schema, limits, AppSchema};
 use crate::notifications::push;
 use crate::notifications::worker::{PushOptions, PushWorker};
+use crate::requests::graphql::{CategoryLoader, EventsLoader, TasksLoader};
 use crate::state::AppState;
 
 /// Opens the database pool and the signing keys.
@@ -97,7 +98,10 @@ impl Workers {
     }
 }
 
-/// Starts the push worker (unless workers are switched off for this instance).
+/// How often RESOLVED requests are checked for the 7-day automatic close.
+const AUTO_CLOSE_EVERY: Duration = Duration::from_secs(600);
+
+/// Starts the push worker and the auto-close job (unless workers are switched off for this instance).
 pub fn start_workers(state: &AppState) -> Result<Workers, String> {
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut handles = Vec::new();
@@ -110,6 +114,14 @@ pub fn start_workers(state: &AppState) -> Result<Workers, String> {
         let worker = PushWorker::new(state.clone(), sender, options);
         tracing::info!(sender = worker.sender_name(), "push delivery enabled");
         handles.push(tokio::spawn(worker.run(state.config.push_interval, stopped.clone())));
+        let auto_close = crate::requests::worker::run(state.clone(), AUTO_CLOSE_EVERY);
+        let mut stop_auto_close = stopped.clone();
+        handles.push(tokio::spawn(async move {
+            tokio::select! {
+                _ = auto_close => {}
+                _ = stop_auto_close.changed() => {}
+            }
+        }));
     } else {
         tracing::info!("background workers are off in this instance (ZHITONG_WORKERS=false)");
     }
@@ -293,7 +305,10 @@ pub fn with_request_data(
         .data(DataLoader::new(OfficerLoadLoader(state.db.clone()), tokio::spawn))
         .data(DataLoader::new(CompanyLoader(state.db.clone()), tokio::spawn))
         .data(DataLoader::new(ActiveAssignmentLoader(state.db.clone()), tokio::spawn))
-        .data(DataLoader::new(DepartmentLoader(state.db.clone()), tokio::spawn));
+        .data(DataLoader::new(DepartmentLoader(state.db.clone()), tokio::spawn))
+        .data(DataLoader::new(CategoryLoader(state.db.clone()), tokio::spawn))
+        .data(DataLoader::new(TasksLoader(state.db.clone()), tokio::spawn))
+        .data(DataLoader::new(EventsLoader(state.db.clone()), tokio::spawn));
     if !(is_admin || state.config.open_introspection) {
         request = request.disable_introspection();
     }

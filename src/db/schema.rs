@@ -77,6 +77,91 @@ diesel::table! {
 }
 
 diesel::table! {
+    categories (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        name_en -> Text,
+        disabled_at -> Nullable<Timestamp>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    request_counters (year) {
+        year -> Integer,
+        last_number -> BigInt,
+    }
+}
+
+diesel::table! {
+    requests (id) {
+        id -> BigInt,
+        number -> Text,
+        company_id -> BigInt,
+        raised_by -> BigInt,
+        channel -> Text,
+        kind -> Text,
+        category_id -> BigInt,
+        urgency -> Text,
+        title -> Text,
+        description -> Text,
+        officer_id -> Nullable<BigInt>,
+        status -> Text,
+        idempotency_key -> Nullable<Text>,
+        answer -> Nullable<Text>,
+        filing_number -> Nullable<Text>,
+        solved -> Nullable<Bool>,
+        satisfied -> Nullable<Bool>,
+        feedback_comment -> Nullable<Text>,
+        no_feedback -> Bool,
+        feedback_at -> Nullable<Timestamp>,
+        resolved_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    request_tasks (id) {
+        id -> BigInt,
+        request_id -> BigInt,
+        department_id -> Nullable<BigInt>,
+        lead -> Bool,
+        status -> Text,
+        note -> Text,
+        responsible -> Nullable<Text>,
+        approach -> Nullable<Text>,
+        due_at -> Nullable<Timestamp>,
+        result -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        dispatched_by -> Nullable<BigInt>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    request_events (id) {
+        id -> BigInt,
+        request_id -> BigInt,
+        task_id -> Nullable<BigInt>,
+        kind -> Text,
+        actor_id -> Nullable<BigInt>,
+        text -> Text,
+        internal -> Bool,
+        from_status -> Nullable<Text>,
+        to_status -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     devices (id) {
         id -> BigInt,
         user_id -> BigInt,
@@ -130,6 +215,11 @@ diesel::joinable!(users -> departments (department_id));
 diesel::joinable!(officer_assignments -> companies (company_id));
 diesel::joinable!(officer_assignments -> users (officer_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(requests -> companies (company_id));
+diesel::joinable!(requests -> categories (category_id));
+diesel::joinable!(request_tasks -> requests (request_id));
+diesel::joinable!(request_tasks -> departments (department_id));
+diesel::joinable!(request_events -> requests (request_id));
 
 diesel::joinable!(devices -> users (user_id));
 diesel::joinable!(notifications -> users (user_id));
@@ -144,4 +234,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     devices,
     notifications,
     push_deliveries,
+    categories,
+    request_counters,
+    requests,
+    request_tasks,
+    request_events,
 );

@@ -14,6 +14,10 @@ pub enum IdKind {
     Device,
     Notification,
     PushDelivery,
+    Category,
+    Request,
+    Task,
+    Event,
 }
 
 impl IdKind {
@@ -26,6 +30,10 @@ impl IdKind {
             IdKind::Device => "dev",
             IdKind::Notification => "ntf",
             IdKind::PushDelivery => "psh",
+            IdKind::Category => "cat",
+            IdKind::Request => "req",
+            IdKind::Task => "tsk",
+            IdKind::Event => "evt",
         }
     }
 
@@ -38,6 +46,10 @@ impl IdKind {
             IdKind::Device => "device",
             IdKind::Notification => "notification",
             IdKind::PushDelivery => "push delivery",
+            IdKind::Category => "category",
+            IdKind::Request => "request",
+            IdKind::Task => "task",
+            IdKind::Event => "event",
         }
     }
 }

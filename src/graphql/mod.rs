@@ -12,17 +12,30 @@ use crate::auth::graphql::{AuthMutation, AuthQuery};
 use crate::companies::graphql::{CompanyMutation, CompanyQuery};
 use crate::departments::graphql::{DepartmentMutation, DepartmentQuery};
 use crate::notifications::graphql::{NotificationMutation, NotificationQuery};
+use crate::requests::graphql::{RequestMutation, RequestQuery};
 use crate::state::AppState;
 
 /// Everything that can be read.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(AuthQuery, CompanyQuery, DepartmentQuery, NotificationQuery);
+pub struct QueryRoot(
+    AuthQuery,
+    CompanyQuery,
+    DepartmentQuery,
+    NotificationQuery,
+    RequestQuery,
+);
 
 /// Everything that can be changed.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(AuthMutation, CompanyMutation, DepartmentMutation, NotificationMutation);
+pub struct MutationRoot(
+    AuthMutation,
+    CompanyMutation,
+    DepartmentMutation,
+    NotificationMutation,
+    RequestMutation,
+);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 

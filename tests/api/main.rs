@@ -12,4 +12,8 @@ mod hostile_input;
 mod notifications;
 mod organisation;
 mod process;
+mod requests;
+mod requests_docs;
+mod requests_queries;
+mod requests_rules;
 mod schema;

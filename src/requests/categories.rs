@@ -1,0 +1,162 @@
+//! The admin-managed list of request categories (permits, water, power, …).
+
+use diesel::prelude::*;
+
+use super::model::{Category, CategoryChanges, NewCategory};
+use crate::auth::model::Actor;
+use crate::db::schema::categories;
+use crate::db::DbConnection;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+pub const MAX_CODE_CHARS: usize = 40;
+pub const MAX_NAME_CHARS: usize = 50;
+
+pub fn find_by_id(conn: &mut DbConnection, id: i64) -> AppResult<Option<Category>> {
+    Ok(categories::table
+        .find(id)
+        .select(Category::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn find_by_ids(conn: &mut DbConnection, ids: &[i64]) -> AppResult<Vec<Category>> {
+    Ok(categories::table
+        .filter(categories::id.eq_any(ids))
+        .select(Category::as_select())
+        .load(conn)?)
+}
+
+fn code_taken(conn: &mut DbConnection, code: &str, except_id: Option<i64>) -> AppResult<bool> {
+    let mut query = categories::table
+        .filter(categories::code.eq(code))
+        .select(categories::id)
+        .into_boxed();
+    if let Some(id) = except_id {
+        query = query.filter(categories::id.ne(id));
+    }
+    Ok(query.first::<i64>(conn).optional()?.is_some())
+}
+
+fn clean_code(code: &str) -> AppResult<String> {
+    let code = code.trim().to_lowercase();
+    if code.is_empty() || code.chars().count() > MAX_CODE_CHARS {
+        return Err(AppError::bad_field(
+            "code",
+            format!("a category code has 1 to {MAX_CODE_CHARS} characters"),
+        ));
+    }
+    if !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        return Err(AppError::bad_field(
+            "code",
+            "a category code uses only letters, digits, '-' and '_'",
+        ));
+    }
+    Ok(code)
+}
+
+fn clean_name(field: &str, name: &str, required: bool) -> AppResult<String> {
+    let name = name.trim();
+    if required && name.is_empty() {
+        return Err(AppError::bad_field(field, "a category name cannot be empty"));
+    }
+    if name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
+        return Err(AppError::bad_field(
+            field,
+            format!("a category name has at most {MAX_NAME_CHARS} printable characters"),
+        ));
+    }
+    Ok(name.to_string())
+}
+
+/// Every category, enabled ones only unless `include_disabled`, in the order they were made.
+pub async fn list(state: &AppState, include_disabled: bool) -> AppResult<Vec<Category>> {
+    state
+        .db
+        .read(move |conn| {
+            let mut query = categories::table.into_boxed();
+            if !include_disabled {
+                query = query.filter(categories::disabled_at.is_null());
+            }
+            Ok(query
+                .order(categories::id.asc())
+                .select(Category::as_select())
+                .load(conn)?)
+        })
+        .await
+}
+
+pub async fn create(
+    state: &AppState,
+    actor: &Actor,
+    code: &str,
+    name: &str,
+    name_en: Option<&str>,
+) -> AppResult<Category> {
+    actor.require_admin()?;
+    let now = state.clock.now_naive();
+    let new = NewCategory {
+        code: clean_code(code)?,
+        name: clean_name("name", name, true)?,
+        name_en: clean_name("nameEn", name_en.unwrap_or(""), false)?,
+        created_at: now,
+        updated_at: now,
+    };
+    state
+        .db
+        .write(move |conn| {
+            if code_taken(conn, &new.code, None)? {
+                return Err(AppError::conflict("a category with this code already exists"));
+            }
+            Ok(diesel::insert_into(categories::table)
+                .values(&new)
+                .returning(categories::all_columns)
+                .get_result(conn)?)
+        })
+        .await
+}
+
+pub async fn update(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    mut changes: CategoryChanges,
+    enabled: Option<bool>,
+) -> AppResult<Category> {
+    actor.require_admin()?;
+    changes.code = changes.code.as_deref().map(clean_code).transpose()?;
+    changes.name = changes
+        .name
+        .as_deref()
+        .map(|n| clean_name("name", n, true))
+        .transpose()?;
+    changes.name_en = changes
+        .name_en
+        .as_deref()
+        .map(|n| clean_name("nameEn", n, false))
+        .transpose()?;
+    let now = state.clock.now_naive();
+    changes.disabled_at = enabled.map(|enabled| (!enabled).then_some(now));
+    state
+        .db
+        .write(move |conn| {
+            let current = find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("category"))?;
+            if let Some(code) = &changes.code {
+                if code_taken(conn, code, Some(id))? {
+                    return Err(AppError::conflict("a category with this code already exists"));
+                }
+            }
+            if matches!(changes.disabled_at, Some(Some(_))) && current.disabled_at.is_some() {
+                changes.disabled_at = None;
+            }
+            Ok(diesel::update(categories::table.find(id))
+                .set((
+                    &changes,
+                    categories::version.eq(categories::version + 1),
+                    categories::updated_at.eq(now),
+                ))
+                .returning(categories::all_columns)
+                .get_result(conn)?)
+        })
+        .await
+}

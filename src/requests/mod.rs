@@ -1,0 +1,11 @@
+//! Requests (诉求工单): intake, the lifecycle from raising to closing, dispatch to departments,
+//! the timeline, and what each role sees.
+
+pub mod categories;
+pub mod events;
+pub mod graphql;
+pub mod lifecycle;
+pub mod model;
+pub mod repo;
+pub mod service;
+pub mod worker;

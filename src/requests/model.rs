@@ -1,0 +1,336 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+
+use crate::db::schema::{categories, request_events, request_tasks, requests};
+
+macro_rules! stored_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(
+            Debug,
+            Clone,
+            Copy,
+            PartialEq,
+            Eq,
+            Hash,
+            async_graphql::Enum,
+            diesel::expression::AsExpression,
+            diesel::deserialize::FromSqlRow,
+        )]
+        #[diesel(sql_type = Text)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant),+
+        }
+
+        crate::text_enum!($name { $($variant => $text),+ });
+    };
+}
+
+stored_enum!(
+    /// Where a request came from.
+    Channel {
+        /// Raised by company staff in the phone app.
+        App => "APP",
+        /// Taken by phone on the enterprise hotline.
+        Hotline => "HOTLINE",
+        /// Recorded by an officer on a visit to the company.
+        Visit => "VISIT",
+        /// Picked up in a "direct line" group chat.
+        GroupChat => "GROUP_CHAT",
+        /// Any other way.
+        Other => "OTHER",
+    }
+);
+
+stored_enum!(
+    /// What the company asks for.
+    RequestKind {
+        /// A question (咨询), answered by the officer.
+        Consultation => "CONSULTATION",
+        /// A problem to solve (诉求), usually dispatched to departments.
+        Problem => "PROBLEM",
+        /// A suggestion (建议).
+        Suggestion => "SUGGESTION",
+        /// A complaint (投诉).
+        Complaint => "COMPLAINT",
+    }
+);
+
+stored_enum!(
+    /// How soon the company needs an answer.
+    Urgency {
+        /// The ordinary time limits apply.
+        Normal => "NORMAL",
+        /// Needs attention before ordinary requests.
+        Urgent => "URGENT",
+    }
+);
+
+stored_enum!(
+    /// Where a request stands in its lifecycle.
+    RequestStatus {
+        /// Raised, waiting for the officer to accept it.
+        Submitted => "SUBMITTED",
+        /// Accepted by the officer, to be answered or dispatched.
+        Accepted => "ACCEPTED",
+        /// Sent to departments (or the pool), none of which has started yet.
+        Dispatched => "DISPATCHED",
+        /// A department has signed for, claimed or planned its task.
+        InProgress => "IN_PROGRESS",
+        /// Answered or solved; waiting for the company's confirmation.
+        Resolved => "RESOLVED",
+        /// Confirmed by the company, or closed without feedback after 7 days.
+        Closed => "CLOSED",
+        /// Refused as out of scope, with a reason.
+        Rejected => "REJECTED",
+        /// Withdrawn by the company.
+        Withdrawn => "WITHDRAWN",
+        /// Cannot be solved under current policy; explained and filed (备案).
+        Unresolvable => "UNRESOLVABLE",
+        /// The company said it was not solved or not satisfied: to be handled again (重办).
+        Reopened => "REOPENED",
+    }
+);
+
+stored_enum!(
+    /// Where one department's task stands.
+    TaskStatus {
+        /// In the open pool, waiting for a department to claim it.
+        Pooled => "POOLED",
+        /// Sent to the department, not yet signed for.
+        Dispatched => "DISPATCHED",
+        /// Signed for (签收) or claimed (认领) by the department.
+        Signed => "SIGNED",
+        /// The department has stated who handles it, how and by when.
+        Planned => "PLANNED",
+        /// The department has finished its part.
+        Done => "DONE",
+        /// Returned by the department as not its remit (退单).
+        Returned => "RETURNED",
+        /// Moved to another department (转办).
+        Transferred => "TRANSFERRED",
+    }
+);
+
+impl TaskStatus {
+    /// Still held by a department or the pool (not returned or transferred away).
+    pub fn is_active(self) -> bool {
+        !matches!(self, TaskStatus::Returned | TaskStatus::Transferred)
+    }
+}
+
+stored_enum!(
+    /// What happened to a request.
+    EventKind {
+        /// The request was raised.
+        Raised => "RAISED",
+        /// The officer accepted it.
+        Accepted => "ACCEPTED",
+        /// It was rejected with a reason.
+        Rejected => "REJECTED",
+        /// The officer answered the consultation.
+        Answered => "ANSWERED",
+        /// It was dispatched to departments.
+        Dispatched => "DISPATCHED",
+        /// It was put in the open pool.
+        Pooled => "POOLED",
+        /// A department claimed it from the pool.
+        Claimed => "CLAIMED",
+        /// A department signed for its task.
+        Signed => "SIGNED",
+        /// A department returned its task.
+        Returned => "RETURNED",
+        /// A task moved to another department.
+        Transferred => "TRANSFERRED",
+        /// A department gave its plan.
+        Planned => "PLANNED",
+        /// A department finished its task.
+        Completed => "COMPLETED",
+        /// A progress note.
+        Note => "NOTE",
+        /// It was resolved.
+        Resolved => "RESOLVED",
+        /// It was marked unresolvable and filed.
+        Unresolvable => "UNRESOLVABLE",
+        /// The company confirmed it solved and was satisfied; closed.
+        Closed => "CLOSED",
+        /// The company was not satisfied or it was not solved; reopened.
+        Reopened => "REOPENED",
+        /// The company withdrew it.
+        Withdrawn => "WITHDRAWN",
+        /// The company urged it on.
+        Urged => "URGED",
+        /// Closed automatically after 7 days without the company's feedback.
+        AutoClosed => "AUTO_CLOSED",
+    }
+);
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = categories)]
+pub struct Category {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    pub disabled_at: Option<NaiveDateTime>,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = categories)]
+pub struct NewCategory {
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = categories)]
+pub struct CategoryChanges {
+    pub code: Option<String>,
+    pub name: Option<String>,
+    pub name_en: Option<String>,
+    pub disabled_at: Option<Option<NaiveDateTime>>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = requests)]
+pub struct Request {
+    pub id: i64,
+    pub number: String,
+    pub company_id: i64,
+    pub raised_by: i64,
+    pub channel: Channel,
+    pub kind: RequestKind,
+    pub category_id: i64,
+    pub urgency: Urgency,
+    pub title: String,
+    pub description: String,
+    pub officer_id: Option<i64>,
+    pub status: RequestStatus,
+    pub idempotency_key: Option<String>,
+    pub answer: Option<String>,
+    pub filing_number: Option<String>,
+    pub solved: Option<bool>,
+    pub satisfied: Option<bool>,
+    pub feedback_comment: Option<String>,
+    pub no_feedback: bool,
+    pub feedback_at: Option<NaiveDateTime>,
+    pub resolved_at: Option<NaiveDateTime>,
+    pub closed_at: Option<NaiveDateTime>,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = requests)]
+pub struct NewRequest {
+    pub number: String,
+    pub company_id: i64,
+    pub raised_by: i64,
+    pub channel: Channel,
+    pub kind: RequestKind,
+    pub category_id: i64,
+    pub urgency: Urgency,
+    pub title: String,
+    pub description: String,
+    pub officer_id: Option<i64>,
+    pub status: RequestStatus,
+    pub idempotency_key: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Changes a lifecycle step makes to the request row (besides status, version and time).
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = requests)]
+pub struct RequestChanges {
+    pub answer: Option<Option<String>>,
+    pub filing_number: Option<Option<String>>,
+    pub solved: Option<Option<bool>>,
+    pub satisfied: Option<Option<bool>>,
+    pub feedback_comment: Option<Option<String>>,
+    pub no_feedback: Option<bool>,
+    pub feedback_at: Option<Option<NaiveDateTime>>,
+    pub resolved_at: Option<Option<NaiveDateTime>>,
+    pub closed_at: Option<Option<NaiveDateTime>>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = request_tasks)]
+pub struct Task {
+    pub id: i64,
+    pub request_id: i64,
+    pub department_id: Option<i64>,
+    pub lead: bool,
+    pub status: TaskStatus,
+    pub note: String,
+    pub responsible: Option<String>,
+    pub approach: Option<String>,
+    pub due_at: Option<NaiveDateTime>,
+    pub result: Option<String>,
+    pub reason: Option<String>,
+    pub dispatched_by: Option<i64>,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = request_tasks)]
+pub struct NewTask {
+    pub request_id: i64,
+    pub department_id: Option<i64>,
+    pub lead: bool,
+    pub status: TaskStatus,
+    pub note: String,
+    pub dispatched_by: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = request_tasks)]
+pub struct TaskChanges {
+    pub department_id: Option<Option<i64>>,
+    pub responsible: Option<Option<String>>,
+    pub approach: Option<Option<String>>,
+    pub due_at: Option<Option<NaiveDateTime>>,
+    pub result: Option<Option<String>>,
+    pub reason: Option<Option<String>>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = request_events)]
+pub struct Event {
+    pub id: i64,
+    pub request_id: i64,
+    pub task_id: Option<i64>,
+    pub kind: EventKind,
+    pub actor_id: Option<i64>,
+    pub text: String,
+    pub internal: bool,
+    pub from_status: Option<RequestStatus>,
+    pub to_status: Option<RequestStatus>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = request_events)]
+pub struct NewEvent {
+    pub request_id: i64,
+    pub task_id: Option<i64>,
+    pub kind: EventKind,
+    pub actor_id: Option<i64>,
+    pub text: String,
+    pub internal: bool,
+    pub from_status: Option<RequestStatus>,
+    pub to_status: Option<RequestStatus>,
+    pub created_at: NaiveDateTime,
+}

@@ -1,0 +1,393 @@
+//! Database access for requests, their tasks and events.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::model::{
+    Event, NewEvent, NewRequest, NewTask, Request, RequestChanges, RequestStatus, Task, TaskChanges, TaskStatus,
+    Urgency,
+};
+use crate::db::schema::{officer_assignments, request_events, request_tasks, requests};
+use crate::db::{like_pattern, lower, DbConnection, MultiBackend, Page, PageRequest};
+use crate::error::AppResult;
+
+/// The next readable number of `year`. The counter row is created or incremented in one
+/// statement inside the caller's transaction, so two raises never get the same number; a
+/// rolled-back raise leaves a gap, which is allowed.
+pub fn next_number(conn: &mut DbConnection, year: i32) -> AppResult<i64> {
+    #[derive(QueryableByName)]
+    struct Counter {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        last_number: i64,
+    }
+    let row: Counter = diesel::sql_query(
+        "INSERT INTO request_counters (year, last_number) VALUES ($1, 1) \
+         ON CONFLICT (year) DO UPDATE SET last_number = request_counters.last_number + 1 \
+         RETURNING last_number",
+    )
+    .bind::<diesel::sql_types::Integer, _>(year)
+    .get_result(conn)?;
+    Ok(row.last_number)
+}
+
+pub fn insert(conn: &mut DbConnection, new: &NewRequest) -> AppResult<Request> {
+    Ok(diesel::insert_into(requests::table)
+        .values(new)
+        .returning(requests::all_columns)
+        .get_result(conn)?)
+}
+
+pub fn find_by_id(conn: &mut DbConnection, id: i64) -> AppResult<Option<Request>> {
+    Ok(requests::table
+        .find(id)
+        .select(Request::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn find_by_idempotency_key(conn: &mut DbConnection, raised_by: i64, key: &str) -> AppResult<Option<Request>> {
+    Ok(requests::table
+        .filter(requests::raised_by.eq(raised_by))
+        .filter(requests::idempotency_key.eq(key))
+        .select(Request::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Moves the request to `status` with `changes` if it still has `expected_version`; `None`
+/// when someone changed it first.
+pub fn advance(
+    conn: &mut DbConnection,
+    id: i64,
+    expected_version: i32,
+    status: RequestStatus,
+    changes: &RequestChanges,
+    now: NaiveDateTime,
+) -> AppResult<Option<Request>> {
+    Ok(diesel::update(
+        requests::table
+            .filter(requests::id.eq(id))
+            .filter(requests::version.eq(expected_version)),
+    )
+    .set((
+        changes,
+        requests::status.eq(status),
+        requests::version.eq(requests::version + 1),
+        requests::updated_at.eq(now),
+    ))
+    .returning(requests::all_columns)
+    .get_result(conn)
+    .optional()?)
+}
+
+pub fn insert_task(conn: &mut DbConnection, new: &NewTask) -> AppResult<Task> {
+    Ok(diesel::insert_into(request_tasks::table)
+        .values(new)
+        .returning(request_tasks::all_columns)
+        .get_result(conn)?)
+}
+
+pub fn find_task(conn: &mut DbConnection, id: i64) -> AppResult<Option<Task>> {
+    Ok(request_tasks::table
+        .find(id)
+        .select(Task::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn tasks_of(conn: &mut DbConnection, request_id: i64) -> AppResult<Vec<Task>> {
+    Ok(request_tasks::table
+        .filter(request_tasks::request_id.eq(request_id))
+        .order(request_tasks::id.asc())
+        .select(Task::as_select())
+        .load(conn)?)
+}
+
+pub fn tasks_for_requests(conn: &mut DbConnection, request_ids: &[i64]) -> AppResult<Vec<Task>> {
+    Ok(request_tasks::table
+        .filter(request_tasks::request_id.eq_any(request_ids))
+        .order(request_tasks::id.asc())
+        .select(Task::as_select())
+        .load(conn)?)
+}
+
+/// Moves a task from `expected` to `status` with `changes`; `None` when it was no longer in
+/// `expected` (someone acted on it first).
+pub fn update_task(
+    conn: &mut DbConnection,
+    id: i64,
+    expected: TaskStatus,
+    status: TaskStatus,
+    changes: &TaskChanges,
+    now: NaiveDateTime,
+) -> AppResult<Option<Task>> {
+    Ok(diesel::update(
+        request_tasks::table
+            .filter(request_tasks::id.eq(id))
+            .filter(request_tasks::status.eq(expected)),
+    )
+    .set((
+        changes,
+        request_tasks::status.eq(status),
+        request_tasks::version.eq(request_tasks::version + 1),
+        request_tasks::updated_at.eq(now),
+    ))
+    .returning(request_tasks::all_columns)
+    .get_result(conn)
+    .optional()?)
+}
+
+/// Puts finished tasks back to work when the company reopens the request (重办).
+pub fn reopen_done_tasks(conn: &mut DbConnection, request_id: i64, now: NaiveDateTime) -> AppResult<usize> {
+    Ok(diesel::update(
+        request_tasks::table
+            .filter(request_tasks::request_id.eq(request_id))
+            .filter(request_tasks::status.eq(TaskStatus::Done)),
+    )
+    .set((
+        request_tasks::status.eq(TaskStatus::Planned),
+        request_tasks::version.eq(request_tasks::version + 1),
+        request_tasks::updated_at.eq(now),
+    ))
+    .execute(conn)?)
+}
+
+pub fn insert_event(conn: &mut DbConnection, new: &NewEvent) -> AppResult<Event> {
+    Ok(diesel::insert_into(request_events::table)
+        .values(new)
+        .returning(request_events::all_columns)
+        .get_result(conn)?)
+}
+
+pub fn events_for_requests(conn: &mut DbConnection, request_ids: &[i64]) -> AppResult<Vec<Event>> {
+    Ok(request_events::table
+        .filter(request_events::request_id.eq_any(request_ids))
+        .order(request_events::id.asc())
+        .select(Event::as_select())
+        .load(conn)?)
+}
+
+/// Which requests a caller may see.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope {
+    All,
+    Company(i64),
+    /// Requests the officer was recorded on, or of companies the officer serves now.
+    Officer(i64),
+    /// Requests with a task of the department, or a task waiting in the open pool.
+    Department(i64),
+}
+
+fn scoped(scope: Scope) -> requests::BoxedQuery<'static, MultiBackend> {
+    let query = requests::table.into_boxed();
+    match scope {
+        Scope::All => query,
+        Scope::Company(company_id) => query.filter(requests::company_id.eq(company_id)),
+        Scope::Officer(officer_id) => query.filter(
+            requests::officer_id
+                .assume_not_null()
+                .eq(officer_id)
+                .or(requests::company_id.eq_any(
+                    officer_assignments::table
+                        .filter(officer_assignments::officer_id.eq(officer_id))
+                        .filter(officer_assignments::ended_at.is_null())
+                        .select(officer_assignments::company_id),
+                )),
+        ),
+        Scope::Department(department_id) => query.filter(
+            requests::id.eq_any(
+                request_tasks::table
+                    .filter(
+                        request_tasks::department_id
+                            .assume_not_null()
+                            .eq(department_id)
+                            .or(request_tasks::status.eq(TaskStatus::Pooled)),
+                    )
+                    .select(request_tasks::request_id),
+            ),
+        ),
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct RequestFilter {
+    pub statuses: Option<Vec<RequestStatus>>,
+    pub kind: Option<super::model::RequestKind>,
+    pub category_id: Option<i64>,
+    pub channel: Option<super::model::Channel>,
+    pub company_id: Option<i64>,
+    pub officer_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub urgency: Option<Urgency>,
+    pub created_from: Option<NaiveDateTime>,
+    pub created_before: Option<NaiveDateTime>,
+    pub text: Option<String>,
+}
+
+fn filtered(scope: Scope, filter: &RequestFilter) -> requests::BoxedQuery<'static, MultiBackend> {
+    let mut query = scoped(scope);
+    if let Some(statuses) = filter.statuses.clone() {
+        query = query.filter(requests::status.eq_any(statuses));
+    }
+    if let Some(kind) = filter.kind {
+        query = query.filter(requests::kind.eq(kind));
+    }
+    if let Some(category_id) = filter.category_id {
+        query = query.filter(requests::category_id.eq(category_id));
+    }
+    if let Some(channel) = filter.channel {
+        query = query.filter(requests::channel.eq(channel));
+    }
+    if let Some(company_id) = filter.company_id {
+        query = query.filter(requests::company_id.eq(company_id));
+    }
+    if let Some(officer_id) = filter.officer_id {
+        query = query.filter(requests::officer_id.eq(officer_id));
+    }
+    if let Some(department_id) = filter.department_id {
+        query = query.filter(
+            requests::id.eq_any(
+                request_tasks::table
+                    .filter(request_tasks::department_id.eq(department_id))
+                    .select(request_tasks::request_id),
+            ),
+        );
+    }
+    if let Some(urgency) = filter.urgency {
+        query = query.filter(requests::urgency.eq(urgency));
+    }
+    if let Some(from) = filter.created_from {
+        query = query.filter(requests::created_at.ge(from));
+    }
+    if let Some(before) = filter.created_before {
+        query = query.filter(requests::created_at.lt(before));
+    }
+    if let Some(text) = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let pattern = like_pattern(text);
+        query = query.filter(
+            lower(requests::title)
+                .like(pattern.clone())
+                .escape('\\')
+                .or(lower(requests::description).like(pattern).escape('\\')),
+        );
+    }
+    query
+}
+
+/// A page of requests, newest first.
+pub fn list(
+    conn: &mut DbConnection,
+    scope: Scope,
+    filter: &RequestFilter,
+    page: PageRequest,
+) -> AppResult<Page<Request>> {
+    let total: i64 = filtered(scope, filter).count().get_result(conn)?;
+    let mut query = filtered(scope, filter)
+        .select(Request::as_select())
+        .order(requests::id.desc())
+        .limit(page.limit + 1);
+    if let Some(after) = page.after {
+        query = query.filter(requests::id.lt(after));
+    }
+    Ok(Page::from_rows(query.load(conn)?, page, total))
+}
+
+/// How many requests the caller may see, per status. Diesel cannot group a boxed query, so
+/// this is one indexed count per status (a fixed ten).
+pub fn counts_by_status(conn: &mut DbConnection, scope: Scope) -> AppResult<Vec<(RequestStatus, i64)>> {
+    RequestStatus::ALL
+        .iter()
+        .map(|status| {
+            let n: i64 = scoped(scope)
+                .filter(requests::status.eq(*status))
+                .count()
+                .get_result(conn)?;
+            Ok((*status, n))
+        })
+        .collect()
+}
+
+/// What waits for someone's action.
+#[derive(Debug, Clone, Copy)]
+pub enum Awaiting {
+    /// Requests the officer handles that wait for the officer: new, accepted (to answer or
+    /// dispatch, including after a lead task was returned) or reopened.
+    Officer(i64),
+    /// Requests with a task of the department to sign, plan or finish, or in the open pool.
+    Department(i64),
+}
+
+const OFFICER_STATES: [RequestStatus; 3] = [
+    RequestStatus::Submitted,
+    RequestStatus::Accepted,
+    RequestStatus::Reopened,
+];
+const HANDLING_STATES: [RequestStatus; 3] = [
+    RequestStatus::Dispatched,
+    RequestStatus::InProgress,
+    RequestStatus::Reopened,
+];
+
+fn awaiting_query(awaiting: Awaiting) -> requests::BoxedQuery<'static, MultiBackend> {
+    match awaiting {
+        Awaiting::Officer(officer_id) => {
+            scoped(Scope::Officer(officer_id)).filter(requests::status.eq_any(OFFICER_STATES))
+        }
+        Awaiting::Department(department_id) => requests::table
+            .into_boxed()
+            .filter(requests::status.eq_any(HANDLING_STATES))
+            .filter(
+                requests::id.eq_any(
+                    request_tasks::table
+                        .filter(
+                            request_tasks::department_id
+                                .assume_not_null()
+                                .eq(department_id)
+                                .and(request_tasks::status.eq_any([
+                                    TaskStatus::Dispatched,
+                                    TaskStatus::Signed,
+                                    TaskStatus::Planned,
+                                ]))
+                                .or(request_tasks::status.eq(TaskStatus::Pooled)),
+                        )
+                        .select(request_tasks::request_id),
+                ),
+            ),
+    }
+}
+
+/// A page of what waits for action, most urgent first, then oldest first. The cursor is the
+/// last row's id; its urgency is looked up so the page continues in the same order.
+pub fn awaiting(conn: &mut DbConnection, awaiting: Awaiting, page: PageRequest) -> AppResult<Page<Request>> {
+    let total: i64 = awaiting_query(awaiting).count().get_result(conn)?;
+    let mut query = awaiting_query(awaiting)
+        .select(Request::as_select())
+        .order((requests::urgency.desc(), requests::id.asc()))
+        .limit(page.limit + 1);
+    if let Some(after) = page.after {
+        let urgency: Option<Urgency> = requests::table
+            .find(after)
+            .select(requests::urgency)
+            .first(conn)
+            .optional()?;
+        if let Some(urgency) = urgency {
+            query = query.filter(
+                requests::urgency
+                    .lt(urgency)
+                    .or(requests::urgency.eq(urgency).and(requests::id.gt(after))),
+            );
+        }
+    }
+    Ok(Page::from_rows(query.load(conn)?, page, total))
+}
+
+/// Requests resolved at or before `cutoff` and still waiting for the company's confirmation.
+pub fn resolved_before(conn: &mut DbConnection, cutoff: NaiveDateTime, limit: i64) -> AppResult<Vec<Request>> {
+    Ok(requests::table
+        .filter(requests::status.eq(RequestStatus::Resolved))
+        .filter(requests::resolved_at.le(cutoff))
+        .order(requests::id.asc())
+        .limit(limit)
+        .select(Request::as_select())
+        .load(conn)?)
+}
