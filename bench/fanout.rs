@@ -142,7 +142,6 @@ async fn main() {
     let enqueue_started = Instant::now();
     for n in 0..notices {
         let ids = recipient_ids.clone();
-        let zone = state.config.time_zone;
         state
             .db
             .write(move |conn| {
@@ -153,7 +152,7 @@ async fn main() {
                     company_id: None,
                     urgent: false,
                 };
-                notify(conn, SystemClock.now(), zone, None, ids, &notice)?;
+                notify(conn, SystemClock.now(), None, ids, &notice)?;
                 Ok(())
             })
             .await

@@ -222,7 +222,6 @@ pub fn reassign(
     conn: &mut DbConnection,
     change: &Reassignment,
     now: chrono::DateTime<chrono::Utc>,
-    zone: chrono_tz::Tz,
 ) -> AppResult<(Company, Option<OfficerAssignment>, OfficerAssignment)> {
     let Reassignment {
         company_id,
@@ -282,7 +281,6 @@ pub fn reassign(
     notify(
         conn,
         now,
-        zone,
         Some(actor_id),
         [officer_id],
         &about(NoticeKind::OfficerAssigned),
@@ -291,7 +289,6 @@ pub fn reassign(
         notify(
             conn,
             now,
-            zone,
             Some(actor_id),
             [previous.officer_id],
             &about(NoticeKind::OfficerReleased),
@@ -312,7 +309,6 @@ pub fn reassign(
     notify(
         conn,
         now,
-        zone,
         Some(actor_id),
         staff_ids,
         &about(NoticeKind::CompanyOfficerChanged),
@@ -331,7 +327,6 @@ pub async fn assign_officer(
     actor.require_admin()?;
     let reason = required_reason("reason", reason)?;
     let clock = state.clock.clone();
-    let zone = state.config.time_zone;
     let actor_id = actor.user_id;
     let (company, previous, assignment) = state
         .db
@@ -343,7 +338,7 @@ pub async fn assign_officer(
                 actor_id,
                 expected_version,
             };
-            reassign(conn, &change, clock.now(), zone)
+            reassign(conn, &change, clock.now())
         })
         .await?;
     tracing::info!(

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::model::{DeliveryStatus, Device, NewDevice, NewNotification, NewPushDelivery, Notification, PushDelivery};
-use crate::db::schema::{devices, notifications, push_deliveries};
+use crate::db::schema::{devices, notifications, push_deliveries, users};
 use crate::db::{DbConnection, Page, PageRequest};
 use crate::error::AppResult;
 
@@ -254,22 +254,43 @@ pub fn list_deliveries(
     Ok(Page::from_rows(query.load(conn)?, page, total))
 }
 
-/// What a push needs to know about its notification.
+/// What a push needs to know about its notification and recipient.
 #[derive(Debug, Clone, Default, Queryable)]
 pub struct PushContext {
     pub kind: String,
     pub request_id: Option<i64>,
     pub urgent: bool,
+    pub quiet_start_minute: i32,
+    pub quiet_end_minute: i32,
 }
 
-/// Kind, request and urgency of each notification, for building its pushes.
+/// Kind, request, urgency and the recipient's quiet hours of each notification.
 pub fn push_context(conn: &mut DbConnection, ids: &[i64]) -> AppResult<HashMap<i64, PushContext>> {
     let rows: Vec<(i64, PushContext)> = notifications::table
+        .inner_join(users::table)
         .filter(notifications::id.eq_any(ids))
         .select((
             notifications::id,
-            (notifications::kind, notifications::request_id, notifications::urgent),
+            (
+                notifications::kind,
+                notifications::request_id,
+                notifications::urgent,
+                users::quiet_start_minute,
+                users::quiet_end_minute,
+            ),
         ))
         .load(conn)?;
     Ok(rows.into_iter().collect())
+}
+
+/// Holds a delivery until `at` (quiet hours) without counting an attempt.
+pub fn defer(conn: &mut DbConnection, id: i64, at: NaiveDateTime, now: NaiveDateTime) -> AppResult<()> {
+    diesel::update(push_deliveries::table.find(id))
+        .set((
+            push_deliveries::next_attempt_at.eq(at),
+            push_deliveries::locked_until.eq(None::<NaiveDateTime>),
+            push_deliveries::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
 }

@@ -3,7 +3,6 @@
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 
 use super::model::{
     DeliveryStatus, Device, NewDevice, NewNotification, NewPushDelivery, Notification, Platform, PushDelivery,
@@ -36,7 +35,6 @@ pub struct Notice {
 pub fn notify(
     conn: &mut DbConnection,
     now: DateTime<Utc>,
-    zone: Tz,
     actor_id: Option<i64>,
     recipients: impl IntoIterator<Item = i64>,
     notice: &Notice,
@@ -62,7 +60,9 @@ pub fn notify(
     let naive_now = now.naive_utc();
     let mut created = Vec::with_capacity(recipients.len());
     for user_id in recipients {
-        let Some(user) = users.get(&user_id) else { continue };
+        if !users.contains_key(&user_id) {
+            continue;
+        }
         let devices = devices_by_user.remove(&user_id).unwrap_or_default();
         // The inbox speaks the language of the most recently used device.
         let inbox_locale = devices
@@ -84,8 +84,6 @@ pub fn notify(
                 created_at: naive_now,
             },
         )?;
-        let send_at =
-            quiet::send_time(now, zone, user.quiet_start_minute, user.quiet_end_minute, notice.urgent).naive_utc();
         for device in devices {
             let (title, body) = notice.kind.render(Locale::from_tag(&device.locale), &notice.subject);
             repo::insert_delivery(
@@ -98,7 +96,7 @@ pub fn notify(
                     title,
                     body,
                     status: DeliveryStatus::Pending,
-                    next_attempt_at: send_at,
+                    next_attempt_at: naive_now,
                     created_at: naive_now,
                     updated_at: naive_now,
                 },

@@ -36,6 +36,48 @@ pub enum NoticeKind {
     OfficerReleased,
     /// The company has a new service officer (to the company's staff).
     CompanyOfficerChanged,
+    /// 新的诉求 (New request).
+    RequestRaised,
+    /// 诉求已受理 (Request accepted).
+    RequestAccepted,
+    /// 诉求未予受理 (Request declined).
+    RequestRejected,
+    /// 咨询已答复 (Question answered).
+    RequestAnswered,
+    /// 诉求已交办 (Request dispatched).
+    RequestDispatched,
+    /// 诉求办理中 (Request in progress).
+    RequestInProgress,
+    /// 办理方案已确定 (Plan set).
+    RequestPlanned,
+    /// 办理进展 (Progress update).
+    RequestNote,
+    /// 诉求已办结 (Request resolved).
+    RequestResolved,
+    /// 诉求暂无法解决 (Cannot be solved now).
+    RequestUnresolvable,
+    /// 诉求已确认办结 (Request closed).
+    RequestClosed,
+    /// 诉求需重办 (Request reopened).
+    RequestReopened,
+    /// 诉求已撤回 (Request withdrawn).
+    RequestWithdrawn,
+    /// 催办提醒 (Request urged).
+    RequestUrged,
+    /// 诉求已自动办结 (Request closed automatically).
+    RequestAutoClosed,
+    /// 新的交办任务 (New task).
+    TaskDispatched,
+    /// 任务已认领 (Task claimed).
+    TaskClaimed,
+    /// 任务被退回 (Task returned).
+    TaskReturned,
+    /// 任务已转办 (Task transferred).
+    TaskTransferred,
+    /// 部门已提交方案 (Plan submitted).
+    TaskPlanned,
+    /// 部门已办结任务 (Task completed).
+    TaskCompleted,
 }
 
 impl NoticeKind {
@@ -50,13 +92,97 @@ impl NoticeKind {
             NoticeKind::OfficerAssigned => "OFFICER_ASSIGNED",
             NoticeKind::OfficerReleased => "OFFICER_RELEASED",
             NoticeKind::CompanyOfficerChanged => "COMPANY_OFFICER_CHANGED",
+            NoticeKind::RequestRaised => "REQUEST_RAISED",
+            NoticeKind::RequestAccepted => "REQUEST_ACCEPTED",
+            NoticeKind::RequestRejected => "REQUEST_REJECTED",
+            NoticeKind::RequestAnswered => "REQUEST_ANSWERED",
+            NoticeKind::RequestDispatched => "REQUEST_DISPATCHED",
+            NoticeKind::RequestInProgress => "REQUEST_IN_PROGRESS",
+            NoticeKind::RequestPlanned => "REQUEST_PLANNED",
+            NoticeKind::RequestNote => "REQUEST_NOTE",
+            NoticeKind::RequestResolved => "REQUEST_RESOLVED",
+            NoticeKind::RequestUnresolvable => "REQUEST_UNRESOLVABLE",
+            NoticeKind::RequestClosed => "REQUEST_CLOSED",
+            NoticeKind::RequestReopened => "REQUEST_REOPENED",
+            NoticeKind::RequestWithdrawn => "REQUEST_WITHDRAWN",
+            NoticeKind::RequestUrged => "REQUEST_URGED",
+            NoticeKind::RequestAutoClosed => "REQUEST_AUTO_CLOSED",
+            NoticeKind::TaskDispatched => "TASK_DISPATCHED",
+            NoticeKind::TaskClaimed => "TASK_CLAIMED",
+            NoticeKind::TaskReturned => "TASK_RETURNED",
+            NoticeKind::TaskTransferred => "TASK_TRANSFERRED",
+            NoticeKind::TaskPlanned => "TASK_PLANNED",
+            NoticeKind::TaskCompleted => "TASK_COMPLETED",
         }
+    }
+
+    /// Title in Chinese, title in English and the English status line of request notices.
+    fn request_texts(self) -> Option<(&'static str, &'static str, &'static str)> {
+        use NoticeKind::*;
+        Some(match self {
+            RequestRaised => ("新的诉求", "New request", "a new request was raised"),
+            RequestAccepted => ("诉求已受理", "Request accepted", "accepted by your service officer"),
+            RequestRejected => (
+                "诉求未予受理",
+                "Request declined",
+                "declined; see the reason in the app",
+            ),
+            RequestAnswered => ("咨询已答复", "Question answered", "your question was answered"),
+            RequestDispatched => (
+                "诉求已交办",
+                "Request dispatched",
+                "sent to the departments that act on it",
+            ),
+            RequestInProgress => ("诉求办理中", "Request in progress", "a department is handling it"),
+            RequestPlanned => ("办理方案已确定", "Plan set", "who handles it, how and by when is set"),
+            RequestNote => ("办理进展", "Progress update", "there is news on it"),
+            RequestResolved => ("诉求已办结", "Request resolved", "resolved; please confirm the result"),
+            RequestUnresolvable => (
+                "诉求暂无法解决",
+                "Cannot be solved now",
+                "cannot be solved under current policy; see the explanation",
+            ),
+            RequestClosed => ("诉求已确认办结", "Request closed", "the company confirmed the result"),
+            RequestReopened => (
+                "诉求需重办",
+                "Request reopened",
+                "not solved or not satisfied: to be handled again",
+            ),
+            RequestWithdrawn => ("诉求已撤回", "Request withdrawn", "withdrawn by the company"),
+            RequestUrged => ("催办提醒", "Request urged", "urged on; please act"),
+            RequestAutoClosed => (
+                "诉求已自动办结",
+                "Request closed automatically",
+                "closed after 7 days without feedback",
+            ),
+            TaskDispatched => (
+                "新的交办任务",
+                "New task",
+                "assigned to your department; please sign for it",
+            ),
+            TaskClaimed => ("任务已认领", "Task claimed", "claimed from the pool by a department"),
+            TaskReturned => (
+                "任务被退回",
+                "Task returned",
+                "a department returned its task; please dispatch again",
+            ),
+            TaskTransferred => ("任务已转办", "Task transferred", "a task moved to another department"),
+            TaskPlanned => ("部门已提交方案", "Plan submitted", "a department submitted its plan"),
+            TaskCompleted => ("部门已完成任务", "Task completed", "a department finished its task"),
+            OfficerAssigned | OfficerReleased | CompanyOfficerChanged => return None,
+        })
     }
 
     /// Title and body of this kind about `subject` (a request number or a company name).
     pub fn render(self, locale: Locale, subject: &str) -> (String, String) {
         use Locale::*;
         use NoticeKind::*;
+        if let Some((zh_title, en_title, en_line)) = self.request_texts() {
+            return match locale {
+                ZhCn => (zh_title.to_string(), format!("诉求 {subject}：{zh_title}")),
+                En => (en_title.to_string(), format!("{subject}: {en_line}")),
+            };
+        }
         let (title, body) = match (self, locale) {
             (OfficerAssigned, ZhCn) => ("新的服务企业", format!("您已被指派为「{subject}」的企业服务专员")),
             (OfficerAssigned, En) => (
@@ -73,6 +199,8 @@ impl NoticeKind {
                 "Your service officer changed",
                 "Your company has a new service officer; see the app for contact details".to_string(),
             ),
+            // Request notices were rendered above.
+            (_, ZhCn) | (_, En) => (self.as_str(), subject.to_string()),
         };
         (title.to_string(), body)
     }

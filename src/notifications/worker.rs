@@ -12,6 +12,7 @@ use rand::Rng;
 
 use super::model::PushDelivery;
 use super::push::{PushMessage, PushSender, SendOutcome};
+use super::quiet;
 use super::repo::{self, PushContext};
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -48,6 +49,8 @@ impl Default for PushOptions {
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct DeliveryReport {
     pub claimed: usize,
+    /// Held back until the recipient's quiet hours end.
+    pub deferred: usize,
     pub sent: usize,
     pub retried: usize,
     pub dead: usize,
@@ -139,6 +142,25 @@ impl PushWorker {
         if claimed.is_empty() {
             return Ok(report);
         }
+        // Routine pushes to someone in their quiet hours wait until the hours end.
+        let zone = self.state.config.time_zone;
+        let (claimed, held): (Vec<_>, Vec<_>) = claimed.into_iter().partition(|(_, context)| {
+            quiet::send_time(
+                now,
+                zone,
+                context.quiet_start_minute,
+                context.quiet_end_minute,
+                context.urgent,
+            ) <= now
+        });
+        let held: Vec<(i64, NaiveDateTime)> = held
+            .into_iter()
+            .map(|(delivery, c)| {
+                let at = quiet::send_time(now, zone, c.quiet_start_minute, c.quiet_end_minute, c.urgent);
+                (delivery.id, at.naive_utc())
+            })
+            .collect();
+        report.deferred = held.len();
         let outcomes: Vec<(PushDelivery, Outcome)> = futures_util::stream::iter(claimed)
             .map(|(delivery, context)| {
                 let sender = self.sender.clone();
@@ -176,6 +198,9 @@ impl PushWorker {
         self.state
             .db
             .write(move |conn| {
+                for (id, at) in held {
+                    repo::defer(conn, id, at, done_at)?;
+                }
                 for (delivery, outcome) in outcomes {
                     match outcome {
                         Outcome::Sent => repo::mark_sent(conn, delivery.id, done_at)?,

@@ -5,7 +5,7 @@
 use chrono::NaiveDateTime;
 
 use super::model::{Event, EventKind, NewEvent, Request, RequestStatus};
-use super::repo;
+use super::{notices, repo};
 use crate::db::DbConnection;
 use crate::error::AppResult;
 
@@ -51,7 +51,7 @@ pub fn record(
     entry: Entry,
     at: NaiveDateTime,
 ) -> AppResult<Event> {
-    repo::insert_event(
+    let event = repo::insert_event(
         conn,
         &NewEvent {
             request_id: request.id,
@@ -64,5 +64,7 @@ pub fn record(
             to_status: Some(request.status),
             created_at: at,
         },
-    )
+    )?;
+    notices::on_event(conn, request, &event, at)?;
+    Ok(event)
 }

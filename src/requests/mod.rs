@@ -6,6 +6,7 @@ pub mod events;
 pub mod graphql;
 pub mod lifecycle;
 pub mod model;
+pub mod notices;
 pub mod repo;
 pub mod service;
 pub mod worker;

@@ -12,6 +12,7 @@ mod hostile_input;
 mod notifications;
 mod organisation;
 mod process;
+mod request_notifications;
 mod requests;
 mod requests_docs;
 mod requests_queries;

@@ -175,7 +175,9 @@ async fn quiet_hours_hold_routine_pushes_until_morning(mut app: TestApp) {
         "the inbox is immediate"
     );
     let worker = app.push_worker(&fake);
-    assert_eq!(worker.run_once().await.unwrap().claimed, 0, "no buzz at night");
+    let night = worker.run_once().await.unwrap();
+    assert_eq!((night.deferred, night.sent), (1, 0), "no buzz at night: {night:?}");
+    assert_eq!(worker.run_once().await.unwrap().claimed, 0, "held until the morning");
     app.clock.set(Utc.with_ymd_and_hms(2026, 3, 2, 22, 59, 0).unwrap());
     assert_eq!(worker.run_once().await.unwrap().claimed, 0, "still 06:59");
     app.clock.set(Utc.with_ymd_and_hms(2026, 3, 2, 23, 0, 0).unwrap());
@@ -329,7 +331,7 @@ async fn a_rolled_back_change_sends_nothing(app: TestApp) {
                 company_id: None,
                 urgent: true,
             };
-            let written = notify(conn, now, chrono_tz::Asia::Shanghai, None, [officer_id], &notice)?;
+            let written = notify(conn, now, None, [officer_id], &notice)?;
             assert_eq!(written.len(), 1);
             Err::<(), _>(AppError::conflict("the change failed after notifying"))
         })

@@ -1,0 +1,173 @@
+//! Who hears of each timeline event (the table in docs/notifications.md). Called by
+//! `events::record` inside the change's transaction, so a step and its notifications commit
+//! together or not at all.
+
+use chrono::NaiveDateTime;
+
+use super::model::{Event, EventKind, Request, RequestStatus, TaskStatus, Urgency};
+use super::repo;
+use crate::auth::repo::{self as users_repo, UserFilter};
+use crate::clock::to_utc;
+use crate::companies::repo as companies_repo;
+use crate::db::{DbConnection, PageRequest};
+use crate::error::AppResult;
+use crate::notifications::service::{notify, Notice};
+use crate::notifications::texts::NoticeKind;
+
+/// Who, relative to the request, is told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// Every active staff account of the request's company (public events only).
+    CompanyStaff,
+    /// The company's current officer (or the officer at raise time when there is none now).
+    Officer,
+    /// Staff of departments whose task waits to be signed for.
+    DispatchedDepartments,
+    /// Staff of the department holding the event's task.
+    TaskDepartment,
+    /// Staff of every department still holding a task.
+    ActiveDepartments,
+}
+
+use Audience::*;
+
+/// The notices an event causes, given the status the request is in after it. Kept as data so
+/// the docs table and the tests read the same.
+pub fn notices_for(kind: EventKind, now: RequestStatus) -> &'static [(NoticeKind, Audience)] {
+    use NoticeKind as N;
+    match kind {
+        EventKind::Raised => &[(N::RequestRaised, Officer), (N::RequestRaised, CompanyStaff)],
+        EventKind::Accepted => &[(N::RequestAccepted, CompanyStaff)],
+        EventKind::Rejected => &[(N::RequestRejected, CompanyStaff)],
+        EventKind::Answered => &[(N::RequestAnswered, CompanyStaff)],
+        EventKind::Dispatched => &[
+            (N::RequestDispatched, CompanyStaff),
+            (N::TaskDispatched, DispatchedDepartments),
+        ],
+        EventKind::Pooled => &[(N::RequestDispatched, CompanyStaff)],
+        EventKind::Claimed => &[(N::RequestInProgress, CompanyStaff), (N::TaskClaimed, Officer)],
+        EventKind::Signed => &[(N::RequestInProgress, CompanyStaff)],
+        EventKind::Returned => &[(N::TaskReturned, Officer)],
+        EventKind::Transferred => &[(N::TaskDispatched, TaskDepartment), (N::TaskTransferred, Officer)],
+        EventKind::Planned => &[(N::RequestPlanned, CompanyStaff), (N::TaskPlanned, Officer)],
+        // Finishing the last lead task resolves the request.
+        EventKind::Completed if now == RequestStatus::Resolved => {
+            &[(N::TaskCompleted, Officer), (N::RequestResolved, CompanyStaff)]
+        }
+        EventKind::Completed => &[(N::TaskCompleted, Officer)],
+        EventKind::Note => &[(N::RequestNote, CompanyStaff)],
+        EventKind::Resolved => &[(N::RequestResolved, CompanyStaff), (N::RequestResolved, Officer)],
+        EventKind::Unresolvable => &[
+            (N::RequestUnresolvable, CompanyStaff),
+            (N::RequestUnresolvable, Officer),
+        ],
+        EventKind::Closed => &[(N::RequestClosed, Officer), (N::RequestClosed, CompanyStaff)],
+        EventKind::Reopened => &[
+            (N::RequestReopened, Officer),
+            (N::RequestReopened, ActiveDepartments),
+            (N::RequestReopened, CompanyStaff),
+        ],
+        EventKind::Withdrawn => &[
+            (N::RequestWithdrawn, Officer),
+            (N::RequestWithdrawn, ActiveDepartments),
+            (N::RequestWithdrawn, CompanyStaff),
+        ],
+        EventKind::Urged => &[(N::RequestUrged, Officer), (N::RequestUrged, ActiveDepartments)],
+        EventKind::AutoClosed => &[(N::RequestAutoClosed, CompanyStaff), (N::RequestAutoClosed, Officer)],
+    }
+}
+
+fn staff_of(conn: &mut DbConnection, filter: UserFilter) -> AppResult<Vec<i64>> {
+    let page = users_repo::list(
+        conn,
+        &filter,
+        PageRequest {
+            after: None,
+            limit: 10_000,
+        },
+    )?;
+    Ok(page.items.into_iter().map(|u| u.id).collect())
+}
+
+fn department_staff(conn: &mut DbConnection, department_ids: impl IntoIterator<Item = i64>) -> AppResult<Vec<i64>> {
+    let mut ids = Vec::new();
+    for department_id in department_ids {
+        ids.extend(staff_of(
+            conn,
+            UserFilter {
+                department_id: Some(department_id),
+                ..Default::default()
+            },
+        )?);
+    }
+    Ok(ids)
+}
+
+/// Writes the notifications `event` causes.
+pub fn on_event(conn: &mut DbConnection, request: &Request, event: &Event, at: NaiveDateTime) -> AppResult<()> {
+    let plan = notices_for(event.kind, request.status);
+    if plan.is_empty() {
+        return Ok(());
+    }
+    let tasks = repo::tasks_of(conn, request.id)?;
+    for &(kind, audience) in plan {
+        let recipients = match audience {
+            CompanyStaff if event.internal => continue,
+            CompanyStaff => staff_of(
+                conn,
+                UserFilter {
+                    company_id: Some(request.company_id),
+                    ..Default::default()
+                },
+            )?,
+            Officer => companies_repo::active_officer_id(conn, request.company_id)?
+                .or(request.officer_id)
+                .into_iter()
+                .collect(),
+            DispatchedDepartments => department_staff(
+                conn,
+                tasks
+                    .iter()
+                    .filter(|t| t.status == TaskStatus::Dispatched)
+                    .filter_map(|t| t.department_id),
+            )?,
+            TaskDepartment => department_staff(
+                conn,
+                tasks
+                    .iter()
+                    .filter(|t| Some(t.id) == event.task_id)
+                    .filter_map(|t| t.department_id),
+            )?,
+            ActiveDepartments => department_staff(
+                conn,
+                tasks
+                    .iter()
+                    .filter(|t| t.status.is_active() && t.status != TaskStatus::Done)
+                    .filter_map(|t| t.department_id),
+            )?,
+        };
+        let notice = Notice {
+            kind,
+            subject: request.number.clone(),
+            request_id: Some(request.id),
+            company_id: Some(request.company_id),
+            urgent: request.urgency == Urgency::Urgent || event.kind == EventKind::Urged,
+        };
+        notify(conn, to_utc(at), event.actor_id, recipients, &notice)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_event_kind_tells_someone() {
+        for kind in EventKind::ALL {
+            for status in RequestStatus::ALL {
+                assert!(!notices_for(*kind, *status).is_empty(), "{kind:?} tells nobody");
+            }
+        }
+    }
+}
