@@ -109,6 +109,15 @@ pub struct ConfigArgs {
     #[arg(long, env = "ZHITONG_PUSH_LEASE_SECS", default_value_t = 120, global = true)]
     pub push_lease_secs: u64,
 
+    /// Directory for attachment files (default: `attachments` beside the SQLite file, or in the
+    /// working directory with PostgreSQL).
+    #[arg(long, env = "ZHITONG_ATTACHMENTS_DIR", global = true)]
+    pub attachments_dir: Option<PathBuf>,
+
+    /// Largest accepted attachment, in bytes.
+    #[arg(long, env = "ZHITONG_MAX_ATTACHMENT_BYTES", default_value_t = 10 * 1024 * 1024, global = true)]
+    pub max_attachment_bytes: usize,
+
     /// Allow introspection for every caller (it is always allowed for admins).
     #[arg(long, env = "ZHITONG_OPEN_INTROSPECTION", default_value_t = false, global = true)]
     pub open_introspection: bool,
@@ -136,6 +145,8 @@ pub struct Config {
     pub workers: bool,
     pub push_interval: Duration,
     pub push_lease: Duration,
+    pub attachments_dir: PathBuf,
+    pub max_attachment_bytes: usize,
 }
 
 impl ConfigArgs {
@@ -170,7 +181,6 @@ impl ConfigArgs {
             crate::auth::phone::normalize(&self.admin_phone).map_err(|e| format!("ZHITONG_ADMIN_PHONE: {e}"))?;
         Ok(Config {
             bind: self.bind,
-            database,
             jwt_secret,
             environment: self.environment,
             log: self.log,
@@ -187,7 +197,19 @@ impl ConfigArgs {
             workers: self.workers,
             push_interval: Duration::from_millis(self.push_interval_ms.max(10)),
             push_lease: Duration::from_secs(self.push_lease_secs.max(1)),
+            attachments_dir: self
+                .attachments_dir
+                .unwrap_or_else(|| default_attachments_dir(&database)),
+            max_attachment_bytes: self.max_attachment_bytes.clamp(1024, 100 * 1024 * 1024),
+            database,
         })
+    }
+}
+
+fn default_attachments_dir(database: &DbUrl) -> PathBuf {
+    match database.sqlite_dir() {
+        Some(dir) => dir.join("attachments"),
+        None => PathBuf::from("attachments"),
     }
 }
 
@@ -204,7 +226,6 @@ impl Config {
     pub fn for_database(database: DbUrl) -> Config {
         Config {
             bind: "127.0.0.1:0".into(),
-            database,
             jwt_secret: Some("test-secret-test-secret-test-secret-0123".into()),
             environment: Environment::Development,
             log: "info".into(),
@@ -221,6 +242,9 @@ impl Config {
             workers: false,
             push_interval: Duration::from_secs(1),
             push_lease: Duration::from_secs(120),
+            attachments_dir: default_attachments_dir(&database),
+            max_attachment_bytes: 10 * 1024 * 1024,
+            database,
         }
     }
 }

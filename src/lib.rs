@@ -1,6 +1,7 @@
 //! 直通 zhitong: the GraphQL server behind the app that connects a development zone's companies
 //! with their service officers and the departments that act on their requests.
 
+pub mod attachments;
 pub mod auth;
 pub mod cli;
 pub mod clock;

@@ -12,7 +12,7 @@ use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use async_graphql::dataloader::DataLoader;
-use async_graphql::http::GraphiQLSource;
+use async_graphql::http::{GraphiQLSource, MultipartOptions};
 use futures_util::{FutureExt, StreamExt};
 use serde_json::json;
 
@@ -144,6 +144,7 @@ pub fn start(listener: TcpListener, state: AppState, workers: usize) -> std::io:
             .wrap(actix_web::middleware::from_fn(log_requests))
             .route("/graphql", web::post().to(graphql_post))
             .route("/graphql", web::get().to(graphiql))
+            .route("/attachments/{id}", web::get().to(download_attachment))
             .route("/healthz", web::get().to(healthz))
             .route("/readyz", web::get().to(readyz))
             .default_service(web::to(not_found))
@@ -241,36 +242,111 @@ async fn authenticate(state: &AppState, request: &HttpRequest) -> RequestAuth {
     }
 }
 
+/// The GraphQL request in a JSON body, or why it is not one.
+fn parse_json_request(body: &[u8]) -> Result<async_graphql::Request, String> {
+    serde_json::from_slice(body).map_err(|e| {
+        if body.first() == Some(&b'[') {
+            "batched requests are not accepted: send one operation per request".to_string()
+        } else {
+            format!(
+                "the body is not a GraphQL request in JSON: {}",
+                e.to_string().chars().take(120).collect::<String>()
+            )
+        }
+    })
+}
+
+/// `GET /attachments/{id}`: the file, for a caller who may see its request.
+async fn download_attachment(
+    request: HttpRequest,
+    path: web::Path<String>,
+    data: web::Data<ServerData>,
+) -> HttpResponse {
+    let auth = authenticate(&data.state, &request).await;
+    let Some(actor) = auth.actor else {
+        let why = auth
+            .token_error
+            .unwrap_or_else(|| "send `Authorization: Bearer <accessToken>`".into());
+        return request_error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", &why);
+    };
+    let not_found = || request_error(StatusCode::NOT_FOUND, "NOT_FOUND", "attachment not found");
+    let Ok(id) = crate::graphql::ids::decode(crate::graphql::ids::IdKind::Attachment, &path.into_inner().into(), "id")
+    else {
+        return not_found();
+    };
+    let (attachment, file) = match crate::attachments::service::open(&data.state, &actor, id).await {
+        Ok(found) => found,
+        Err(AppError::NotFound(_)) => return not_found(),
+        Err(error) => {
+            tracing::error!(error = ?error, "attachment lookup failed");
+            return request_error(StatusCode::SERVICE_UNAVAILABLE, error.code(), &error.public_message());
+        }
+    };
+    let bytes = match run_blocking(move || std::fs::read(&file).map_err(|e| AppError::internal(format!("{e}")))).await {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            tracing::error!(error = ?error, attachment_id = attachment.id, "attachment file unreadable");
+            return request_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "the file cannot be read");
+        }
+    };
+    let encoded: String = attachment
+        .file_name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    HttpResponse::Ok()
+        .content_type(attachment.content_type.as_str())
+        .insert_header(("Content-Disposition", format!("attachment; filename*=UTF-8''{encoded}")))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .insert_header(("Cache-Control", "private, no-store"))
+        .body(bytes)
+}
+
 async fn graphql_post(request: HttpRequest, payload: web::Payload, data: web::Data<ServerData>) -> HttpResponse {
     let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    if !content_type.to_ascii_lowercase().starts_with("application/json") {
+    let lowered = content_type.to_ascii_lowercase();
+    let gql_request = if lowered.starts_with("application/json") {
+        let body = match read_body(payload, data.state.config.max_body_bytes).await {
+            Ok(body) => body,
+            Err(response) => return response,
+        };
+        match parse_json_request(&body) {
+            Ok(r) => r,
+            Err(why) => return request_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &why),
+        }
+    } else if lowered.starts_with("multipart/form-data") {
+        // The GraphQL multipart request spec, for attachments: one file per request.
+        let limit = data.state.config.max_attachment_bytes + data.state.config.max_body_bytes;
+        let body = match read_body(payload, limit).await {
+            Ok(body) => body,
+            Err(response) => return response,
+        };
+        let options = MultipartOptions::default()
+            .max_file_size(data.state.config.max_attachment_bytes)
+            .max_num_files(1);
+        match async_graphql::http::receive_body(Some(content_type), &body[..], options).await {
+            Ok(r) => r,
+            Err(e) => {
+                let message = format!("the multipart body is not a GraphQL upload: {e}");
+                return request_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &message);
+            }
+        }
+    } else {
         return request_error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "BAD_REQUEST",
-            "send GraphQL requests as POST with Content-Type: application/json",
+            "send GraphQL requests as POST with Content-Type: application/json (multipart/form-data for uploads)",
         );
-    }
-    let body = match read_body(payload, data.state.config.max_body_bytes).await {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
-    let gql_request: async_graphql::Request = match serde_json::from_slice(&body) {
-        Ok(r) => r,
-        Err(e) => {
-            let message = if body.first() == Some(&b'[') {
-                "batched requests are not accepted: send one operation per request".to_string()
-            } else {
-                format!(
-                    "the body is not a GraphQL request in JSON: {}",
-                    e.to_string().chars().take(120).collect::<String>()
-                )
-            };
-            return request_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &message);
-        }
     };
     if let Err(why) = limits::check_query_text(&gql_request.query) {
         return request_error(StatusCode::BAD_REQUEST, "QUERY_TOO_COMPLEX", &why);

@@ -210,6 +210,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    attachments (id) {
+        id -> BigInt,
+        request_id -> BigInt,
+        event_id -> Nullable<BigInt>,
+        uploaded_by -> BigInt,
+        file_name -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        storage_key -> Text,
+        internal -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> companies (company_id));
 diesel::joinable!(users -> departments (department_id));
 diesel::joinable!(officer_assignments -> companies (company_id));
@@ -239,4 +255,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     requests,
     request_tasks,
     request_events,
+    attachments,
 );

@@ -18,6 +18,7 @@ pub enum IdKind {
     Request,
     Task,
     Event,
+    Attachment,
 }
 
 impl IdKind {
@@ -34,6 +35,7 @@ impl IdKind {
             IdKind::Request => "req",
             IdKind::Task => "tsk",
             IdKind::Event => "evt",
+            IdKind::Attachment => "att",
         }
     }
 
@@ -50,6 +52,7 @@ impl IdKind {
             IdKind::Request => "request",
             IdKind::Task => "task",
             IdKind::Event => "event",
+            IdKind::Attachment => "attachment",
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod pagination;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 
+use crate::attachments::graphql::{AttachmentMutation, AttachmentQuery};
 use crate::auth::graphql::{AuthMutation, AuthQuery};
 use crate::companies::graphql::{CompanyMutation, CompanyQuery};
 use crate::departments::graphql::{DepartmentMutation, DepartmentQuery};
@@ -24,6 +25,7 @@ pub struct QueryRoot(
     DepartmentQuery,
     NotificationQuery,
     RequestQuery,
+    AttachmentQuery,
 );
 
 /// Everything that can be changed.
@@ -35,6 +37,7 @@ pub struct MutationRoot(
     DepartmentMutation,
     NotificationMutation,
     RequestMutation,
+    AttachmentMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

@@ -87,7 +87,8 @@ fn can_see(conn: &mut DbConnection, actor: &Actor, request: &Request) -> AppResu
     })
 }
 
-fn visible(conn: &mut DbConnection, actor: &Actor, id: i64) -> AppResult<Request> {
+/// The request, if `actor` may see it (NOT_FOUND otherwise, so existence does not leak).
+pub fn visible(conn: &mut DbConnection, actor: &Actor, id: i64) -> AppResult<Request> {
     let request = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("request"))?;
     if !can_see(conn, actor, &request)? {
         return Err(AppError::not_found("request"));

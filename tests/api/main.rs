@@ -5,6 +5,7 @@ mod fake_fcm;
 mod helpers;
 
 mod accounts;
+mod attachments;
 mod authorization;
 mod crash_recovery;
 mod first_run;
