@@ -68,8 +68,10 @@ fn arg(name: &str) -> Option<String> {
 async fn main() {
     let count: usize = arg("--count").map(|c| c.parse().expect("--count N")).unwrap_or(100_000);
     let dir = tempfile::tempdir().unwrap();
+    let mut cleanup = None;
     let (url, label) = match arg("--postgres") {
         Some(base) => {
+            cleanup = Some(base.clone());
             let schema = format!("zt_bench_{}", std::process::id());
             let mut conn = diesel::PgConnection::establish(&base).expect("PostgreSQL");
             conn.batch_execute(&format!(
@@ -211,4 +213,9 @@ async fn main() {
     println!("outbox worker: {enqueued} deliveries in {worker_secs:.1} s = {outbox_rate:.0} deliveries/s");
     println!("baseline (bare HTTP client, same fake, concurrency {CONCURRENCY}): {baseline_rate:.0} sends/s");
     println!("ratio outbox / baseline: {:.2}", outbox_rate / baseline_rate);
+    if let Some(base) = cleanup {
+        let mut conn = diesel::PgConnection::establish(&base).expect("PostgreSQL");
+        conn.batch_execute(&format!("DROP SCHEMA zt_bench_{} CASCADE", std::process::id()))
+            .unwrap();
+    }
 }

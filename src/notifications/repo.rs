@@ -159,8 +159,12 @@ pub fn claim_due(
     )
 }
 
-pub fn mark_sent(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> AppResult<()> {
-    diesel::update(push_deliveries::table.find(id))
+/// Marks deliveries sent, in one statement.
+pub fn mark_sent(conn: &mut DbConnection, ids: &[i64], now: NaiveDateTime) -> AppResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    diesel::update(push_deliveries::table.filter(push_deliveries::id.eq_any(ids)))
         .set((
             push_deliveries::status.eq(DeliveryStatus::Sent),
             push_deliveries::attempts.eq(push_deliveries::attempts + 1),

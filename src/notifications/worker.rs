@@ -201,9 +201,15 @@ impl PushWorker {
                 for (id, at) in held {
                     repo::defer(conn, id, at, done_at)?;
                 }
+                let sent: Vec<i64> = outcomes
+                    .iter()
+                    .filter(|(_, o)| matches!(o, Outcome::Sent))
+                    .map(|(d, _)| d.id)
+                    .collect();
+                repo::mark_sent(conn, &sent, done_at)?;
                 for (delivery, outcome) in outcomes {
                     match outcome {
-                        Outcome::Sent => repo::mark_sent(conn, delivery.id, done_at)?,
+                        Outcome::Sent => {}
                         Outcome::Retry(at, error) => repo::schedule_retry(conn, delivery.id, at, &error, done_at)?,
                         Outcome::Dead(error) => {
                             tracing::warn!(delivery_id = delivery.id, error, "push delivery dead");
