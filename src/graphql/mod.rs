@@ -6,12 +6,12 @@ pub mod ids;
 pub mod limits;
 pub mod pagination;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, MergedSubscription, Schema};
 
 use crate::auth::graphql::{AuthMutation, AuthQuery};
 use crate::companies::graphql::{CompanyMutation, CompanyQuery};
 use crate::departments::graphql::{DepartmentMutation, DepartmentQuery};
-use crate::requests::graphql::{RequestMutation, RequestQuery};
+use crate::requests::graphql::{RequestMutation, RequestQuery, RequestSubscription};
 use crate::state::AppState;
 
 /// Everything that can be read.
@@ -24,16 +24,25 @@ pub struct QueryRoot(AuthQuery, CompanyQuery, DepartmentQuery, RequestQuery);
 #[graphql(name = "Mutation")]
 pub struct MutationRoot(AuthMutation, CompanyMutation, DepartmentMutation, RequestMutation);
 
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+/// Everything that can be followed live (over graphql-ws at `/graphql/ws`).
+#[derive(MergedSubscription, Default)]
+#[graphql(name = "Subscription")]
+pub struct SubscriptionRoot(RequestSubscription);
+
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// The schema with its limits. `state` is absent only when printing the SDL.
 pub fn build_schema(state: Option<AppState>) -> AppSchema {
-    let mut builder = Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
-        .limit_depth(limits::MAX_DEPTH)
-        .limit_complexity(limits::MAX_COMPLEXITY)
-        .limit_directives(limits::MAX_DIRECTIVES)
-        .limit_recursive_depth(limits::MAX_RECURSIVE_DEPTH)
-        .extension(errors::ErrorCodes);
+    let mut builder = Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        SubscriptionRoot::default(),
+    )
+    .limit_depth(limits::MAX_DEPTH)
+    .limit_complexity(limits::MAX_COMPLEXITY)
+    .limit_directives(limits::MAX_DIRECTIVES)
+    .limit_recursive_depth(limits::MAX_RECURSIVE_DEPTH)
+    .extension(errors::ErrorCodes);
     if let Some(state) = state {
         builder = builder.data(state);
     }

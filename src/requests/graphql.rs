@@ -1,10 +1,12 @@
 use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, Loader};
-use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
+use async_graphql::{Context, InputObject, Object, SimpleObject, Subscription, ID};
 use chrono::{DateTime, Utc};
+use futures_util::{Stream, StreamExt};
 
 use super::categories;
+use super::live;
 use super::model::{
     Category, CategoryChanges, Channel, Event, EventKind, Request, RequestKind, RequestStatus, Task, TaskStatus,
     Urgency,
@@ -12,6 +14,7 @@ use super::model::{
 use super::repo::{self, RequestFilter};
 use super::service::{self, DispatchTarget, Raise};
 use crate::auth::graphql::{load_user, UserNode};
+use crate::auth::model::{Actor, Role};
 use crate::clock::to_utc;
 use crate::companies::graphql::{load_company, CompanyNode};
 use crate::db::Db;
@@ -20,6 +23,7 @@ use crate::error::{AppError, AppResult};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids::{self, IdKind};
 use crate::graphql::pagination::page_request;
+use crate::state::AppState;
 
 /// Batches category look-ups of one request into one query.
 pub struct CategoryLoader(pub Db);
@@ -1018,5 +1022,67 @@ impl RequestMutation {
         Ok(payload(
             service::urge(ctx.state(), actor, request_id(&id)?, message.as_deref()).await?,
         ))
+    }
+}
+
+/// Whether a change should reach a subscriber, and the request as the subscriber may see it.
+async fn visible_update(
+    state: &AppState,
+    actor: &Actor,
+    request_id: i64,
+) -> Option<async_graphql::Result<RequestNode>> {
+    match service::get(state, actor, request_id).await {
+        Ok(request) => Some(Ok(RequestNode(request))),
+        // Not (or no longer) visible to this subscriber: it hears nothing about it.
+        Err(AppError::NotFound(_)) => None,
+        Err(other) => Some(Err(other.into())),
+    }
+}
+
+#[derive(Default)]
+pub struct RequestSubscription;
+
+#[Subscription]
+impl RequestSubscription {
+    /// The request as it is now, then again after each change (a step, a note, an urge), with
+    /// the same visibility as the `request` query.
+    async fn request_updated(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The request's id.")] id: ID,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<RequestNode>>> {
+        let actor = ctx.actor()?.clone();
+        let state = ctx.state().clone();
+        let id = ids::decode(IdKind::Request, &id, "id")?;
+        // Listen first, so no change between the snapshot and the subscription is lost.
+        let changes = live::changes(&state);
+        let now = RequestNode(service::get(&state, &actor, id).await?);
+        let later = changes
+            .filter(move |change| futures_util::future::ready(change.request_id == id))
+            .filter_map(move |change| {
+                let (state, actor) = (state.clone(), actor.clone());
+                async move { visible_update(&state, &actor, change.request_id).await }
+            });
+        Ok(futures_util::stream::once(async move { Ok(now) }).chain(later))
+    }
+
+    /// Every change to a request the caller may see: their company's for company staff, those
+    /// they handle for officers, those with their department's task for department staff, all
+    /// for admins.
+    async fn my_request_updates(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<RequestNode>>> {
+        let actor = ctx.actor()?.clone();
+        let state = ctx.state().clone();
+        let company_only = (actor.role == Role::Company).then_some(actor.company_id);
+        Ok(live::changes(&state)
+            .filter(move |change| {
+                futures_util::future::ready(company_only.is_none_or(|own| own == Some(change.company_id)))
+            })
+            .filter_map(move |change| {
+                let (state, actor) = (state.clone(), actor.clone());
+                async move { visible_update(&state, &actor, change.request_id).await }
+            }))
     }
 }

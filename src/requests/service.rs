@@ -6,6 +6,7 @@ use chrono::{Datelike, NaiveDateTime};
 use super::categories;
 use super::events::{self, Entry};
 use super::lifecycle::{self, Action, Outcome};
+use super::live;
 use super::model::{
     Channel, EventKind, NewRequest, NewTask, Request, RequestChanges, RequestKind, RequestStatus, Task, TaskChanges,
     TaskStatus, Urgency,
@@ -133,6 +134,14 @@ fn apply(
     let updated = repo::advance(conn, request.id, request.version, to, &changes, now)?.ok_or_else(stale)?;
     events::record(conn, &updated, Some(request.status), entry, now)?;
     Ok(updated)
+}
+
+/// Announces a committed change to live subscribers and passes the result on.
+fn announced(state: &AppState, outcome: AppResult<Request>) -> AppResult<Request> {
+    if let Ok(request) = &outcome {
+        live::publish(state, request.id, request.company_id);
+    }
+    outcome
 }
 
 pub fn scope_of(actor: &Actor) -> Scope {
@@ -273,6 +282,7 @@ pub async fn raise(state: &AppState, actor: &Actor, input: Raise) -> AppResult<R
             Ok(request)
         })
         .await;
+    let outcome = announced(state, outcome);
     match (outcome, idempotency_key) {
         // Two retries raced past the look-up: the unique index let one in; return that one.
         (Err(AppError::Conflict(_)), Some(key)) => {
@@ -294,13 +304,14 @@ where
 {
     let actor = actor.clone();
     let now = state.clock.now_naive();
-    state
+    let outcome = state
         .db
         .write(move |conn| {
             let request = visible(conn, &actor, id)?;
             step(conn, &actor, request, now)
         })
-        .await
+        .await;
+    announced(state, outcome)
 }
 
 /// The common shape of the officer's versioned steps: role, version, transition.
@@ -415,7 +426,7 @@ pub async fn dispatch(
     }
     let actor = actor.clone();
     let now = state.clock.now_naive();
-    state
+    let outcome = state
         .db
         .write(move |conn| {
             let request = visible(conn, &actor, id)?;
@@ -506,7 +517,9 @@ pub async fn dispatch(
             let request = apply(conn, &request, to, RequestChanges::default(), entry, now)?;
             Ok((request, tasks))
         })
-        .await
+        .await?;
+    live::publish(state, outcome.0.id, outcome.0.company_id);
+    Ok(outcome)
 }
 
 /// What a task step does once its checks have passed.
@@ -532,7 +545,7 @@ where
 {
     let actor = actor.clone();
     let now = state.clock.now_naive();
-    state
+    let outcome = state
         .db
         .write(move |conn| {
             let task = repo::find_task(conn, task_id)?.ok_or_else(|| AppError::not_found("task"))?;
@@ -565,7 +578,9 @@ where
                 now,
             })
         })
-        .await
+        .await?;
+    live::publish(state, outcome.1.id, outcome.1.company_id);
+    Ok(outcome)
 }
 
 impl TaskContext<'_> {

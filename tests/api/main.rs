@@ -10,6 +10,8 @@ mod hostile_input;
 mod organisation;
 mod requests;
 mod requests_docs;
+mod requests_live;
 mod requests_queries;
 mod requests_rules;
 mod schema;
+mod ws;
