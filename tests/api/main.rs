@@ -7,6 +7,7 @@ mod accounts;
 mod authorization;
 mod first_run;
 mod hostile_input;
+mod operations;
 mod organisation;
 mod requests;
 mod requests_docs;
