@@ -14,7 +14,7 @@ use super::model::{
 use super::repo::{self, RequestFilter};
 use super::service::{self, DispatchTarget, Raise};
 use crate::auth::graphql::{load_user, UserNode};
-use crate::auth::model::{Actor, Role};
+use crate::auth::model::Role;
 use crate::clock::to_utc;
 use crate::companies::graphql::{load_company, CompanyNode};
 use crate::db::Db;
@@ -1026,16 +1026,11 @@ impl RequestMutation {
 }
 
 /// Whether a change should reach a subscriber, and the request as the subscriber may see it.
-async fn visible_update(
-    state: &AppState,
-    actor: &Actor,
-    request_id: i64,
-) -> Option<async_graphql::Result<RequestNode>> {
-    match service::get(state, actor, request_id).await {
-        Ok(request) => Some(Ok(RequestNode(request))),
-        // Not (or no longer) visible to this subscriber: it hears nothing about it.
-        Err(AppError::NotFound(_)) => None,
-        Err(other) => Some(Err(other.into())),
+async fn visible_update(state: &AppState, user_id: i64, request_id: i64) -> Option<async_graphql::Result<RequestNode>> {
+    match service::for_subscriber(state, user_id, request_id).await {
+        Ok(Some(request)) => Some(Ok(RequestNode(request))),
+        Ok(None) => None,
+        Err(error) => Some(Err(error.into())),
     }
 }
 
@@ -1057,11 +1052,12 @@ impl RequestSubscription {
         // Listen first, so no change between the snapshot and the subscription is lost.
         let changes = live::changes(&state);
         let now = RequestNode(service::get(&state, &actor, id).await?);
+        let user_id = actor.user_id;
         let later = changes
             .filter(move |change| futures_util::future::ready(change.request_id == id))
             .filter_map(move |change| {
-                let (state, actor) = (state.clone(), actor.clone());
-                async move { visible_update(&state, &actor, change.request_id).await }
+                let state = state.clone();
+                async move { visible_update(&state, user_id, change.request_id).await }
             });
         Ok(futures_util::stream::once(async move { Ok(now) }).chain(later))
     }
@@ -1076,13 +1072,14 @@ impl RequestSubscription {
         let actor = ctx.actor()?.clone();
         let state = ctx.state().clone();
         let company_only = (actor.role == Role::Company).then_some(actor.company_id);
+        let user_id = actor.user_id;
         Ok(live::changes(&state)
             .filter(move |change| {
                 futures_util::future::ready(company_only.is_none_or(|own| own == Some(change.company_id)))
             })
             .filter_map(move |change| {
-                let (state, actor) = (state.clone(), actor.clone());
-                async move { visible_update(&state, &actor, change.request_id).await }
+                let state = state.clone();
+                async move { visible_update(&state, user_id, change.request_id).await }
             }))
     }
 }

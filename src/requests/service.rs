@@ -1000,6 +1000,28 @@ pub fn auto_close(conn: &mut DbConnection, request: &Request, now: NaiveDateTime
     }
 }
 
+/// The request as a live subscriber may see it now: `None` when the subscriber's account is
+/// gone or disabled (a long-lived connection must not outlive the account), or when the request
+/// is not (or no longer) visible to them.
+pub async fn for_subscriber(state: &AppState, user_id: i64, id: i64) -> AppResult<Option<Request>> {
+    state
+        .db
+        .read(move |conn| {
+            let Some(user) = crate::auth::repo::find_by_id(conn, user_id)? else {
+                return Ok(None);
+            };
+            if user.disabled_at.is_some() {
+                return Ok(None);
+            }
+            match visible(conn, &Actor::from_user(&user), id) {
+                Ok(request) => Ok(Some(request)),
+                Err(AppError::NotFound(_)) => Ok(None),
+                Err(other) => Err(other),
+            }
+        })
+        .await
+}
+
 pub async fn get(state: &AppState, actor: &Actor, id: i64) -> AppResult<Request> {
     let actor = actor.clone();
     state.db.read(move |conn| visible(conn, &actor, id)).await

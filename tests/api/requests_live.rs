@@ -14,6 +14,7 @@ const MINE: &str = "subscription { myRequestUpdates { id status company { id } }
 backend_tests!(
     request_updates_reach_subscribers_without_internal_notes,
     subscriptions_keep_to_what_the_caller_may_see,
+    a_disabled_account_stops_hearing,
 );
 
 /// Waits (on a blocking socket, off the async runtime) for the next message of a client.
@@ -131,4 +132,32 @@ async fn subscriptions_keep_to_what_the_caller_may_see(app: TestApp) {
         outcome.as_ref().is_none_or(|m| m["type"] != "connection_ack"),
         "{outcome:?}"
     );
+}
+
+async fn a_disabled_account_stops_hearing(app: TestApp) {
+    let z = zone(&app).await;
+    let (id, v) = z.raise(&app, "PROBLEM").await;
+    let mut company = WsClient::init(&app.address, &z.staff_a.token);
+    company.subscribe("1", UPDATED, json!({ "id": id }));
+    let (company, _) = next(company).await;
+    let mut officer = WsClient::init(&app.address, &z.officer_a.token);
+    officer.subscribe("1", UPDATED, json!({ "id": id }));
+    let (officer, _) = next(officer).await;
+
+    app.ok(
+        &app.admin_token,
+        "mutation($id: ID!) { disableUser(id: $id) { user { disabled } } }",
+        json!({ "id": z.staff_a.id }),
+    )
+    .await;
+    app.ok(&z.officer_a.token, ACCEPT, json!({ "id": id, "v": v })).await;
+    let (_officer, accepted) = next(officer).await;
+    assert_eq!(accepted["payload"]["data"]["requestUpdated"]["status"], "ACCEPTED");
+    let quiet = tokio::task::spawn_blocking(move || {
+        let mut company = company;
+        company.stays_quiet(std::time::Duration::from_millis(500))
+    })
+    .await
+    .unwrap();
+    assert!(quiet, "the disabled account heard about the change");
 }

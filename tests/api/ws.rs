@@ -88,6 +88,24 @@ impl WsClient {
         }
     }
 
+    /// True when no message arrives within `wait` (keep-alive pings and pongs aside).
+    pub fn stays_quiet(&mut self, wait: Duration) -> bool {
+        self.stream.set_read_timeout(Some(wait)).unwrap();
+        let quiet = loop {
+            let mut peek = [0u8; 1];
+            match self.stream.peek(&mut peek) {
+                Err(_) => break true,
+                Ok(0) => break true,
+                Ok(_) => match self.receive() {
+                    Some(message) if matches!(message["type"].as_str(), Some("ping") | Some("pong")) => continue,
+                    _ => break false,
+                },
+            }
+        };
+        self.stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        quiet
+    }
+
     /// The next message that is not a keep-alive ping or pong.
     pub fn next_message(&mut self) -> Option<Value> {
         loop {
