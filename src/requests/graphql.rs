@@ -138,6 +138,15 @@ async fn visible_events(ctx: &Context<'_>, request_id: i64) -> AppResult<Vec<Eve
         .collect())
 }
 
+/// A person taking part in a request, as the caller may see them: company staff see their own
+/// colleagues and officers, while department staff and admins appear to them only by role.
+async fn participant(ctx: &Context<'_>, user_id: i64) -> AppResult<Option<UserNode>> {
+    let viewer_is_company = ctx.actor()?.role == Role::Company;
+    Ok(load_user(ctx, user_id)
+        .await?
+        .filter(|user| !(viewer_is_company && matches!(user.0.role, Role::Department | Role::Admin))))
+}
+
 /// A request (诉求工单) raised by or for a company.
 #[Object(name = "Request")]
 impl RequestNode {
@@ -195,9 +204,10 @@ impl RequestNode {
         load_company(ctx, self.0.company_id).await
     }
 
-    /// Who raised it (company staff, or the officer or admin who took it down).
+    /// Who raised it (company staff, or the officer or admin who took it down); null for
+    /// company staff when an admin raised it.
     async fn raised_by(&self, ctx: &Context<'_>) -> AppResult<Option<UserNode>> {
-        load_user(ctx, self.0.raised_by).await
+        participant(ctx, self.0.raised_by).await
     }
 
     /// The company's service officer when the request was raised; null if it had none.
@@ -400,10 +410,19 @@ impl EventNode {
         self.0.kind
     }
 
-    /// Who did it; null for the system.
+    /// Who did it; null for the system, and for company staff when department staff or an
+    /// admin did it (see `actorRole`).
     async fn actor(&self, ctx: &Context<'_>) -> AppResult<Option<UserNode>> {
         match self.0.actor_id {
-            Some(id) => load_user(ctx, id).await,
+            Some(id) => participant(ctx, id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// The role of who did it; null for the system.
+    async fn actor_role(&self, ctx: &Context<'_>) -> AppResult<Option<Role>> {
+        match self.0.actor_id {
+            Some(id) => Ok(load_user(ctx, id).await?.map(|user| user.0.role)),
             None => Ok(None),
         }
     }
