@@ -12,6 +12,7 @@ mod organisation;
 mod requests;
 mod requests_docs;
 mod requests_live;
+mod requests_migrations;
 mod requests_queries;
 mod requests_rules;
 mod schema;
