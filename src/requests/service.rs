@@ -5,7 +5,7 @@ use chrono::{Datelike, NaiveDateTime};
 
 use super::categories;
 use super::events::{self, Entry};
-use super::lifecycle::{self, Action, Outcome};
+use super::lifecycle::{self, Action, Outcome, Party};
 use super::live;
 use super::model::{
     Channel, EventKind, NewRequest, NewTask, Request, RequestChanges, RequestKind, RequestStatus, Task, TaskChanges,
@@ -96,22 +96,38 @@ fn visible(conn: &mut DbConnection, actor: &Actor, id: i64) -> AppResult<Request
     Ok(request)
 }
 
-fn require_handler(conn: &mut DbConnection, actor: &Actor, request: &Request) -> AppResult<()> {
-    if handles(conn, actor, request)? {
-        Ok(())
-    } else {
-        Err(AppError::forbidden(
-            "only the request's officer or an admin may do this",
-        ))
+/// Checks that `actor` is the party the state machine names for `action` (the table in
+/// `lifecycle` decides who, as it decides when). Visibility has been checked before.
+fn authorize(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    request: &Request,
+    task: Option<&Task>,
+    action: Action,
+) -> AppResult<()> {
+    let party = lifecycle::step(action).by;
+    let allowed = match party {
+        Party::Handler => handles(conn, actor, request)?,
+        Party::Company => actor.role == Role::Company && actor.company_id == Some(request.company_id),
+        Party::TaskDepartment => {
+            actor.role == Role::Department
+                && actor.department_id.is_some()
+                && task.is_some_and(|t| t.department_id == actor.department_id)
+        }
+        Party::AnyDepartment => actor.role == Role::Department,
+        Party::Viewer => true,
+        Party::System => false,
+    };
+    if allowed {
+        return Ok(());
     }
-}
-
-fn require_company(actor: &Actor, request: &Request) -> AppResult<()> {
-    if actor.role == Role::Company && actor.company_id == Some(request.company_id) {
-        Ok(())
-    } else {
-        Err(AppError::forbidden("only the company's staff may do this"))
-    }
+    Err(AppError::forbidden(match party {
+        Party::Handler => "only the request's officer or an admin may do this",
+        Party::Company => "only the company's staff may do this",
+        Party::TaskDepartment => "only staff of the department that holds the task may do this",
+        Party::AnyDepartment => "only department staff may do this",
+        Party::Viewer | Party::System => "this step is not yours to take",
+    }))
 }
 
 fn check_version(request: &Request, version: i32) -> AppResult<()> {
@@ -322,7 +338,7 @@ fn handler_step(
     version: i32,
     action: Action,
 ) -> AppResult<RequestStatus> {
-    require_handler(conn, actor, request)?;
+    authorize(conn, actor, request, None, action)?;
     check_version(request, version)?;
     let step = lifecycle::check(request.status, action)?;
     Ok(lifecycle::next_status(request.status, step.outcome))
@@ -553,19 +569,7 @@ where
             if !can_see(conn, &actor, &request)? {
                 return Err(AppError::not_found("task"));
             }
-            let allowed = match action {
-                Action::Claim => actor.role == Role::Department,
-                _ => {
-                    actor.role == Role::Department
-                        && actor.department_id.is_some()
-                        && actor.department_id == task.department_id
-                }
-            };
-            if !allowed {
-                return Err(AppError::forbidden(
-                    "only staff of the department that holds the task may do this",
-                ));
-            }
+            authorize(conn, &actor, &request, Some(&task), action)?;
             let outcome = lifecycle::check(request.status, action)?.outcome;
             let next = lifecycle::check_task(task.status, action)?;
             step(TaskContext {
@@ -810,6 +814,7 @@ pub async fn add_note(state: &AppState, actor: &Actor, id: i64, text: &str, inte
         return Err(AppError::forbidden("company staff write public notes only"));
     }
     request_step(state, actor, id, move |conn, actor, request, now| {
+        authorize(conn, actor, &request, None, Action::Note)?;
         lifecycle::check(request.status, Action::Note)?;
         let entry = if internal {
             Entry::internal(EventKind::Note, Some(actor.user_id), text)
@@ -887,7 +892,7 @@ pub async fn confirm(
 ) -> AppResult<Request> {
     let comment = optional("comment", comment, MAX_TEXT_CHARS)?;
     request_step(state, actor, id, move |conn, actor, request, now| {
-        require_company(actor, &request)?;
+        authorize(conn, actor, &request, None, Action::Confirm)?;
         lifecycle::check(request.status, Action::Confirm)?;
         let closes = solved && satisfied;
         let mut changes = RequestChanges {
@@ -930,7 +935,7 @@ pub async fn confirm(
 pub async fn withdraw(state: &AppState, actor: &Actor, id: i64, reason: Option<&str>) -> AppResult<Request> {
     let reason = optional("reason", reason, MAX_TEXT_CHARS)?;
     request_step(state, actor, id, move |conn, actor, request, now| {
-        require_company(actor, &request)?;
+        authorize(conn, actor, &request, None, Action::Withdraw)?;
         let step = lifecycle::check(request.status, Action::Withdraw)?;
         let to = lifecycle::next_status(request.status, step.outcome);
         let text = match reason {
@@ -956,7 +961,7 @@ pub async fn withdraw(state: &AppState, actor: &Actor, id: i64, reason: Option<&
 pub async fn urge(state: &AppState, actor: &Actor, id: i64, message: Option<&str>) -> AppResult<Request> {
     let message = optional("message", message, MAX_TEXT_CHARS)?;
     request_step(state, actor, id, move |conn, actor, request, now| {
-        require_company(actor, &request)?;
+        authorize(conn, actor, &request, None, Action::Urge)?;
         lifecycle::check(request.status, Action::Urge)?;
         let text = match message {
             Some(message) => format!("urged by the company: {message}"),
