@@ -1069,7 +1069,7 @@ impl RequestSubscription {
         let state = ctx.state().clone();
         let id = ids::decode(IdKind::Request, &id, "id")?;
         // Listen first, so no change between the snapshot and the subscription is lost.
-        let changes = live::changes(&state);
+        let changes = live::changes(&state).await;
         let now = RequestNode(service::get(&state, &actor, id).await?);
         let user_id = actor.user_id;
         let later = changes
@@ -1093,6 +1093,7 @@ impl RequestSubscription {
         let company_only = (actor.role == Role::Company).then_some(actor.company_id);
         let user_id = actor.user_id;
         Ok(live::changes(&state)
+            .await
             .filter(move |change| {
                 futures_util::future::ready(company_only.is_none_or(|own| own == Some(change.company_id)))
             })

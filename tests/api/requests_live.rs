@@ -161,3 +161,67 @@ async fn a_disabled_account_stops_hearing(app: TestApp) {
     .unwrap();
     assert!(quiet, "the disabled account heard about the change");
 }
+
+/// On PostgreSQL, a change committed by one instance reaches subscribers of another: a second
+/// server on the same database, and a writer outside this process (a plain connection that
+/// commits a change and its notification, as another instance would).
+async fn changes_cross_instances_on_postgres(app: TestApp) {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+
+    let z = zone(&app).await;
+    let (id, v) = z.raise(&app, "PROBLEM").await;
+    let state = zhitong::server::build_state(
+        zhitong::config::Config::for_database(app.state.db.url().clone()),
+        std::sync::Arc::new(app.clock.clone()),
+    )
+    .expect("a second instance");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let second = format!("http://{}", listener.local_addr().unwrap());
+    actix_rt::spawn(zhitong::server::start(listener, state, 1).unwrap());
+
+    // Connect off the runtime, which must keep running to start the second server.
+    let token = z.staff_a.token.clone();
+    let mut subscriber = tokio::task::spawn_blocking(move || WsClient::init(&second, &token))
+        .await
+        .unwrap();
+    subscriber.subscribe("1", UPDATED, json!({ "id": id }));
+    let (subscriber, _) = next(subscriber).await;
+    app.ok(&z.officer_a.token, ACCEPT, json!({ "id": id, "v": v })).await;
+    let (subscriber, accepted) = next(subscriber).await;
+    assert_eq!(accepted["payload"]["data"]["requestUpdated"]["status"], "ACCEPTED");
+
+    let zhitong::db::DbUrl::Postgres(url) = app.state.db.url().clone() else {
+        unreachable!("a PostgreSQL test")
+    };
+    let numeric_id: i64 = id.trim_start_matches("req_").parse().unwrap();
+    tokio::task::spawn_blocking(move || {
+        let mut outside = diesel::PgConnection::establish(&url).unwrap();
+        outside
+            .batch_execute(&format!(
+                "BEGIN; UPDATE requests SET title = '外部实例修改', version = version + 1 WHERE id = {numeric_id}; \
+                 SELECT pg_notify('zhitong_requests_' || current_schema(), '{numeric_id}:' || \
+                 (SELECT company_id FROM requests WHERE id = {numeric_id})); COMMIT;"
+            ))
+            .unwrap();
+    })
+    .await
+    .unwrap();
+    let (_subscriber, changed) = next(subscriber).await;
+    assert_eq!(
+        changed["payload"]["data"]["requestUpdated"]["version"],
+        v + 2,
+        "{changed}"
+    );
+}
+
+mod changes_cross_instances_on_postgres {
+    #[actix_rt::test]
+    #[cfg_attr(not(zhitong_pg_tests), ignore = "PostgreSQL: set ZHITONG_TEST_DATABASE_URL to run")]
+    async fn postgres() {
+        super::changes_cross_instances_on_postgres(
+            crate::helpers::TestApp::spawn(crate::helpers::Backend::Postgres).await,
+        )
+        .await
+    }
+}

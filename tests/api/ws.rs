@@ -82,7 +82,10 @@ impl WsClient {
             match opcode {
                 0x1 => return Some(serde_json::from_slice(&payload).expect("a JSON message")),
                 0x8 => return None,
-                0x9 => self.send_frame(0xA, &payload),
+                0x9 => {
+                    self.send_frame(0xA, &payload);
+                    return Some(json!({ "type": "ping" }));
+                }
                 _ => {}
             }
         }
@@ -106,9 +109,15 @@ impl WsClient {
         quiet
     }
 
-    /// The next message that is not a keep-alive ping or pong.
+    /// The next message that is not a keep-alive ping or pong, waiting at most 10 seconds in
+    /// all (keep-alives must not keep a failing test waiting forever).
     pub fn next_message(&mut self) -> Option<Value> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
         loop {
+            let left = deadline.checked_duration_since(std::time::Instant::now())?;
+            self.stream
+                .set_read_timeout(Some(left.max(Duration::from_millis(1))))
+                .unwrap();
             let message = self.receive()?;
             if !matches!(message["type"].as_str(), Some("ping") | Some("pong")) {
                 return Some(message);
