@@ -33,16 +33,12 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// The schema with its limits. `state` is absent only when printing the SDL.
 pub fn build_schema(state: Option<AppState>) -> AppSchema {
-    let mut builder = Schema::build(
-        QueryRoot::default(),
-        MutationRoot::default(),
-        SubscriptionRoot::default(),
-    )
-    .limit_depth(limits::MAX_DEPTH)
-    .limit_complexity(limits::MAX_COMPLEXITY)
-    .limit_directives(limits::MAX_DIRECTIVES)
-    .limit_recursive_depth(limits::MAX_RECURSIVE_DEPTH)
-    .extension(errors::ErrorCodes);
+    let mut builder = Schema::build(QueryRoot::default(), MutationRoot::default(), Default::default())
+        .limit_depth(limits::MAX_DEPTH)
+        .limit_complexity(limits::MAX_COMPLEXITY)
+        .limit_directives(limits::MAX_DIRECTIVES)
+        .limit_recursive_depth(limits::MAX_RECURSIVE_DEPTH)
+        .extension(errors::ErrorCodes);
     if let Some(state) = state {
         builder = builder.data(state);
     }

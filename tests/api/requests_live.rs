@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use crate::backend_tests;
 use crate::helpers::TestApp;
 use crate::requests::{zone, ACCEPT, NOTE, RAISE};
-use crate::ws::WsClient;
+use crate::requests_ws::WsClient;
 
 const UPDATED: &str =
     "subscription($id: ID!) { requestUpdated(id: $id) { id status version timeline { kind internal text } } }";
