@@ -621,6 +621,15 @@ impl TaskContext<'_> {
 pub async fn claim(state: &AppState, actor: &Actor, task_id: i64) -> AppResult<(Task, Request)> {
     task_step(state, actor, task_id, Action::Claim, |mut cx| {
         let department_id = cx.actor.department_id;
+        let holds_one = repo::tasks_of(cx.conn, cx.request.id)?
+            .iter()
+            .any(|t| t.status.is_active() && t.department_id.is_some() && t.department_id == department_id);
+        if holds_one {
+            return Err(AppError::bad_field(
+                "taskId",
+                "your department already holds a task on this request",
+            ));
+        }
         let task = cx.move_task(TaskChanges {
             department_id: Some(department_id),
             ..Default::default()

@@ -576,6 +576,19 @@ async fn claimed_from_the_pool(app: TestApp) {
     assert_eq!(task["status"], "POOLED");
     assert!(task["department"].is_null());
     let task_id = task["id"].as_str().unwrap().to_string();
+    // An assisting department joins; it cannot also claim the pooled lead task.
+    let v = pooled["dispatchRequest"]["request"]["version"].as_i64().unwrap();
+    app.ok(
+        officer,
+        DISPATCH,
+        json!({ "id": id, "v": v, "d": [{ "departmentId": z.departments[0], "lead": false }] }),
+    )
+    .await;
+    assert_eq!(
+        app.error_code(Some(&z.dept_staff[0].token), CLAIM, json!({ "t": task_id }))
+            .await,
+        "BAD_USER_INPUT"
+    );
 
     for staff in &z.dept_staff {
         let waiting = app
