@@ -13,6 +13,7 @@ use actix_web::middleware::Next;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use async_graphql::dataloader::DataLoader;
 use async_graphql::http::{GraphiQLSource, MultipartOptions};
+use async_graphql_actix_web::GraphQLSubscription;
 use futures_util::{FutureExt, StreamExt};
 use serde_json::json;
 
@@ -145,6 +146,7 @@ pub fn start(listener: TcpListener, state: AppState, workers: usize) -> std::io:
             .route("/graphql", web::post().to(graphql_post))
             .route("/graphql", web::get().to(graphiql))
             .route("/attachments/{id}", web::get().to(download_attachment))
+            .route("/graphql/ws", web::get().to(graphql_ws))
             .route("/healthz", web::get().to(healthz))
             .route("/readyz", web::get().to(readyz))
             .default_service(web::to(not_found))
@@ -213,10 +215,13 @@ async fn authenticate(state: &AppState, request: &HttpRequest) -> RequestAuth {
     let Some(value) = request.headers().get(header::AUTHORIZATION) else {
         return RequestAuth::default();
     };
-    let token = value
-        .to_str()
-        .ok()
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
+    authenticate_bearer(state, value.to_str().ok()).await
+}
+
+/// The caller behind a `Bearer <accessToken>` value (from a header or a websocket's
+/// `connection_init` payload).
+async fn authenticate_bearer(state: &AppState, value: Option<&str>) -> RequestAuth {
+    let token = value.and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
     let Some(token) = token.map(str::trim).filter(|t| !t.is_empty()) else {
         return RequestAuth {
             actor: None,
@@ -375,20 +380,121 @@ pub fn with_request_data(
     auth: RequestAuth,
 ) -> async_graphql::Request {
     let is_admin = auth.actor.as_ref().is_some_and(|a| a.is_admin());
-    let mut request = request
-        .data(auth)
-        .data(DataLoader::new(UserLoader(state.db.clone()), tokio::spawn))
-        .data(DataLoader::new(OfficerLoadLoader(state.db.clone()), tokio::spawn))
-        .data(DataLoader::new(CompanyLoader(state.db.clone()), tokio::spawn))
-        .data(DataLoader::new(ActiveAssignmentLoader(state.db.clone()), tokio::spawn))
-        .data(DataLoader::new(DepartmentLoader(state.db.clone()), tokio::spawn))
-        .data(DataLoader::new(CategoryLoader(state.db.clone()), tokio::spawn))
-        .data(DataLoader::new(TasksLoader(state.db.clone()), tokio::spawn))
-        .data(DataLoader::new(EventsLoader(state.db.clone()), tokio::spawn));
+    let mut request = request.data(auth);
+    request.data = loaders(state, std::mem::take(&mut request.data));
     if !(is_admin || state.config.open_introspection) {
         request = request.disable_introspection();
     }
     request
+}
+
+/// Adds the DataLoaders (batching only, no cache, so a long-lived websocket never reads stale
+/// rows) to `data`.
+fn loaders(state: &AppState, mut data: async_graphql::Data) -> async_graphql::Data {
+    data.insert(DataLoader::new(UserLoader(state.db.clone()), tokio::spawn));
+    data.insert(DataLoader::new(OfficerLoadLoader(state.db.clone()), tokio::spawn));
+    data.insert(DataLoader::new(CompanyLoader(state.db.clone()), tokio::spawn));
+    data.insert(DataLoader::new(ActiveAssignmentLoader(state.db.clone()), tokio::spawn));
+    data.insert(DataLoader::new(DepartmentLoader(state.db.clone()), tokio::spawn));
+    data.insert(DataLoader::new(CategoryLoader(state.db.clone()), tokio::spawn));
+    data.insert(DataLoader::new(TasksLoader(state.db.clone()), tokio::spawn));
+    data.insert(DataLoader::new(EventsLoader(state.db.clone()), tokio::spawn));
+    data
+}
+
+/// The schema behind the websocket, with the guards of `POST /graphql`: over-nested documents
+/// are refused before parsing, and introspection is for admins unless opened in the config.
+#[derive(Clone)]
+struct CheckedSchema {
+    schema: AppSchema,
+    open_introspection: bool,
+}
+
+impl CheckedSchema {
+    fn guard(&self, request: async_graphql::Request, session: Option<&async_graphql::Data>) -> async_graphql::Request {
+        let is_admin = session
+            .and_then(|data| data.get(&std::any::TypeId::of::<RequestAuth>()))
+            .and_then(|auth| auth.downcast_ref::<RequestAuth>())
+            .and_then(|auth| auth.actor.as_ref())
+            .is_some_and(|actor| actor.is_admin());
+        if is_admin || self.open_introspection {
+            request
+        } else {
+            request.disable_introspection()
+        }
+    }
+}
+
+fn too_complex(why: String) -> async_graphql::Response {
+    let mut error = async_graphql::ServerError::new(why, None);
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set("code", "QUERY_TOO_COMPLEX");
+    async_graphql::Response::from_errors(vec![error])
+}
+
+impl async_graphql::Executor for CheckedSchema {
+    async fn execute(&self, request: async_graphql::Request) -> async_graphql::Response {
+        match limits::check_query_text(&request.query) {
+            Ok(()) => self.schema.execute(self.guard(request, None)).await,
+            Err(why) => too_complex(why),
+        }
+    }
+
+    fn execute_stream(
+        &self,
+        request: async_graphql::Request,
+        session_data: Option<Arc<async_graphql::Data>>,
+    ) -> futures_util::stream::BoxStream<'static, async_graphql::Response> {
+        match limits::check_query_text(&request.query) {
+            Ok(()) => {
+                let request = self.guard(request, session_data.as_deref());
+                async_graphql::Executor::execute_stream(&self.schema, request, session_data)
+            }
+            Err(why) => futures_util::stream::once(async move { too_complex(why) }).boxed(),
+        }
+    }
+}
+
+/// Subscriptions over `graphql-ws` (and the older `graphql-transport-ws` names). The client
+/// authenticates in `connection_init` with `{ "Authorization": "Bearer <accessToken>" }` (or
+/// `{ "token": "<accessToken>" }`); a refused token closes the connection.
+async fn graphql_ws(
+    request: HttpRequest,
+    payload: web::Payload,
+    data: web::Data<ServerData>,
+) -> actix_web::Result<HttpResponse> {
+    let state = data.state.clone();
+    let checked = CheckedSchema {
+        schema: data.schema.clone(),
+        open_introspection: state.config.open_introspection,
+    };
+    GraphQLSubscription::new(checked)
+        .on_connection_init(move |init| async move {
+            let bearer = ["Authorization", "authorization"]
+                .iter()
+                .find_map(|key| init.get(*key).and_then(|v| v.as_str()).map(str::to_string))
+                .or_else(|| {
+                    ["token", "accessToken"]
+                        .iter()
+                        .find_map(|key| init.get(*key).and_then(|v| v.as_str()).map(|t| format!("Bearer {t}")))
+                });
+            let auth = match bearer {
+                Some(bearer) => {
+                    let auth = authenticate_bearer(&state, Some(&bearer)).await;
+                    if let Some(why) = &auth.token_error {
+                        return Err(async_graphql::Error::new(why.clone()));
+                    }
+                    auth
+                }
+                None => RequestAuth::default(),
+            };
+            let mut session = async_graphql::Data::default();
+            session.insert(auth);
+            Ok(loaders(&state, session))
+        })
+        .start(&request, payload)
 }
 
 async fn graphiql(request: HttpRequest) -> HttpResponse {

@@ -6,14 +6,14 @@ pub mod ids;
 pub mod limits;
 pub mod pagination;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, MergedSubscription, Schema};
 
 use crate::attachments::graphql::{AttachmentMutation, AttachmentQuery};
 use crate::auth::graphql::{AuthMutation, AuthQuery};
 use crate::companies::graphql::{CompanyMutation, CompanyQuery};
 use crate::departments::graphql::{DepartmentMutation, DepartmentQuery};
-use crate::notifications::graphql::{NotificationMutation, NotificationQuery};
-use crate::requests::graphql::{RequestMutation, RequestQuery};
+use crate::notifications::graphql::{NotificationMutation, NotificationQuery, NotificationSubscription};
+use crate::requests::graphql::{RequestMutation, RequestQuery, RequestSubscription};
 use crate::state::AppState;
 
 /// Everything that can be read.
@@ -40,11 +40,16 @@ pub struct MutationRoot(
     AttachmentMutation,
 );
 
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+/// Everything that can be followed live (over graphql-ws at `/graphql/ws`).
+#[derive(MergedSubscription, Default)]
+#[graphql(name = "Subscription")]
+pub struct SubscriptionRoot(RequestSubscription, NotificationSubscription);
+
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// The schema with its limits. `state` is absent only when printing the SDL.
 pub fn build_schema(state: Option<AppState>) -> AppSchema {
-    let mut builder = Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
+    let mut builder = Schema::build(QueryRoot::default(), MutationRoot::default(), Default::default())
         .limit_depth(limits::MAX_DEPTH)
         .limit_complexity(limits::MAX_COMPLEXITY)
         .limit_directives(limits::MAX_DIRECTIVES)

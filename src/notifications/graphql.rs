@@ -1,5 +1,8 @@
-use async_graphql::{Context, Object, SimpleObject, ID};
+use std::time::Duration;
+
+use async_graphql::{Context, Object, SimpleObject, Subscription, ID};
 use chrono::{DateTime, Utc};
+use futures_util::{Stream, StreamExt};
 
 use super::model::{DeliveryStatus, Device, Notification, Platform, PushDelivery};
 use super::service;
@@ -339,5 +342,61 @@ impl NotificationMutation {
         Ok(RetryPushDeliveryPayload {
             delivery: PushDeliveryNode(service::retry_delivery(ctx.state(), actor, id).await?),
         })
+    }
+}
+
+/// How often a live inbox looks for notifications that no request change announced (officer
+/// reassignments, other instances' work on SQLite-less deployments).
+const INBOX_POLL: Duration = Duration::from_secs(2);
+
+#[derive(Default)]
+pub struct NotificationSubscription;
+
+#[Subscription]
+impl NotificationSubscription {
+    /// Each new notification of the caller, as it arrives in the inbox (the same rows as
+    /// `notifications`; the app can rely on this and the inbox alone, without FCM).
+    async fn notification_received(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Start after this notification (the newest the app has shown), so nothing is missed \
+                          between reading the inbox and subscribing; omitted: from now."
+        )]
+        after: Option<ID>,
+    ) -> async_graphql::Result<impl Stream<Item = NotificationNode>> {
+        let user_id = ctx.actor()?.user_id;
+        let after = after
+            .map(|id| ids::decode(IdKind::Notification, &id, "after"))
+            .transpose()?;
+        let state = ctx.state().clone();
+        // Listen before reading the position, so nothing between the two is missed.
+        let changes = crate::requests::live::changes(&state).await.map(|_| ());
+        let ticks = futures_util::stream::unfold((), |()| async {
+            tokio::time::sleep(INBOX_POLL).await;
+            Some(((), ()))
+        });
+        let wakeups = futures_util::stream::select(changes, ticks);
+        let position = match after {
+            Some(after) => after,
+            None => service::inbox_position(&state, user_id).await?,
+        };
+        let arrivals = futures_util::stream::unfold(
+            (wakeups.boxed(), position, state),
+            move |(mut wakeups, mut position, state)| async move {
+                loop {
+                    wakeups.next().await?;
+                    match service::arrived_since(&state, user_id, position).await {
+                        Ok(new) if !new.is_empty() => {
+                            position = new.last().map_or(position, |n| n.id);
+                            return Some((new, (wakeups, position, state)));
+                        }
+                        Ok(_) => {}
+                        Err(error) => tracing::warn!(error = ?error, "live inbox read failed"),
+                    }
+                }
+            },
+        );
+        Ok(arrivals.flat_map(|batch| futures_util::stream::iter(batch.into_iter().map(NotificationNode))))
     }
 }

@@ -103,6 +103,26 @@ pub fn inbox(
     Ok(Page::from_rows(query.load(conn)?, page, total))
 }
 
+/// The user's notifications newer than `after_id`, oldest first.
+pub fn newer_than(conn: &mut DbConnection, user_id: i64, after_id: i64, limit: i64) -> AppResult<Vec<Notification>> {
+    Ok(notifications::table
+        .filter(notifications::user_id.eq(user_id))
+        .filter(notifications::id.gt(after_id))
+        .order(notifications::id.asc())
+        .limit(limit)
+        .select(Notification::as_select())
+        .load(conn)?)
+}
+
+/// The id of the user's newest notification (0 when there is none).
+pub fn newest_id(conn: &mut DbConnection, user_id: i64) -> AppResult<i64> {
+    Ok(notifications::table
+        .filter(notifications::user_id.eq(user_id))
+        .select(diesel::dsl::max(notifications::id))
+        .first::<Option<i64>>(conn)?
+        .unwrap_or(0))
+}
+
 pub fn unread_count(conn: &mut DbConnection, user_id: i64) -> AppResult<i64> {
     Ok(notifications::table
         .filter(notifications::user_id.eq(user_id))

@@ -270,3 +270,22 @@ pub async fn retry_delivery(state: &AppState, actor: &Actor, id: i64) -> AppResu
         })
         .await
 }
+
+/// Where a live inbox starts: the caller's newest notification now.
+pub async fn inbox_position(state: &AppState, user_id: i64) -> AppResult<i64> {
+    state.db.read(move |conn| repo::newest_id(conn, user_id)).await
+}
+
+/// The caller's notifications after `after_id`, oldest first, if the account is still active.
+pub async fn arrived_since(state: &AppState, user_id: i64, after_id: i64) -> AppResult<Vec<Notification>> {
+    state
+        .db
+        .read(move |conn| {
+            match users_repo::find_by_id(conn, user_id)? {
+                Some(user) if user.disabled_at.is_none() => {}
+                _ => return Ok(Vec::new()),
+            }
+            repo::newer_than(conn, user_id, after_id, 100)
+        })
+        .await
+}

@@ -5,7 +5,7 @@
 use chrono::NaiveDateTime;
 
 use super::model::{Event, EventKind, NewEvent, Request, RequestStatus};
-use super::{notices, repo};
+use super::{live, notices, repo};
 use crate::db::DbConnection;
 use crate::error::AppResult;
 
@@ -43,7 +43,8 @@ impl Entry {
     }
 }
 
-/// Writes one event for `request`, which moved from `from` to its current status.
+/// Writes one event for `request`, which moved from `from` to its current status, and
+/// announces the change to live subscribers when the transaction commits.
 pub fn record(
     conn: &mut DbConnection,
     request: &Request,
@@ -51,6 +52,13 @@ pub fn record(
     entry: Entry,
     at: NaiveDateTime,
 ) -> AppResult<Event> {
+    live::notify_in_transaction(
+        conn,
+        live::RequestChanged {
+            request_id: request.id,
+            company_id: request.company_id,
+        },
+    )?;
     let event = repo::insert_event(
         conn,
         &NewEvent {

@@ -1,10 +1,12 @@
 use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, Loader};
-use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
+use async_graphql::{Context, InputObject, Object, SimpleObject, Subscription, ID};
 use chrono::{DateTime, Utc};
+use futures_util::{Stream, StreamExt};
 
 use super::categories;
+use super::live;
 use super::model::{
     Category, CategoryChanges, Channel, Event, EventKind, Request, RequestKind, RequestStatus, Task, TaskStatus,
     Urgency,
@@ -12,6 +14,7 @@ use super::model::{
 use super::repo::{self, RequestFilter};
 use super::service::{self, DispatchTarget, Raise};
 use crate::auth::graphql::{load_user, UserNode};
+use crate::auth::model::Role;
 use crate::clock::to_utc;
 use crate::companies::graphql::{load_company, CompanyNode};
 use crate::db::Db;
@@ -20,6 +23,7 @@ use crate::error::{AppError, AppResult};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids::{self, IdKind};
 use crate::graphql::pagination::page_request;
+use crate::state::AppState;
 
 /// Batches category look-ups of one request into one query.
 pub struct CategoryLoader(pub Db);
@@ -134,6 +138,15 @@ async fn visible_events(ctx: &Context<'_>, request_id: i64) -> AppResult<Vec<Eve
         .collect())
 }
 
+/// A person taking part in a request, as the caller may see them: company staff see their own
+/// colleagues and officers, while department staff and admins appear to them only by role.
+async fn participant(ctx: &Context<'_>, user_id: i64) -> AppResult<Option<UserNode>> {
+    let viewer_is_company = ctx.actor()?.role == Role::Company;
+    Ok(load_user(ctx, user_id)
+        .await?
+        .filter(|user| !(viewer_is_company && matches!(user.0.role, Role::Department | Role::Admin))))
+}
+
 /// A request (诉求工单) raised by or for a company.
 #[Object(name = "Request")]
 impl RequestNode {
@@ -191,9 +204,10 @@ impl RequestNode {
         load_company(ctx, self.0.company_id).await
     }
 
-    /// Who raised it (company staff, or the officer or admin who took it down).
+    /// Who raised it (company staff, or the officer or admin who took it down); null for
+    /// company staff when an admin raised it.
     async fn raised_by(&self, ctx: &Context<'_>) -> AppResult<Option<UserNode>> {
-        load_user(ctx, self.0.raised_by).await
+        participant(ctx, self.0.raised_by).await
     }
 
     /// The company's service officer when the request was raised; null if it had none.
@@ -396,10 +410,19 @@ impl EventNode {
         self.0.kind
     }
 
-    /// Who did it; null for the system.
+    /// Who did it; null for the system, and for company staff when department staff or an
+    /// admin did it (see `actorRole`).
     async fn actor(&self, ctx: &Context<'_>) -> AppResult<Option<UserNode>> {
         match self.0.actor_id {
-            Some(id) => load_user(ctx, id).await,
+            Some(id) => participant(ctx, id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// The role of who did it; null for the system.
+    async fn actor_role(&self, ctx: &Context<'_>) -> AppResult<Option<Role>> {
+        match self.0.actor_id {
+            Some(id) => Ok(load_user(ctx, id).await?.map(|user| user.0.role)),
             None => Ok(None),
         }
     }
@@ -1018,5 +1041,65 @@ impl RequestMutation {
         Ok(payload(
             service::urge(ctx.state(), actor, request_id(&id)?, message.as_deref()).await?,
         ))
+    }
+}
+
+/// Whether a change should reach a subscriber, and the request as the subscriber may see it.
+async fn visible_update(state: &AppState, user_id: i64, request_id: i64) -> Option<async_graphql::Result<RequestNode>> {
+    match service::for_subscriber(state, user_id, request_id).await {
+        Ok(Some(request)) => Some(Ok(RequestNode(request))),
+        Ok(None) => None,
+        Err(error) => Some(Err(error.into())),
+    }
+}
+
+#[derive(Default)]
+pub struct RequestSubscription;
+
+#[Subscription]
+impl RequestSubscription {
+    /// The request as it is now, then again after each change (a step, a note, an urge), with
+    /// the same visibility as the `request` query.
+    async fn request_updated(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The request's id.")] id: ID,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<RequestNode>>> {
+        let actor = ctx.actor()?.clone();
+        let state = ctx.state().clone();
+        let id = ids::decode(IdKind::Request, &id, "id")?;
+        // Listen first, so no change between the snapshot and the subscription is lost.
+        let changes = live::changes(&state).await;
+        let now = RequestNode(service::get(&state, &actor, id).await?);
+        let user_id = actor.user_id;
+        let later = changes
+            .filter(move |change| futures_util::future::ready(change.request_id == id))
+            .filter_map(move |change| {
+                let state = state.clone();
+                async move { visible_update(&state, user_id, change.request_id).await }
+            });
+        Ok(futures_util::stream::once(async move { Ok(now) }).chain(later))
+    }
+
+    /// Every change to a request the caller may see: their company's for company staff, those
+    /// they handle for officers, those with their department's task for department staff, all
+    /// for admins.
+    async fn my_request_updates(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<RequestNode>>> {
+        let actor = ctx.actor()?.clone();
+        let state = ctx.state().clone();
+        let company_only = (actor.role == Role::Company).then_some(actor.company_id);
+        let user_id = actor.user_id;
+        Ok(live::changes(&state)
+            .await
+            .filter(move |change| {
+                futures_util::future::ready(company_only.is_none_or(|own| own == Some(change.company_id)))
+            })
+            .filter_map(move |change| {
+                let state = state.clone();
+                async move { visible_update(&state, user_id, change.request_id).await }
+            }))
     }
 }

@@ -5,6 +5,7 @@ pub mod categories;
 pub mod events;
 pub mod graphql;
 pub mod lifecycle;
+pub mod live;
 pub mod model;
 pub mod notices;
 pub mod repo;

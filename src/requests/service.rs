@@ -5,7 +5,8 @@ use chrono::{Datelike, NaiveDateTime};
 
 use super::categories;
 use super::events::{self, Entry};
-use super::lifecycle::{self, Action, Outcome};
+use super::lifecycle::{self, Action, Outcome, Party};
+use super::live;
 use super::model::{
     Channel, EventKind, NewRequest, NewTask, Request, RequestChanges, RequestKind, RequestStatus, Task, TaskChanges,
     TaskStatus, Urgency,
@@ -96,22 +97,38 @@ pub fn visible(conn: &mut DbConnection, actor: &Actor, id: i64) -> AppResult<Req
     Ok(request)
 }
 
-fn require_handler(conn: &mut DbConnection, actor: &Actor, request: &Request) -> AppResult<()> {
-    if handles(conn, actor, request)? {
-        Ok(())
-    } else {
-        Err(AppError::forbidden(
-            "only the request's officer or an admin may do this",
-        ))
+/// Checks that `actor` is the party the state machine names for `action` (the table in
+/// `lifecycle` decides who, as it decides when). Visibility has been checked before.
+fn authorize(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    request: &Request,
+    task: Option<&Task>,
+    action: Action,
+) -> AppResult<()> {
+    let party = lifecycle::step(action).by;
+    let allowed = match party {
+        Party::Handler => handles(conn, actor, request)?,
+        Party::Company => actor.role == Role::Company && actor.company_id == Some(request.company_id),
+        Party::TaskDepartment => {
+            actor.role == Role::Department
+                && actor.department_id.is_some()
+                && task.is_some_and(|t| t.department_id == actor.department_id)
+        }
+        Party::AnyDepartment => actor.role == Role::Department,
+        Party::Viewer => true,
+        Party::System => false,
+    };
+    if allowed {
+        return Ok(());
     }
-}
-
-fn require_company(actor: &Actor, request: &Request) -> AppResult<()> {
-    if actor.role == Role::Company && actor.company_id == Some(request.company_id) {
-        Ok(())
-    } else {
-        Err(AppError::forbidden("only the company's staff may do this"))
-    }
+    Err(AppError::forbidden(match party {
+        Party::Handler => "only the request's officer or an admin may do this",
+        Party::Company => "only the company's staff may do this",
+        Party::TaskDepartment => "only staff of the department that holds the task may do this",
+        Party::AnyDepartment => "only department staff may do this",
+        Party::Viewer | Party::System => "this step is not yours to take",
+    }))
 }
 
 fn check_version(request: &Request, version: i32) -> AppResult<()> {
@@ -134,6 +151,14 @@ fn apply(
     let updated = repo::advance(conn, request.id, request.version, to, &changes, now)?.ok_or_else(stale)?;
     events::record(conn, &updated, Some(request.status), entry, now)?;
     Ok(updated)
+}
+
+/// Announces a committed change to live subscribers and passes the result on.
+fn announced(state: &AppState, outcome: AppResult<Request>) -> AppResult<Request> {
+    if let Ok(request) = &outcome {
+        live::publish(state, request.id, request.company_id);
+    }
+    outcome
 }
 
 pub fn scope_of(actor: &Actor) -> Scope {
@@ -274,6 +299,7 @@ pub async fn raise(state: &AppState, actor: &Actor, input: Raise) -> AppResult<R
             Ok(request)
         })
         .await;
+    let outcome = announced(state, outcome);
     match (outcome, idempotency_key) {
         // Two retries raced past the look-up: the unique index let one in; return that one.
         (Err(AppError::Conflict(_)), Some(key)) => {
@@ -295,13 +321,14 @@ where
 {
     let actor = actor.clone();
     let now = state.clock.now_naive();
-    state
+    let outcome = state
         .db
         .write(move |conn| {
             let request = visible(conn, &actor, id)?;
             step(conn, &actor, request, now)
         })
-        .await
+        .await;
+    announced(state, outcome)
 }
 
 /// The common shape of the officer's versioned steps: role, version, transition.
@@ -312,7 +339,7 @@ fn handler_step(
     version: i32,
     action: Action,
 ) -> AppResult<RequestStatus> {
-    require_handler(conn, actor, request)?;
+    authorize(conn, actor, request, None, action)?;
     check_version(request, version)?;
     let step = lifecycle::check(request.status, action)?;
     Ok(lifecycle::next_status(request.status, step.outcome))
@@ -416,7 +443,7 @@ pub async fn dispatch(
     }
     let actor = actor.clone();
     let now = state.clock.now_naive();
-    state
+    let outcome = state
         .db
         .write(move |conn| {
             let request = visible(conn, &actor, id)?;
@@ -507,7 +534,9 @@ pub async fn dispatch(
             let request = apply(conn, &request, to, RequestChanges::default(), entry, now)?;
             Ok((request, tasks))
         })
-        .await
+        .await?;
+    live::publish(state, outcome.0.id, outcome.0.company_id);
+    Ok(outcome)
 }
 
 /// What a task step does once its checks have passed.
@@ -533,7 +562,7 @@ where
 {
     let actor = actor.clone();
     let now = state.clock.now_naive();
-    state
+    let outcome = state
         .db
         .write(move |conn| {
             let task = repo::find_task(conn, task_id)?.ok_or_else(|| AppError::not_found("task"))?;
@@ -541,19 +570,7 @@ where
             if !can_see(conn, &actor, &request)? {
                 return Err(AppError::not_found("task"));
             }
-            let allowed = match action {
-                Action::Claim => actor.role == Role::Department,
-                _ => {
-                    actor.role == Role::Department
-                        && actor.department_id.is_some()
-                        && actor.department_id == task.department_id
-                }
-            };
-            if !allowed {
-                return Err(AppError::forbidden(
-                    "only staff of the department that holds the task may do this",
-                ));
-            }
+            authorize(conn, &actor, &request, Some(&task), action)?;
             let outcome = lifecycle::check(request.status, action)?.outcome;
             let next = lifecycle::check_task(task.status, action)?;
             step(TaskContext {
@@ -566,7 +583,9 @@ where
                 now,
             })
         })
-        .await
+        .await?;
+    live::publish(state, outcome.1.id, outcome.1.company_id);
+    Ok(outcome)
 }
 
 impl TaskContext<'_> {
@@ -603,6 +622,15 @@ impl TaskContext<'_> {
 pub async fn claim(state: &AppState, actor: &Actor, task_id: i64) -> AppResult<(Task, Request)> {
     task_step(state, actor, task_id, Action::Claim, |mut cx| {
         let department_id = cx.actor.department_id;
+        let holds_one = repo::tasks_of(cx.conn, cx.request.id)?
+            .iter()
+            .any(|t| t.status.is_active() && t.department_id.is_some() && t.department_id == department_id);
+        if holds_one {
+            return Err(AppError::bad_field(
+                "taskId",
+                "your department already holds a task on this request",
+            ));
+        }
         let task = cx.move_task(TaskChanges {
             department_id: Some(department_id),
             ..Default::default()
@@ -796,6 +824,7 @@ pub async fn add_note(state: &AppState, actor: &Actor, id: i64, text: &str, inte
         return Err(AppError::forbidden("company staff write public notes only"));
     }
     request_step(state, actor, id, move |conn, actor, request, now| {
+        authorize(conn, actor, &request, None, Action::Note)?;
         lifecycle::check(request.status, Action::Note)?;
         let entry = if internal {
             Entry::internal(EventKind::Note, Some(actor.user_id), text)
@@ -873,7 +902,7 @@ pub async fn confirm(
 ) -> AppResult<Request> {
     let comment = optional("comment", comment, MAX_TEXT_CHARS)?;
     request_step(state, actor, id, move |conn, actor, request, now| {
-        require_company(actor, &request)?;
+        authorize(conn, actor, &request, None, Action::Confirm)?;
         lifecycle::check(request.status, Action::Confirm)?;
         let closes = solved && satisfied;
         let mut changes = RequestChanges {
@@ -916,7 +945,7 @@ pub async fn confirm(
 pub async fn withdraw(state: &AppState, actor: &Actor, id: i64, reason: Option<&str>) -> AppResult<Request> {
     let reason = optional("reason", reason, MAX_TEXT_CHARS)?;
     request_step(state, actor, id, move |conn, actor, request, now| {
-        require_company(actor, &request)?;
+        authorize(conn, actor, &request, None, Action::Withdraw)?;
         let step = lifecycle::check(request.status, Action::Withdraw)?;
         let to = lifecycle::next_status(request.status, step.outcome);
         let text = match reason {
@@ -942,7 +971,7 @@ pub async fn withdraw(state: &AppState, actor: &Actor, id: i64, reason: Option<&
 pub async fn urge(state: &AppState, actor: &Actor, id: i64, message: Option<&str>) -> AppResult<Request> {
     let message = optional("message", message, MAX_TEXT_CHARS)?;
     request_step(state, actor, id, move |conn, actor, request, now| {
-        require_company(actor, &request)?;
+        authorize(conn, actor, &request, None, Action::Urge)?;
         lifecycle::check(request.status, Action::Urge)?;
         let text = match message {
             Some(message) => format!("urged by the company: {message}"),
@@ -984,6 +1013,28 @@ pub fn auto_close(conn: &mut DbConnection, request: &Request, now: NaiveDateTime
         Err(AppError::Conflict(_)) => Ok(false),
         Err(other) => Err(other),
     }
+}
+
+/// The request as a live subscriber may see it now: `None` when the subscriber's account is
+/// gone or disabled (a long-lived connection must not outlive the account), or when the request
+/// is not (or no longer) visible to them.
+pub async fn for_subscriber(state: &AppState, user_id: i64, id: i64) -> AppResult<Option<Request>> {
+    state
+        .db
+        .read(move |conn| {
+            let Some(user) = crate::auth::repo::find_by_id(conn, user_id)? else {
+                return Ok(None);
+            };
+            if user.disabled_at.is_some() {
+                return Ok(None);
+            }
+            match visible(conn, &Actor::from_user(&user), id) {
+                Ok(request) => Ok(Some(request)),
+                Err(AppError::NotFound(_)) => Ok(None),
+                Err(other) => Err(other),
+            }
+        })
+        .await
 }
 
 pub async fn get(state: &AppState, actor: &Actor, id: i64) -> AppResult<Request> {

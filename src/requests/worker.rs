@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use super::{repo, service};
+use super::{live, repo, service};
 use crate::error::AppResult;
 use crate::state::AppState;
 
@@ -23,11 +23,13 @@ pub async fn run_once(state: &AppState) -> AppResult<usize> {
         let batch_len = due.len();
         let mut closed_in_batch = 0;
         for request in due {
+            let (id, company_id) = (request.id, request.company_id);
             if state
                 .db
                 .write(move |conn| service::auto_close(conn, &request, now))
                 .await?
             {
+                live::publish(state, id, company_id);
                 closed_in_batch += 1;
             }
         }

@@ -84,6 +84,13 @@ fn pg_url_with_schema(base: &str, schema: &str) -> String {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> TestApp {
+        if let Ok(filter) = std::env::var("ZHITONG_TEST_LOG") {
+            // Server logs for debugging a test: ZHITONG_TEST_LOG=debug cargo test … -- --nocapture
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_test_writer()
+                .try_init();
+        }
         let dir = tempfile::tempdir().expect("temporary directory");
         let (url, pg) = match backend {
             Backend::Sqlite => (DbUrl::Sqlite(dir.path().join("test.db")), None),
@@ -100,7 +107,9 @@ impl TestApp {
             }
         };
         let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 3, 2, 1, 30, 0).unwrap());
-        Self::spawn_with(Config::for_database(url), clock, dir, pg).await
+        let mut config = Config::for_database(url);
+        config.attachments_dir = dir.path().join("attachments");
+        Self::spawn_with(config, clock, dir, pg).await
     }
 
     async fn spawn_with(config: Config, clock: ManualClock, dir: tempfile::TempDir, pg: Option<PgSchema>) -> TestApp {

@@ -496,3 +496,80 @@ async fn the_other_endings_tell_each_party(app: TestApp) {
         .collect();
     assert_eq!(requests.len(), 2, "both requests closed");
 }
+
+mod live {
+    use serde_json::json;
+
+    use crate::backend_tests;
+    use crate::helpers::TestApp;
+    use crate::requests::{zone, ACCEPT, NOTE};
+    use crate::requests_ws::WsClient;
+
+    const RECEIVED: &str =
+        "subscription($after: ID) { notificationReceived(after: $after) { id kind title requestId companyId } }";
+
+    backend_tests!(the_live_inbox_hears_each_new_notification);
+
+    async fn next(client: WsClient) -> (WsClient, serde_json::Value) {
+        tokio::task::spawn_blocking(move || {
+            let mut client = client;
+            let message = client.next_message().expect("a message before the connection closed");
+            (client, message)
+        })
+        .await
+        .unwrap()
+    }
+
+    async fn the_live_inbox_hears_each_new_notification(app: TestApp) {
+        let z = zone(&app).await;
+        let (id, v) = z.raise(&app, "PROBLEM").await;
+        // The app reads its inbox, then subscribes after the newest it has shown.
+        app.ok(
+            &z.officer_a.token,
+            NOTE,
+            json!({ "id": id, "text": "已联系供电所", "internal": false }),
+        )
+        .await;
+        let inbox = app
+            .ok(
+                &z.staff_a.token,
+                "{ notifications(first: 1) { edges { node { id kind } } } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(inbox["notifications"]["edges"][0]["node"]["kind"], "REQUEST_NOTE");
+        let newest = inbox["notifications"]["edges"][0]["node"]["id"].clone();
+        let mut staff = WsClient::init(&app.address, &z.staff_a.token);
+        staff.subscribe("1", RECEIVED, json!({ "after": newest }));
+        let mut other = WsClient::init(&app.address, &z.staff_b.token);
+        other.subscribe("1", RECEIVED, json!({}));
+
+        // A request step: announced at once.
+        app.ok(&z.officer_a.token, ACCEPT, json!({ "id": id, "v": v })).await;
+        let (staff, accepted) = next(staff).await;
+        let node = &accepted["payload"]["data"]["notificationReceived"];
+        assert_eq!(node["kind"], "REQUEST_ACCEPTED", "{accepted}");
+        assert_eq!(node["requestId"], id.as_str());
+
+        // A reassignment (no request event): found by the live inbox's regular look.
+        app.assign_officer(&z.company_a, &z.officer_b.id).await;
+        let (_staff, changed) = next(staff).await;
+        assert_eq!(
+            changed["payload"]["data"]["notificationReceived"]["kind"],
+            "COMPANY_OFFICER_CHANGED"
+        );
+        assert_eq!(
+            changed["payload"]["data"]["notificationReceived"]["companyId"],
+            z.company_a.as_str()
+        );
+
+        // The other company's staff heard nothing of either: the next thing they hear is their own.
+        app.assign_officer(&z.company_b, &z.officer_a.id).await;
+        let (_other, own) = next(other).await;
+        assert_eq!(
+            own["payload"]["data"]["notificationReceived"]["companyId"],
+            z.company_b.as_str(),
+            "{own}"
+        );
+    }
+}

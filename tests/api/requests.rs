@@ -30,7 +30,7 @@ pub const URGE: &str =
 pub const READ: &str = "query($id: ID!) { request(id: $id) { id number status kind urgency channel title description version answer filingNumber
     category { code name } company { id } officer { id } raisedBy { id }
     tasks { id lead status department { id name } plan { responsible approach dueAt } dueAt result }
-    timeline { kind actor { id } at text internal fromStatus toStatus }
+    timeline { kind actor { id } actorRole at text internal fromStatus toStatus }
     lastEvent { kind text }
     satisfaction { solved satisfied comment noFeedback at } createdAt updatedAt } }";
 
@@ -311,7 +311,20 @@ async fn problem_dispatched_to_two_departments_planned_resolved_and_confirmed(ap
         .ok(&z.staff_a.token, CONFIRM, json!({ "id": id, "s": true, "sat": true }))
         .await;
     assert_eq!(closed["confirmResolution"]["request"]["status"], "CLOSED");
+    let officer_view = read(&app, &z.officer_a.token, &id).await;
+    let signed_by = |view: &Value| view["timeline"][3]["actor"].clone();
+    assert_eq!(signed_by(&officer_view)["id"], z.dept_staff[0].id.as_str());
     let read2 = read(&app, &z.staff_a.token, &id).await;
+    assert!(
+        signed_by(&read2).is_null(),
+        "company staff see department staff by role only"
+    );
+    assert_eq!(read2["timeline"][3]["actorRole"], "DEPARTMENT");
+    assert_eq!(
+        read2["timeline"][1]["actor"]["id"],
+        z.officer_a.id.as_str(),
+        "and their officer by name"
+    );
     assert_eq!(
         kinds(&read2),
         [
@@ -380,7 +393,20 @@ async fn unsatisfied_confirmation_reopens_then_resolved_again(app: TestApp) {
         .ok(&z.staff_a.token, CONFIRM, json!({ "id": id, "s": true, "sat": true }))
         .await;
     assert_eq!(closed["confirmResolution"]["request"]["status"], "CLOSED");
+    let officer_view = read(&app, &z.officer_a.token, &id).await;
+    let signed_by = |view: &Value| view["timeline"][3]["actor"].clone();
+    assert_eq!(signed_by(&officer_view)["id"], z.dept_staff[0].id.as_str());
     let read2 = read(&app, &z.staff_a.token, &id).await;
+    assert!(
+        signed_by(&read2).is_null(),
+        "company staff see department staff by role only"
+    );
+    assert_eq!(read2["timeline"][3]["actorRole"], "DEPARTMENT");
+    assert_eq!(
+        read2["timeline"][1]["actor"]["id"],
+        z.officer_a.id.as_str(),
+        "and their officer by name"
+    );
     let k = kinds(&read2);
     assert_eq!(&k[k.len() - 4..], ["COMPLETED", "REOPENED", "COMPLETED", "CLOSED"]);
 }
@@ -550,6 +576,19 @@ async fn claimed_from_the_pool(app: TestApp) {
     assert_eq!(task["status"], "POOLED");
     assert!(task["department"].is_null());
     let task_id = task["id"].as_str().unwrap().to_string();
+    // An assisting department joins; it cannot also claim the pooled lead task.
+    let v = pooled["dispatchRequest"]["request"]["version"].as_i64().unwrap();
+    app.ok(
+        officer,
+        DISPATCH,
+        json!({ "id": id, "v": v, "d": [{ "departmentId": z.departments[0], "lead": false }] }),
+    )
+    .await;
+    assert_eq!(
+        app.error_code(Some(&z.dept_staff[0].token), CLAIM, json!({ "t": task_id }))
+            .await,
+        "BAD_USER_INPUT"
+    );
 
     for staff in &z.dept_staff {
         let waiting = app
