@@ -232,6 +232,16 @@ impl RequestNode {
             .collect())
     }
 
+    /// Photos and documents on the request (internal ones are hidden from company staff).
+    async fn attachments(&self, ctx: &Context<'_>) -> AppResult<Vec<crate::attachments::graphql::AttachmentNode>> {
+        let actor = ctx.actor()?;
+        let files = crate::attachments::service::of_request(ctx.state(), actor, self.0.id).await?;
+        Ok(files
+            .into_iter()
+            .map(crate::attachments::graphql::AttachmentNode)
+            .collect())
+    }
+
     /// The latest event the caller may see.
     async fn last_event(&self, ctx: &Context<'_>) -> AppResult<Option<EventNode>> {
         Ok(visible_events(ctx, self.0.id).await?.pop().map(EventNode))
