@@ -1,35 +1,22 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::Text;
 
 use crate::db::schema::{refresh_tokens, users};
 use crate::error::{AppError, AppResult};
 
-/// What a user does in the zone.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    async_graphql::Enum,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = Text)]
-pub enum Role {
-    /// Staff of one company: raises and follows the company's requests.
-    Company,
-    /// Service officer (企业服务专员) assigned to companies.
-    Officer,
-    /// Staff of a handling department (承办部门).
-    Department,
-    /// Zone management and the hotline desk.
-    Admin,
-}
-
-crate::text_enum!(Role { Company => "COMPANY", Officer => "OFFICER", Department => "DEPARTMENT", Admin => "ADMIN" });
+crate::stored_enum!(
+    /// What a user does in the zone.
+    Role {
+        /// Staff of one company: raises and follows the company's requests.
+        Company => "COMPANY",
+        /// Service officer (企业服务专员) assigned to companies.
+        Officer => "OFFICER",
+        /// Staff of a handling department (承办部门).
+        Department => "DEPARTMENT",
+        /// Zone management and the hotline desk.
+        Admin => "ADMIN",
+    }
+);
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users)]

@@ -51,3 +51,29 @@ macro_rules! text_enum {
         }
     };
 }
+
+/// Declares an enum stored as `TEXT` that is also a GraphQL enum:
+/// `stored_enum!(/// doc \n Role { /// doc \n Company => "COMPANY", … });`
+#[macro_export]
+macro_rules! stored_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(
+            Debug,
+            Clone,
+            Copy,
+            PartialEq,
+            Eq,
+            Hash,
+            async_graphql::Enum,
+            diesel::expression::AsExpression,
+            diesel::deserialize::FromSqlRow,
+        )]
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant),+
+        }
+
+        $crate::text_enum!($name { $($variant => $text),+ });
+    };
+}

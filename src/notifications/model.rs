@@ -1,54 +1,31 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::Text;
 
 use crate::db::schema::{devices, notifications, push_deliveries};
 
-/// The operating system a device token belongs to.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    async_graphql::Enum,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = Text)]
-pub enum Platform {
-    /// Android phone.
-    Android,
-    /// iPhone or iPad.
-    Ios,
-    /// A browser.
-    Web,
-}
+crate::stored_enum!(
+    /// The operating system a device token belongs to.
+    Platform {
+        /// Android phone.
+        Android => "ANDROID",
+        /// iPhone or iPad.
+        Ios => "IOS",
+        /// A browser.
+        Web => "WEB",
+    }
+);
 
-crate::text_enum!(Platform { Android => "ANDROID", Ios => "IOS", Web => "WEB" });
-
-/// Where a push delivery stands.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    async_graphql::Enum,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = Text)]
-pub enum DeliveryStatus {
-    /// Waiting to be sent (or to be retried, or for quiet hours to end).
-    Pending,
-    /// Accepted by the push service.
-    Sent,
-    /// Given up: too many failures, or the device is gone.
-    Dead,
-}
-
-crate::text_enum!(DeliveryStatus { Pending => "PENDING", Sent => "SENT", Dead => "DEAD" });
+crate::stored_enum!(
+    /// Where a push delivery stands.
+    DeliveryStatus {
+        /// Waiting to be sent (or to be retried, or for quiet hours to end).
+        Pending => "PENDING",
+        /// Accepted by the push service.
+        Sent => "SENT",
+        /// Given up: too many failures, or the device is gone.
+        Dead => "DEAD",
+    }
+);
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = devices)]

@@ -1,33 +1,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::Text;
 
 use crate::db::schema::{categories, request_events, request_tasks, requests};
 
-macro_rules! stored_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(
-            Debug,
-            Clone,
-            Copy,
-            PartialEq,
-            Eq,
-            Hash,
-            async_graphql::Enum,
-            diesel::expression::AsExpression,
-            diesel::deserialize::FromSqlRow,
-        )]
-        #[diesel(sql_type = Text)]
-        pub enum $name {
-            $($(#[$vmeta])* $variant),+
-        }
-
-        crate::text_enum!($name { $($variant => $text),+ });
-    };
-}
-
-stored_enum!(
+crate::stored_enum!(
     /// Where a request came from.
     Channel {
         /// Raised by company staff in the phone app.
@@ -43,7 +19,7 @@ stored_enum!(
     }
 );
 
-stored_enum!(
+crate::stored_enum!(
     /// What the company asks for.
     RequestKind {
         /// A question (咨询), answered by the officer.
@@ -57,7 +33,7 @@ stored_enum!(
     }
 );
 
-stored_enum!(
+crate::stored_enum!(
     /// How soon the company needs an answer.
     Urgency {
         /// The ordinary time limits apply.
@@ -67,7 +43,7 @@ stored_enum!(
     }
 );
 
-stored_enum!(
+crate::stored_enum!(
     /// Where a request stands in its lifecycle.
     RequestStatus {
         /// Raised, waiting for the officer to accept it.
@@ -93,7 +69,7 @@ stored_enum!(
     }
 );
 
-stored_enum!(
+crate::stored_enum!(
     /// Where one department's task stands.
     TaskStatus {
         /// In the open pool, waiting for a department to claim it.
@@ -120,7 +96,7 @@ impl TaskStatus {
     }
 }
 
-stored_enum!(
+crate::stored_enum!(
     /// What happened to a request.
     EventKind {
         /// The request was raised.
