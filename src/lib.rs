@@ -14,4 +14,5 @@ pub mod graphql;
 pub mod notifications;
 pub mod requests;
 pub mod server;
+pub mod sla;
 pub mod state;

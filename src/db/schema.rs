@@ -226,6 +226,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    calendar_days (day) {
+        day -> Text,
+        kind -> Text,
+        note -> Text,
+        updated_by -> Nullable<BigInt>,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> companies (company_id));
 diesel::joinable!(users -> departments (department_id));
 diesel::joinable!(officer_assignments -> companies (company_id));
@@ -256,4 +266,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     request_tasks,
     request_events,
     attachments,
+    calendar_days,
 );

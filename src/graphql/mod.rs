@@ -14,6 +14,7 @@ use crate::companies::graphql::{CompanyMutation, CompanyQuery};
 use crate::departments::graphql::{DepartmentMutation, DepartmentQuery};
 use crate::notifications::graphql::{NotificationMutation, NotificationQuery, NotificationSubscription};
 use crate::requests::graphql::{RequestMutation, RequestQuery, RequestSubscription};
+use crate::sla::graphql::{SlaMutation, SlaQuery};
 use crate::state::AppState;
 
 /// Everything that can be read.
@@ -26,6 +27,7 @@ pub struct QueryRoot(
     NotificationQuery,
     RequestQuery,
     AttachmentQuery,
+    SlaQuery,
 );
 
 /// Everything that can be changed.
@@ -38,6 +40,7 @@ pub struct MutationRoot(
     NotificationMutation,
     RequestMutation,
     AttachmentMutation,
+    SlaMutation,
 );
 
 /// Everything that can be followed live (over graphql-ws at `/graphql/ws`).

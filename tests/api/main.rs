@@ -7,6 +7,7 @@ mod helpers;
 mod accounts;
 mod attachments;
 mod authorization;
+mod calendar;
 mod crash_recovery;
 mod first_run;
 mod hostile_input;

@@ -1,0 +1,105 @@
+//! The working calendar admins keep: holidays and make-up working days.
+
+use serde_json::json;
+
+use crate::backend_tests;
+use crate::helpers::TestApp;
+
+const DAYS: &str =
+    "query($f: NaiveDate!, $t: NaiveDate!) { calendarDays(from: $f, to: $t) { date working kind note } }";
+const SET: &str = "mutation($d: NaiveDate!, $k: DayKind, $n: String) { setCalendarDay(date: $d, kind: $k, note: $n) { day { date working kind note } } }";
+
+backend_tests!(admins_keep_holidays_and_make_up_days);
+
+async fn admins_keep_holidays_and_make_up_days(app: TestApp) {
+    let week = app
+        .ok(&app.admin_token, DAYS, json!({ "f": "2026-09-26", "t": "2026-10-02" }))
+        .await;
+    let working: Vec<bool> = week["calendarDays"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["working"].as_bool().unwrap())
+        .collect();
+    // Saturday 26 September to Friday 2 October, before any override.
+    assert_eq!(working, [false, false, true, true, true, true, true]);
+
+    app.ok(
+        &app.admin_token,
+        SET,
+        json!({ "d": "2026-09-26", "k": "WORKDAY", "n": "国庆调休" }),
+    )
+    .await;
+    for d in 1..=2 {
+        app.ok(
+            &app.admin_token,
+            SET,
+            json!({ "d": format!("2026-10-0{d}"), "k": "HOLIDAY", "n": "国庆节" }),
+        )
+        .await;
+    }
+    let week = app
+        .ok(&app.admin_token, DAYS, json!({ "f": "2026-09-26", "t": "2026-10-02" }))
+        .await;
+    let days = week["calendarDays"].as_array().unwrap();
+    let working: Vec<bool> = days.iter().map(|d| d["working"].as_bool().unwrap()).collect();
+    assert_eq!(working, [true, false, true, true, true, false, false]);
+    assert_eq!(days[0]["kind"], "WORKDAY");
+    assert_eq!(days[0]["note"], "国庆调休");
+    assert_eq!(days[5]["kind"], "HOLIDAY");
+    assert!(days[2]["kind"].is_null());
+
+    // Changing a day replaces its kind; no kind makes it ordinary again.
+    let changed = app
+        .ok(&app.admin_token, SET, json!({ "d": "2026-10-02", "k": "WORKDAY" }))
+        .await;
+    assert_eq!(changed["setCalendarDay"]["day"]["working"], true);
+    let cleared = app.ok(&app.admin_token, SET, json!({ "d": "2026-10-02" })).await;
+    assert_eq!(cleared["setCalendarDay"]["day"]["kind"], serde_json::Value::Null);
+    assert_eq!(cleared["setCalendarDay"]["day"]["working"], true, "an ordinary Friday");
+    assert_eq!(app.count("calendar_days").await, 2);
+
+    // Bad input and other roles change nothing.
+    let officer = app.create_user("OFFICER", "13300000001", "专员", json!({})).await;
+    assert_eq!(
+        app.error_code(Some(&officer.token), SET, json!({ "d": "2026-10-03", "k": "HOLIDAY" }))
+            .await,
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        app.error_code(
+            Some(&officer.token),
+            DAYS,
+            json!({ "f": "2026-10-01", "t": "2026-10-07" })
+        )
+        .await,
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        app.error_code(
+            Some(&app.admin_token),
+            DAYS,
+            json!({ "f": "2026-10-07", "t": "2026-10-01" })
+        )
+        .await,
+        "BAD_USER_INPUT"
+    );
+    assert_eq!(
+        app.error_code(
+            Some(&app.admin_token),
+            DAYS,
+            json!({ "f": "2026-01-01", "t": "2027-12-31" })
+        )
+        .await,
+        "BAD_USER_INPUT"
+    );
+    let bad_date = app
+        .post(
+            Some(&app.admin_token),
+            SET,
+            json!({ "d": "2026-02-30", "k": "HOLIDAY" }),
+        )
+        .await;
+    assert!(bad_date["errors"][0]["extensions"]["code"].is_string(), "{bad_date:#}");
+    assert_eq!(app.count("calendar_days").await, 2);
+}
