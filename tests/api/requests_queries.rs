@@ -18,12 +18,22 @@ static INSTALL: Once = Once::new();
 /// Counts the statements each connection runs, under the URL it was opened with.
 struct QueryCounter {
     url: Option<String>,
+    /// Statements run while a connection is being opened are set-up, not work.
+    established: bool,
 }
 
 impl Instrumentation for QueryCounter {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
         match event {
-            InstrumentationEvent::StartEstablishConnection { url, .. } => self.url = Some(url.to_string()),
+            InstrumentationEvent::StartEstablishConnection { url, .. } => {
+                self.url = Some(url.to_string());
+                self.established = false;
+            }
+            InstrumentationEvent::FinishEstablishConnection { .. } => self.established = true,
+            InstrumentationEvent::StartQuery { .. } if !self.established => {}
+            // Opening a SQLite connection runs its PRAGMAs: connection set-up, not the page's
+            // work, and how many connections a page opens depends on timing.
+            InstrumentationEvent::StartQuery { query, .. } if query.to_string().trim_start().starts_with("PRAGMA") => {}
             InstrumentationEvent::StartQuery { .. } => {
                 if let Some(url) = &self.url {
                     let mut counts = QUERIES.lock().unwrap();
@@ -37,7 +47,13 @@ impl Instrumentation for QueryCounter {
 
 fn install() {
     INSTALL.call_once(|| {
-        set_default_instrumentation(|| Some(Box::new(QueryCounter { url: None }))).expect("instrumentation");
+        set_default_instrumentation(|| {
+            Some(Box::new(QueryCounter {
+                url: None,
+                established: false,
+            }))
+        })
+        .expect("instrumentation");
     });
 }
 
