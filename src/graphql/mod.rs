@@ -12,6 +12,7 @@ use crate::attachments::graphql::{AttachmentMutation, AttachmentQuery};
 use crate::auth::graphql::{AuthMutation, AuthQuery};
 use crate::companies::graphql::{CompanyMutation, CompanyQuery};
 use crate::departments::graphql::{DepartmentMutation, DepartmentQuery};
+use crate::evaluations::graphql::{EvaluationMutation, EvaluationQuery};
 use crate::notifications::graphql::{NotificationMutation, NotificationQuery, NotificationSubscription};
 use crate::requests::graphql::{RequestMutation, RequestQuery, RequestSubscription};
 use crate::state::AppState;
@@ -26,6 +27,7 @@ pub struct QueryRoot(
     NotificationQuery,
     RequestQuery,
     AttachmentQuery,
+    EvaluationQuery,
 );
 
 /// Everything that can be changed.
@@ -38,6 +40,7 @@ pub struct MutationRoot(
     NotificationMutation,
     RequestMutation,
     AttachmentMutation,
+    EvaluationMutation,
 );
 
 /// Everything that can be followed live (over graphql-ws at `/graphql/ws`).

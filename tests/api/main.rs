@@ -8,6 +8,7 @@ mod accounts;
 mod attachments;
 mod authorization;
 mod crash_recovery;
+mod evaluations;
 mod first_run;
 mod hostile_input;
 mod migrations;
