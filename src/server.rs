@@ -26,6 +26,7 @@ use crate::config::Config;
 use crate::db::{run_blocking, Db, PoolOptions};
 use crate::departments::graphql::DepartmentLoader;
 use crate::error::AppError;
+use crate::evaluations::graphql::PeriodLoader;
 use crate::graphql::context::RequestAuth;
 use crate::graphql::errors::new_correlation_id;
 use crate::graphql::{build_schema, limits, AppSchema};
@@ -403,6 +404,7 @@ pub fn with_request_data(
 /// rows) to `data`.
 fn loaders(state: &AppState, mut data: async_graphql::Data) -> async_graphql::Data {
     data.insert(DataLoader::new(UserLoader(state.db.clone()), tokio::spawn));
+    data.insert(DataLoader::new(PeriodLoader(state.db.clone()), tokio::spawn));
     data.insert(DataLoader::new(OfficerLoadLoader(state.db.clone()), tokio::spawn));
     data.insert(DataLoader::new(CompanyLoader(state.db.clone()), tokio::spawn));
     data.insert(DataLoader::new(ActiveAssignmentLoader(state.db.clone()), tokio::spawn));

@@ -1,7 +1,8 @@
 //! The evaluation part of the schema. Resolvers decode ids and hand over to `service`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
+use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
@@ -9,13 +10,29 @@ use super::model::{
     Eligibility, EligibilityStatus, EvaluationHalf, EvaluationVerdict, Flag, NonVoteReason, Period, PeriodStatus,
     ReplacementFlagStatus, RollEntry, Vote,
 };
+use super::repo;
 use super::service::{self, CastVote, CurrentEvaluation, OfficerSummary, OpenPeriod, Results};
 use crate::auth::graphql::{load_user, UserNode};
 use crate::clock::to_utc;
 use crate::companies::graphql::{load_company, AssignmentNode, CompanyNode};
-use crate::error::AppResult;
+use crate::db::Db;
+use crate::error::{AppError, AppResult};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids::{self, IdKind};
+
+/// Batches evaluation-period look-ups of one request into one query.
+pub struct PeriodLoader(pub Db);
+
+impl Loader<i64> for PeriodLoader {
+    type Value = Period;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Period>, AppError> {
+        let keys = keys.to_vec();
+        let rows = self.0.read(move |conn| repo::find_periods(conn, &keys)).await?;
+        Ok(rows.into_iter().map(|p| (p.id, p)).collect())
+    }
+}
 
 /// A half-year evaluation period.
 pub struct PeriodNode(pub Period);
@@ -292,8 +309,11 @@ impl FlagNode {
 
     /// The period of the vote.
     async fn period(&self, ctx: &Context<'_>) -> AppResult<Option<PeriodNode>> {
-        let found = service::find_periods(ctx.state(), vec![self.0.period_id]).await?;
-        Ok(found.into_values().next().map(PeriodNode))
+        Ok(ctx
+            .data_unchecked::<DataLoader<PeriodLoader>>()
+            .load_one(self.0.period_id)
+            .await?
+            .map(PeriodNode))
     }
 
     /// The company.

@@ -22,6 +22,13 @@ pub fn find_period(conn: &mut DbConnection, id: i64) -> AppResult<Option<Period>
         .optional()?)
 }
 
+pub fn find_periods(conn: &mut DbConnection, ids: &[i64]) -> AppResult<Vec<Period>> {
+    Ok(evaluation_periods::table
+        .filter(evaluation_periods::id.eq_any(ids))
+        .select(Period::as_select())
+        .load(conn)?)
+}
+
 pub fn period_exists(conn: &mut DbConnection, year: i32, half: EvaluationHalf) -> AppResult<bool> {
     Ok(evaluation_periods::table
         .filter(evaluation_periods::year.eq(year))

@@ -522,21 +522,6 @@ pub async fn flags(state: &AppState, actor: &Actor, status: Option<ReplacementFl
     state.db.read(move |conn| repo::list_flags(conn, status)).await
 }
 
-pub async fn find_periods(state: &AppState, ids: Vec<i64>) -> AppResult<HashMap<i64, Period>> {
-    state
-        .db
-        .read(move |conn| {
-            let mut found = HashMap::new();
-            for id in ids {
-                if let Some(p) = repo::find_period(conn, id)? {
-                    found.insert(id, p);
-                }
-            }
-            Ok(found)
-        })
-        .await
-}
-
 pub async fn replace_officer(
     state: &AppState,
     actor: &Actor,
