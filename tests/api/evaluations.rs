@@ -579,6 +579,21 @@ async fn a_scheduled_period_opens_and_closes_by_itself(mut app: TestApp) {
     assert_eq!(results["evaluationResults"]["period"]["status"], "CLOSED");
     assert_eq!(officer_result(&results, &o2.id)["unsatisfied"], 1);
 
+    // Moved by hand with assignOfficer, the company keeps its flag; the flagged officer, now the
+    // least loaded, is never suggested.
+    app.assign_officer(&a, &o3.id).await;
+    let suggested = app
+        .ok(
+            &app.admin_token,
+            "query($c: ID!) { suggestedOfficers(companyId: $c) { officer { id } companies } }",
+            json!({ "c": a }),
+        )
+        .await;
+    assert_eq!(
+        suggested["suggestedOfficers"],
+        json!([{ "officer": { "id": o1.id }, "companies": 0 }])
+    );
+
     // A disabled officer's flag still needs resolving, and can be.
     app.ok(
         &app.admin_token,
@@ -592,8 +607,9 @@ async fn a_scheduled_period_opens_and_closes_by_itself(mut app: TestApp) {
         .ok(
             &app.admin_token,
             REPLACE,
-            json!({ "c": a, "o": o3.id, "n": "专员已离岗" }),
+            json!({ "c": a, "o": o1.id, "n": "专员已离岗" }),
         )
         .await;
     assert_eq!(replaced["replaceOfficer"]["resolvedFlags"][0]["status"], "RESOLVED");
+    assert_eq!(replaced["replaceOfficer"]["company"]["officer"]["id"], o1.id.as_str());
 }
