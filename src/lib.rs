@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod departments;
 pub mod error;
+pub mod evaluations;
 pub mod graphql;
 pub mod notifications;
 pub mod requests;

@@ -26,6 +26,7 @@ use crate::config::Config;
 use crate::db::{run_blocking, Db, PoolOptions};
 use crate::departments::graphql::DepartmentLoader;
 use crate::error::AppError;
+use crate::evaluations::graphql::PeriodLoader;
 use crate::graphql::context::RequestAuth;
 use crate::graphql::errors::new_correlation_id;
 use crate::graphql::{build_schema, limits, AppSchema};
@@ -102,7 +103,10 @@ impl Workers {
 /// How often RESOLVED requests are checked for the 7-day automatic close.
 const AUTO_CLOSE_EVERY: Duration = Duration::from_secs(600);
 
-/// Starts the push worker and the auto-close job (unless workers are switched off for this instance).
+/// How often evaluation periods are checked for opening, the closing reminder and closing.
+const EVALUATION_EVERY: Duration = Duration::from_secs(60);
+
+/// Starts the push worker, the auto-close job and the evaluation job (unless workers are switched off for this instance).
 pub fn start_workers(state: &AppState) -> Result<Workers, String> {
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut handles = Vec::new();
@@ -121,6 +125,14 @@ pub fn start_workers(state: &AppState) -> Result<Workers, String> {
             tokio::select! {
                 _ = auto_close => {}
                 _ = stop_auto_close.changed() => {}
+            }
+        }));
+        let evaluations = crate::evaluations::worker::run(state.clone(), EVALUATION_EVERY);
+        let mut stop_evaluations = stopped.clone();
+        handles.push(tokio::spawn(async move {
+            tokio::select! {
+                _ = evaluations => {}
+                _ = stop_evaluations.changed() => {}
             }
         }));
     } else {
@@ -392,6 +404,7 @@ pub fn with_request_data(
 /// rows) to `data`.
 fn loaders(state: &AppState, mut data: async_graphql::Data) -> async_graphql::Data {
     data.insert(DataLoader::new(UserLoader(state.db.clone()), tokio::spawn));
+    data.insert(DataLoader::new(PeriodLoader(state.db.clone()), tokio::spawn));
     data.insert(DataLoader::new(OfficerLoadLoader(state.db.clone()), tokio::spawn));
     data.insert(DataLoader::new(CompanyLoader(state.db.clone()), tokio::spawn));
     data.insert(DataLoader::new(ActiveAssignmentLoader(state.db.clone()), tokio::spawn));

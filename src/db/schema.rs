@@ -267,4 +267,80 @@ diesel::allow_tables_to_appear_in_same_query!(
     request_events,
     attachments,
     calendar_days,
+    evaluation_periods,
+    evaluation_votes,
+    evaluation_roll,
+    replacement_flags,
+    award_eligibility,
 );
+
+diesel::table! {
+    evaluation_periods (id) {
+        id -> BigInt,
+        year -> Integer,
+        half -> Text,
+        opens_at -> Timestamp,
+        closes_at -> Timestamp,
+        opened_at -> Nullable<Timestamp>,
+        reminder_sent_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    evaluation_votes (id) {
+        id -> BigInt,
+        period_id -> BigInt,
+        company_id -> BigInt,
+        officer_id -> BigInt,
+        voter_id -> BigInt,
+        verdict -> Text,
+        reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    evaluation_roll (id) {
+        id -> BigInt,
+        period_id -> BigInt,
+        company_id -> BigInt,
+        officer_id -> Nullable<BigInt>,
+        verdict -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        absence -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    replacement_flags (id) {
+        id -> BigInt,
+        period_id -> BigInt,
+        company_id -> BigInt,
+        officer_id -> BigInt,
+        status -> Text,
+        reason -> Text,
+        raised_at -> Timestamp,
+        resolved_at -> Nullable<Timestamp>,
+        resolved_by -> Nullable<BigInt>,
+        resolution_note -> Nullable<Text>,
+        new_officer_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    award_eligibility (id) {
+        id -> BigInt,
+        officer_id -> BigInt,
+        year -> Integer,
+        status -> Text,
+        note -> Text,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+diesel::joinable!(replacement_flags -> evaluation_periods (period_id));

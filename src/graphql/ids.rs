@@ -19,6 +19,8 @@ pub enum IdKind {
     Task,
     Event,
     Attachment,
+    EvaluationPeriod,
+    ReplacementFlag,
 }
 
 impl IdKind {
@@ -36,6 +38,8 @@ impl IdKind {
             IdKind::Task => "tsk",
             IdKind::Event => "evt",
             IdKind::Attachment => "att",
+            IdKind::EvaluationPeriod => "evp",
+            IdKind::ReplacementFlag => "rfl",
         }
     }
 
@@ -53,6 +57,8 @@ impl IdKind {
             IdKind::Task => "task",
             IdKind::Event => "event",
             IdKind::Attachment => "attachment",
+            IdKind::EvaluationPeriod => "evaluation period",
+            IdKind::ReplacementFlag => "replacement flag",
         }
     }
 }

@@ -12,6 +12,7 @@ use crate::attachments::graphql::{AttachmentMutation, AttachmentQuery};
 use crate::auth::graphql::{AuthMutation, AuthQuery};
 use crate::companies::graphql::{CompanyMutation, CompanyQuery};
 use crate::departments::graphql::{DepartmentMutation, DepartmentQuery};
+use crate::evaluations::graphql::{EvaluationMutation, EvaluationQuery};
 use crate::notifications::graphql::{NotificationMutation, NotificationQuery, NotificationSubscription};
 use crate::requests::graphql::{RequestMutation, RequestQuery, RequestSubscription};
 use crate::sla::graphql::{SlaMutation, SlaQuery};
@@ -28,6 +29,7 @@ pub struct QueryRoot(
     RequestQuery,
     AttachmentQuery,
     SlaQuery,
+    EvaluationQuery,
 );
 
 /// Everything that can be changed.
@@ -41,6 +43,7 @@ pub struct MutationRoot(
     RequestMutation,
     AttachmentMutation,
     SlaMutation,
+    EvaluationMutation,
 );
 
 /// Everything that can be followed live (over graphql-ws at `/graphql/ws`).

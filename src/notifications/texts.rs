@@ -78,6 +78,12 @@ pub enum NoticeKind {
     TaskPlanned,
     /// 部门已办结任务 (Task completed).
     TaskCompleted,
+    /// 半年评价开始 (Evaluation open), to every company principal.
+    EvaluationOpened,
+    /// 评价即将截止 (Evaluation closing soon), to principals who have not voted.
+    EvaluationClosingSoon,
+    /// 专员更换提醒 (Replacement flag), to the admins when a company is unsatisfied.
+    ReplacementFlagRaised,
 }
 
 impl NoticeKind {
@@ -85,6 +91,9 @@ impl NoticeKind {
         NoticeKind::OfficerAssigned,
         NoticeKind::OfficerReleased,
         NoticeKind::CompanyOfficerChanged,
+        NoticeKind::EvaluationOpened,
+        NoticeKind::EvaluationClosingSoon,
+        NoticeKind::ReplacementFlagRaised,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -113,6 +122,9 @@ impl NoticeKind {
             NoticeKind::TaskTransferred => "TASK_TRANSFERRED",
             NoticeKind::TaskPlanned => "TASK_PLANNED",
             NoticeKind::TaskCompleted => "TASK_COMPLETED",
+            NoticeKind::EvaluationOpened => "EVALUATION_OPENED",
+            NoticeKind::EvaluationClosingSoon => "EVALUATION_CLOSING_SOON",
+            NoticeKind::ReplacementFlagRaised => "REPLACEMENT_FLAG_RAISED",
         }
     }
 
@@ -169,7 +181,12 @@ impl NoticeKind {
             TaskTransferred => ("任务已转办", "Task transferred", "a task moved to another department"),
             TaskPlanned => ("部门已提交方案", "Plan submitted", "a department submitted its plan"),
             TaskCompleted => ("部门已完成任务", "Task completed", "a department finished its task"),
-            OfficerAssigned | OfficerReleased | CompanyOfficerChanged => return None,
+            OfficerAssigned
+            | OfficerReleased
+            | CompanyOfficerChanged
+            | EvaluationOpened
+            | EvaluationClosingSoon
+            | ReplacementFlagRaised => return None,
         })
     }
 
@@ -198,6 +215,27 @@ impl NoticeKind {
             (CompanyOfficerChanged, En) => (
                 "Your service officer changed",
                 "Your company has a new service officer; see the app for contact details".to_string(),
+            ),
+            (EvaluationOpened, ZhCn) => (
+                "半年评价开始",
+                format!("{subject} 服务专员评价已开始，请为贵企业的服务专员评价"),
+            ),
+            (EvaluationOpened, En) => (
+                "Officer evaluation open",
+                format!("The {subject} evaluation is open: please rate your service officer"),
+            ),
+            (EvaluationClosingSoon, ZhCn) => (
+                "评价即将截止",
+                format!("{subject} 服务专员评价将于3天后截止，您尚未评价"),
+            ),
+            (EvaluationClosingSoon, En) => (
+                "Evaluation closes soon",
+                format!("The {subject} evaluation closes in 3 days and you have not voted"),
+            ),
+            (ReplacementFlagRaised, ZhCn) => ("专员更换待处理", format!("「{subject}」对服务专员不满意，需更换专员")),
+            (ReplacementFlagRaised, En) => (
+                "Officer replacement needed",
+                format!("{subject} is unsatisfied with its officer, who must be replaced"),
             ),
             // Request notices were rendered above.
             (_, ZhCn) | (_, En) => (self.as_str(), subject.to_string()),

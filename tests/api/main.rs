@@ -9,6 +9,7 @@ mod attachments;
 mod authorization;
 mod calendar;
 mod crash_recovery;
+mod evaluations;
 mod first_run;
 mod hostile_input;
 mod migrations;
