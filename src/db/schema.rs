@@ -236,6 +236,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sla_policies (id) {
+        id -> BigInt,
+        subject -> Text,
+        coordinated -> Bool,
+        first_reply_amount -> Integer,
+        first_reply_unit -> Text,
+        resolve_amount -> Nullable<Integer>,
+        resolve_unit -> Nullable<Text>,
+        updated_by -> Nullable<BigInt>,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> companies (company_id));
 diesel::joinable!(users -> departments (department_id));
 diesel::joinable!(officer_assignments -> companies (company_id));
@@ -267,6 +281,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     request_events,
     attachments,
     calendar_days,
+    sla_policies,
     evaluation_periods,
     evaluation_votes,
     evaluation_roll,

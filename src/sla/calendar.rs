@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
 
-use super::model::DayKind;
+use super::model::{DayKind, LimitUnit};
 
 pub const OFFICE_OPENS: NaiveTime = NaiveTime::from_hms_opt(9, 0, 0).unwrap();
 pub const OFFICE_CLOSES: NaiveTime = NaiveTime::from_hms_opt(18, 0, 0).unwrap();
@@ -111,6 +111,15 @@ impl WorkCalendar {
             day = self.next_working_day(day);
         }
         self.utc(day.and_time(start.time()))
+    }
+
+    /// When a limit of `amount` `unit` that starts at `from` falls due.
+    pub fn due(&self, from: DateTime<Utc>, amount: i32, unit: LimitUnit) -> DateTime<Utc> {
+        match unit {
+            LimitUnit::Hours => self.add_hours(from, i64::from(amount)),
+            LimitUnit::WorkingDays => self.add_working_days(from, i64::from(amount)),
+            LimitUnit::SameDay => self.end_of_working_day(from),
+        }
     }
 
     /// The end of office hours on the day `from` counts in.
@@ -225,6 +234,21 @@ mod tests {
             calendar.add_working_days(at(2026, 9, 26, 10, 0), 5),
             at(2026, 10, 9, 10, 0)
         );
+    }
+
+    #[test]
+    fn the_default_limits() {
+        let plain = WorkCalendar::new(Shanghai, []);
+        let friday_ten = at(2026, 3, 13, 10, 0);
+        // A consultation on the spot: the same working day.
+        assert_eq!(plain.due(friday_ten, 0, LimitUnit::SameDay), at(2026, 3, 13, 18, 0));
+        // An in-authority problem: 24 hours of working-day clock.
+        assert_eq!(plain.due(friday_ten, 24, LimitUnit::Hours), at(2026, 3, 16, 10, 0));
+        // A coordinated problem: reply in 48 hours, resolve in 5 working days.
+        assert_eq!(plain.due(friday_ten, 48, LimitUnit::Hours), at(2026, 3, 17, 10, 0));
+        assert_eq!(plain.due(friday_ten, 5, LimitUnit::WorkingDays), at(2026, 3, 20, 10, 0));
+        // A department's reply: 3 working days.
+        assert_eq!(plain.due(friday_ten, 3, LimitUnit::WorkingDays), at(2026, 3, 18, 10, 0));
     }
 
     #[test]

@@ -1,8 +1,8 @@
-use async_graphql::{Context, Object, SimpleObject};
+use async_graphql::{Context, InputObject, Object, SimpleObject};
 use chrono::NaiveDate;
 
-use super::model::DayKind;
-use super::service::{self, Day};
+use super::model::{DayKind, LimitUnit, SlaPolicy, SlaSubject};
+use super::service::{self, Day, Limit};
 use crate::error::AppResult;
 use crate::graphql::context::ContextExt;
 
@@ -33,6 +33,56 @@ impl CalendarDayNode {
     }
 }
 
+/// A time limit: an amount of a unit.
+#[derive(SimpleObject, InputObject, Clone, Copy)]
+#[graphql(input_name = "TimeLimitInput")]
+pub struct TimeLimit {
+    /// How many units (0 with SAME_DAY).
+    pub amount: i32,
+    /// The unit.
+    pub unit: LimitUnit,
+}
+
+/// The time limits of one kind of request (or of a department's reply), with or without
+/// higher-level coordination.
+pub struct SlaPolicyNode(pub SlaPolicy);
+
+/// The time limits of one kind of request (or of a department's reply), with or without
+/// higher-level coordination.
+#[Object(name = "SlaPolicy")]
+impl SlaPolicyNode {
+    /// What the policy applies to.
+    async fn subject(&self) -> SlaSubject {
+        self.0.subject
+    }
+
+    /// True for problems that need higher approval (needs_coordination).
+    async fn coordinated(&self) -> bool {
+        self.0.coordinated
+    }
+
+    /// Limit for the first reply (a plan: who, how, by when; for consultations the answer).
+    async fn first_reply(&self) -> TimeLimit {
+        TimeLimit {
+            amount: self.0.first_reply_amount,
+            unit: self.0.first_reply_unit,
+        }
+    }
+
+    /// Limit for the resolution (null for a department's task).
+    async fn resolve(&self) -> Option<TimeLimit> {
+        match (self.0.resolve_amount, self.0.resolve_unit) {
+            (Some(amount), Some(unit)) => Some(TimeLimit { amount, unit }),
+            _ => None,
+        }
+    }
+
+    /// When the policy last changed.
+    async fn updated_at(&self) -> chrono::DateTime<chrono::Utc> {
+        crate::clock::to_utc(self.0.updated_at)
+    }
+}
+
 #[derive(Default)]
 pub struct SlaQuery;
 
@@ -52,6 +102,23 @@ impl SlaQuery {
             .map(CalendarDayNode)
             .collect())
     }
+
+    /// Every time-limit policy (admins).
+    async fn sla_policies(&self, ctx: &Context<'_>) -> AppResult<Vec<SlaPolicyNode>> {
+        let actor = ctx.actor()?;
+        Ok(service::policies(ctx.state(), actor)
+            .await?
+            .into_iter()
+            .map(SlaPolicyNode)
+            .collect())
+    }
+}
+
+/// The policy after the change.
+#[derive(SimpleObject)]
+pub struct SetSlaPolicyPayload {
+    /// The policy.
+    pub policy: SlaPolicyNode,
 }
 
 /// The day after the change.
@@ -79,6 +146,34 @@ impl SlaMutation {
         let day = service::set_day(ctx.state(), actor, date, kind, note.as_deref()).await?;
         Ok(SetCalendarDayPayload {
             day: CalendarDayNode(day),
+        })
+    }
+
+    /// Changes one time-limit policy (admins). Requests already raised keep their due times.
+    async fn set_sla_policy(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What the policy applies to.")] subject: SlaSubject,
+        #[graphql(desc = "The coordinated (true) or ordinary (false) tier.")] coordinated: bool,
+        #[graphql(desc = "Limit for the first reply.")] first_reply: TimeLimit,
+        #[graphql(desc = "Limit for the resolution (omit for DEPARTMENT_TASK).")] resolve: Option<TimeLimit>,
+    ) -> AppResult<SetSlaPolicyPayload> {
+        let actor = ctx.actor()?;
+        let to_limit = |l: TimeLimit| Limit {
+            amount: l.amount,
+            unit: l.unit,
+        };
+        let policy = service::set_policy(
+            ctx.state(),
+            actor,
+            subject,
+            coordinated,
+            to_limit(first_reply),
+            resolve.map(to_limit),
+        )
+        .await?;
+        Ok(SetSlaPolicyPayload {
+            policy: SlaPolicyNode(policy),
         })
     }
 }

@@ -1,7 +1,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::schema::calendar_days;
+use crate::db::schema::{calendar_days, sla_policies};
 
 crate::stored_enum!(
     /// How a calendar day differs from the ordinary week.
@@ -20,6 +20,48 @@ pub struct CalendarDay {
     pub day: String,
     pub kind: DayKind,
     pub note: String,
+    pub updated_by: Option<i64>,
+    pub updated_at: NaiveDateTime,
+}
+
+crate::stored_enum!(
+    /// What a time-limit policy applies to.
+    SlaSubject {
+        /// Consultations (咨询).
+        Consultation => "CONSULTATION",
+        /// Problems (诉求).
+        Problem => "PROBLEM",
+        /// Suggestions (建议).
+        Suggestion => "SUGGESTION",
+        /// Complaints (投诉).
+        Complaint => "COMPLAINT",
+        /// A department's reply (plan) to a dispatched task.
+        DepartmentTask => "DEPARTMENT_TASK",
+    }
+);
+
+crate::stored_enum!(
+    /// The unit of a time limit.
+    LimitUnit {
+        /// Clock hours that run on working days only.
+        Hours => "HOURS",
+        /// Working days, counted from receipt (from the next opening after hours).
+        WorkingDays => "WORKING_DAYS",
+        /// By the end of the working day of receipt (the amount is 0).
+        SameDay => "SAME_DAY",
+    }
+);
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = sla_policies)]
+pub struct SlaPolicy {
+    pub id: i64,
+    pub subject: SlaSubject,
+    pub coordinated: bool,
+    pub first_reply_amount: i32,
+    pub first_reply_unit: LimitUnit,
+    pub resolve_amount: Option<i32>,
+    pub resolve_unit: Option<LimitUnit>,
     pub updated_by: Option<i64>,
     pub updated_at: NaiveDateTime,
 }

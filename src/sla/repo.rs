@@ -1,7 +1,7 @@
 use diesel::prelude::*;
 
-use super::model::CalendarDay;
-use crate::db::schema::calendar_days;
+use super::model::{CalendarDay, LimitUnit, SlaPolicy, SlaSubject};
+use crate::db::schema::{calendar_days, sla_policies};
 use crate::db::DbConnection;
 use crate::error::AppResult;
 
@@ -24,4 +24,40 @@ pub fn put(conn: &mut DbConnection, day: &CalendarDay) -> AppResult<()> {
 
 pub fn remove(conn: &mut DbConnection, day: &str) -> AppResult<bool> {
     Ok(diesel::delete(calendar_days::table.find(day)).execute(conn)? == 1)
+}
+
+pub fn policies(conn: &mut DbConnection) -> AppResult<Vec<SlaPolicy>> {
+    Ok(sla_policies::table
+        .order((sla_policies::subject.asc(), sla_policies::coordinated.asc()))
+        .select(SlaPolicy::as_select())
+        .load(conn)?)
+}
+
+/// The new limits of one policy.
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = sla_policies, treat_none_as_null = true)]
+pub struct PolicyLimits {
+    pub first_reply_amount: i32,
+    pub first_reply_unit: LimitUnit,
+    pub resolve_amount: Option<i32>,
+    pub resolve_unit: Option<LimitUnit>,
+    pub updated_by: Option<i64>,
+    pub updated_at: chrono::NaiveDateTime,
+}
+
+pub fn set_policy(
+    conn: &mut DbConnection,
+    subject: SlaSubject,
+    coordinated: bool,
+    limits: &PolicyLimits,
+) -> AppResult<Option<SlaPolicy>> {
+    Ok(diesel::update(
+        sla_policies::table
+            .filter(sla_policies::subject.eq(subject))
+            .filter(sla_policies::coordinated.eq(coordinated)),
+    )
+    .set(limits)
+    .returning(sla_policies::all_columns)
+    .get_result(conn)
+    .optional()?)
 }

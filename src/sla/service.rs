@@ -1,8 +1,8 @@
 use chrono::NaiveDate;
 
 use super::calendar::WorkCalendar;
-use super::model::{CalendarDay, DayKind};
-use super::repo;
+use super::model::{CalendarDay, DayKind, LimitUnit, SlaPolicy, SlaSubject};
+use super::repo::{self, PolicyLimits};
 use crate::auth::model::Actor;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -97,4 +97,67 @@ pub async fn set_day(
     let mut days = days(state, actor, date, date).await?;
     days.pop()
         .ok_or_else(|| AppError::internal("a one-day range gave no day"))
+}
+
+/// A limit as an admin sets it.
+#[derive(Debug, Clone, Copy)]
+pub struct Limit {
+    pub amount: i32,
+    pub unit: LimitUnit,
+}
+
+fn check_limit(field: &str, limit: Limit) -> AppResult<()> {
+    let (max, what) = match limit.unit {
+        LimitUnit::Hours => (24 * 60, "hours"),
+        LimitUnit::WorkingDays => (60, "working days"),
+        LimitUnit::SameDay => (0, "(the same day takes amount 0)"),
+    };
+    if limit.amount < 0 || limit.amount > max || (limit.unit != LimitUnit::SameDay && limit.amount == 0) {
+        return Err(AppError::bad_field(field, format!("between 1 and {max} {what}")));
+    }
+    Ok(())
+}
+
+pub async fn policies(state: &AppState, actor: &Actor) -> AppResult<Vec<SlaPolicy>> {
+    actor.require_admin()?;
+    state.db.read(repo::policies).await
+}
+
+/// Changes one policy's limits. Requests and tasks keep the due times stamped when they were
+/// raised or dispatched; the new limits apply to new ones.
+pub async fn set_policy(
+    state: &AppState,
+    actor: &Actor,
+    subject: SlaSubject,
+    coordinated: bool,
+    first_reply: Limit,
+    resolve: Option<Limit>,
+) -> AppResult<SlaPolicy> {
+    actor.require_admin()?;
+    check_limit("firstReply", first_reply)?;
+    match (subject, resolve) {
+        (SlaSubject::DepartmentTask, Some(_)) => {
+            return Err(AppError::bad_field(
+                "resolve",
+                "a department task has a reply limit only",
+            ))
+        }
+        (SlaSubject::DepartmentTask, None) => {}
+        (_, None) => return Err(AppError::bad_field("resolve", "a request needs a resolution limit")),
+        (_, Some(limit)) => check_limit("resolve", limit)?,
+    }
+    let limits = PolicyLimits {
+        first_reply_amount: first_reply.amount,
+        first_reply_unit: first_reply.unit,
+        resolve_amount: resolve.map(|l| l.amount),
+        resolve_unit: resolve.map(|l| l.unit),
+        updated_by: Some(actor.user_id),
+        updated_at: state.clock.now_naive(),
+    };
+    state
+        .db
+        .write(move |conn| {
+            repo::set_policy(conn, subject, coordinated, &limits)?.ok_or_else(|| AppError::not_found("policy"))
+        })
+        .await
 }

@@ -103,3 +103,86 @@ async fn admins_keep_holidays_and_make_up_days(app: TestApp) {
     assert!(bad_date["errors"][0]["extensions"]["code"].is_string(), "{bad_date:#}");
     assert_eq!(app.count("calendar_days").await, 2);
 }
+
+const POLICIES: &str = "{ slaPolicies { subject coordinated firstReply { amount unit } resolve { amount unit } } }";
+const SET_POLICY: &str = "mutation($s: SlaSubject!, $c: Boolean!, $f: TimeLimitInput!, $r: TimeLimitInput) {
+    setSlaPolicy(subject: $s, coordinated: $c, firstReply: $f, resolve: $r) { policy { subject coordinated firstReply { amount unit } resolve { amount unit } } } }";
+
+backend_tests!(admins_keep_the_time_limit_policies);
+
+async fn admins_keep_the_time_limit_policies(app: TestApp) {
+    let policies = app.ok(&app.admin_token, POLICIES, json!({})).await;
+    let find = |subject: &str, coordinated: bool| {
+        policies["slaPolicies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["subject"] == subject && p["coordinated"] == coordinated)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {subject} policy"))
+    };
+    // The defaults of the zone's rules.
+    assert_eq!(
+        find("CONSULTATION", false)["firstReply"],
+        json!({ "amount": 0, "unit": "SAME_DAY" })
+    );
+    assert_eq!(
+        find("PROBLEM", false)["resolve"],
+        json!({ "amount": 24, "unit": "HOURS" })
+    );
+    assert_eq!(
+        find("PROBLEM", true)["firstReply"],
+        json!({ "amount": 48, "unit": "HOURS" })
+    );
+    assert_eq!(
+        find("PROBLEM", true)["resolve"],
+        json!({ "amount": 5, "unit": "WORKING_DAYS" })
+    );
+    assert_eq!(
+        find("DEPARTMENT_TASK", false)["firstReply"],
+        json!({ "amount": 3, "unit": "WORKING_DAYS" })
+    );
+    assert!(find("DEPARTMENT_TASK", false)["resolve"].is_null());
+    assert_eq!(policies["slaPolicies"].as_array().unwrap().len(), 10);
+
+    let changed = app
+        .ok(
+            &app.admin_token,
+            SET_POLICY,
+            json!({ "s": "COMPLAINT", "c": false, "f": { "amount": 12, "unit": "HOURS" }, "r": { "amount": 2, "unit": "WORKING_DAYS" } }),
+        )
+        .await;
+    assert_eq!(changed["setSlaPolicy"]["policy"]["firstReply"]["amount"], 12);
+
+    let before = app.ok(&app.admin_token, POLICIES, json!({})).await;
+    let refused = [
+        json!({ "s": "PROBLEM", "c": false, "f": { "amount": 0, "unit": "HOURS" }, "r": { "amount": 24, "unit": "HOURS" } }),
+        json!({ "s": "PROBLEM", "c": false, "f": { "amount": 3, "unit": "SAME_DAY" }, "r": { "amount": 24, "unit": "HOURS" } }),
+        json!({ "s": "PROBLEM", "c": false, "f": { "amount": 24, "unit": "HOURS" } }),
+        json!({ "s": "DEPARTMENT_TASK", "c": false, "f": { "amount": 3, "unit": "WORKING_DAYS" }, "r": { "amount": 1, "unit": "HOURS" } }),
+        json!({ "s": "PROBLEM", "c": true, "f": { "amount": 99999, "unit": "HOURS" }, "r": { "amount": 5, "unit": "WORKING_DAYS" } }),
+    ];
+    for variables in refused {
+        assert_eq!(
+            app.error_code(Some(&app.admin_token), SET_POLICY, variables.clone())
+                .await,
+            "BAD_USER_INPUT",
+            "{variables}"
+        );
+    }
+    let officer = app.create_user("OFFICER", "13300000002", "专员", json!({})).await;
+    assert_eq!(
+        app.error_code(Some(&officer.token), POLICIES, json!({})).await,
+        "FORBIDDEN"
+    );
+    let attempt = json!({ "s": "PROBLEM", "c": false, "f": { "amount": 1, "unit": "HOURS" }, "r": { "amount": 1, "unit": "HOURS" } });
+    assert_eq!(
+        app.error_code(Some(&officer.token), SET_POLICY, attempt).await,
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        app.ok(&app.admin_token, POLICIES, json!({})).await,
+        before,
+        "refusals change nothing"
+    );
+}

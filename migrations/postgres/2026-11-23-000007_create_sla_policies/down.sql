@@ -1,0 +1,1 @@
+DROP TABLE sla_policies;
