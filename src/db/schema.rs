@@ -123,6 +123,15 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        needs_coordination -> Bool,
+        first_reply_due_at -> Nullable<Timestamp>,
+        first_reply_remind_at -> Nullable<Timestamp>,
+        first_replied_at -> Nullable<Timestamp>,
+        resolve_due_at -> Nullable<Timestamp>,
+        resolve_remind_at -> Nullable<Timestamp>,
+        awaiting_company_since -> Nullable<Timestamp>,
+        paused_seconds -> BigInt,
+        overdue_at -> Nullable<Timestamp>,
     }
 }
 
@@ -143,6 +152,10 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        reply_due_at -> Nullable<Timestamp>,
+        reply_remind_at -> Nullable<Timestamp>,
+        replied_at -> Nullable<Timestamp>,
+        overdue_at -> Nullable<Timestamp>,
     }
 }
 
@@ -241,6 +254,7 @@ diesel::table! {
         id -> BigInt,
         subject -> Text,
         coordinated -> Bool,
+        urgency -> Text,
         first_reply_amount -> Integer,
         first_reply_unit -> Text,
         resolve_amount -> Nullable<Integer>,
@@ -282,6 +296,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     attachments,
     calendar_days,
     sla_policies,
+    sla_extensions,
+    sla_alerts,
     evaluation_periods,
     evaluation_votes,
     evaluation_roll,
@@ -359,3 +375,36 @@ diesel::table! {
     }
 }
 diesel::joinable!(replacement_flags -> evaluation_periods (period_id));
+
+diesel::table! {
+    sla_extensions (id) {
+        id -> BigInt,
+        request_id -> BigInt,
+        task_id -> BigInt,
+        requested_by -> BigInt,
+        reason -> Text,
+        previous_due_at -> Timestamp,
+        requested_due_at -> Timestamp,
+        status -> Text,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+        decision_note -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sla_alerts (id) {
+        id -> BigInt,
+        request_id -> BigInt,
+        task_id -> Nullable<BigInt>,
+        target -> Text,
+        deadline -> Text,
+        stage -> Text,
+        due_at -> Timestamp,
+        fired_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(sla_extensions -> request_tasks (task_id));
+diesel::joinable!(sla_alerts -> requests (request_id));

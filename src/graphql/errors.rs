@@ -70,7 +70,10 @@ pub fn classify_uncoded(error: ServerError) -> ServerError {
         return error;
     }
     let message = error.message.as_str();
-    if message.starts_with("Failed to parse") || message.starts_with("Invalid value for argument") {
+    if message.starts_with("Failed to parse")
+        || message.starts_with("Invalid value for argument")
+        || message.starts_with("Expected input type")
+    {
         return with_code(error, "BAD_USER_INPUT");
     }
     let correlation_id = new_correlation_id();

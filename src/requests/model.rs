@@ -202,6 +202,15 @@ pub struct Request {
     pub version: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub needs_coordination: bool,
+    pub first_reply_due_at: Option<NaiveDateTime>,
+    pub first_reply_remind_at: Option<NaiveDateTime>,
+    pub first_replied_at: Option<NaiveDateTime>,
+    pub resolve_due_at: Option<NaiveDateTime>,
+    pub resolve_remind_at: Option<NaiveDateTime>,
+    pub awaiting_company_since: Option<NaiveDateTime>,
+    pub paused_seconds: i64,
+    pub overdue_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Insertable)]
@@ -256,6 +265,10 @@ pub struct Task {
     pub version: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub reply_due_at: Option<NaiveDateTime>,
+    pub reply_remind_at: Option<NaiveDateTime>,
+    pub replied_at: Option<NaiveDateTime>,
+    pub overdue_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Insertable)]

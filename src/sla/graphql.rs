@@ -5,6 +5,7 @@ use super::model::{DayKind, LimitUnit, SlaPolicy, SlaSubject};
 use super::service::{self, Day, Limit};
 use crate::error::AppResult;
 use crate::graphql::context::ContextExt;
+use crate::requests::model::Urgency;
 
 /// A day of the zone's working calendar.
 pub struct CalendarDayNode(pub Day);
@@ -54,6 +55,11 @@ impl SlaPolicyNode {
     /// What the policy applies to.
     async fn subject(&self) -> SlaSubject {
         self.0.subject
+    }
+
+    /// The urgency tier the policy applies to.
+    async fn urgency(&self) -> Urgency {
+        self.0.urgency
     }
 
     /// True for problems that need higher approval (needs_coordination).
@@ -155,6 +161,7 @@ impl SlaMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What the policy applies to.")] subject: SlaSubject,
         #[graphql(desc = "The coordinated (true) or ordinary (false) tier.")] coordinated: bool,
+        #[graphql(desc = "The urgency tier.", default_with = "Urgency::Normal")] urgency: Urgency,
         #[graphql(desc = "Limit for the first reply.")] first_reply: TimeLimit,
         #[graphql(desc = "Limit for the resolution (omit for DEPARTMENT_TASK).")] resolve: Option<TimeLimit>,
     ) -> AppResult<SetSlaPolicyPayload> {
@@ -168,6 +175,7 @@ impl SlaMutation {
             actor,
             subject,
             coordinated,
+            urgency,
             to_limit(first_reply),
             resolve.map(to_limit),
         )

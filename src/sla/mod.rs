@@ -2,6 +2,7 @@
 //! the request deadlines are computed with.
 
 pub mod calendar;
+pub mod deadlines;
 pub mod graphql;
 pub mod model;
 pub mod repo;

@@ -2,6 +2,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::{calendar_days, sla_policies};
+use crate::requests::model::Urgency;
 
 crate::stored_enum!(
     /// How a calendar day differs from the ordinary week.
@@ -58,6 +59,7 @@ pub struct SlaPolicy {
     pub id: i64,
     pub subject: SlaSubject,
     pub coordinated: bool,
+    pub urgency: Urgency,
     pub first_reply_amount: i32,
     pub first_reply_unit: LimitUnit,
     pub resolve_amount: Option<i32>,

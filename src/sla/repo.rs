@@ -4,6 +4,7 @@ use super::model::{CalendarDay, LimitUnit, SlaPolicy, SlaSubject};
 use crate::db::schema::{calendar_days, sla_policies};
 use crate::db::DbConnection;
 use crate::error::AppResult;
+use crate::requests::model::Urgency;
 
 /// Overrides between two ISO dates, inclusive.
 pub fn days_between(conn: &mut DbConnection, from: &str, to: &str) -> AppResult<Vec<CalendarDay>> {
@@ -28,7 +29,11 @@ pub fn remove(conn: &mut DbConnection, day: &str) -> AppResult<bool> {
 
 pub fn policies(conn: &mut DbConnection) -> AppResult<Vec<SlaPolicy>> {
     Ok(sla_policies::table
-        .order((sla_policies::subject.asc(), sla_policies::coordinated.asc()))
+        .order((
+            sla_policies::subject.asc(),
+            sla_policies::coordinated.asc(),
+            sla_policies::urgency.asc(),
+        ))
         .select(SlaPolicy::as_select())
         .load(conn)?)
 }
@@ -49,12 +54,14 @@ pub fn set_policy(
     conn: &mut DbConnection,
     subject: SlaSubject,
     coordinated: bool,
+    urgency: Urgency,
     limits: &PolicyLimits,
 ) -> AppResult<Option<SlaPolicy>> {
     Ok(diesel::update(
         sla_policies::table
             .filter(sla_policies::subject.eq(subject))
-            .filter(sla_policies::coordinated.eq(coordinated)),
+            .filter(sla_policies::coordinated.eq(coordinated))
+            .filter(sla_policies::urgency.eq(urgency)),
     )
     .set(limits)
     .returning(sla_policies::all_columns)

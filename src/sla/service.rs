@@ -5,6 +5,7 @@ use super::model::{CalendarDay, DayKind, LimitUnit, SlaPolicy, SlaSubject};
 use super::repo::{self, PolicyLimits};
 use crate::auth::model::Actor;
 use crate::error::{AppError, AppResult};
+use crate::requests::model::Urgency;
 use crate::state::AppState;
 
 /// The longest range `calendarDays` answers at once.
@@ -130,6 +131,7 @@ pub async fn set_policy(
     actor: &Actor,
     subject: SlaSubject,
     coordinated: bool,
+    urgency: Urgency,
     first_reply: Limit,
     resolve: Option<Limit>,
 ) -> AppResult<SlaPolicy> {
@@ -157,7 +159,7 @@ pub async fn set_policy(
     state
         .db
         .write(move |conn| {
-            repo::set_policy(conn, subject, coordinated, &limits)?.ok_or_else(|| AppError::not_found("policy"))
+            repo::set_policy(conn, subject, coordinated, urgency, &limits)?.ok_or_else(|| AppError::not_found("policy"))
         })
         .await
 }

@@ -104,9 +104,12 @@ async fn admins_keep_holidays_and_make_up_days(app: TestApp) {
     assert_eq!(app.count("calendar_days").await, 2);
 }
 
-const POLICIES: &str = "{ slaPolicies { subject coordinated firstReply { amount unit } resolve { amount unit } } }";
-const SET_POLICY: &str = "mutation($s: SlaSubject!, $c: Boolean!, $f: TimeLimitInput!, $r: TimeLimitInput) {
-    setSlaPolicy(subject: $s, coordinated: $c, firstReply: $f, resolve: $r) { policy { subject coordinated firstReply { amount unit } resolve { amount unit } } } }";
+const POLICIES: &str =
+    "{ slaPolicies { subject coordinated urgency firstReply { amount unit } resolve { amount unit } } }";
+const SET_POLICY: &str =
+    "mutation($s: SlaSubject!, $c: Boolean!, $u: Urgency! = NORMAL, $f: TimeLimitInput!, $r: TimeLimitInput) {
+    setSlaPolicy(subject: $s, coordinated: $c, urgency: $u, firstReply: $f, resolve: $r) {
+        policy { subject coordinated urgency firstReply { amount unit } resolve { amount unit } } } }";
 
 backend_tests!(admins_keep_the_time_limit_policies);
 
@@ -117,7 +120,7 @@ async fn admins_keep_the_time_limit_policies(app: TestApp) {
             .as_array()
             .unwrap()
             .iter()
-            .find(|p| p["subject"] == subject && p["coordinated"] == coordinated)
+            .find(|p| p["subject"] == subject && p["coordinated"] == coordinated && p["urgency"] == "NORMAL")
             .cloned()
             .unwrap_or_else(|| panic!("no {subject} policy"))
     };
@@ -143,7 +146,38 @@ async fn admins_keep_the_time_limit_policies(app: TestApp) {
         json!({ "amount": 3, "unit": "WORKING_DAYS" })
     );
     assert!(find("DEPARTMENT_TASK", false)["resolve"].is_null());
-    assert_eq!(policies["slaPolicies"].as_array().unwrap().len(), 10);
+    // Every kind, tier and urgency has a policy; urgent ones start with the ordinary limits.
+    assert_eq!(policies["slaPolicies"].as_array().unwrap().len(), 20);
+    let urgent_problem = policies["slaPolicies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["subject"] == "PROBLEM" && p["coordinated"] == false && p["urgency"] == "URGENT")
+        .cloned()
+        .expect("an urgent problem policy");
+    assert_eq!(urgent_problem["firstReply"], json!({ "amount": 24, "unit": "HOURS" }));
+
+    let urgent = app
+        .ok(
+            &app.admin_token,
+            SET_POLICY,
+            json!({ "s": "PROBLEM", "c": false, "u": "URGENT", "f": { "amount": 4, "unit": "HOURS" }, "r": { "amount": 8, "unit": "HOURS" } }),
+        )
+        .await;
+    assert_eq!(urgent["setSlaPolicy"]["policy"]["urgency"], "URGENT");
+    let after_urgent = app.ok(&app.admin_token, POLICIES, json!({})).await;
+    let normal_problem = after_urgent["slaPolicies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["subject"] == "PROBLEM" && p["coordinated"] == false && p["urgency"] == "NORMAL")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        normal_problem["firstReply"],
+        json!({ "amount": 24, "unit": "HOURS" }),
+        "the ordinary tier keeps its limits"
+    );
 
     let changed = app
         .ok(
@@ -162,6 +196,13 @@ async fn admins_keep_the_time_limit_policies(app: TestApp) {
         json!({ "s": "DEPARTMENT_TASK", "c": false, "f": { "amount": 3, "unit": "WORKING_DAYS" }, "r": { "amount": 1, "unit": "HOURS" } }),
         json!({ "s": "PROBLEM", "c": true, "f": { "amount": 99999, "unit": "HOURS" }, "r": { "amount": 5, "unit": "WORKING_DAYS" } }),
     ];
+    let null_urgency = json!({ "s": "PROBLEM", "c": false, "f": { "amount": 1, "unit": "HOURS" }, "r": { "amount": 1, "unit": "HOURS" } });
+    // An unset nullable variable in the defaulted argument is the client's error, not ours.
+    let nullable = SET_POLICY.replace("$u: Urgency! = NORMAL", "$u: Urgency");
+    assert_eq!(
+        app.error_code(Some(&app.admin_token), &nullable, null_urgency).await,
+        "BAD_USER_INPUT"
+    );
     for variables in refused {
         assert_eq!(
             app.error_code(Some(&app.admin_token), SET_POLICY, variables.clone())
