@@ -109,6 +109,15 @@ pub struct ConfigArgs {
     #[arg(long, env = "ZHITONG_PUSH_LEASE_SECS", default_value_t = 120, global = true)]
     pub push_lease_secs: u64,
 
+    /// How often the time-limit sweeper looks for reminders and overdue items (seconds).
+    #[arg(long, env = "ZHITONG_SLA_SWEEP_SECS", default_value_t = 60, global = true)]
+    pub sla_sweep_secs: u64,
+
+    /// Hours without action between the steps of the supervision ladder after a limit passes:
+    /// overdue → chasing (催办) → supervision (督办) → reprimand (通报).
+    #[arg(long, env = "ZHITONG_SLA_ESCALATION_HOURS", default_value_t = 24, global = true)]
+    pub sla_escalation_hours: u64,
+
     /// Directory for attachment files (default: `attachments` beside the SQLite file, or in the
     /// working directory with PostgreSQL).
     #[arg(long, env = "ZHITONG_ATTACHMENTS_DIR", global = true)]
@@ -145,6 +154,8 @@ pub struct Config {
     pub workers: bool,
     pub push_interval: Duration,
     pub push_lease: Duration,
+    pub sla_sweep: Duration,
+    pub sla_escalation: Duration,
     pub attachments_dir: PathBuf,
     pub max_attachment_bytes: usize,
 }
@@ -197,6 +208,8 @@ impl ConfigArgs {
             workers: self.workers,
             push_interval: Duration::from_millis(self.push_interval_ms.max(10)),
             push_lease: Duration::from_secs(self.push_lease_secs.max(1)),
+            sla_sweep: Duration::from_secs(self.sla_sweep_secs.max(1)),
+            sla_escalation: Duration::from_secs(self.sla_escalation_hours.clamp(1, 24 * 365) * 3600),
             attachments_dir: self
                 .attachments_dir
                 .unwrap_or_else(|| default_attachments_dir(&database)),
@@ -242,6 +255,8 @@ impl Config {
             workers: false,
             push_interval: Duration::from_secs(1),
             push_lease: Duration::from_secs(120),
+            sla_sweep: Duration::from_secs(60),
+            sla_escalation: Duration::from_secs(24 * 3600),
             attachments_dir: default_attachments_dir(&database),
             max_attachment_bytes: 10 * 1024 * 1024,
             database,

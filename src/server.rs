@@ -106,7 +106,7 @@ const AUTO_CLOSE_EVERY: Duration = Duration::from_secs(600);
 /// How often evaluation periods are checked for opening, the closing reminder and closing.
 const EVALUATION_EVERY: Duration = Duration::from_secs(60);
 
-/// Starts the push worker, the auto-close job and the evaluation job (unless workers are switched off for this instance).
+/// Starts the push worker, the auto-close job, the time-limit sweeper and the evaluation job (unless workers are switched off for this instance).
 pub fn start_workers(state: &AppState) -> Result<Workers, String> {
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut handles = Vec::new();
@@ -125,6 +125,14 @@ pub fn start_workers(state: &AppState) -> Result<Workers, String> {
             tokio::select! {
                 _ = auto_close => {}
                 _ = stop_auto_close.changed() => {}
+            }
+        }));
+        let sweeper = crate::sla::sweeper::run(state.clone(), state.config.sla_sweep);
+        let mut stop_sweeper = stopped.clone();
+        handles.push(tokio::spawn(async move {
+            tokio::select! {
+                _ = sweeper => {}
+                _ = stop_sweeper.changed() => {}
             }
         }));
         let evaluations = crate::evaluations::worker::run(state.clone(), EVALUATION_EVERY);

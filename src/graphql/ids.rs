@@ -21,6 +21,7 @@ pub enum IdKind {
     Attachment,
     EvaluationPeriod,
     ReplacementFlag,
+    Extension,
 }
 
 impl IdKind {
@@ -40,6 +41,7 @@ impl IdKind {
             IdKind::Attachment => "att",
             IdKind::EvaluationPeriod => "evp",
             IdKind::ReplacementFlag => "rfl",
+            IdKind::Extension => "ext",
         }
     }
 
@@ -59,6 +61,7 @@ impl IdKind {
             IdKind::Attachment => "attachment",
             IdKind::EvaluationPeriod => "evaluation period",
             IdKind::ReplacementFlag => "replacement flag",
+            IdKind::Extension => "extension",
         }
     }
 }

@@ -15,7 +15,7 @@ use crate::departments::graphql::{DepartmentMutation, DepartmentQuery};
 use crate::evaluations::graphql::{EvaluationMutation, EvaluationQuery};
 use crate::notifications::graphql::{NotificationMutation, NotificationQuery, NotificationSubscription};
 use crate::requests::graphql::{RequestMutation, RequestQuery, RequestSubscription};
-use crate::sla::graphql::{SlaMutation, SlaQuery};
+use crate::sla::graphql::{SlaMutation, SlaQuery, SupervisionMutation, SupervisionQuery};
 use crate::state::AppState;
 
 /// Everything that can be read.
@@ -29,6 +29,7 @@ pub struct QueryRoot(
     RequestQuery,
     AttachmentQuery,
     SlaQuery,
+    SupervisionQuery,
     EvaluationQuery,
 );
 
@@ -43,6 +44,7 @@ pub struct MutationRoot(
     RequestMutation,
     AttachmentMutation,
     SlaMutation,
+    SupervisionMutation,
     EvaluationMutation,
 );
 

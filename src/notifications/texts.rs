@@ -78,6 +78,26 @@ pub enum NoticeKind {
     TaskPlanned,
     /// 部门已办结任务 (Task completed).
     TaskCompleted,
+    /// 需补充材料 (Information needed).
+    InfoRequested,
+    /// 企业已补充材料 (Information provided).
+    InfoProvided,
+    /// 延期申请待审批 (Extension requested).
+    ExtensionRequested,
+    /// 延期申请已批准 (Extension approved).
+    ExtensionApproved,
+    /// 延期申请未批准 (Extension refused).
+    ExtensionRefused,
+    /// 办理时限提醒 (Due soon).
+    DueSoon,
+    /// 办理已超期 (Overdue).
+    Overdue,
+    /// 超期催办 (Chased).
+    Chased,
+    /// 超期督办 (Under supervision).
+    Supervised,
+    /// 超期通报 (Reported to the zone's leaders).
+    Reprimanded,
     /// 半年评价开始 (Evaluation open), to every company principal.
     EvaluationOpened,
     /// 评价即将截止 (Evaluation closing soon), to principals who have not voted.
@@ -122,6 +142,16 @@ impl NoticeKind {
             NoticeKind::TaskTransferred => "TASK_TRANSFERRED",
             NoticeKind::TaskPlanned => "TASK_PLANNED",
             NoticeKind::TaskCompleted => "TASK_COMPLETED",
+            NoticeKind::InfoRequested => "INFO_REQUESTED",
+            NoticeKind::InfoProvided => "INFO_PROVIDED",
+            NoticeKind::ExtensionRequested => "EXTENSION_REQUESTED",
+            NoticeKind::ExtensionApproved => "EXTENSION_APPROVED",
+            NoticeKind::ExtensionRefused => "EXTENSION_REFUSED",
+            NoticeKind::DueSoon => "DUE_SOON",
+            NoticeKind::Overdue => "OVERDUE",
+            NoticeKind::Chased => "CHASED",
+            NoticeKind::Supervised => "SUPERVISED",
+            NoticeKind::Reprimanded => "REPRIMANDED",
             NoticeKind::EvaluationOpened => "EVALUATION_OPENED",
             NoticeKind::EvaluationClosingSoon => "EVALUATION_CLOSING_SOON",
             NoticeKind::ReplacementFlagRaised => "REPLACEMENT_FLAG_RAISED",
@@ -181,6 +211,48 @@ impl NoticeKind {
             TaskTransferred => ("任务已转办", "Task transferred", "a task moved to another department"),
             TaskPlanned => ("部门已提交方案", "Plan submitted", "a department submitted its plan"),
             TaskCompleted => ("部门已完成任务", "Task completed", "a department finished its task"),
+            InfoRequested => (
+                "需补充材料",
+                "Information needed",
+                "your service officer needs more information; please reply in the app",
+            ),
+            InfoProvided => (
+                "企业已补充材料",
+                "Information provided",
+                "the company answered; the time limits run again",
+            ),
+            ExtensionRequested => (
+                "延期申请待审批",
+                "Extension requested",
+                "a department asks for more time; please decide",
+            ),
+            ExtensionApproved => (
+                "延期申请已批准",
+                "Extension approved",
+                "the extension was granted; the due time moved",
+            ),
+            ExtensionRefused => (
+                "延期申请未批准",
+                "Extension refused",
+                "the extension was refused; the due time stands",
+            ),
+            DueSoon => (
+                "办理时限提醒",
+                "Due soon",
+                "most of the time limit has passed; please act",
+            ),
+            Overdue => ("办理已超期", "Overdue", "a time limit has passed"),
+            Chased => ("超期催办", "Chased", "overdue and not yet acted on; please act now"),
+            Supervised => (
+                "超期督办",
+                "Under supervision",
+                "overdue; the administration supervises it",
+            ),
+            Reprimanded => (
+                "超期通报",
+                "Reported to the zone's leaders",
+                "long overdue; reported to the zone's leaders",
+            ),
             OfficerAssigned
             | OfficerReleased
             | CompanyOfficerChanged

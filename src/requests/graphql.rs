@@ -12,7 +12,7 @@ use super::model::{
     Urgency,
 };
 use super::repo::{self, RequestFilter};
-use super::service::{self, DispatchTarget, Raise};
+use super::service::{self, Dispatch, DispatchTarget, Raise};
 use crate::auth::graphql::{load_user, UserNode};
 use crate::auth::model::Role;
 use crate::clock::to_utc;
@@ -23,6 +23,7 @@ use crate::error::{AppError, AppResult};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids::{self, IdKind};
 use crate::graphql::pagination::page_request;
+use crate::sla::graphql::{ExtensionNode, SlaStatus};
 use crate::state::AppState;
 
 /// Batches category look-ups of one request into one query.
@@ -294,6 +295,16 @@ impl RequestNode {
         to_utc(self.0.updated_at)
     }
 
+    /// True when the request needs higher approval: the coordinated tier's time limits apply.
+    async fn needs_coordination(&self) -> bool {
+        self.0.needs_coordination
+    }
+
+    /// Where the request stands against its time limits.
+    async fn sla(&self, ctx: &Context<'_>) -> SlaStatus {
+        SlaStatus::of_request(&self.0, ctx.state().clock.now_naive())
+    }
+
     /// When it was last resolved; null while not resolved.
     async fn resolved_at(&self) -> Option<DateTime<Utc>> {
         self.0.resolved_at.map(to_utc)
@@ -402,6 +413,35 @@ impl TaskNode {
     async fn updated_at(&self) -> DateTime<Utc> {
         to_utc(self.0.updated_at)
     }
+
+    /// Where the task stands against its reply limit (and its plan's deadline).
+    async fn sla(&self, ctx: &Context<'_>) -> AppResult<SlaStatus> {
+        let request_id = self.0.request_id;
+        let request = ctx
+            .state()
+            .db
+            .read(move |conn| repo::find_by_id(conn, request_id))
+            .await?
+            .ok_or_else(|| AppError::not_found("request"))?;
+        Ok(SlaStatus::of_task(&self.0, &request, ctx.state().clock.now_naive()))
+    }
+
+    /// Extensions (延期) asked for on this task, oldest first (not shown to company staff).
+    async fn extensions(&self, ctx: &Context<'_>) -> AppResult<Vec<ExtensionNode>> {
+        let actor = ctx.actor()?;
+        if actor.role == Role::Company {
+            return Ok(Vec::new());
+        }
+        let task_id = self.0.id;
+        Ok(ctx
+            .state()
+            .db
+            .read(move |conn| crate::sla::extensions::for_tasks(conn, &[task_id]))
+            .await?
+            .into_iter()
+            .map(ExtensionNode)
+            .collect())
+    }
 }
 
 /// One entry of a request's timeline.
@@ -502,10 +542,13 @@ pub struct RequestFilterInput {
     pub created_before: Option<DateTime<Utc>>,
     /// Text in the title or description (case-insensitive).
     pub text: Option<String>,
+    /// True: overdue on the record (a limit of the request or of one of its tasks was missed,
+    /// even if it was met later); false: never overdue.
+    pub overdue: Option<bool>,
 }
 
 impl RequestFilterInput {
-    fn into_filter(self) -> AppResult<RequestFilter> {
+    pub fn into_filter(self) -> AppResult<RequestFilter> {
         Ok(RequestFilter {
             statuses: self.status,
             kind: self.kind,
@@ -518,6 +561,8 @@ impl RequestFilterInput {
             created_from: self.created_from.map(|t| t.naive_utc()),
             created_before: self.created_before.map(|t| t.naive_utc()),
             text: self.text,
+            overdue: self.overdue,
+            due_between: None,
         })
     }
 }
@@ -796,10 +841,14 @@ impl RequestMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The request's id.")] id: ID,
         #[graphql(desc = "The version last read; a stale one gives CONFLICT.")] version: i32,
+        #[graphql(
+            desc = "True when the request needs higher approval (the coordinated tier's longer time limits); omit to keep the tier."
+        )]
+        needs_coordination: Option<bool>,
     ) -> AppResult<RequestPayload> {
         let actor = ctx.actor()?;
         Ok(payload(
-            service::accept(ctx.state(), actor, request_id(&id)?, version).await?,
+            service::accept(ctx.state(), actor, request_id(&id)?, version, needs_coordination).await?,
         ))
     }
 
@@ -834,6 +883,7 @@ impl RequestMutation {
     /// Dispatches (交办) to departments, exactly one of them the lead (主办) — or, with
     /// `toPool: true` and no departments, puts the request in the open pool for any department
     /// to claim. Also re-dispatches after a department returned its task.
+    #[allow(clippy::too_many_arguments)]
     async fn dispatch_request(
         &self,
         ctx: &Context<'_>,
@@ -842,6 +892,10 @@ impl RequestMutation {
         #[graphql(desc = "The departments and which one leads.")] departments: Option<Vec<DispatchDepartmentInput>>,
         #[graphql(desc = "A note for the departments.")] note: Option<String>,
         #[graphql(desc = "Put the request in the open pool instead (default false).")] to_pool: Option<bool>,
+        #[graphql(
+            desc = "True when the request needs higher approval (the coordinated tier's longer time limits); omit to keep the tier."
+        )]
+        needs_coordination: Option<bool>,
     ) -> AppResult<DispatchPayload> {
         let actor = ctx.actor()?;
         let targets = departments
@@ -854,16 +908,13 @@ impl RequestMutation {
                 })
             })
             .collect::<AppResult<Vec<_>>>()?;
-        let (request, tasks) = service::dispatch(
-            ctx.state(),
-            actor,
-            request_id(&id)?,
-            version,
+        let dispatch = Dispatch {
             targets,
-            note.as_deref(),
-            to_pool.unwrap_or(false),
-        )
-        .await?;
+            note,
+            to_pool: to_pool.unwrap_or(false),
+            needs_coordination,
+        };
+        let (request, tasks) = service::dispatch(ctx.state(), actor, request_id(&id)?, version, dispatch).await?;
         Ok(DispatchPayload {
             request: RequestNode(request),
             tasks: tasks.into_iter().map(TaskNode).collect(),
@@ -1040,7 +1091,8 @@ impl RequestMutation {
         ))
     }
 
-    /// Urges an open request on (company staff).
+    /// Urges an open request on: company staff, or an admin supervising it (督办). The officer
+    /// and the departments holding a task get an urgent push.
     async fn urge_request(
         &self,
         ctx: &Context<'_>,

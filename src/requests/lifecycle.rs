@@ -27,6 +27,8 @@ pub enum Action {
     Withdraw,
     Urge,
     AutoClose,
+    AskCompany,
+    AnswerCompanyQuestion,
 }
 
 /// Who may take a step.
@@ -38,8 +40,12 @@ pub enum Party {
     TaskDepartment,
     /// Staff of any department (claiming from the pool).
     AnyDepartment,
+    /// The request's officer, an admin, or staff of a department holding an active task on it.
+    HandlerOrTaskHolder,
     /// Staff of the request's company.
     Company,
+    /// Staff of the request's company, or an admin supervising it.
+    CompanyOrAdmin,
     /// Anyone who may see the request (company staff only publicly).
     Viewer,
     /// The auto-close worker.
@@ -203,8 +209,24 @@ pub const STEPS: &[Step] = &[
     Step {
         action: Action::Urge,
         mutation: "urgeRequest",
-        by: Party::Company,
+        by: Party::CompanyOrAdmin,
         from: OPEN,
+        outcome: Outcome::Unchanged,
+        task: None,
+    },
+    Step {
+        action: Action::AskCompany,
+        mutation: "requestInformation",
+        by: Party::HandlerOrTaskHolder,
+        from: &[Accepted, Dispatched, InProgress, Reopened],
+        outcome: Outcome::Unchanged,
+        task: None,
+    },
+    Step {
+        action: Action::AnswerCompanyQuestion,
+        mutation: "provideInformation",
+        by: Party::Company,
+        from: &[Accepted, Dispatched, InProgress, Reopened],
         outcome: Outcome::Unchanged,
         task: None,
     },
@@ -273,7 +295,9 @@ fn party_text(party: Party) -> &'static str {
         Party::Handler => "the request's officer, or an admin",
         Party::TaskDepartment => "staff of the task's department",
         Party::AnyDepartment => "staff of any department",
+        Party::HandlerOrTaskHolder => "the request's officer, an admin, or staff of a department holding a task on it",
         Party::Company => "staff of the request's company",
+        Party::CompanyOrAdmin => "staff of the request's company, or an admin (督办)",
         Party::Viewer => "anyone who may see the request (company staff: public notes only)",
         Party::System => "the system",
     }

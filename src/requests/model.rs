@@ -89,6 +89,20 @@ crate::stored_enum!(
     }
 );
 
+impl RequestStatus {
+    /// Still being handled: time limits run (RESOLVED waits on the company, not the handlers).
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            RequestStatus::Submitted
+                | RequestStatus::Accepted
+                | RequestStatus::Dispatched
+                | RequestStatus::InProgress
+                | RequestStatus::Reopened
+        )
+    }
+}
+
 impl TaskStatus {
     /// Still held by a department or the pool (not returned or transferred away).
     pub fn is_active(self) -> bool {
@@ -139,6 +153,27 @@ crate::stored_enum!(
         Urged => "URGED",
         /// Closed automatically after 7 days without the company's feedback.
         AutoClosed => "AUTO_CLOSED",
+        /// The officer or a department asked the company for missing information; the time
+        /// limits stand still until it answers.
+        InfoRequested => "INFO_REQUESTED",
+        /// The company answered; the time limits run again, moved by the time waited.
+        InfoProvided => "INFO_PROVIDED",
+        /// A department asked for more time on its task (延期).
+        ExtensionRequested => "EXTENSION_REQUESTED",
+        /// An admin granted the extension; the task's due time moved.
+        ExtensionApproved => "EXTENSION_APPROVED",
+        /// An admin refused the extension; the due time stands.
+        ExtensionRefused => "EXTENSION_REFUSED",
+        /// 75 % of a time limit has passed (提醒).
+        DueReminder => "DUE_REMINDER",
+        /// A time limit passed unmet. Stays on the record.
+        Overdue => "OVERDUE",
+        /// Still overdue after the escalation interval: chased (催办).
+        Chased => "CHASED",
+        /// Still overdue: put under the administration's supervision (督办).
+        Supervised => "SUPERVISED",
+        /// Still overdue: reported to the zone's leaders (通报).
+        Reprimanded => "REPRIMANDED",
     }
 );
 
@@ -230,6 +265,10 @@ pub struct NewRequest {
     pub idempotency_key: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub first_reply_due_at: Option<NaiveDateTime>,
+    pub first_reply_remind_at: Option<NaiveDateTime>,
+    pub resolve_due_at: Option<NaiveDateTime>,
+    pub resolve_remind_at: Option<NaiveDateTime>,
 }
 
 /// Changes a lifecycle step makes to the request row (besides status, version and time).
@@ -245,6 +284,14 @@ pub struct RequestChanges {
     pub feedback_at: Option<Option<NaiveDateTime>>,
     pub resolved_at: Option<Option<NaiveDateTime>>,
     pub closed_at: Option<Option<NaiveDateTime>>,
+    pub needs_coordination: Option<bool>,
+    pub first_reply_due_at: Option<Option<NaiveDateTime>>,
+    pub first_reply_remind_at: Option<Option<NaiveDateTime>>,
+    pub first_replied_at: Option<Option<NaiveDateTime>>,
+    pub resolve_due_at: Option<Option<NaiveDateTime>>,
+    pub resolve_remind_at: Option<Option<NaiveDateTime>>,
+    pub awaiting_company_since: Option<Option<NaiveDateTime>>,
+    pub paused_seconds: Option<i64>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -282,6 +329,8 @@ pub struct NewTask {
     pub dispatched_by: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub reply_due_at: Option<NaiveDateTime>,
+    pub reply_remind_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Default, AsChangeset)]
@@ -293,6 +342,9 @@ pub struct TaskChanges {
     pub due_at: Option<Option<NaiveDateTime>>,
     pub result: Option<Option<String>>,
     pub reason: Option<Option<String>>,
+    pub reply_due_at: Option<Option<NaiveDateTime>>,
+    pub reply_remind_at: Option<Option<NaiveDateTime>>,
+    pub replied_at: Option<Option<NaiveDateTime>>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]

@@ -4,8 +4,9 @@
 
 use chrono::NaiveDateTime;
 
-use super::model::{Event, EventKind, Request, RequestStatus, TaskStatus, Urgency};
+use super::model::{Event, EventKind, Request, RequestStatus, Task, TaskStatus, Urgency};
 use super::repo;
+use crate::auth::model::Role;
 use crate::auth::repo::{self as users_repo, UserFilter};
 use crate::clock::to_utc;
 use crate::companies::repo as companies_repo;
@@ -27,6 +28,13 @@ pub enum Audience {
     TaskDepartment,
     /// Staff of every department still holding a task.
     ActiveDepartments,
+    /// Whoever holds the limit an alert is about: the event's task's department, or the
+    /// officer for the request's own limits.
+    Holder,
+    /// Every active admin.
+    Admins,
+    /// Admins marked as the zone's leaders.
+    ZoneLeaders,
 }
 
 use Audience::*;
@@ -74,6 +82,24 @@ pub fn notices_for(kind: EventKind, now: RequestStatus) -> &'static [(NoticeKind
         ],
         EventKind::Urged => &[(N::RequestUrged, Officer), (N::RequestUrged, ActiveDepartments)],
         EventKind::AutoClosed => &[(N::RequestAutoClosed, CompanyStaff), (N::RequestAutoClosed, Officer)],
+        EventKind::InfoRequested => &[(N::InfoRequested, CompanyStaff)],
+        EventKind::InfoProvided => &[(N::InfoProvided, Officer), (N::InfoProvided, ActiveDepartments)],
+        EventKind::ExtensionRequested => &[(N::ExtensionRequested, Admins), (N::ExtensionRequested, Officer)],
+        EventKind::ExtensionApproved => &[(N::ExtensionApproved, TaskDepartment), (N::ExtensionApproved, Officer)],
+        EventKind::ExtensionRefused => &[(N::ExtensionRefused, TaskDepartment), (N::ExtensionRefused, Officer)],
+        EventKind::DueReminder => &[(N::DueSoon, Holder)],
+        EventKind::Overdue => &[
+            (N::Overdue, TaskDepartment),
+            (N::Overdue, Officer),
+            (N::Overdue, Admins),
+        ],
+        EventKind::Chased => &[(N::Chased, Holder)],
+        EventKind::Supervised => &[(N::Supervised, Holder), (N::Supervised, Admins)],
+        EventKind::Reprimanded => &[
+            (N::Reprimanded, TaskDepartment),
+            (N::Reprimanded, Officer),
+            (N::Reprimanded, ZoneLeaders),
+        ],
     }
 }
 
@@ -103,6 +129,44 @@ fn department_staff(conn: &mut DbConnection, department_ids: impl IntoIterator<I
     Ok(ids)
 }
 
+/// Staff of the department holding the event's task.
+fn task_staff(conn: &mut DbConnection, tasks: &[Task], event: &Event) -> AppResult<Vec<i64>> {
+    department_staff(
+        conn,
+        tasks
+            .iter()
+            .filter(|t| Some(t.id) == event.task_id)
+            .filter_map(|t| t.department_id),
+    )
+}
+
+fn officer_of(conn: &mut DbConnection, request: &Request) -> AppResult<Vec<i64>> {
+    Ok(companies_repo::active_officer_id(conn, request.company_id)?
+        .or(request.officer_id)
+        .into_iter()
+        .collect())
+}
+
+fn admins(conn: &mut DbConnection, zone_leaders_only: bool) -> AppResult<Vec<i64>> {
+    let page = users_repo::list(
+        conn,
+        &UserFilter {
+            role: Some(Role::Admin),
+            ..Default::default()
+        },
+        PageRequest {
+            after: None,
+            limit: 10_000,
+        },
+    )?;
+    Ok(page
+        .items
+        .into_iter()
+        .filter(|u| !zone_leaders_only || u.zone_leader)
+        .map(|u| u.id)
+        .collect())
+}
+
 /// Writes the notifications `event` causes.
 pub fn on_event(conn: &mut DbConnection, request: &Request, event: &Event, at: NaiveDateTime) -> AppResult<()> {
     let plan = notices_for(event.kind, request.status);
@@ -120,10 +184,7 @@ pub fn on_event(conn: &mut DbConnection, request: &Request, event: &Event, at: N
                     ..Default::default()
                 },
             )?,
-            Officer => companies_repo::active_officer_id(conn, request.company_id)?
-                .or(request.officer_id)
-                .into_iter()
-                .collect(),
+            Officer => officer_of(conn, request)?,
             DispatchedDepartments => department_staff(
                 conn,
                 tasks
@@ -131,13 +192,8 @@ pub fn on_event(conn: &mut DbConnection, request: &Request, event: &Event, at: N
                     .filter(|t| t.status == TaskStatus::Dispatched)
                     .filter_map(|t| t.department_id),
             )?,
-            TaskDepartment => department_staff(
-                conn,
-                tasks
-                    .iter()
-                    .filter(|t| Some(t.id) == event.task_id)
-                    .filter_map(|t| t.department_id),
-            )?,
+            TaskDepartment => task_staff(conn, &tasks, event)?,
+            Holder if event.task_id.is_some() => task_staff(conn, &tasks, event)?,
             ActiveDepartments => department_staff(
                 conn,
                 tasks
@@ -145,13 +201,24 @@ pub fn on_event(conn: &mut DbConnection, request: &Request, event: &Event, at: N
                     .filter(|t| t.status.is_active() && t.status != TaskStatus::Done)
                     .filter_map(|t| t.department_id),
             )?,
+            Holder => officer_of(conn, request)?,
+            Admins => admins(conn, false)?,
+            ZoneLeaders => admins(conn, true)?,
         };
         let notice = Notice {
             kind,
             subject: request.number.clone(),
             request_id: Some(request.id),
             company_id: Some(request.company_id),
-            urgent: request.urgency == Urgency::Urgent || event.kind == EventKind::Urged,
+            urgent: request.urgency == Urgency::Urgent
+                || matches!(
+                    event.kind,
+                    EventKind::Urged
+                        | EventKind::Overdue
+                        | EventKind::Chased
+                        | EventKind::Supervised
+                        | EventKind::Reprimanded
+                ),
         };
         notify(conn, to_utc(at), event.actor_id, recipients, &notice)?;
     }

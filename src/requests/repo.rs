@@ -137,6 +137,26 @@ pub fn update_task(
     .optional()?)
 }
 
+/// Moves the reply limit of every active task not yet replied to by `by` (the company answered
+/// a request for information).
+pub fn shift_open_task_deadlines(conn: &mut DbConnection, request_id: i64, by: chrono::Duration) -> AppResult<()> {
+    let open: Vec<Task> = request_tasks::table
+        .filter(request_tasks::request_id.eq(request_id))
+        .filter(request_tasks::replied_at.is_null())
+        .filter(request_tasks::status.eq_any([TaskStatus::Pooled, TaskStatus::Dispatched, TaskStatus::Signed]))
+        .select(Task::as_select())
+        .load(conn)?;
+    for task in open {
+        diesel::update(request_tasks::table.find(task.id))
+            .set((
+                request_tasks::reply_due_at.eq(task.reply_due_at.map(|t| t + by)),
+                request_tasks::reply_remind_at.eq(task.reply_remind_at.map(|t| t + by)),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 /// Puts finished tasks back to work when the company reopens the request (重办).
 pub fn reopen_done_tasks(conn: &mut DbConnection, request_id: i64, now: NaiveDateTime) -> AppResult<usize> {
     Ok(diesel::update(
@@ -222,6 +242,10 @@ pub struct RequestFilter {
     pub created_from: Option<NaiveDateTime>,
     pub created_before: Option<NaiveDateTime>,
     pub text: Option<String>,
+    /// Overdue on the record: the request's own limits, or a task's reply limit.
+    pub overdue: Option<bool>,
+    /// An open, running limit (request or task) falls due in `[from, before)`.
+    pub due_between: Option<(NaiveDateTime, NaiveDateTime)>,
 }
 
 fn filtered(scope: Scope, filter: &RequestFilter) -> requests::BoxedQuery<'static, MultiBackend> {
@@ -261,6 +285,52 @@ fn filtered(scope: Scope, filter: &RequestFilter) -> requests::BoxedQuery<'stati
     }
     if let Some(before) = filter.created_before {
         query = query.filter(requests::created_at.lt(before));
+    }
+    if let Some(overdue) = filter.overdue {
+        let with_overdue_task = request_tasks::table
+            .filter(request_tasks::overdue_at.is_not_null())
+            .select(request_tasks::request_id);
+        query = if overdue {
+            query.filter(
+                requests::overdue_at
+                    .is_not_null()
+                    .or(requests::id.eq_any(with_overdue_task)),
+            )
+        } else {
+            query.filter(
+                requests::overdue_at
+                    .is_null()
+                    .and(requests::id.ne_all(with_overdue_task)),
+            )
+        };
+    }
+    if let Some((from, before)) = filter.due_between {
+        let open = [
+            RequestStatus::Submitted,
+            RequestStatus::Accepted,
+            RequestStatus::Dispatched,
+            RequestStatus::InProgress,
+            RequestStatus::Reopened,
+        ];
+        let task_due = request_tasks::table
+            .filter(request_tasks::status.eq_any([TaskStatus::Pooled, TaskStatus::Dispatched, TaskStatus::Signed]))
+            .filter(request_tasks::replied_at.is_null())
+            .filter(request_tasks::reply_due_at.ge(from))
+            .filter(request_tasks::reply_due_at.lt(before))
+            .select(request_tasks::request_id);
+        query = query
+            .filter(requests::status.eq_any(open))
+            .filter(requests::awaiting_company_since.is_null())
+            .filter(
+                requests::first_replied_at
+                    .is_null()
+                    .and(requests::first_reply_due_at.ge(from))
+                    .and(requests::first_reply_due_at.lt(before))
+                    .or(requests::resolve_due_at
+                        .ge(from)
+                        .and(requests::resolve_due_at.lt(before)))
+                    .or(requests::id.eq_any(task_due)),
+            );
     }
     if let Some(text) = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         let pattern = like_pattern(text);

@@ -1,7 +1,8 @@
 //! Rules for requests: who may raise, see and move them, checked against the state machine of
 //! `lifecycle`, each change committed with its timeline event in one transaction.
 
-use chrono::{Datelike, NaiveDateTime};
+use chrono::{Datelike, Duration, NaiveDateTime};
+use chrono_tz::Tz;
 
 use super::categories;
 use super::events::{self, Entry};
@@ -17,6 +18,7 @@ use crate::companies::repo as companies_repo;
 use crate::db::{DbConnection, Page, PageRequest};
 use crate::departments::repo as departments_repo;
 use crate::error::{AppError, AppResult};
+use crate::sla::deadlines;
 use crate::state::AppState;
 
 pub const MAX_TITLE_CHARS: usize = 100;
@@ -110,12 +112,23 @@ fn authorize(
     let allowed = match party {
         Party::Handler => handles(conn, actor, request)?,
         Party::Company => actor.role == Role::Company && actor.company_id == Some(request.company_id),
+        Party::CompanyOrAdmin => {
+            actor.role == Role::Admin || (actor.role == Role::Company && actor.company_id == Some(request.company_id))
+        }
         Party::TaskDepartment => {
             actor.role == Role::Department
                 && actor.department_id.is_some()
                 && task.is_some_and(|t| t.department_id == actor.department_id)
         }
         Party::AnyDepartment => actor.role == Role::Department,
+        Party::HandlerOrTaskHolder => {
+            handles(conn, actor, request)?
+                || (actor.role == Role::Department
+                    && actor.department_id.is_some()
+                    && repo::tasks_of(conn, request.id)?
+                        .iter()
+                        .any(|t| t.status.is_active() && t.department_id == actor.department_id))
+        }
         Party::Viewer => true,
         Party::System => false,
     };
@@ -125,8 +138,12 @@ fn authorize(
     Err(AppError::forbidden(match party {
         Party::Handler => "only the request's officer or an admin may do this",
         Party::Company => "only the company's staff may do this",
+        Party::CompanyOrAdmin => "only the company's staff or an admin may do this",
         Party::TaskDepartment => "only staff of the department that holds the task may do this",
         Party::AnyDepartment => "only department staff may do this",
+        Party::HandlerOrTaskHolder => {
+            "only the request's officer, an admin or a department holding a task on it may do this"
+        }
         Party::Viewer | Party::System => "this step is not yours to take",
     }))
 }
@@ -137,6 +154,59 @@ fn check_version(request: &Request, version: i32) -> AppResult<()> {
     } else {
         Err(stale())
     }
+}
+
+/// The first reply (answer, plan, resolution, refusal) meets the first-reply limit once.
+fn first_reply(request: &Request, now: NaiveDateTime) -> Option<Option<NaiveDateTime>> {
+    request.first_replied_at.is_none().then_some(Some(now))
+}
+
+/// Re-stamps the request's open limits for another coordination tier, counted from receipt
+/// and moved by the time already spent waiting on the company.
+fn retier(
+    conn: &mut DbConnection,
+    zone: Tz,
+    request: &Request,
+    coordinated: Option<bool>,
+    changes: &mut RequestChanges,
+) -> AppResult<bool> {
+    let Some(coordinated) = coordinated.filter(|c| *c != request.needs_coordination) else {
+        return Ok(request.needs_coordination);
+    };
+    let due = deadlines::for_request(
+        conn,
+        zone,
+        request.kind,
+        coordinated,
+        request.urgency,
+        request.created_at,
+    )?;
+    let paused = Duration::seconds(request.paused_seconds);
+    changes.needs_coordination = Some(coordinated);
+    if request.first_replied_at.is_none() {
+        let first = due.first_reply.map(|d| d.shifted(paused));
+        changes.first_reply_due_at = Some(first.map(|d| d.due_at));
+        changes.first_reply_remind_at = Some(first.map(|d| d.remind_at));
+    }
+    if request.resolved_at.is_none() && request.status != RequestStatus::Reopened {
+        let resolve = due.resolve.map(|d| d.shifted(paused));
+        changes.resolve_due_at = Some(resolve.map(|d| d.due_at));
+        changes.resolve_remind_at = Some(resolve.map(|d| d.remind_at));
+    }
+    Ok(coordinated)
+}
+
+/// A new department task with its reply limit stamped.
+fn new_task(conn: &mut DbConnection, zone: Tz, request: &Request, coordinated: bool, task: NewTask) -> AppResult<Task> {
+    let due = deadlines::for_task(conn, zone, coordinated, request.urgency, task.created_at)?;
+    repo::insert_task(
+        conn,
+        &NewTask {
+            reply_due_at: due.map(|d| d.due_at),
+            reply_remind_at: due.map(|d| d.remind_at),
+            ..task
+        },
+    )
 }
 
 /// Moves the request to `to` (guarded by the version read) and writes the step's event.
@@ -236,6 +306,7 @@ pub async fn raise(state: &AppState, actor: &Actor, input: Raise) -> AppResult<R
     let now_local = state.clock.now().with_timezone(&state.config.time_zone);
     let year = now_local.year();
     let now = state.clock.now_naive();
+    let zone = state.config.time_zone;
     let actor_owned = actor.clone();
     let key = idempotency_key.clone();
     let category_id = input.category_id;
@@ -266,6 +337,7 @@ pub async fn raise(state: &AppState, actor: &Actor, input: Raise) -> AppResult<R
                 return Err(AppError::bad_field("categoryId", "this category is no longer in use"));
             }
             let number = repo::next_number(conn, year)?;
+            let due = deadlines::for_request(conn, zone, kind, false, urgency, now)?;
             let request = repo::insert(
                 conn,
                 &NewRequest {
@@ -283,6 +355,10 @@ pub async fn raise(state: &AppState, actor: &Actor, input: Raise) -> AppResult<R
                     idempotency_key: key,
                     created_at: now,
                     updated_at: now,
+                    first_reply_due_at: due.first_reply.map(|d| d.due_at),
+                    first_reply_remind_at: due.first_reply.map(|d| d.remind_at),
+                    resolve_due_at: due.resolve.map(|d| d.due_at),
+                    resolve_remind_at: due.resolve.map(|d| d.remind_at),
                 },
             )?;
             events::record(
@@ -345,15 +421,24 @@ fn handler_step(
     Ok(lifecycle::next_status(request.status, step.outcome))
 }
 
-pub async fn accept(state: &AppState, actor: &Actor, id: i64, version: i32) -> AppResult<Request> {
+pub async fn accept(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    version: i32,
+    needs_coordination: Option<bool>,
+) -> AppResult<Request> {
+    let zone = state.config.time_zone;
     request_step(state, actor, id, move |conn, actor, request, now| {
         let to = handler_step(conn, actor, &request, version, Action::Accept)?;
+        let mut changes = RequestChanges::default();
+        retier(conn, zone, &request, needs_coordination, &mut changes)?;
         let entry = Entry::public(
             EventKind::Accepted,
             Some(actor.user_id),
             format!("accepted by {}", actor.name),
         );
-        apply(conn, &request, to, RequestChanges::default(), entry, now)
+        apply(conn, &request, to, changes, entry, now)
     })
     .await
 }
@@ -365,6 +450,7 @@ pub async fn reject(state: &AppState, actor: &Actor, id: i64, version: i32, reas
         let changes = RequestChanges {
             answer: Some(Some(reason.clone())),
             closed_at: Some(Some(now)),
+            first_replied_at: first_reply(&request, now),
             ..Default::default()
         };
         apply(
@@ -393,6 +479,7 @@ pub async fn answer(state: &AppState, actor: &Actor, id: i64, version: i32, answ
         let changes = RequestChanges {
             answer: Some(Some(answer.clone())),
             resolved_at: Some(Some(now)),
+            first_replied_at: first_reply(&request, now),
             ..Default::default()
         };
         apply(
@@ -413,6 +500,17 @@ pub struct DispatchTarget {
     pub lead: bool,
 }
 
+/// Where a request goes.
+#[derive(Debug, Clone, Default)]
+pub struct Dispatch {
+    pub targets: Vec<DispatchTarget>,
+    pub note: Option<String>,
+    /// Into the open pool instead of to named departments.
+    pub to_pool: bool,
+    /// Switches the request's coordination tier (and its time limits) when given.
+    pub needs_coordination: Option<bool>,
+}
+
 /// Dispatches to departments (exactly one lead among the request's active tasks afterwards),
 /// or, with `to_pool`, puts one lead task in the open pool for any department to claim.
 pub async fn dispatch(
@@ -420,11 +518,15 @@ pub async fn dispatch(
     actor: &Actor,
     id: i64,
     version: i32,
-    targets: Vec<DispatchTarget>,
-    note: Option<&str>,
-    to_pool: bool,
+    dispatch: Dispatch,
 ) -> AppResult<(Request, Vec<Task>)> {
-    let note = optional("note", note, MAX_TEXT_CHARS)?.unwrap_or_default();
+    let Dispatch {
+        targets,
+        note,
+        to_pool,
+        needs_coordination,
+    } = dispatch;
+    let note = optional("note", note.as_deref(), MAX_TEXT_CHARS)?.unwrap_or_default();
     if to_pool && !targets.is_empty() {
         return Err(AppError::bad_field(
             "departments",
@@ -443,11 +545,14 @@ pub async fn dispatch(
     }
     let actor = actor.clone();
     let now = state.clock.now_naive();
+    let zone = state.config.time_zone;
     let outcome = state
         .db
         .write(move |conn| {
             let request = visible(conn, &actor, id)?;
             let to = handler_step(conn, &actor, &request, version, Action::Dispatch)?;
+            let mut changes = RequestChanges::default();
+            let coordinated = retier(conn, zone, &request, needs_coordination, &mut changes)?;
             let active: Vec<Task> = repo::tasks_of(conn, id)?
                 .into_iter()
                 .filter(|t| t.status.is_active())
@@ -471,9 +576,12 @@ pub async fn dispatch(
             let mut names = Vec::new();
             let mut tasks = Vec::new();
             if to_pool {
-                tasks.push(repo::insert_task(
+                tasks.push(new_task(
                     conn,
-                    &NewTask {
+                    zone,
+                    &request,
+                    coordinated,
+                    NewTask {
                         request_id: id,
                         department_id: None,
                         lead: true,
@@ -482,6 +590,8 @@ pub async fn dispatch(
                         dispatched_by: Some(actor.user_id),
                         created_at: now,
                         updated_at: now,
+                        reply_due_at: None,
+                        reply_remind_at: None,
                     },
                 )?);
             }
@@ -505,9 +615,12 @@ pub async fn dispatch(
                 } else {
                     department.name
                 });
-                tasks.push(repo::insert_task(
+                tasks.push(new_task(
                     conn,
-                    &NewTask {
+                    zone,
+                    &request,
+                    coordinated,
+                    NewTask {
                         request_id: id,
                         department_id: Some(department.id),
                         lead: target.lead,
@@ -516,6 +629,8 @@ pub async fn dispatch(
                         dispatched_by: Some(actor.user_id),
                         created_at: now,
                         updated_at: now,
+                        reply_due_at: None,
+                        reply_remind_at: None,
                     },
                 )?);
             }
@@ -531,7 +646,7 @@ pub async fn dispatch(
                 text.push_str(&format!(": {note}"));
             }
             let entry = Entry::public(kind, Some(actor.user_id), text);
-            let request = apply(conn, &request, to, RequestChanges::default(), entry, now)?;
+            let request = apply(conn, &request, to, changes, entry, now)?;
             Ok((request, tasks))
         })
         .await?;
@@ -542,6 +657,7 @@ pub async fn dispatch(
 /// What a task step does once its checks have passed.
 struct TaskContext<'a> {
     conn: &'a mut DbConnection,
+    zone: Tz,
     actor: &'a Actor,
     request: Request,
     task: Task,
@@ -562,6 +678,7 @@ where
 {
     let actor = actor.clone();
     let now = state.clock.now_naive();
+    let zone = state.config.time_zone;
     let outcome = state
         .db
         .write(move |conn| {
@@ -575,6 +692,7 @@ where
             let next = lifecycle::check_task(task.status, action)?;
             step(TaskContext {
                 conn,
+                zone,
                 actor: &actor,
                 request,
                 task,
@@ -716,9 +834,12 @@ pub async fn transfer(
             ..Default::default()
         })?;
         let from_name = cx.department_name(old.department_id)?;
-        let task = repo::insert_task(
+        let task = new_task(
             cx.conn,
-            &NewTask {
+            cx.zone,
+            &cx.request,
+            cx.request.needs_coordination,
+            NewTask {
                 request_id: cx.request.id,
                 department_id: Some(target.id),
                 lead: old.lead,
@@ -727,6 +848,8 @@ pub async fn transfer(
                 dispatched_by: Some(cx.actor.user_id),
                 created_at: cx.now,
                 updated_at: cx.now,
+                reply_due_at: None,
+                reply_remind_at: None,
             },
         )?;
         let to = cx.simple_next();
@@ -758,6 +881,7 @@ pub async fn submit_plan(
             responsible: Some(Some(responsible.clone())),
             approach: Some(Some(approach.clone())),
             due_at: Some(Some(due_at)),
+            replied_at: cx.task.replied_at.is_none().then_some(Some(cx.now)),
             ..Default::default()
         })?;
         let name = cx.department_name(task.department_id)?;
@@ -770,7 +894,11 @@ pub async fn submit_plan(
                 due_at.format("%Y-%m-%d %H:%M UTC")
             ),
         );
-        cx.finish(task, to, RequestChanges::default(), entry)
+        let changes = RequestChanges {
+            first_replied_at: first_reply(&cx.request, cx.now),
+            ..Default::default()
+        };
+        cx.finish(task, to, changes, entry)
     })
     .await
 }
@@ -801,6 +929,7 @@ pub async fn complete_task(state: &AppState, actor: &Actor, task_id: i64, result
                 RequestChanges {
                     answer: Some(Some(answer)),
                     resolved_at: Some(Some(cx.now)),
+                    first_replied_at: first_reply(&cx.request, cx.now),
                     ..Default::default()
                 },
             )
@@ -845,6 +974,7 @@ pub async fn resolve(state: &AppState, actor: &Actor, id: i64, version: i32, ans
         let changes = RequestChanges {
             answer: Some(Some(answer.clone())),
             resolved_at: Some(Some(now)),
+            first_replied_at: first_reply(&request, now),
             ..Default::default()
         };
         apply(
@@ -876,6 +1006,7 @@ pub async fn mark_unresolvable(
             answer: Some(Some(reason.clone())),
             filing_number: Some(Some(filing_number.clone())),
             closed_at: Some(Some(now)),
+            first_replied_at: first_reply(&request, now),
             ..Default::default()
         };
         apply(
@@ -901,6 +1032,7 @@ pub async fn confirm(
     comment: Option<&str>,
 ) -> AppResult<Request> {
     let comment = optional("comment", comment, MAX_TEXT_CHARS)?;
+    let zone = state.config.time_zone;
     request_step(state, actor, id, move |conn, actor, request, now| {
         authorize(conn, actor, &request, None, Action::Confirm)?;
         lifecycle::check(request.status, Action::Confirm)?;
@@ -927,6 +1059,17 @@ pub async fn confirm(
             (RequestStatus::Closed, EventKind::Closed)
         } else {
             changes.resolved_at = Some(None);
+            // Handling again (重办) gets a fresh resolution limit from now.
+            let due = deadlines::for_request(
+                conn,
+                zone,
+                request.kind,
+                request.needs_coordination,
+                request.urgency,
+                now,
+            )?;
+            changes.resolve_due_at = Some(due.resolve.map(|d| d.due_at));
+            changes.resolve_remind_at = Some(due.resolve.map(|d| d.remind_at));
             repo::reopen_done_tasks(conn, request.id, now)?;
             (RequestStatus::Reopened, EventKind::Reopened)
         };
@@ -973,9 +1116,14 @@ pub async fn urge(state: &AppState, actor: &Actor, id: i64, message: Option<&str
     request_step(state, actor, id, move |conn, actor, request, now| {
         authorize(conn, actor, &request, None, Action::Urge)?;
         lifecycle::check(request.status, Action::Urge)?;
+        let by = if actor.role == Role::Admin {
+            "the administration (督办)"
+        } else {
+            "the company"
+        };
         let text = match message {
-            Some(message) => format!("urged by the company: {message}"),
-            None => "urged by the company".into(),
+            Some(message) => format!("urged by {by}: {message}"),
+            None => format!("urged by {by}"),
         };
         events::record(
             conn,
@@ -985,6 +1133,85 @@ pub async fn urge(state: &AppState, actor: &Actor, id: i64, message: Option<&str
             now,
         )?;
         Ok(request)
+    })
+    .await
+}
+
+/// Asks the company for missing information (AWAITING_COMPANY): every time limit of the request
+/// and its tasks stands still until the company answers.
+pub async fn request_information(state: &AppState, actor: &Actor, id: i64, question: &str) -> AppResult<Request> {
+    let question = required("question", question, MAX_TEXT_CHARS)?;
+    request_step(state, actor, id, move |conn, actor, request, now| {
+        authorize(conn, actor, &request, None, Action::AskCompany)?;
+        lifecycle::check(request.status, Action::AskCompany)?;
+        if request.awaiting_company_since.is_some() {
+            return Err(AppError::BadInput {
+                message: "the request already waits for the company's answer".into(),
+                field: None,
+                reason: Some("INVALID_TRANSITION"),
+            });
+        }
+        let task_id = match actor.role {
+            Role::Department => repo::tasks_of(conn, request.id)?
+                .into_iter()
+                .find(|t| t.status.is_active() && t.department_id == actor.department_id)
+                .map(|t| t.id),
+            _ => None,
+        };
+        let changes = RequestChanges {
+            awaiting_company_since: Some(Some(now)),
+            ..Default::default()
+        };
+        let mut entry = Entry::public(
+            EventKind::InfoRequested,
+            Some(actor.user_id),
+            format!("information asked of the company: {question}"),
+        );
+        if let Some(task_id) = task_id {
+            entry = entry.on_task(task_id);
+        }
+        apply(conn, &request, request.status, changes, entry, now)
+    })
+    .await
+}
+
+/// The company's answer to a request for information: the clock runs again and every open due
+/// time (request and tasks) moves by exactly the time waited.
+pub async fn provide_information(state: &AppState, actor: &Actor, id: i64, answer: &str) -> AppResult<Request> {
+    let answer = required("answer", answer, MAX_DESCRIPTION_CHARS)?;
+    request_step(state, actor, id, move |conn, actor, request, now| {
+        authorize(conn, actor, &request, None, Action::AnswerCompanyQuestion)?;
+        lifecycle::check(request.status, Action::AnswerCompanyQuestion)?;
+        let Some(since) = request.awaiting_company_since else {
+            return Err(AppError::BadInput {
+                message: "nobody is waiting for information from the company".into(),
+                field: None,
+                reason: Some("INVALID_TRANSITION"),
+            });
+        };
+        let waited = (now - since).max(Duration::zero());
+        let shift = |at: Option<NaiveDateTime>| Some(at.map(|t| t + waited));
+        let mut changes = RequestChanges {
+            awaiting_company_since: Some(None),
+            paused_seconds: Some(request.paused_seconds + waited.num_seconds()),
+            ..Default::default()
+        };
+        if request.first_replied_at.is_none() {
+            changes.first_reply_due_at = shift(request.first_reply_due_at);
+            changes.first_reply_remind_at = shift(request.first_reply_remind_at);
+        }
+        if request.resolved_at.is_none() {
+            changes.resolve_due_at = shift(request.resolve_due_at);
+            changes.resolve_remind_at = shift(request.resolve_remind_at);
+        }
+        repo::shift_open_task_deadlines(conn, request.id, waited)?;
+        let hours = waited.num_minutes() as f64 / 60.0;
+        let entry = Entry::public(
+            EventKind::InfoProvided,
+            Some(actor.user_id),
+            format!("the company answered after {hours:.1} h; the time limits moved by that much: {answer}"),
+        );
+        apply(conn, &request, request.status, changes, entry, now)
     })
     .await
 }

@@ -3,7 +3,9 @@
 
 pub mod calendar;
 pub mod deadlines;
+pub mod extensions;
 pub mod graphql;
 pub mod model;
 pub mod repo;
 pub mod service;
+pub mod sweeper;
