@@ -439,7 +439,7 @@ impl ExtensionNode {
     }
 }
 
-crate::connection_types!(ExtensionConnection, ExtensionEdge, ExtensionNode, "extensions");
+crate::connection_types!(SlaExtensionConnection, SlaExtensionEdge, ExtensionNode, "extensions");
 
 /// The extension after a change.
 #[derive(SimpleObject)]
@@ -506,10 +506,10 @@ impl SupervisionQuery {
         #[graphql(desc = "Only this status.")] status: Option<ExtensionStatus>,
         #[graphql(desc = "Page size (at most 100).")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last item of the previous page.")] after: Option<String>,
-    ) -> AppResult<ExtensionConnection> {
+    ) -> AppResult<SlaExtensionConnection> {
         let actor = ctx.actor()?;
         let page = extensions::list(ctx.state(), actor, status, page_request(first, after)?).await?;
-        Ok(ExtensionConnection::from_page(page, |e| e.id, ExtensionNode))
+        Ok(SlaExtensionConnection::from_page(page, |e| e.id, ExtensionNode))
     }
 }
 
