@@ -211,8 +211,14 @@ async fn refresh(app: &mut TestApp, users: &mut [&mut TestUser]) {
 
 async fn waiting_on_the_company_stops_the_clock(app: TestApp) {
     let mut app = app;
+    let fake = FakeFcm::start().await;
     let mut z = zone(&app).await;
+    app.register_device(&z.staff_a.token, "staff-a", "zh-CN").await;
+    app.register_device(&z.officer_a.token, "officer-a", "zh-CN").await;
+    app.register_device(&z.dept_staff[0].token, "dept-0", "zh-CN").await;
     let (id, _, tasks) = dispatched(&app, &z, &[0]).await;
+    let mut seen = 0;
+    pushed(&app, &fake, &mut seen).await;
     let before = read(&app, &z.officer_a.token, &id).await;
     assert_eq!(at(&before["sla"]["firstReplyDueAt"]), utc(2026, 3, 3, 1, 30));
     assert_eq!(
@@ -248,14 +254,18 @@ async fn waiting_on_the_company_stops_the_clock(app: TestApp) {
         asked["requestInformation"]["request"]["sla"]["state"],
         "AWAITING_COMPANY"
     );
+    assert_eq!(
+        pushed(&app, &fake, &mut seen).await,
+        pairs(&[("staff-a", "INFO_REQUESTED")])
+    );
     let twice = app
         .post(Some(&z.officer_a.token), ASK, json!({ "id": id, "q": "再问一次" }))
         .await;
     assert_eq!(twice["errors"][0]["extensions"]["reason"], "INVALID_TRANSITION");
 
     // The company sees the question; the clock stands still however long it takes.
-    let seen = read(&app, &z.staff_a.token, &id).await;
-    let question = seen["timeline"]
+    let company_view = read(&app, &z.staff_a.token, &id).await;
+    let question = company_view["timeline"]
         .as_array()
         .unwrap()
         .iter()
@@ -263,7 +273,7 @@ async fn waiting_on_the_company_stops_the_clock(app: TestApp) {
         .expect("the question on the company's timeline");
     assert!(question["text"].as_str().unwrap().contains("用电负荷表"));
     assert_eq!(
-        seen["sla"]["remaining"],
+        company_view["sla"]["remaining"],
         24 * 3600 - 600,
         "frozen at the moment of asking"
     );
@@ -295,6 +305,11 @@ async fn waiting_on_the_company_stops_the_clock(app: TestApp) {
     );
     app.ok(&z.staff_a.token, ANSWER_INFO, json!({ "id": id, "a": "已上传负荷表" }))
         .await;
+
+    assert_eq!(
+        pushed(&app, &fake, &mut seen).await,
+        pairs(&[("officer-a", "INFO_PROVIDED"), ("dept-0", "INFO_PROVIDED")])
+    );
 
     // Every open due time moved by exactly the 48 hours waited.
     let after = read(&app, &z.officer_a.token, &id).await;
