@@ -73,6 +73,8 @@ async fn pending_deliveries(db: &Db) -> i64 {
     .unwrap()
 }
 
+const NO_QUIET_HOURS: &str = "mutation { setQuietHours(start: \"00:00\", end: \"00:00\") { user { id } } }";
+
 #[actix_rt::test]
 async fn a_killed_server_loses_no_notification() {
     let fake = FakeFcm::start().await;
@@ -114,6 +116,9 @@ async fn a_killed_server_loses_no_notification() {
         "mutation($t: String!) { registerDevice(token: $t, platform: ANDROID, locale: \"zh-CN\") { device { id } } }";
     for (i, phone) in ["13400000001", "13400000002"].iter().enumerate() {
         let token = client.login(phone, "officer-pass").await;
+        // The server runs on the real clock: without this, a run in the zone's night would
+        // hold every push until the morning.
+        client.call(Some(&token), NO_QUIET_HOURS, json!({})).await;
         client
             .call(Some(&token), register, json!({ "t": format!("officer-{i}") }))
             .await;
@@ -123,6 +128,7 @@ async fn a_killed_server_loses_no_notification() {
         let phone = format!("1340000010{i}");
         client.create_user(&admin, json!({ "role": "COMPANY", "phone": phone, "name": format!("员工{i}"), "password": "staff-pass", "companyId": company })).await;
         let token = client.login(&phone, "staff-pass").await;
+        client.call(Some(&token), NO_QUIET_HOURS, json!({})).await;
         for device in 0..2 {
             client
                 .call(Some(&token), register, json!({ "t": format!("staff-{i}-{device}") }))
