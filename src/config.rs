@@ -121,6 +121,11 @@ pub struct ConfigArgs {
     /// Allow introspection for every caller (it is always allowed for admins).
     #[arg(long, env = "ZHITONG_OPEN_INTROSPECTION", default_value_t = false, global = true)]
     pub open_introspection: bool,
+
+    /// Take the client's address from the first `X-Forwarded-For` hop (only behind a reverse
+    /// proxy that sets it); otherwise the peer address is used for per-address login limits.
+    #[arg(long, env = "ZHITONG_TRUST_FORWARDED_FOR", default_value_t = false, action = clap::ArgAction::Set, global = true)]
+    pub trust_forwarded_for: bool,
 }
 
 /// The validated configuration.
@@ -147,6 +152,7 @@ pub struct Config {
     pub push_lease: Duration,
     pub attachments_dir: PathBuf,
     pub max_attachment_bytes: usize,
+    pub trust_forwarded_for: bool,
 }
 
 impl ConfigArgs {
@@ -201,6 +207,7 @@ impl ConfigArgs {
                 .attachments_dir
                 .unwrap_or_else(|| default_attachments_dir(&database)),
             max_attachment_bytes: self.max_attachment_bytes.clamp(1024, 100 * 1024 * 1024),
+            trust_forwarded_for: self.trust_forwarded_for,
             database,
         })
     }
@@ -244,6 +251,7 @@ impl Config {
             push_lease: Duration::from_secs(120),
             attachments_dir: default_attachments_dir(&database),
             max_attachment_bytes: 10 * 1024 * 1024,
+            trust_forwarded_for: false,
             database,
         }
     }

@@ -369,7 +369,7 @@ async fn graphql_post(request: HttpRequest, payload: web::Payload, data: web::Da
         return request_error(StatusCode::BAD_REQUEST, "QUERY_TOO_COMPLEX", &why);
     }
     let auth = authenticate(&data.state, &request).await;
-    let gql_request = with_request_data(gql_request, &data.state, auth);
+    let gql_request = with_request_data(gql_request, &data.state, auth).data(client_address(&data.state, &request));
     let response = std::panic::AssertUnwindSafe(data.schema.execute(gql_request))
         .catch_unwind()
         .await;
@@ -383,6 +383,27 @@ async fn graphql_post(request: HttpRequest, payload: web::Payload, data: web::Da
             }))
         }
     }
+}
+
+/// Where the request comes from, for per-address login limits.
+fn client_address(state: &AppState, request: &HttpRequest) -> crate::graphql::context::ClientAddress {
+    let forwarded = state
+        .config
+        .trust_forwarded_for
+        .then(|| request.headers().get("x-forwarded-for"))
+        .flatten()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(str::trim)
+        .filter(|v| !v.is_empty() && v.len() <= 64);
+    let address = match forwarded {
+        Some(address) => address.to_string(),
+        None => request
+            .peer_addr()
+            .map(|a| a.ip().to_string())
+            .unwrap_or_else(|| "unknown".into()),
+    };
+    crate::graphql::context::ClientAddress(address)
 }
 
 /// Attaches the caller and the per-request loaders to a GraphQL request.
@@ -479,6 +500,7 @@ async fn graphql_ws(
     data: web::Data<ServerData>,
 ) -> actix_web::Result<HttpResponse> {
     let state = data.state.clone();
+    let address = client_address(&state, &request);
     let checked = CheckedSchema {
         schema: data.schema.clone(),
         open_introspection: state.config.open_introspection,
@@ -505,6 +527,7 @@ async fn graphql_ws(
             };
             let mut session = async_graphql::Data::default();
             session.insert(auth);
+            session.insert(address);
             Ok(loaders(&state, session))
         })
         .start(&request, payload)

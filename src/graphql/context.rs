@@ -36,3 +36,8 @@ impl ContextExt for Context<'_> {
         }
     }
 }
+
+/// The client's network address (the peer, or the first `X-Forwarded-For` hop when the server
+/// is configured to trust its proxy), for per-address login limits.
+#[derive(Debug, Clone)]
+pub struct ClientAddress(pub String);

@@ -84,6 +84,11 @@ fn pg_url_with_schema(base: &str, schema: &str) -> String {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_configured(backend, |_| {}).await
+    }
+
+    /// Like `spawn`, with the configuration adjusted first.
+    pub async fn spawn_configured(backend: Backend, configure: impl FnOnce(&mut Config)) -> TestApp {
         if let Ok(filter) = std::env::var("ZHITONG_TEST_LOG") {
             // Server logs for debugging a test: ZHITONG_TEST_LOG=debug cargo test … -- --nocapture
             let _ = tracing_subscriber::fmt()
@@ -109,6 +114,7 @@ impl TestApp {
         let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 3, 2, 1, 30, 0).unwrap());
         let mut config = Config::for_database(url);
         config.attachments_dir = dir.path().join("attachments");
+        configure(&mut config);
         Self::spawn_with(config, clock, dir, pg).await
     }
 

@@ -25,3 +25,4 @@ mod requests_queries;
 mod requests_rules;
 mod requests_ws;
 mod schema;
+mod hardening_limits;
