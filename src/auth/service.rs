@@ -97,6 +97,12 @@ pub async fn login(
             .db
             .write(move |conn| {
                 let now = clock.now_naive();
+                // A lock on one key must not charge the others.
+                for key in &keys {
+                    if let Some(retry_after) = throttle::locked_for(conn, key, now)? {
+                        return Ok((Err(retry_after), None));
+                    }
+                }
                 for key in &keys {
                     if let Err(retry_after) = throttle::register_attempt(conn, key, now)? {
                         return Ok((Err(retry_after), None));
@@ -219,7 +225,10 @@ pub async fn refresh(state: &AppState, presented: &str) -> AppResult<Session> {
                 Some(at) => Some(at),
             };
             if exchanged_at.is_some_and(|at| now - at <= REFRESH_RETRY_WINDOW) {
-                tracing::info!(user_id = token.user_id, "refresh token presented again within the retry window");
+                tracing::info!(
+                    user_id = token.user_id,
+                    "refresh token presented again within the retry window"
+                );
             }
             if exchanged_at.is_some_and(|at| now - at > REFRESH_RETRY_WINDOW) {
                 let revoked = repo::revoke_family(conn, &token.family_id, now)?;

@@ -149,6 +149,14 @@ fn lock_length(scope: Scope, lockouts_so_far: i32) -> Duration {
     length.min(MAX_LOCK)
 }
 
+/// The seconds until `key`'s lock ends, if it is locked.
+pub fn locked_for(conn: &mut DbConnection, key: &Key, now: NaiveDateTime) -> AppResult<Option<i64>> {
+    Ok(find(conn, key)?
+        .and_then(|row| row.locked_until)
+        .filter(|until| *until > now)
+        .map(|until| (until - now).num_seconds().max(1)))
+}
+
 /// Counts an attempt for `key`, or refuses it with the seconds until the lock ends.
 pub fn register_attempt(conn: &mut DbConnection, key: &Key, now: NaiveDateTime) -> AppResult<Result<(), i64>> {
     let row = find_or_create(conn, key, now)?;
