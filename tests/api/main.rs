@@ -13,6 +13,7 @@ mod evaluations;
 mod first_run;
 mod hardening_limits;
 mod hardening_login;
+mod hardening_logs;
 mod hostile_input;
 mod migrations;
 mod notifications;
