@@ -236,25 +236,26 @@ async fn authenticate_bearer(state: &AppState, value: Option<&str>) -> RequestAu
     let token = value.and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
     let Some(token) = token.map(str::trim).filter(|t| !t.is_empty()) else {
         return RequestAuth {
-            actor: None,
             token_error: Some("the Authorization header must be `Bearer <accessToken>`".into()),
+            ..Default::default()
         };
     };
     match auth_service::actor_for_token(state, token).await {
         Ok(actor) => RequestAuth {
             actor: Some(actor),
-            token_error: None,
+            ..Default::default()
         },
         Err(AppError::Unavailable(detail)) => {
             tracing::warn!(detail, "authentication could not reach the database");
             RequestAuth {
-                actor: None,
                 token_error: Some("the service is temporarily unavailable; try again shortly".into()),
+                unavailable: true,
+                ..Default::default()
             }
         }
         Err(error) => RequestAuth {
-            actor: None,
             token_error: Some(error.public_message()),
+            ..Default::default()
         },
     }
 }
@@ -280,6 +281,10 @@ async fn download_attachment(
     data: web::Data<ServerData>,
 ) -> HttpResponse {
     let auth = authenticate(&data.state, &request).await;
+    if auth.unavailable {
+        let message = AppError::Unavailable(String::new()).public_message();
+        return request_error(StatusCode::SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE", &message);
+    }
     let Some(actor) = auth.actor else {
         let why = auth
             .token_error
