@@ -130,6 +130,11 @@ pub struct ConfigArgs {
     /// Allow introspection for every caller (it is always allowed for admins).
     #[arg(long, env = "ZHITONG_OPEN_INTROSPECTION", default_value_t = false, global = true)]
     pub open_introspection: bool,
+
+    /// Take the client's address from the first `X-Forwarded-For` hop (only behind a reverse
+    /// proxy that sets it); otherwise the peer address is used for per-address login limits.
+    #[arg(long, env = "ZHITONG_TRUST_FORWARDED_FOR", default_value_t = false, action = clap::ArgAction::Set, global = true)]
+    pub trust_forwarded_for: bool,
 }
 
 /// The validated configuration.
@@ -158,6 +163,7 @@ pub struct Config {
     pub sla_escalation: Duration,
     pub attachments_dir: PathBuf,
     pub max_attachment_bytes: usize,
+    pub trust_forwarded_for: bool,
 }
 
 impl ConfigArgs {
@@ -214,6 +220,7 @@ impl ConfigArgs {
                 .attachments_dir
                 .unwrap_or_else(|| default_attachments_dir(&database)),
             max_attachment_bytes: self.max_attachment_bytes.clamp(1024, 100 * 1024 * 1024),
+            trust_forwarded_for: self.trust_forwarded_for,
             database,
         })
     }
@@ -259,6 +266,7 @@ impl Config {
             sla_escalation: Duration::from_secs(24 * 3600),
             attachments_dir: default_attachments_dir(&database),
             max_attachment_bytes: 10 * 1024 * 1024,
+            trust_forwarded_for: false,
             database,
         }
     }

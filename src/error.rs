@@ -110,10 +110,32 @@ impl From<DieselError> for AppError {
             DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
                 AppError::Unavailable(format!("database connection closed: {}", info.message()))
             }
+            DieselError::DatabaseError(DatabaseErrorKind::UnableToSendCommand, info) => {
+                AppError::Unavailable(format!("database unreachable: {}", info.message()))
+            }
+            DieselError::DatabaseError(_, info) if is_connection_failure(info.message()) => {
+                AppError::Unavailable(format!("database connection lost: {}", info.message()))
+            }
             DieselError::NotFound => AppError::internal("a row expected to exist was not found"),
             _ => AppError::internal(format!("database: {error}")),
         }
     }
+}
+
+/// Messages of a connection that died under the query (server stopped or restarted).
+fn is_connection_failure(message: &str) -> bool {
+    [
+        "terminating connection",
+        "server closed the connection",
+        "no connection to the server",
+        "could not receive data from server",
+        "could not send data to server",
+        "the database system is shutting down",
+        "the database system is starting up",
+        "connection to server",
+    ]
+    .iter()
+    .any(|m| message.contains(m))
 }
 
 impl From<diesel::r2d2::PoolError> for AppError {

@@ -244,25 +244,26 @@ async fn authenticate_bearer(state: &AppState, value: Option<&str>) -> RequestAu
     let token = value.and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
     let Some(token) = token.map(str::trim).filter(|t| !t.is_empty()) else {
         return RequestAuth {
-            actor: None,
             token_error: Some("the Authorization header must be `Bearer <accessToken>`".into()),
+            ..Default::default()
         };
     };
     match auth_service::actor_for_token(state, token).await {
         Ok(actor) => RequestAuth {
             actor: Some(actor),
-            token_error: None,
+            ..Default::default()
         },
         Err(AppError::Unavailable(detail)) => {
             tracing::warn!(detail, "authentication could not reach the database");
             RequestAuth {
-                actor: None,
                 token_error: Some("the service is temporarily unavailable; try again shortly".into()),
+                unavailable: true,
+                ..Default::default()
             }
         }
         Err(error) => RequestAuth {
-            actor: None,
             token_error: Some(error.public_message()),
+            ..Default::default()
         },
     }
 }
@@ -288,6 +289,10 @@ async fn download_attachment(
     data: web::Data<ServerData>,
 ) -> HttpResponse {
     let auth = authenticate(&data.state, &request).await;
+    if auth.unavailable {
+        let message = AppError::Unavailable(String::new()).public_message();
+        return request_error(StatusCode::SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE", &message);
+    }
     let Some(actor) = auth.actor else {
         let why = auth
             .token_error
@@ -377,7 +382,7 @@ async fn graphql_post(request: HttpRequest, payload: web::Payload, data: web::Da
         return request_error(StatusCode::BAD_REQUEST, "QUERY_TOO_COMPLEX", &why);
     }
     let auth = authenticate(&data.state, &request).await;
-    let gql_request = with_request_data(gql_request, &data.state, auth);
+    let gql_request = with_request_data(gql_request, &data.state, auth).data(client_address(&data.state, &request));
     let response = std::panic::AssertUnwindSafe(data.schema.execute(gql_request))
         .catch_unwind()
         .await;
@@ -391,6 +396,27 @@ async fn graphql_post(request: HttpRequest, payload: web::Payload, data: web::Da
             }))
         }
     }
+}
+
+/// Where the request comes from, for per-address login limits.
+fn client_address(state: &AppState, request: &HttpRequest) -> crate::graphql::context::ClientAddress {
+    let forwarded = state
+        .config
+        .trust_forwarded_for
+        .then(|| request.headers().get("x-forwarded-for"))
+        .flatten()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(str::trim)
+        .filter(|v| !v.is_empty() && v.len() <= 64);
+    let address = match forwarded {
+        Some(address) => address.to_string(),
+        None => request
+            .peer_addr()
+            .map(|a| a.ip().to_string())
+            .unwrap_or_else(|| "unknown".into()),
+    };
+    crate::graphql::context::ClientAddress(address)
 }
 
 /// Attaches the caller and the per-request loaders to a GraphQL request.
@@ -487,6 +513,7 @@ async fn graphql_ws(
     data: web::Data<ServerData>,
 ) -> actix_web::Result<HttpResponse> {
     let state = data.state.clone();
+    let address = client_address(&state, &request);
     let checked = CheckedSchema {
         schema: data.schema.clone(),
         open_introspection: state.config.open_introspection,
@@ -513,6 +540,7 @@ async fn graphql_ws(
             };
             let mut session = async_graphql::Data::default();
             session.insert(auth);
+            session.insert(address);
             Ok(loaders(&state, session))
         })
         .start(&request, payload)

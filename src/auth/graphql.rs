@@ -297,6 +297,31 @@ impl AuthQuery {
         Ok(UserConnection::from_page(page, |u| u.id, UserNode))
     }
 
+    /// Phone numbers (masked) and client addresses locked out after repeated failed logins
+    /// (admins), the longest lock first.
+    async fn login_lockouts(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many to return (at most 100, default 20).")] first: Option<i32>,
+    ) -> AppResult<Vec<LoginLockout>> {
+        let actor = ctx.actor()?;
+        let limit = page_request(first, None)?.limit;
+        let rows = service::login_lockouts(ctx.state(), actor, limit).await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| LoginLockout {
+                kind: if row.scope == "PHONE" {
+                    LockoutKind::Phone
+                } else {
+                    LockoutKind::Address
+                },
+                label: row.label,
+                locked_until: row.locked_until.map(to_utc).unwrap_or_else(|| to_utc(row.updated_at)),
+                lockouts: row.lockouts,
+            })
+            .collect())
+    }
+
     /// Active service officers, with their load (admins).
     async fn officers(
         &self,
@@ -376,6 +401,35 @@ pub struct ResetPasswordPayload {
     pub temporary_password: String,
 }
 
+/// What a login lock applies to.
+#[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]
+pub enum LockoutKind {
+    /// A phone number (shown masked).
+    Phone,
+    /// A client network address.
+    Address,
+}
+
+/// A phone number or client address that may not log in for a while after repeated failures.
+#[derive(SimpleObject)]
+pub struct LoginLockout {
+    /// Whether a phone number or an address is locked.
+    pub kind: LockoutKind,
+    /// The masked phone number (138****5678) or the address.
+    pub label: String,
+    /// When the lock ends by itself.
+    pub locked_until: DateTime<Utc>,
+    /// How many times in a row this key was locked (each lock lasts twice as long as the last).
+    pub lockouts: i32,
+}
+
+/// The result of lifting login locks.
+#[derive(SimpleObject)]
+pub struct LiftLoginLockoutPayload {
+    /// How many locks (or failure counts) were cleared.
+    pub lifted: i32,
+}
+
 #[derive(Default)]
 pub struct AuthMutation;
 
@@ -388,11 +442,15 @@ impl AuthMutation {
         #[graphql(desc = "Mainland mobile number.")] phone: String,
         #[graphql(desc = "Password.")] password: String,
     ) -> AppResult<AuthPayload> {
-        Ok(service::login(ctx.state(), &phone, &password).await?.into())
+        let address = ctx
+            .data_opt::<crate::graphql::context::ClientAddress>()
+            .map(|a| a.0.as_str());
+        Ok(service::login(ctx.state(), &phone, &password, address).await?.into())
     }
 
-    /// Exchanges a refresh token for a new access token and a new refresh token. Using a refresh
-    /// token twice ends the session everywhere.
+    /// Exchanges a refresh token for a new access token and a new refresh token. A retry within
+    /// 30 seconds (the answer was lost) gets another pair; using a refresh token again later ends
+    /// the session everywhere.
     async fn refresh_token(
         &self,
         ctx: &Context<'_>,
@@ -481,6 +539,44 @@ impl AuthMutation {
         Ok(UserPayload {
             user: UserNode(service::update_user(ctx.state(), actor, id, version, update).await?),
         })
+    }
+
+    /// Lets a locked-out phone number and/or client address log in again at once, forgetting
+    /// their failed attempts (admins).
+    async fn lift_login_lockout(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The phone number to unlock.")] phone: Option<String>,
+        #[graphql(desc = "The client address to unlock, as listed in `loginLockouts`.")] address: Option<String>,
+    ) -> AppResult<LiftLoginLockoutPayload> {
+        let actor = ctx.actor()?;
+        let lifted = service::lift_login_lockout(ctx.state(), actor, phone.as_deref(), address.as_deref()).await?;
+        Ok(LiftLoginLockoutPayload {
+            lifted: i32::try_from(lifted).unwrap_or(i32::MAX),
+        })
+    }
+
+    /// Gives an account another role, with the company (for `COMPANY`) or department (for
+    /// `DEPARTMENT`) it needs, and ends its sessions (admins). An officer who still serves
+    /// companies must first be replaced there.
+    async fn change_user_role(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The user's id.")] id: ID,
+        #[graphql(desc = "The new role.")] role: Role,
+        #[graphql(desc = "The company, for the `COMPANY` role.")] company_id: Option<ID>,
+        #[graphql(desc = "The department, for the `DEPARTMENT` role.")] department_id: Option<ID>,
+    ) -> AppResult<UserPayload> {
+        let actor = ctx.actor()?;
+        let id = ids::decode(IdKind::User, &id, "id")?;
+        let company_id = company_id
+            .map(|id| ids::decode(IdKind::Company, &id, "companyId"))
+            .transpose()?;
+        let department_id = department_id
+            .map(|id| ids::decode(IdKind::Department, &id, "departmentId"))
+            .transpose()?;
+        let user = service::change_role(ctx.state(), actor, id, role, company_id, department_id).await?;
+        Ok(UserPayload { user: UserNode(user) })
     }
 
     /// Disables an account and ends its sessions (admins).

@@ -6,4 +6,5 @@ pub mod password;
 pub mod phone;
 pub mod repo;
 pub mod service;
+pub mod throttle;
 pub mod tokens;

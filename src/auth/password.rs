@@ -1,7 +1,9 @@
 //! Password hashing with argon2id (OWASP parameters: m = 19 MiB, t = 2, p = 1). Hashing takes
-//! tens of milliseconds, so callers run it on the blocking pool, never on the async runtime.
+//! tens of milliseconds and 19 MiB, so callers run it through `off_request_thread`: on the
+//! blocking pool, never on the async runtime, and only a few at once.
 
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -30,6 +32,34 @@ pub fn check_policy(password: &str) -> AppResult<()> {
         return Err(AppError::bad_field("password", "a password cannot be only spaces"));
     }
     Ok(())
+}
+
+/// How long a login waits for a hashing slot before the server calls itself busy.
+const HASHING_QUEUE_WAIT: Duration = Duration::from_secs(10);
+
+fn hashing_slots() -> &'static tokio::sync::Semaphore {
+    // One process-wide bound: the resource it protects (CPU and memory) is the machine's.
+    static SLOTS: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
+    SLOTS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        tokio::sync::Semaphore::new(cores.max(2))
+    })
+}
+
+/// Runs password work (`hash`, `verify`) on the blocking pool with at most as many at once as
+/// there are cores, so a flood of logins queues instead of exhausting memory and threads.
+pub async fn off_request_thread<T, F>(f: F) -> AppResult<T>
+where
+    F: FnOnce() -> AppResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    let permit = tokio::time::timeout(HASHING_QUEUE_WAIT, hashing_slots().acquire())
+        .await
+        .map_err(|_| AppError::Unavailable("password hashing queue is full".into()))?
+        .map_err(|_| AppError::internal("password hashing semaphore closed"))?;
+    let result = crate::db::run_blocking(f).await;
+    drop(permit);
+    result
 }
 
 pub fn hash(password: &str) -> AppResult<String> {
@@ -81,5 +111,14 @@ mod tests {
         assert!(check_policy("八个汉字的密码啊").is_ok());
         assert!(check_policy(&"x".repeat(129)).is_err());
         assert!(check_policy("        ").is_err());
+    }
+
+    #[test]
+    fn parameters_are_owasps_argon2id() {
+        let stored = hash("correct horse").unwrap();
+        let parsed = PasswordHash::new(&stored).unwrap();
+        assert_eq!(parsed.algorithm.as_str(), "argon2id");
+        let params = argon2::Params::try_from(&parsed).unwrap();
+        assert_eq!((params.m_cost(), params.t_cost(), params.p_cost()), (19_456, 2, 1));
     }
 }

@@ -3,15 +3,19 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::model::{Actor, NewRefreshToken, NewUser, Role, User, UserChanges};
+use super::throttle::{self, Key};
 use super::{password, phone, repo, tokens};
 use crate::companies::repo as companies_repo;
-use crate::db::{run_blocking, DbConnection, Page, PageRequest};
+use crate::db::{DbConnection, Page, PageRequest};
 use crate::departments::repo as departments_repo;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 pub const MAX_NAME_CHARS: usize = 50;
 const WRONG_CREDENTIALS: &str = "wrong phone number or password";
+/// A refresh token presented again this soon after its exchange is a retry (the phone never
+/// got the answer), not a stolen copy: it gets a new pair instead of ending the session.
+pub const REFRESH_RETRY_WINDOW: Duration = Duration::seconds(30);
 
 /// What a successful login or refresh hands to the phone.
 #[derive(Debug, Clone)]
@@ -74,11 +78,47 @@ fn new_family() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-pub async fn login(state: &AppState, phone_input: &str, password_input: &str) -> AppResult<Session> {
+/// Logs in. Each attempt is charged to the phone number and to the client address before the
+/// password is checked (see `throttle`); a locked phone or address gets `TOO_MANY_REQUESTS`,
+/// whether or not an account has that number.
+pub async fn login(
+    state: &AppState,
+    phone_input: &str,
+    password_input: &str,
+    client_address: Option<&str>,
+) -> AppResult<Session> {
     let phone = clean_phone(phone_input)?;
+    let mut keys = vec![Key::phone(&phone)];
+    keys.extend(client_address.map(Key::address));
+    let clock = state.clock.clone();
+    let (charged, found) = {
+        let (keys, phone) = (keys.clone(), phone.clone());
+        state
+            .db
+            .write(move |conn| {
+                let now = clock.now_naive();
+                // A lock on one key must not charge the others.
+                for key in &keys {
+                    if let Some(retry_after) = throttle::locked_for(conn, key, now)? {
+                        return Ok((Err(retry_after), None));
+                    }
+                }
+                for key in &keys {
+                    if let Err(retry_after) = throttle::register_attempt(conn, key, now)? {
+                        return Ok((Err(retry_after), None));
+                    }
+                }
+                Ok((Ok(()), repo::find_by_phone(conn, &phone)?))
+            })
+            .await?
+    };
+    if let Err(retry_after) = charged {
+        return Err(AppError::TooManyRequests(format!(
+            "too many failed logins; try again in {retry_after} seconds or ask the zone administration to unlock"
+        )));
+    }
     let password_input = password_input.to_string();
-    let found = state.db.read(move |conn| repo::find_by_phone(conn, &phone)).await?;
-    let verified = run_blocking(move || {
+    let verified = password::off_request_thread(move || {
         Ok(match found {
             None => {
                 password::verify_against_dummy(&password_input);
@@ -89,7 +129,10 @@ pub async fn login(state: &AppState, phone_input: &str, password_input: &str) ->
         })
     })
     .await?;
-    let user = verified.ok_or_else(|| AppError::Unauthenticated(WRONG_CREDENTIALS.into()))?;
+    let Some(user) = verified else {
+        tracing::info!(phone = %phone::mask(&phone), "login refused: wrong phone number or password");
+        return Err(AppError::Unauthenticated(WRONG_CREDENTIALS.into()));
+    };
     if user.disabled_at.is_some() {
         return Err(AppError::Unauthenticated(
             "this account is disabled; contact the zone administration".into(),
@@ -100,11 +143,56 @@ pub async fn login(state: &AppState, phone_input: &str, password_input: &str) ->
     state
         .db
         .write(move |conn| {
-            repo::touch_last_login(conn, user.id, state2.clock.now_naive())?;
+            let now = state2.clock.now_naive();
+            for key in &keys {
+                throttle::record_success(conn, key, now)?;
+            }
+            repo::touch_last_login(conn, user.id, now)?;
             let user = repo::find_by_id(conn, user.id)?.ok_or_else(|| AppError::not_found("user"))?;
             open_session(conn, &state2, user, new_family())
         })
         .await
+}
+
+/// Lifts the login lock of a phone number and/or a client address (admins). Returns how many
+/// records were cleared.
+pub async fn lift_login_lockout(
+    state: &AppState,
+    actor: &Actor,
+    phone_input: Option<&str>,
+    address: Option<&str>,
+) -> AppResult<usize> {
+    actor.require_admin()?;
+    let mut keys = Vec::new();
+    if let Some(phone_input) = phone_input {
+        keys.push(Key::phone(&clean_phone(phone_input)?));
+    }
+    if let Some(address) = address.map(str::trim).filter(|a| !a.is_empty()) {
+        keys.push(Key::address(address));
+    }
+    if keys.is_empty() {
+        return Err(AppError::bad_input("give a phone number, an address or both"));
+    }
+    let labels: Vec<String> = keys.iter().map(|k| k.label.clone()).collect();
+    let lifted = state
+        .db
+        .write(move |conn| {
+            let mut lifted = 0;
+            for key in &keys {
+                lifted += usize::from(throttle::lift(conn, key)?);
+            }
+            Ok(lifted)
+        })
+        .await?;
+    tracing::info!(by = actor.user_id, keys = ?labels, lifted, "login lock lifted");
+    Ok(lifted)
+}
+
+/// Phone numbers (masked) and addresses locked now (admins).
+pub async fn login_lockouts(state: &AppState, actor: &Actor, limit: i64) -> AppResult<Vec<throttle::Throttle>> {
+    actor.require_admin()?;
+    let now = state.clock.now_naive();
+    state.db.read(move |conn| throttle::list_locked(conn, now, limit)).await
 }
 
 enum RefreshOutcome {
@@ -112,8 +200,9 @@ enum RefreshOutcome {
     Refused(&'static str),
 }
 
-/// Exchanges a refresh token for a new pair. A token that was already exchanged means it was
-/// copied: the whole family is revoked, logging out every holder.
+/// Exchanges a refresh token for a new pair. A token exchanged again within
+/// `REFRESH_RETRY_WINDOW` is a retry and gets another pair of the same session; later, it means
+/// the token was copied: the whole family is revoked, logging out every holder.
 pub async fn refresh(state: &AppState, presented: &str) -> AppResult<Session> {
     let token_hash = tokens::hash_refresh_token(presented.trim());
     let state2 = state.clone();
@@ -129,7 +218,19 @@ pub async fn refresh(state: &AppState, presented: &str) -> AppResult<Session> {
             if token.revoked_at.is_some() {
                 return Ok(RefreshOutcome::Refused("the session has ended; log in again"));
             }
-            if token.rotated_at.is_some() || !repo::mark_rotated(conn, token.id, now)? {
+            // Not yet exchanged (or exchanged by a concurrent request a moment ago): go on.
+            let exchanged_at = match token.rotated_at {
+                None if repo::mark_rotated(conn, token.id, now)? => None,
+                None => Some(now),
+                Some(at) => Some(at),
+            };
+            if exchanged_at.is_some_and(|at| now - at <= REFRESH_RETRY_WINDOW) {
+                tracing::info!(
+                    user_id = token.user_id,
+                    "refresh token presented again within the retry window"
+                );
+            }
+            if exchanged_at.is_some_and(|at| now - at > REFRESH_RETRY_WINDOW) {
                 let revoked = repo::revoke_family(conn, &token.family_id, now)?;
                 tracing::warn!(
                     user_id = token.user_id,
@@ -196,7 +297,7 @@ pub async fn change_password(
         .ok_or_else(|| AppError::not_found("user"))?;
     let (old, new) = (old_password.to_string(), new_password.to_string());
     let stored = user.password_hash.clone();
-    let new_hash = run_blocking(move || {
+    let new_hash = password::off_request_thread(move || {
         if !password::verify(&old, &stored) {
             return Err(AppError::bad_field("oldPassword", "the current password is wrong"));
         }
@@ -310,7 +411,7 @@ pub async fn create_user(state: &AppState, actor: &Actor, input: CreateUser) -> 
             (p.clone(), Some(p))
         }
     };
-    let password_hash = run_blocking(move || password::hash(&password)).await?;
+    let password_hash = password::off_request_thread(move || password::hash(&password)).await?;
     let state2 = state.clone();
     let must_change_password = generated.is_some();
     let user = state
@@ -404,6 +505,59 @@ pub async fn update_user(
         .await
 }
 
+/// Gives an account another role (with the company or department that role needs). Its refresh
+/// tokens are revoked: every session must log in again under the new role. An officer who still
+/// serves companies keeps the role until they have another officer.
+pub async fn change_role(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    role: Role,
+    company_id: Option<i64>,
+    department_id: Option<i64>,
+) -> AppResult<User> {
+    actor.require_admin()?;
+    if id == actor.user_id {
+        return Err(AppError::bad_input("you cannot change your own role"));
+    }
+    let state2 = state.clone();
+    let by = actor.user_id;
+    state
+        .db
+        .write(move |conn| {
+            let user = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("user"))?;
+            if user.role == role && user.company_id == company_id && user.department_id == department_id {
+                return Ok(user);
+            }
+            if user.role == Role::Officer && role != Role::Officer {
+                let serving = repo::active_assignment_counts(conn, &[id])?
+                    .first()
+                    .map_or(0, |(_, n)| *n);
+                if serving > 0 {
+                    return Err(AppError::conflict(format!(
+                        "this officer still serves {serving} companies: assign them another officer first"
+                    )));
+                }
+            }
+            check_links(conn, role, company_id, department_id)?;
+            let now = state2.clock.now_naive();
+            let changes = UserChanges {
+                role: Some(role),
+                company_id: Some(company_id),
+                department_id: Some(department_id),
+                principal: (role != Role::Company || user.company_id != company_id).then_some(false),
+                zone_leader: (role != Role::Admin).then_some(false),
+                ..Default::default()
+            };
+            let updated =
+                repo::update_versioned(conn, id, None, &changes, now)?.ok_or_else(|| AppError::not_found("user"))?;
+            let revoked = repo::revoke_all_for_user(conn, id, now)?;
+            tracing::info!(user_id = id, from = %user.role, to = %role, by, revoked, "role changed; sessions revoked");
+            Ok(updated)
+        })
+        .await
+}
+
 /// Disables or re-enables an account. Disabling ends its sessions at once.
 pub async fn set_disabled(state: &AppState, actor: &Actor, id: i64, disabled: bool) -> AppResult<User> {
     actor.require_admin()?;
@@ -441,7 +595,7 @@ pub async fn reset_password(state: &AppState, actor: &Actor, id: i64) -> AppResu
     actor.require_admin()?;
     let generated = password::generate();
     let to_hash = generated.clone();
-    let password_hash = run_blocking(move || password::hash(&to_hash)).await?;
+    let password_hash = password::off_request_thread(move || password::hash(&to_hash)).await?;
     let clock = state.clock.clone();
     let user = state
         .db

@@ -6,7 +6,9 @@ pub mod enums;
 pub mod schema;
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::r2d2::R2D2Connection;
@@ -26,6 +28,19 @@ pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/
 
 /// How long a writer waits for SQLite's write lock before giving up.
 const SQLITE_BUSY_TIMEOUT_MS: u32 = 10_000;
+/// How often a write transaction asks again for SQLite's write lock after a busy timeout.
+const SQLITE_LOCK_RETRIES: u32 = 3;
+/// After a failed connection attempt, callers wait this long for a connection instead of the
+/// whole pool timeout, so an outage answers `SERVICE_UNAVAILABLE` at once.
+const OUTAGE_WAIT: Duration = Duration::from_millis(250);
+/// How long a failed connection attempt counts as a sign of an outage.
+const OUTAGE_MEMORY: Duration = Duration::from_secs(2);
+
+fn millis_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -104,6 +119,8 @@ impl DbUrl {
 #[derive(Debug, Clone)]
 pub struct ConnectionManager {
     url: DbUrl,
+    /// When a connection attempt last failed (ms since the epoch), 0 after one succeeded.
+    last_failure: Arc<AtomicU64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -135,7 +152,10 @@ impl r2d2::ManageConnection for ConnectionManager {
     type Error = ConnectError;
 
     fn connect(&self) -> Result<DbConnection, ConnectError> {
-        establish(&self.url)
+        let connected = establish(&self.url);
+        let stamp = if connected.is_ok() { 0 } else { millis_now() };
+        self.last_failure.store(stamp, Ordering::Relaxed);
+        connected
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectError> {
@@ -149,11 +169,23 @@ impl r2d2::ManageConnection for ConnectionManager {
 
 pub type Pool = r2d2::Pool<ConnectionManager>;
 
+/// r2d2 logs every failed connection attempt (several a second during an outage) through the
+/// `log` crate; the outage is reported once per failed request instead.
+#[derive(Debug)]
+struct QuietPoolErrors;
+
+impl r2d2::HandleError<ConnectError> for QuietPoolErrors {
+    fn handle_error(&self, error: ConnectError) {
+        tracing::debug!(%error, "database connection attempt failed");
+    }
+}
+
 /// The application's handle on its database.
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
     url: DbUrl,
+    last_failure: Arc<AtomicU64>,
 }
 
 #[derive(Debug, Clone)]
@@ -181,13 +213,22 @@ impl Db {
                 })?;
             }
         }
+        let last_failure = Arc::new(AtomicU64::new(0));
         let pool = r2d2::Pool::builder()
             .max_size(options.max_size)
             .min_idle(Some(0))
             .connection_timeout(options.connect_timeout)
             .test_on_check_out(false)
-            .build_unchecked(ConnectionManager { url: url.clone() });
-        Ok(Db { pool, url })
+            .error_handler(Box::new(QuietPoolErrors))
+            .build_unchecked(ConnectionManager {
+                url: url.clone(),
+                last_failure: last_failure.clone(),
+            });
+        Ok(Db {
+            pool,
+            url,
+            last_failure,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -204,10 +245,22 @@ impl Db {
         run_migrations(&mut conn)
     }
 
+    /// A pooled connection. While connection attempts fail (the database is down), callers
+    /// do not queue for the whole pool timeout: they get `Unavailable` within `OUTAGE_WAIT`.
+    /// A pool that is merely busy is waited for as long as configured.
     pub fn connection(&self) -> Result<r2d2::PooledConnection<ConnectionManager>, AppError> {
-        self.pool
-            .get()
-            .map_err(|e| AppError::Unavailable(format!("database connection: {e}")))
+        let unavailable = |e: r2d2::Error| AppError::Unavailable(format!("database connection: {e}"));
+        match self.pool.get_timeout(OUTAGE_WAIT) {
+            Ok(conn) => Ok(conn),
+            Err(error) if self.in_outage() => Err(unavailable(error)),
+            Err(_) => self.pool.get().map_err(unavailable),
+        }
+    }
+
+    /// True when a connection attempt failed within `OUTAGE_MEMORY` and none succeeded since.
+    fn in_outage(&self) -> bool {
+        let failed_at = self.last_failure.load(Ordering::Relaxed);
+        failed_at != 0 && millis_now().saturating_sub(failed_at) < OUTAGE_MEMORY.as_millis() as u64
     }
 
     /// Runs `f` on a pooled connection on the blocking thread pool, outside any transaction.
@@ -282,7 +335,7 @@ where
     match conn {
         DbConnection::Postgres(_) => conn.transaction(f),
         DbConnection::Sqlite(inner) => {
-            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+            begin_immediate(inner)?;
             let outcome = f(conn);
             let DbConnection::Sqlite(inner) = conn else {
                 unreachable!("the variant cannot change")
@@ -309,6 +362,35 @@ where
                     Err(error)
                 }
             }
+        }
+    }
+}
+
+/// True for SQLite's "database is locked" / "database is busy" (`SQLITE_BUSY`).
+pub fn is_sqlite_busy(error: &diesel::result::Error) -> bool {
+    matches!(error, diesel::result::Error::DatabaseError(_, info)
+        if info.message().contains("database is locked") || info.message().contains("database is busy"))
+}
+
+/// `BEGIN IMMEDIATE`, asked again when another writer held the lock past the busy timeout:
+/// lock contention makes a write wait, never fail (up to `SQLITE_LOCK_RETRIES` timeouts, then
+/// the database counts as unavailable).
+fn begin_immediate(conn: &mut SqliteConnection) -> Result<(), AppError> {
+    let mut attempt = 0;
+    loop {
+        match AnsiTransactionManager::begin_transaction_sql(conn, "BEGIN IMMEDIATE") {
+            Ok(()) => return Ok(()),
+            Err(error) if is_sqlite_busy(&error) && attempt < SQLITE_LOCK_RETRIES => {
+                attempt += 1;
+                tracing::warn!(
+                    attempt,
+                    "SQLite write lock still held after the busy timeout; waiting again"
+                );
+            }
+            Err(error) if is_sqlite_busy(&error) => {
+                return Err(AppError::Unavailable(format!("SQLite write lock: {error}")));
+            }
+            Err(error) => return Err(error.into()),
         }
     }
 }

@@ -408,3 +408,17 @@ diesel::table! {
 
 diesel::joinable!(sla_extensions -> request_tasks (task_id));
 diesel::joinable!(sla_alerts -> requests (request_id));
+
+diesel::table! {
+    login_throttles (id) {
+        id -> BigInt,
+        scope -> Text,
+        key_hash -> Text,
+        label -> Text,
+        failures -> Integer,
+        window_started_at -> Timestamp,
+        lockouts -> Integer,
+        locked_until -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}

@@ -12,6 +12,10 @@ pub struct RequestAuth {
     pub actor: Option<Actor>,
     /// Why a presented token was refused, reported when a resolver needs a user.
     pub token_error: Option<String>,
+    /// The token could not be checked because the database is unreachable: a resolver that
+    /// needs a user answers `SERVICE_UNAVAILABLE`, not `UNAUTHENTICATED` (the phone must not
+    /// log its user out over an outage).
+    pub unavailable: bool,
 }
 
 pub trait ContextExt {
@@ -27,6 +31,9 @@ impl ContextExt for Context<'_> {
     fn actor(&self) -> AppResult<&Actor> {
         match self.data_opt::<RequestAuth>() {
             Some(RequestAuth { actor: Some(actor), .. }) => Ok(actor),
+            Some(RequestAuth { unavailable: true, .. }) => Err(AppError::Unavailable(
+                "the database could not be reached to check the access token".into(),
+            )),
             Some(RequestAuth {
                 token_error: Some(why), ..
             }) => Err(AppError::Unauthenticated(why.clone())),
@@ -36,3 +43,8 @@ impl ContextExt for Context<'_> {
         }
     }
 }
+
+/// The client's network address (the peer, or the first `X-Forwarded-For` hop when the server
+/// is configured to trust its proxy), for per-address login limits.
+#[derive(Debug, Clone)]
+pub struct ClientAddress(pub String);

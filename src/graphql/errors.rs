@@ -59,6 +59,29 @@ fn with_code(mut error: ServerError, code: &str) -> ServerError {
     error
 }
 
+/// async-graphql's own limit errors, told apart by their text, get `QUERY_TOO_COMPLEX` and the
+/// limit at fault instead of a generic code.
+fn with_limit_code(error: ServerError, otherwise: &str) -> ServerError {
+    let limit = match error.message.as_str() {
+        "Query is too complex." => Some("complexity"),
+        "Query is nested too deep." => Some("depth"),
+        m if m.starts_with("The recursion depth of the query") => Some("depth"),
+        m if m.starts_with("The number of directives on the field") => Some("directives"),
+        _ => None,
+    };
+    match limit {
+        Some(limit) if !has_code(&error) => {
+            let mut error = with_code(error, "QUERY_TOO_COMPLEX");
+            error
+                .extensions
+                .get_or_insert_with(ErrorExtensionValues::default)
+                .set("limit", limit);
+            error
+        }
+        _ => with_code(error, otherwise),
+    }
+}
+
 fn has_code(error: &ServerError) -> bool {
     error.extensions.as_ref().is_some_and(|e| e.get("code").is_some())
 }
@@ -98,7 +121,7 @@ impl Extension for ErrorCodesExtension {
     ) -> ServerResult<ExecutableDocument> {
         next.run(ctx, query, variables)
             .await
-            .map_err(|e| with_code(e, "GRAPHQL_PARSE_FAILED"))
+            .map_err(|e| with_limit_code(e, "GRAPHQL_PARSE_FAILED"))
     }
 
     async fn validation(
@@ -109,7 +132,7 @@ impl Extension for ErrorCodesExtension {
         next.run(ctx).await.map_err(|errors| {
             errors
                 .into_iter()
-                .map(|e| with_code(e, "GRAPHQL_VALIDATION_FAILED"))
+                .map(|e| with_limit_code(e, "GRAPHQL_VALIDATION_FAILED"))
                 .collect()
         })
     }

@@ -10,6 +10,12 @@ pub const MAX_PAGE_SIZE: i32 = 100;
 pub const MAX_QUERY_BYTES: usize = 32 * 1024;
 /// Deepest nesting of `{`, `[` and `(` allowed in a document.
 pub const MAX_NESTING: usize = 40;
+/// Aliases in one document, `__typename` included (see `validation`).
+pub const MAX_ALIASES: usize = 30;
+/// Directives in one document, all fields together (`MAX_DIRECTIVES` is per field).
+pub const MAX_DOCUMENT_DIRECTIVES: usize = 32;
+/// Fields in one document once its fragments are expanded, `__typename` included.
+pub const MAX_EXPANDED_FIELDS: usize = 500;
 
 /// Refuses documents that are too long or nested too deeply, looking only at the text:
 /// brackets inside strings, block strings and comments do not count.

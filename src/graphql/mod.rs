@@ -5,6 +5,7 @@ pub mod errors;
 pub mod ids;
 pub mod limits;
 pub mod pagination;
+pub mod validation;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema};
 
@@ -62,7 +63,8 @@ pub fn build_schema(state: Option<AppState>) -> AppSchema {
         .limit_complexity(limits::MAX_COMPLEXITY)
         .limit_directives(limits::MAX_DIRECTIVES)
         .limit_recursive_depth(limits::MAX_RECURSIVE_DEPTH)
-        .extension(errors::ErrorCodes);
+        .extension(errors::ErrorCodes)
+        .extension(validation::DocumentLimits);
     if let Some(state) = state {
         builder = builder.data(state);
     }

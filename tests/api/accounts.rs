@@ -68,7 +68,9 @@ async fn refresh_rotates_and_reuse_revokes_the_family(app: TestApp) {
     // A second login is a separate family that reuse elsewhere must not end.
     let other_session = app.login(&user.phone, &user.password).await;
 
-    // The old token again: reuse. The whole family is revoked, including the rotated token.
+    // The old token again, later than a retry would come: reuse. The whole family is revoked,
+    // including the rotated token.
+    app.clock.advance(Duration::seconds(31));
     assert_eq!(
         app.error_code(None, REFRESH, json!({ "t": user.refresh_token })).await,
         "UNAUTHENTICATED"

@@ -41,6 +41,39 @@ macro_rules! backend_tests {
     )+};
 }
 
+/// Where this test process writes every server log line (at debug level), so a test can scan
+/// what the whole suite logged for personal data and secrets (see `hardening_logs`).
+pub fn suite_log_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("suite-logs")
+}
+
+pub fn suite_log_file() -> std::path::PathBuf {
+    suite_log_dir().join(format!("api-{}.log", std::process::id()))
+}
+
+/// Installs the process-wide log capture once. Server logs for debugging a test also go to the
+/// test output with `ZHITONG_TEST_LOG=debug cargo test … -- --nocapture`.
+pub fn capture_logs() {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::Layer;
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        std::fs::create_dir_all(suite_log_dir()).expect("the log directory");
+        let file = std::fs::File::create(suite_log_file()).expect("the log file");
+        let to_file = tracing_subscriber::fmt::layer()
+            .with_ansi(false)
+            .with_writer(std::sync::Mutex::new(file))
+            .with_filter(tracing_subscriber::EnvFilter::new("zhitong=debug,info"));
+        let to_output = std::env::var("ZHITONG_TEST_LOG").ok().map(|filter| {
+            tracing_subscriber::fmt::layer()
+                .with_test_writer()
+                .with_filter(tracing_subscriber::EnvFilter::new(filter))
+        });
+        let _ = tracing_subscriber::registry().with(to_file).with(to_output).try_init();
+    });
+}
+
 /// A PostgreSQL schema that exists for one test and is dropped after it.
 struct PgSchema {
     base_url: String,
@@ -84,13 +117,12 @@ fn pg_url_with_schema(base: &str, schema: &str) -> String {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> TestApp {
-        if let Ok(filter) = std::env::var("ZHITONG_TEST_LOG") {
-            // Server logs for debugging a test: ZHITONG_TEST_LOG=debug cargo test … -- --nocapture
-            let _ = tracing_subscriber::fmt()
-                .with_env_filter(filter)
-                .with_test_writer()
-                .try_init();
-        }
+        Self::spawn_configured(backend, |_| {}).await
+    }
+
+    /// Like `spawn`, with the configuration adjusted first.
+    pub async fn spawn_configured(backend: Backend, configure: impl FnOnce(&mut Config)) -> TestApp {
+        capture_logs();
         let dir = tempfile::tempdir().expect("temporary directory");
         let (url, pg) = match backend {
             Backend::Sqlite => (DbUrl::Sqlite(dir.path().join("test.db")), None),
@@ -109,6 +141,7 @@ impl TestApp {
         let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 3, 2, 1, 30, 0).unwrap());
         let mut config = Config::for_database(url);
         config.attachments_dir = dir.path().join("attachments");
+        configure(&mut config);
         Self::spawn_with(config, clock, dir, pg).await
     }
 

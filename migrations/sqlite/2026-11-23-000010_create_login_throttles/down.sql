@@ -1,0 +1,2 @@
+DROP INDEX login_throttles_locked_idx;
+DROP TABLE login_throttles;
