@@ -21,6 +21,8 @@ pub enum IdKind {
     Attachment,
     EvaluationPeriod,
     ReplacementFlag,
+    AuditEntry,
+    Visit,
 }
 
 impl IdKind {
@@ -40,6 +42,8 @@ impl IdKind {
             IdKind::Attachment => "att",
             IdKind::EvaluationPeriod => "evp",
             IdKind::ReplacementFlag => "rfl",
+            IdKind::AuditEntry => "aud",
+            IdKind::Visit => "vis",
         }
     }
 
@@ -59,6 +63,8 @@ impl IdKind {
             IdKind::Attachment => "attachment",
             IdKind::EvaluationPeriod => "evaluation period",
             IdKind::ReplacementFlag => "replacement flag",
+            IdKind::AuditEntry => "audit log entry",
+            IdKind::Visit => "visit",
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod pagination;
 use async_graphql::{MergedObject, MergedSubscription, Schema};
 
 use crate::attachments::graphql::{AttachmentMutation, AttachmentQuery};
+use crate::audit::graphql::AuditQuery;
 use crate::auth::graphql::{AuthMutation, AuthQuery};
 use crate::companies::graphql::{CompanyMutation, CompanyQuery};
 use crate::departments::graphql::{DepartmentMutation, DepartmentQuery};
@@ -17,6 +18,7 @@ use crate::notifications::graphql::{NotificationMutation, NotificationQuery, Not
 use crate::requests::graphql::{RequestMutation, RequestQuery, RequestSubscription};
 use crate::sla::graphql::{SlaMutation, SlaQuery};
 use crate::state::AppState;
+use crate::stats::graphql::StatsQuery;
 
 /// Everything that can be read.
 #[derive(MergedObject, Default)]
@@ -30,6 +32,8 @@ pub struct QueryRoot(
     AttachmentQuery,
     SlaQuery,
     EvaluationQuery,
+    AuditQuery,
+    StatsQuery,
 );
 
 /// Everything that can be changed.

@@ -6,6 +6,7 @@ mod helpers;
 
 mod accounts;
 mod attachments;
+mod audit;
 mod authorization;
 mod calendar;
 mod crash_recovery;
@@ -25,3 +26,4 @@ mod requests_queries;
 mod requests_rules;
 mod requests_ws;
 mod schema;
+mod stats;
