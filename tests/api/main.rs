@@ -13,6 +13,7 @@ mod crash_recovery;
 mod evaluations;
 mod first_run;
 mod hostile_input;
+mod ledger_csv;
 mod migrations;
 mod notifications;
 mod organisation;
