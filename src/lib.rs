@@ -2,6 +2,7 @@
 //! with their service officers and the departments that act on their requests.
 
 pub mod attachments;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod clock;
@@ -17,3 +18,4 @@ pub mod requests;
 pub mod server;
 pub mod sla;
 pub mod state;
+pub mod stats;

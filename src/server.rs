@@ -166,6 +166,7 @@ pub fn start(listener: TcpListener, state: AppState, workers: usize) -> std::io:
             .route("/graphql", web::post().to(graphql_post))
             .route("/graphql", web::get().to(graphiql))
             .route("/attachments/{id}", web::get().to(download_attachment))
+            .route("/export/requests.csv", web::get().to(export_requests))
             .route("/graphql/ws", web::get().to(graphql_ws))
             .route("/healthz", web::get().to(healthz))
             .route("/readyz", web::get().to(readyz))
@@ -585,4 +586,45 @@ async fn not_found() -> HttpResponse {
         "NOT_FOUND",
         "no such endpoint: GraphQL is at /graphql",
     )
+}
+
+/// `GET /export/requests.csv`: the ledger for admins, streamed page by page, with the
+/// `requests` filter as query-string parameters.
+async fn export_requests(request: HttpRequest, data: web::Data<ServerData>) -> HttpResponse {
+    let auth = authenticate(&data.state, &request).await;
+    let Some(actor) = auth.actor else {
+        let why = auth
+            .token_error
+            .unwrap_or_else(|| "send `Authorization: Bearer <accessToken>`".into());
+        return request_error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", &why);
+    };
+    if let Err(error) = actor.require_admin() {
+        return request_error(StatusCode::FORBIDDEN, error.code(), &error.public_message());
+    }
+    let params = match web::Query::<crate::stats::export::ExportParams>::from_query(request.query_string()) {
+        Ok(params) => params.into_inner(),
+        Err(e) => return request_error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &e.to_string()),
+    };
+    let filter = match params.into_filter() {
+        Ok(filter) => filter,
+        Err(error) => return request_error(StatusCode::BAD_REQUEST, error.code(), &error.public_message()),
+    };
+    let chunks = crate::stats::export::ledger_csv(
+        data.state.db.clone(),
+        data.state.config.time_zone,
+        filter,
+        crate::stats::export::PAGE_ROWS,
+    )
+    .map(|chunk| {
+        chunk.map(web::Bytes::from).map_err(|error| {
+            tracing::error!(error = ?error, "ledger export failed part-way");
+            actix_web::error::ErrorInternalServerError("the export failed part-way")
+        })
+    });
+    tracing::info!(by = actor.user_id, "ledger exported");
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header(("Content-Disposition", "attachment; filename=\"requests.csv\""))
+        .insert_header(("Cache-Control", "private, no-store"))
+        .streaming(chunks)
 }

@@ -414,6 +414,7 @@ pub async fn create_user(state: &AppState, actor: &Actor, input: CreateUser) -> 
     let password_hash = password::off_request_thread(move || password::hash(&password)).await?;
     let state2 = state.clone();
     let must_change_password = generated.is_some();
+    let actor_id = actor.user_id;
     let user = state
         .db
         .write(move |conn| {
@@ -427,7 +428,7 @@ pub async fn create_user(state: &AppState, actor: &Actor, input: CreateUser) -> 
                     companies_repo::clear_principal(conn, company_id, now)?;
                 }
             }
-            repo::insert(
+            let user = repo::insert(
                 conn,
                 &NewUser {
                     role: input.role,
@@ -442,7 +443,9 @@ pub async fn create_user(state: &AppState, actor: &Actor, input: CreateUser) -> 
                     created_at: now,
                     updated_at: now,
                 },
-            )
+            )?;
+            crate::audit::record(conn, actor_id, "createUser", None, Some(&user), now)?;
+            Ok(user)
         })
         .await?;
     tracing::info!(user_id = user.id, role = %user.role, by = actor.user_id, "user created");
@@ -475,6 +478,7 @@ pub async fn update_user(
     changes.principal = input.principal;
     changes.zone_leader = input.zone_leader;
     let state2 = state.clone();
+    let actor_id = actor.user_id;
     state
         .db
         .write(move |conn| {
@@ -499,8 +503,10 @@ pub async fn update_user(
                     companies_repo::clear_principal(conn, company_id, now)?;
                 }
             }
-            repo::update_versioned(conn, id, version, &changes, now)?
-                .ok_or_else(|| AppError::conflict("the user was changed by someone else; reload and try again"))
+            let updated = repo::update_versioned(conn, id, version, &changes, now)?
+                .ok_or_else(|| AppError::conflict("the user was changed by someone else; reload and try again"))?;
+            crate::audit::record(conn, actor_id, "updateUser", Some(&user), Some(&updated), now)?;
+            Ok(updated)
         })
         .await
 }
@@ -565,6 +571,7 @@ pub async fn set_disabled(state: &AppState, actor: &Actor, id: i64, disabled: bo
         return Err(AppError::bad_input("you cannot disable your own account"));
     }
     let state2 = state.clone();
+    let actor_id = actor.user_id;
     state
         .db
         .write(move |conn| {
@@ -585,6 +592,8 @@ pub async fn set_disabled(state: &AppState, actor: &Actor, id: i64, disabled: bo
             if disabled {
                 repo::revoke_all_for_user(conn, id, now)?;
             }
+            let action = if disabled { "disableUser" } else { "enableUser" };
+            crate::audit::record(conn, actor_id, action, Some(&user), Some(&updated), now)?;
             Ok(updated)
         })
         .await
@@ -597,14 +606,17 @@ pub async fn reset_password(state: &AppState, actor: &Actor, id: i64) -> AppResu
     let to_hash = generated.clone();
     let password_hash = password::off_request_thread(move || password::hash(&to_hash)).await?;
     let clock = state.clock.clone();
+    let actor_id = actor.user_id;
     let user = state
         .db
         .write(move |conn| {
-            repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("user"))?;
+            let before = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("user"))?;
             let now = clock.now_naive();
             repo::set_password(conn, id, &password_hash, true, now)?;
             repo::revoke_all_for_user(conn, id, now)?;
-            repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("user"))
+            let after = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("user"))?;
+            crate::audit::record(conn, actor_id, "resetPassword", Some(&before), Some(&after), now)?;
+            Ok(after)
         })
         .await?;
     Ok((user, generated))

@@ -92,9 +92,10 @@ pub async fn create_company(state: &AppState, actor: &Actor, input: CreateCompan
                 ));
             }
             let company = repo::insert(conn, &new)?;
+            crate::audit::record(conn, actor_id, "createCompany", None, Some(&company), new.created_at)?;
             if let Some(officer_id) = officer_id {
                 check_officer(conn, officer_id)?;
-                repo::insert_assignment(
+                let assignment = repo::insert_assignment(
                     conn,
                     &NewOfficerAssignment {
                         company_id: company.id,
@@ -104,6 +105,7 @@ pub async fn create_company(state: &AppState, actor: &Actor, input: CreateCompan
                         started_at: new.created_at,
                     },
                 )?;
+                crate::audit::record(conn, actor_id, "assignOfficer", None, Some(&assignment), new.created_at)?;
             }
             Ok(company)
         })
@@ -146,10 +148,11 @@ pub async fn update_company(
         disabled_at: None,
     };
     let clock = state.clock.clone();
+    let actor_id = actor.user_id;
     state
         .db
         .write(move |conn| {
-            repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("company"))?;
+            let before = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("company"))?;
             if let Some(code) = &changes.credit_code {
                 if repo::credit_code_taken(conn, code, Some(id))? {
                     return Err(AppError::conflict(
@@ -157,8 +160,17 @@ pub async fn update_company(
                     ));
                 }
             }
-            repo::update_versioned(conn, id, version, &changes, clock.now_naive())?
-                .ok_or_else(|| AppError::conflict("the company was changed by someone else; reload and try again"))
+            let after = repo::update_versioned(conn, id, version, &changes, clock.now_naive())?
+                .ok_or_else(|| AppError::conflict("the company was changed by someone else; reload and try again"))?;
+            crate::audit::record(
+                conn,
+                actor_id,
+                "updateCompany",
+                Some(&before),
+                Some(&after),
+                after.updated_at,
+            )?;
+            Ok(after)
         })
         .await
 }
@@ -168,6 +180,7 @@ pub async fn update_company(
 pub async fn set_disabled(state: &AppState, actor: &Actor, id: i64, disabled: bool) -> AppResult<Company> {
     actor.require_admin()?;
     let clock = state.clock.clone();
+    let actor_id = actor.user_id;
     state
         .db
         .write(move |conn| {
@@ -185,7 +198,11 @@ pub async fn set_disabled(state: &AppState, actor: &Actor, id: i64, disabled: bo
                 disabled_at: Some(disabled.then_some(now)),
                 ..Default::default()
             };
-            repo::update_versioned(conn, id, None, &changes, now)?.ok_or_else(|| AppError::not_found("company"))
+            let after =
+                repo::update_versioned(conn, id, None, &changes, now)?.ok_or_else(|| AppError::not_found("company"))?;
+            let action = if disabled { "disableCompany" } else { "enableCompany" };
+            crate::audit::record(conn, actor_id, action, Some(&company), Some(&after), now)?;
+            Ok(after)
         })
         .await
 }
@@ -338,7 +355,17 @@ pub async fn assign_officer(
                 actor_id,
                 expected_version,
             };
-            reassign(conn, &change, clock.now())
+            let outcome = reassign(conn, &change, clock.now())?;
+            let (_, previous, assignment) = &outcome;
+            crate::audit::record(
+                conn,
+                actor_id,
+                "assignOfficer",
+                previous.as_ref(),
+                Some(assignment),
+                assignment.started_at,
+            )?;
+            Ok(outcome)
         })
         .await?;
     tracing::info!(

@@ -422,3 +422,45 @@ diesel::table! {
         updated_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        actor_id -> Nullable<BigInt>,
+        action -> Text,
+        target_type -> Text,
+        target_id -> Text,
+        before_json -> Nullable<Text>,
+        after_json -> Nullable<Text>,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    visits (id) {
+        id -> BigInt,
+        officer_id -> BigInt,
+        company_id -> BigInt,
+        visited_on -> Text,
+        people_met -> Text,
+        notes -> Text,
+        idempotency_key -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    visit_requests (visit_id, request_id) {
+        visit_id -> BigInt,
+        request_id -> BigInt,
+    }
+}
+
+diesel::joinable!(visit_requests -> visits (visit_id));
+diesel::allow_tables_to_appear_in_same_query!(audit_log, users);
+diesel::allow_tables_to_appear_in_same_query!(visits, visit_requests);
+diesel::allow_tables_to_appear_in_same_query!(visits, users);
+diesel::allow_tables_to_appear_in_same_query!(visits, companies);
+diesel::allow_tables_to_appear_in_same_query!(visits, requests);
+diesel::allow_tables_to_appear_in_same_query!(visits, officer_assignments);
+diesel::allow_tables_to_appear_in_same_query!(visit_requests, requests);

@@ -53,13 +53,16 @@ pub async fn create_department(
         created_at: now,
         updated_at: now,
     };
+    let actor_id = actor.user_id;
     state
         .db
         .write(move |conn| {
             if repo::name_taken(conn, &new.name, None)? {
                 return Err(AppError::conflict("a department with this name already exists"));
             }
-            repo::insert(conn, &new)
+            let department = repo::insert(conn, &new)?;
+            crate::audit::record(conn, actor_id, "createDepartment", None, Some(&department), now)?;
+            Ok(department)
         })
         .await
 }
@@ -79,17 +82,28 @@ pub async fn update_department(
         disabled_at: None,
     };
     let clock = state.clock.clone();
+    let actor_id = actor.user_id;
     state
         .db
         .write(move |conn| {
-            repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("department"))?;
+            let before = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("department"))?;
             if let Some(name) = &changes.name {
                 if repo::name_taken(conn, name, Some(id))? {
                     return Err(AppError::conflict("a department with this name already exists"));
                 }
             }
-            repo::update_versioned(conn, id, version, &changes, clock.now_naive())?
-                .ok_or_else(|| AppError::conflict("the department was changed by someone else; reload and try again"))
+            let after = repo::update_versioned(conn, id, version, &changes, clock.now_naive())?.ok_or_else(|| {
+                AppError::conflict("the department was changed by someone else; reload and try again")
+            })?;
+            crate::audit::record(
+                conn,
+                actor_id,
+                "updateDepartment",
+                Some(&before),
+                Some(&after),
+                after.updated_at,
+            )?;
+            Ok(after)
         })
         .await
 }
@@ -97,6 +111,7 @@ pub async fn update_department(
 pub async fn set_disabled(state: &AppState, actor: &Actor, id: i64, disabled: bool) -> AppResult<Department> {
     actor.require_admin()?;
     let clock = state.clock.clone();
+    let actor_id = actor.user_id;
     state
         .db
         .write(move |conn| {
@@ -109,7 +124,15 @@ pub async fn set_disabled(state: &AppState, actor: &Actor, id: i64, disabled: bo
                 disabled_at: Some(disabled.then_some(now)),
                 ..Default::default()
             };
-            repo::update_versioned(conn, id, None, &changes, now)?.ok_or_else(|| AppError::not_found("department"))
+            let after = repo::update_versioned(conn, id, None, &changes, now)?
+                .ok_or_else(|| AppError::not_found("department"))?;
+            let action = if disabled {
+                "disableDepartment"
+            } else {
+                "enableDepartment"
+            };
+            crate::audit::record(conn, actor_id, action, Some(&department), Some(&after), now)?;
+            Ok(after)
         })
         .await
 }

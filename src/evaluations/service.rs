@@ -135,7 +135,16 @@ pub async fn open_period(state: &AppState, actor: &Actor, input: OpenPeriod) -> 
             if input.opens_at <= now {
                 open_now(conn, &period, now, Some(actor_id))?;
             }
-            Ok(repo::find_period(conn, period.id)?.unwrap_or(period))
+            let period = repo::find_period(conn, period.id)?.unwrap_or(period);
+            crate::audit::record(
+                conn,
+                actor_id,
+                "openEvaluationPeriod",
+                None,
+                Some(&period),
+                now.naive_utc(),
+            )?;
+            Ok(period)
         })
         .await?;
     tracing::info!(period_id = period.id, label = %period.label(), by = actor_id, "evaluation period created");
@@ -214,6 +223,7 @@ pub fn close_now(conn: &mut DbConnection, period: &Period, now: DateTime<Utc>) -
 pub async fn close_period(state: &AppState, actor: &Actor, id: i64) -> AppResult<Period> {
     actor.require_admin()?;
     let now = state.clock.now();
+    let actor_id = actor.user_id;
     let period = state
         .db
         .write(move |conn| {
@@ -221,7 +231,16 @@ pub async fn close_period(state: &AppState, actor: &Actor, id: i64) -> AppResult
             if !close_now(conn, &period, now)? {
                 return Err(AppError::conflict("the evaluation period is already closed"));
             }
-            repo::find_period(conn, id)?.ok_or_else(|| AppError::not_found("evaluation period"))
+            let closed = repo::find_period(conn, id)?.ok_or_else(|| AppError::not_found("evaluation period"))?;
+            crate::audit::record(
+                conn,
+                actor_id,
+                "closeEvaluationPeriod",
+                Some(&period),
+                Some(&closed),
+                now.naive_utc(),
+            )?;
+            Ok(closed)
         })
         .await?;
     tracing::info!(period_id = id, by = actor.user_id, "evaluation period closed");
@@ -558,9 +577,22 @@ pub async fn replace_officer(
                 actor_id,
                 expected_version: None,
             };
-            let (company, _, assignment) = companies_service::reassign(conn, &change, now)?;
+            let (company, previous, assignment) = companies_service::reassign(conn, &change, now)?;
+            let at = now.naive_utc();
+            crate::audit::record(
+                conn,
+                actor_id,
+                "replaceOfficer",
+                previous.as_ref(),
+                Some(&assignment),
+                at,
+            )?;
             let ids: Vec<i64> = open.iter().map(|f| f.id).collect();
-            let resolved = repo::resolve_flags(conn, &ids, actor_id, &note, new_officer_id, now.naive_utc())?;
+            let resolved = repo::resolve_flags(conn, &ids, actor_id, &note, new_officer_id, at)?;
+            for after in &resolved {
+                let before = open.iter().find(|f| f.id == after.id);
+                crate::audit::record(conn, actor_id, "replaceOfficer", before, Some(after), at)?;
+            }
             Ok((company, assignment, resolved))
         })
         .await?;
@@ -644,7 +676,17 @@ pub async fn set_eligibility(
             } else {
                 EligibilityStatus::Ineligible
             };
-            repo::upsert_eligibility(conn, officer_id, year, status, &note, Some(actor_id), now)
+            let before = repo::list_eligibility(conn, Some(year), Some(officer_id))?.pop();
+            let after = repo::upsert_eligibility(conn, officer_id, year, status, &note, Some(actor_id), now)?;
+            crate::audit::record(
+                conn,
+                actor_id,
+                "setAwardEligibility",
+                before.as_ref(),
+                Some(&after),
+                now,
+            )?;
+            Ok(after)
         })
         .await
 }

@@ -22,6 +22,8 @@ pub enum IdKind {
     EvaluationPeriod,
     ReplacementFlag,
     Extension,
+    AuditEntry,
+    Visit,
 }
 
 impl IdKind {
@@ -42,6 +44,8 @@ impl IdKind {
             IdKind::EvaluationPeriod => "evp",
             IdKind::ReplacementFlag => "rfl",
             IdKind::Extension => "ext",
+            IdKind::AuditEntry => "aud",
+            IdKind::Visit => "vis",
         }
     }
 
@@ -62,6 +66,8 @@ impl IdKind {
             IdKind::EvaluationPeriod => "evaluation period",
             IdKind::ReplacementFlag => "replacement flag",
             IdKind::Extension => "extension",
+            IdKind::AuditEntry => "audit log entry",
+            IdKind::Visit => "visit",
         }
     }
 }

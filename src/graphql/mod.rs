@@ -10,6 +10,7 @@ pub mod validation;
 use async_graphql::{MergedObject, MergedSubscription, Schema};
 
 use crate::attachments::graphql::{AttachmentMutation, AttachmentQuery};
+use crate::audit::graphql::AuditQuery;
 use crate::auth::graphql::{AuthMutation, AuthQuery};
 use crate::companies::graphql::{CompanyMutation, CompanyQuery};
 use crate::departments::graphql::{DepartmentMutation, DepartmentQuery};
@@ -18,6 +19,7 @@ use crate::notifications::graphql::{NotificationMutation, NotificationQuery, Not
 use crate::requests::graphql::{RequestMutation, RequestQuery, RequestSubscription};
 use crate::sla::graphql::{SlaMutation, SlaQuery, SupervisionMutation, SupervisionQuery};
 use crate::state::AppState;
+use crate::stats::graphql::StatsQuery;
 
 /// Everything that can be read.
 #[derive(MergedObject, Default)]
@@ -32,6 +34,8 @@ pub struct QueryRoot(
     SlaQuery,
     SupervisionQuery,
     EvaluationQuery,
+    AuditQuery,
+    StatsQuery,
 );
 
 /// Everything that can be changed.

@@ -253,6 +253,7 @@ pub async fn list_deliveries(
 pub async fn retry_delivery(state: &AppState, actor: &Actor, id: i64) -> AppResult<PushDelivery> {
     actor.require_admin()?;
     let now = state.clock.now_naive();
+    let actor_id = actor.user_id;
     state
         .db
         .write(move |conn| {
@@ -266,7 +267,9 @@ pub async fn retry_delivery(state: &AppState, actor: &Actor, id: i64) -> AppResu
                 ));
             }
             repo::requeue(conn, id, now)?;
-            repo::find_delivery(conn, id)?.ok_or_else(|| AppError::not_found("delivery"))
+            let after = repo::find_delivery(conn, id)?.ok_or_else(|| AppError::not_found("delivery"))?;
+            crate::audit::record(conn, actor_id, "retryPushDelivery", Some(&delivery), Some(&after), now)?;
+            Ok(after)
         })
         .await
 }

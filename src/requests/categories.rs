@@ -102,16 +102,19 @@ pub async fn create(
         created_at: now,
         updated_at: now,
     };
+    let actor_id = actor.user_id;
     state
         .db
         .write(move |conn| {
             if code_taken(conn, &new.code, None)? {
                 return Err(AppError::conflict("a category with this code already exists"));
             }
-            Ok(diesel::insert_into(categories::table)
+            let category: Category = diesel::insert_into(categories::table)
                 .values(&new)
                 .returning(categories::all_columns)
-                .get_result(conn)?)
+                .get_result(conn)?;
+            crate::audit::record(conn, actor_id, "createCategory", None, Some(&category), now)?;
+            Ok(category)
         })
         .await
 }
@@ -137,6 +140,7 @@ pub async fn update(
         .transpose()?;
     let now = state.clock.now_naive();
     changes.disabled_at = enabled.map(|enabled| (!enabled).then_some(now));
+    let actor_id = actor.user_id;
     state
         .db
         .write(move |conn| {
@@ -149,14 +153,16 @@ pub async fn update(
             if matches!(changes.disabled_at, Some(Some(_))) && current.disabled_at.is_some() {
                 changes.disabled_at = None;
             }
-            Ok(diesel::update(categories::table.find(id))
+            let updated: Category = diesel::update(categories::table.find(id))
                 .set((
                     &changes,
                     categories::version.eq(categories::version + 1),
                     categories::updated_at.eq(now),
                 ))
                 .returning(categories::all_columns)
-                .get_result(conn)?)
+                .get_result(conn)?;
+            crate::audit::record(conn, actor_id, "updateCategory", Some(&current), Some(&updated), now)?;
+            Ok(updated)
         })
         .await
 }

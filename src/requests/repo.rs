@@ -248,7 +248,7 @@ pub struct RequestFilter {
     pub due_between: Option<(NaiveDateTime, NaiveDateTime)>,
 }
 
-fn filtered(scope: Scope, filter: &RequestFilter) -> requests::BoxedQuery<'static, MultiBackend> {
+pub fn filtered(scope: Scope, filter: &RequestFilter) -> requests::BoxedQuery<'static, MultiBackend> {
     let mut query = scoped(scope);
     if let Some(statuses) = filter.statuses.clone() {
         query = query.filter(requests::status.eq_any(statuses));

@@ -81,18 +81,20 @@ pub async fn set_day(
     let now = state.clock.now_naive();
     state
         .db
-        .write(move |conn| match kind {
-            Some(kind) => repo::put(
-                conn,
-                &CalendarDay {
-                    day: iso(date),
-                    kind,
-                    note,
-                    updated_by: Some(actor_id),
-                    updated_at: now,
-                },
-            ),
-            None => repo::remove(conn, &iso(date)).map(|_| ()),
+        .write(move |conn| {
+            let before = repo::days_between(conn, &iso(date), &iso(date))?.pop();
+            let after = kind.map(|kind| CalendarDay {
+                day: iso(date),
+                kind,
+                note,
+                updated_by: Some(actor_id),
+                updated_at: now,
+            });
+            match &after {
+                Some(day) => repo::put(conn, day)?,
+                None => repo::remove(conn, &iso(date)).map(|_| ())?,
+            }
+            crate::audit::record(conn, actor_id, "setCalendarDay", before.as_ref(), after.as_ref(), now)
         })
         .await?;
     let mut days = days(state, actor, date, date).await?;
@@ -148,6 +150,7 @@ pub async fn set_policy(
         (_, None) => return Err(AppError::bad_field("resolve", "a request needs a resolution limit")),
         (_, Some(limit)) => check_limit("resolve", limit)?,
     }
+    let actor_id = actor.user_id;
     let limits = PolicyLimits {
         first_reply_amount: first_reply.amount,
         first_reply_unit: first_reply.unit,
@@ -159,7 +162,20 @@ pub async fn set_policy(
     state
         .db
         .write(move |conn| {
-            repo::set_policy(conn, subject, coordinated, urgency, &limits)?.ok_or_else(|| AppError::not_found("policy"))
+            let before = repo::policies(conn)?
+                .into_iter()
+                .find(|p| p.subject == subject && p.coordinated == coordinated && p.urgency == urgency);
+            let after = repo::set_policy(conn, subject, coordinated, urgency, &limits)?
+                .ok_or_else(|| AppError::not_found("policy"))?;
+            crate::audit::record(
+                conn,
+                actor_id,
+                "setSlaPolicy",
+                before.as_ref(),
+                Some(&after),
+                after.updated_at,
+            )?;
+            Ok(after)
         })
         .await
 }

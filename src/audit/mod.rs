@@ -1,0 +1,43 @@
+//! The audit log: every admin action (who, what, when, the target before and after), written in
+//! the transaction of the change it records, and the admin-only `auditLog` query.
+
+pub mod graphql;
+pub mod model;
+pub mod repo;
+pub mod snapshots;
+
+pub use snapshots::Audited;
+
+use chrono::NaiveDateTime;
+
+use crate::db::DbConnection;
+use crate::error::AppResult;
+use model::NewAuditEntry;
+
+/// Records `action` by `actor_id` (an admin; `None` for the command line) on the target of
+/// `before`/`after` (a creation has no before, a removal no after). Call it inside the
+/// change's transaction, so the entry commits with the change or not at all.
+pub fn record<T: Audited>(
+    conn: &mut DbConnection,
+    actor_id: impl Into<Option<i64>>,
+    action: &str,
+    before: Option<&T>,
+    after: Option<&T>,
+    at: NaiveDateTime,
+) -> AppResult<()> {
+    let Some(subject) = after.or(before) else {
+        return Ok(());
+    };
+    repo::insert(
+        conn,
+        &NewAuditEntry {
+            actor_id: actor_id.into(),
+            action: action.to_string(),
+            target_type: T::TARGET.to_string(),
+            target_id: subject.target_id(),
+            before_json: before.map(|b| b.snapshot().to_string()),
+            after_json: after.map(|a| a.snapshot().to_string()),
+            at,
+        },
+    )
+}
