@@ -292,6 +292,7 @@ pub struct RequestChanges {
     pub resolve_remind_at: Option<Option<NaiveDateTime>>,
     pub awaiting_company_since: Option<Option<NaiveDateTime>>,
     pub paused_seconds: Option<i64>,
+    pub overdue_at: Option<Option<NaiveDateTime>>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -345,6 +346,7 @@ pub struct TaskChanges {
     pub reply_due_at: Option<Option<NaiveDateTime>>,
     pub reply_remind_at: Option<Option<NaiveDateTime>>,
     pub replied_at: Option<Option<NaiveDateTime>>,
+    pub overdue_at: Option<Option<NaiveDateTime>>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]

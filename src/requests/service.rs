@@ -209,15 +209,41 @@ fn new_task(conn: &mut DbConnection, zone: Tz, request: &Request, coordinated: b
     )
 }
 
+/// A limit met (or ended) only after it passed, which the sweeper has not recorded yet (it runs
+/// every minute, or not at all in an instance without workers): overdue is never lost.
+fn missed_limit(
+    request: &Request,
+    to: RequestStatus,
+    changes: &RequestChanges,
+    now: NaiveDateTime,
+) -> Option<NaiveDateTime> {
+    if request.overdue_at.is_some() || request.awaiting_company_since.is_some() {
+        return None;
+    }
+    let replied = matches!(changes.first_replied_at, Some(Some(_)));
+    let ends_handling = request.status.is_open() && !to.is_open();
+    [
+        request.first_reply_due_at.filter(|_| replied),
+        request.resolve_due_at.filter(|_| ends_handling),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|due| *due < now)
+    .min()
+}
+
 /// Moves the request to `to` (guarded by the version read) and writes the step's event.
 fn apply(
     conn: &mut DbConnection,
     request: &Request,
     to: RequestStatus,
-    changes: RequestChanges,
+    mut changes: RequestChanges,
     entry: Entry,
     now: NaiveDateTime,
 ) -> AppResult<Request> {
+    if let Some(missed) = missed_limit(request, to, &changes, now) {
+        changes.overdue_at = Some(Some(missed));
+    }
     let updated = repo::advance(conn, request.id, request.version, to, &changes, now)?.ok_or_else(stale)?;
     events::record(conn, &updated, Some(request.status), entry, now)?;
     Ok(updated)
@@ -882,6 +908,12 @@ pub async fn submit_plan(
             approach: Some(Some(approach.clone())),
             due_at: Some(Some(due_at)),
             replied_at: cx.task.replied_at.is_none().then_some(Some(cx.now)),
+            overdue_at: (cx.task.overdue_at.is_none()
+                && cx.task.replied_at.is_none()
+                && cx.request.awaiting_company_since.is_none())
+            .then_some(cx.task.reply_due_at.filter(|due| *due < cx.now))
+            .flatten()
+            .map(Some),
             ..Default::default()
         })?;
         let name = cx.department_name(task.department_id)?;

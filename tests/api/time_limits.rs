@@ -61,6 +61,7 @@ const OVERDUE: &str =
 const DUE_SOON: &str = "query($h: Int) { dueSoonRequests(withinHours: $h) { totalCount edges { node { id } } } }";
 
 backend_tests!(
+    a_late_reply_is_overdue_even_without_the_sweeper,
     the_default_policies_stamp_due_times,
     due_times_follow_the_zone_s_calendar,
     waiting_on_the_company_stops_the_clock,
@@ -166,6 +167,30 @@ async fn the_default_policies_stamp_due_times(app: TestApp) {
         utc(2026, 3, 6, 9, 0),
         "the plan's own deadline"
     );
+}
+
+async fn a_late_reply_is_overdue_even_without_the_sweeper(app: TestApp) {
+    let mut app = app;
+    let mut z = zone(&app).await;
+    let (id, v) = z.raise(&app, "CONSULTATION").await;
+    // Answered at 19:00 Shanghai, an hour after the same-day limit, before any sweep.
+    app.clock.set(utc(2026, 3, 2, 11, 0));
+    refresh(&mut app, &mut [&mut z.officer_a]).await;
+    let accepted = app
+        .ok(&z.officer_a.token, ACCEPT_COORDINATED, json!({ "id": id, "v": v }))
+        .await;
+    let v = accepted["acceptRequest"]["request"]["version"].clone();
+    app.ok(
+        &z.officer_a.token,
+        "mutation($id: ID!, $v: Int!) { answerRequest(id: $id, version: $v, answer: \"可以申请\") { request { id } } }",
+        json!({ "id": id, "v": v }),
+    )
+    .await;
+    let request = read(&app, &z.officer_a.token, &id).await;
+    assert_eq!(request["sla"]["state"], "MET_LATE");
+    assert_eq!(at(&request["sla"]["overdueAt"]), utc(2026, 3, 2, 10, 0));
+    let listed = app.ok(&app.admin_token, OVERDUE, json!({ "all": true })).await;
+    assert_eq!(listed["overdueRequests"]["totalCount"], 1);
 }
 
 const SET_DAY: &str =
