@@ -19,3 +19,4 @@ pub mod server;
 pub mod sla;
 pub mod state;
 pub mod stats;
+pub mod visits;

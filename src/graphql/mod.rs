@@ -19,6 +19,7 @@ use crate::requests::graphql::{RequestMutation, RequestQuery, RequestSubscriptio
 use crate::sla::graphql::{SlaMutation, SlaQuery};
 use crate::state::AppState;
 use crate::stats::graphql::StatsQuery;
+use crate::visits::graphql::{VisitMutation, VisitQuery};
 
 /// Everything that can be read.
 #[derive(MergedObject, Default)]
@@ -34,6 +35,7 @@ pub struct QueryRoot(
     EvaluationQuery,
     AuditQuery,
     StatsQuery,
+    VisitQuery,
 );
 
 /// Everything that can be changed.
@@ -48,6 +50,7 @@ pub struct MutationRoot(
     AttachmentMutation,
     SlaMutation,
     EvaluationMutation,
+    VisitMutation,
 );
 
 /// Everything that can be followed live (over graphql-ws at `/graphql/ws`).

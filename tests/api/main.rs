@@ -28,3 +28,4 @@ mod requests_rules;
 mod requests_ws;
 mod schema;
 mod stats;
+mod visits;
