@@ -27,5 +27,6 @@ mod requests_queries;
 mod requests_rules;
 mod requests_ws;
 mod schema;
+mod seed_demo;
 mod stats;
 mod visits;
