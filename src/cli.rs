@@ -1,4 +1,5 @@
-//! The `zhitong` command line: `serve` (the default), `migrate`, `create-admin`, `print-schema`.
+//! The `zhitong` command line: `serve` (the default), `migrate`, `create-admin`, `seed-demo`,
+//! `print-schema`.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::net::TcpListener;
@@ -40,6 +41,9 @@ pub enum Command {
         #[arg(long)]
         name: String,
     },
+    /// Fill an empty database with a demo zone (about 200 companies, 20 officers, 8
+    /// departments, 400 requests over half a year) and print a login for each role.
+    SeedDemo,
     /// Print the GraphQL schema (SDL), as committed in schema.graphql.
     PrintSchema {
         /// Write to this file instead of stdout.
@@ -80,6 +84,7 @@ pub fn main() -> anyhow::Result<()> {
         Command::Serve => runtime.block_on(serve(config)),
         Command::Migrate => runtime.block_on(migrate(config)),
         Command::CreateAdmin { phone, name } => runtime.block_on(create_admin(config, &phone, &name)),
+        Command::SeedDemo => runtime.block_on(seed_demo(config)),
         Command::PrintSchema { .. } => unreachable!("handled above"),
     }
 }
@@ -179,5 +184,27 @@ async fn create_admin(config: Config, phone: &str, name: &str) -> anyhow::Result
         .await
         .map_err(|e| anyhow::anyhow!("{}", e.public_message()))?;
     println!("administrator {} ({}) is ready to log in", user.name, user.phone);
+    Ok(())
+}
+
+async fn seed_demo(config: Config) -> anyhow::Result<()> {
+    let clock = crate::clock::ManualClock::new(SystemClock.now());
+    let state = server::build_state(config, Arc::new(clock.clone())).map_err(|e| anyhow::anyhow!(e))?;
+    let db = state.db.clone();
+    run_blocking(move || db.migrate_blocking()).await.map_err(|e| {
+        anyhow::anyhow!(
+            "migrations failed: {}",
+            e.hidden_detail().unwrap_or(&e.public_message())
+        )
+    })?;
+    let started = std::time::Instant::now();
+    let report = crate::demo::seed(&state, &clock, &crate::demo::DemoOptions::default())
+        .await
+        .map_err(|e| anyhow::anyhow!("seed-demo: {}", e.hidden_detail().unwrap_or(&e.public_message())))?;
+    print!("{}", report.render());
+    println!(
+        "Done in {:.1} s. Start the server with `zhitong serve` on the same database.",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }

@@ -20,6 +20,7 @@ use crate::requests::graphql::{RequestMutation, RequestQuery, RequestSubscriptio
 use crate::sla::graphql::{SlaMutation, SlaQuery, SupervisionMutation, SupervisionQuery};
 use crate::state::AppState;
 use crate::stats::graphql::StatsQuery;
+use crate::visits::graphql::{VisitMutation, VisitQuery};
 
 /// Everything that can be read.
 #[derive(MergedObject, Default)]
@@ -36,6 +37,7 @@ pub struct QueryRoot(
     EvaluationQuery,
     AuditQuery,
     StatsQuery,
+    VisitQuery,
 );
 
 /// Everything that can be changed.
@@ -51,6 +53,7 @@ pub struct MutationRoot(
     SlaMutation,
     SupervisionMutation,
     EvaluationMutation,
+    VisitMutation,
 );
 
 /// Everything that can be followed live (over graphql-ws at `/graphql/ws`).

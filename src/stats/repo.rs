@@ -9,6 +9,20 @@ use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 use crate::db::DbConnection;
 use crate::error::AppResult;
 
+/// Runs the statistics of one answer in one read-only snapshot, so its figures agree with each
+/// other. PostgreSQL also gets room to sort the durations in memory for the percentiles.
+pub fn in_snapshot<T>(conn: &mut DbConnection, f: impl FnOnce(&mut DbConnection) -> AppResult<T>) -> AppResult<T> {
+    use diesel::connection::SimpleConnection;
+    conn.transaction(|conn| {
+        if matches!(conn, DbConnection::Postgres(_)) {
+            conn.batch_execute(
+                "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL work_mem = '64MB'",
+            )?;
+        }
+        f(conn)
+    })
+}
+
 /// A half-open UTC interval `[start, end)`.
 #[derive(Debug, Clone, Copy)]
 pub struct Window {

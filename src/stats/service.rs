@@ -100,16 +100,18 @@ pub async fn stats(state: &AppState, actor: &Actor, from: NaiveDate, to: NaiveDa
     state
         .db
         .read(move |conn| {
-            let window = range.window;
-            Ok(Stats {
-                cube: repo::received_cube(conn, window, &range.month_ends)?,
-                outcomes: repo::resolved_in(conn, window)?,
-                feedback: repo::feedback_in(conn, window)?,
-                overdue: repo::overdue_in(conn, window)?,
-                first_reply: repo::durations(conn, repo::Measure::FirstReply, window)?,
-                resolution: repo::durations(conn, repo::Measure::Resolution, window)?,
-                coverage: repo::coverage(conn)?,
-                range,
+            repo::in_snapshot(conn, |conn| {
+                let window = range.window;
+                Ok(Stats {
+                    cube: repo::received_cube(conn, window, &range.month_ends)?,
+                    outcomes: repo::resolved_in(conn, window)?,
+                    feedback: repo::feedback_in(conn, window)?,
+                    overdue: repo::overdue_in(conn, window)?,
+                    first_reply: repo::durations(conn, repo::Measure::FirstReply, window)?,
+                    resolution: repo::durations(conn, repo::Measure::Resolution, window)?,
+                    coverage: repo::coverage(conn)?,
+                    range: range.clone(),
+                })
             })
         })
         .await

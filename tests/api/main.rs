@@ -31,5 +31,7 @@ mod requests_queries;
 mod requests_rules;
 mod requests_ws;
 mod schema;
+mod seed_demo;
 mod stats;
 mod time_limits;
+mod visits;
