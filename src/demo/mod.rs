@@ -358,7 +358,8 @@ pub async fn seed(state: &AppState, clock: &ManualClock, options: &DemoOptions) 
     let start = local(state, start_day, 8, 30);
     clock.set(start);
     let mut rng = StdRng::seed_from_u64(2026);
-    let password = format!("demo-{:06}", rng.random_range(0..1_000_000));
+    // The story is the same on every run; the password is not, since it is in the source.
+    let password = format!("demo-{:08}", rand::rng().random_range(0..100_000_000));
     let zone = build_zone(state, options, &password).await?;
     let served: Vec<usize> = (0..zone.companies.len())
         .filter(|c| zone.companies[*c].2.is_some())
