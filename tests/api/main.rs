@@ -15,6 +15,7 @@ mod hardening_faults;
 mod hardening_limits;
 mod hardening_login;
 mod hardening_logs;
+mod hardening_shutdown;
 mod hostile_input;
 mod migrations;
 mod notifications;
