@@ -11,6 +11,7 @@ mod calendar;
 mod crash_recovery;
 mod evaluations;
 mod first_run;
+mod fuzz;
 mod hardening_faults;
 mod hardening_limits;
 mod hardening_login;
