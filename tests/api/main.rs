@@ -22,6 +22,7 @@ mod migrations;
 mod notifications;
 mod organisation;
 mod process;
+mod properties;
 mod request_notifications;
 mod requests;
 mod requests_docs;
