@@ -420,7 +420,8 @@ fn client_address(state: &AppState, request: &HttpRequest) -> crate::graphql::co
         .then(|| request.headers().get("x-forwarded-for"))
         .flatten()
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
+        // The last hop is the one our proxy added; earlier ones are whatever the client sent.
+        .and_then(|v| v.rsplit(',').next())
         .map(str::trim)
         .filter(|v| !v.is_empty() && v.len() <= 64);
     let address = match forwarded {
