@@ -30,6 +30,6 @@ echo "server pid $server on port $port ($profile build)"
 status=0
 "$target/examples/soak" --url "http://127.0.0.1:$port" --password "$password" \
   --minutes "$minutes" --clients "$clients" --pid "$server" || status=$?
-echo "server log lines at WARN or ERROR: $(grep -c -E ' (ERROR|WARN) ' "$work/server.log" || true)"
-grep -E ' ERROR ' "$work/server.log" | head -5 || true
+echo "server log lines at WARN or ERROR: $(grep -c -E 'ERROR|WARN' "$work/server.log" || true)"
+grep -E 'ERROR' "$work/server.log" | head -5 || true
 exit "$status"
