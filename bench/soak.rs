@@ -24,7 +24,9 @@ fn rss_kb(pid: &str) -> Option<u64> {
 
 fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
 }
 
 #[derive(Default)]
@@ -153,7 +155,9 @@ async fn set_up(client: &Client, admin_password: &str, n: usize) -> Cast {
             true,
         )
         .await);
-    let category = ok(client.call(Some(&admin), "{ categories { id } }", json!({}), true).await)["categories"][0]["id"]
+    let category = ok(client
+        .call(Some(&admin), "{ categories { id } }", json!({}), true)
+        .await)["categories"][0]["id"]
         .as_str()
         .unwrap()
         .to_string();
@@ -197,26 +201,48 @@ async fn run_client(client: Client, mut cast: Cast, deadline: Instant, n: usize)
             }
             1 => {
                 client
-                    .call(Some(company), "{ myRequests(first: 20) { totalCount edges { node { id number status title updatedAt } } } }", json!({}), true)
+                    .call(
+                        Some(company),
+                        "{ myRequests(first: 20) { totalCount edges { node { id number status title updatedAt } } } }",
+                        json!({}),
+                        true,
+                    )
                     .await;
             }
             2 => {
                 client
-                    .call(Some(&cast.officer), "{ myTasks(first: 20) { totalCount edges { node { id status company { name } } } } }", json!({}), true)
+                    .call(
+                        Some(&cast.officer),
+                        "{ myTasks(first: 20) { totalCount edges { node { id status company { name } } } } }",
+                        json!({}),
+                        true,
+                    )
                     .await;
             }
             3 => {
                 client
-                    .call(Some(&cast.admin), "{ companies(first: 20) { totalCount edges { node { name officer { name } } } } }", json!({}), true)
+                    .call(
+                        Some(&cast.admin),
+                        "{ companies(first: 20) { totalCount edges { node { name officer { name } } } } }",
+                        json!({}),
+                        true,
+                    )
                     .await;
             }
             4 => {
                 client
-                    .call(Some(company), "{ unreadNotificationCount notifications(first: 20) { edges { node { title read } } } }", json!({}), true)
+                    .call(
+                        Some(company),
+                        "{ unreadNotificationCount notifications(first: 20) { edges { node { title read } } } }",
+                        json!({}),
+                        true,
+                    )
                     .await;
             }
             5 => {
-                client.call(Some(&cast.officer), "{ me { id name role } }", json!({}), true).await;
+                client
+                    .call(Some(&cast.officer), "{ me { id name role } }", json!({}), true)
+                    .await;
             }
             6 => {
                 let refreshed = client
@@ -258,7 +284,9 @@ async fn run_client(client: Client, mut cast: Cast, deadline: Instant, n: usize)
                 }
             }
             _ => {
-                client.call(Some(company), "{ requestCounts { status count } }", json!({}), true).await;
+                client
+                    .call(Some(company), "{ requestCounts { status count } }", json!({}), true)
+                    .await;
             }
         }
         i += 1;
