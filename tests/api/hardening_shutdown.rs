@@ -13,6 +13,17 @@ use crate::fake_fcm::FakeFcm;
 /// How long the fake FCM holds each push: the batch is in flight when SIGTERM comes.
 const SEND_DELAY: Duration = Duration::from_secs(3);
 
+/// Kills the server if the test fails before it could stop it.
+struct KillOnPanic(u32);
+
+impl Drop for KillOnPanic {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let _ = Command::new("kill").args(["-KILL", &self.0.to_string()]).status();
+        }
+    }
+}
+
 #[actix_rt::test]
 async fn sigterm_drains_requests_and_push_batches_before_exit() {
     let fake = FakeFcm::start().await;
@@ -37,6 +48,7 @@ async fn sigterm_drains_requests_and_push_batches_before_exit() {
         .spawn()
         .expect("start zhitong");
     let pid = child.id();
+    let _guard = KillOnPanic(pid);
     let mut banner = Vec::new();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     while !banner.iter().any(|l: &String| l.contains("then send the header")) {
