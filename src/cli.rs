@@ -137,6 +137,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     }
     drop(out);
     server.await?;
+    tracing::info!("HTTP requests drained; finishing the background workers' current rounds");
     background.stop().await;
     tracing::info!("stopped");
     Ok(())

@@ -131,8 +131,9 @@ pub struct ConfigArgs {
     #[arg(long, env = "ZHITONG_OPEN_INTROSPECTION", default_value_t = false, global = true)]
     pub open_introspection: bool,
 
-    /// Take the client's address from the first `X-Forwarded-For` hop (only behind a reverse
-    /// proxy that sets it); otherwise the peer address is used for per-address login limits.
+    /// Take the client's address from the last `X-Forwarded-For` hop, the one the reverse proxy
+    /// added (only behind such a proxy); otherwise the peer address is used for per-address
+    /// login limits.
     #[arg(long, env = "ZHITONG_TRUST_FORWARDED_FOR", default_value_t = false, action = clap::ArgAction::Set, global = true)]
     pub trust_forwarded_for: bool,
 }

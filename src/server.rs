@@ -119,34 +119,61 @@ pub fn start_workers(state: &AppState) -> Result<Workers, String> {
         let worker = PushWorker::new(state.clone(), sender, options);
         tracing::info!(sender = worker.sender_name(), "push delivery enabled");
         handles.push(tokio::spawn(worker.run(state.config.push_interval, stopped.clone())));
-        let auto_close = crate::requests::worker::run(state.clone(), AUTO_CLOSE_EVERY);
-        let mut stop_auto_close = stopped.clone();
-        handles.push(tokio::spawn(async move {
-            tokio::select! {
-                _ = auto_close => {}
-                _ = stop_auto_close.changed() => {}
+        let auto_close_state = state.clone();
+        handles.push(tokio::spawn(periodic(AUTO_CLOSE_EVERY, stopped.clone(), move || {
+            let state = auto_close_state.clone();
+            async move {
+                match crate::requests::worker::run_once(&state).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(closed = n, "auto-closed requests without feedback"),
+                    Err(error) => tracing::warn!(code = error.code(), detail = ?error, "auto-close pass failed"),
+                }
             }
-        }));
-        let sweeper = crate::sla::sweeper::run(state.clone(), state.config.sla_sweep);
-        let mut stop_sweeper = stopped.clone();
-        handles.push(tokio::spawn(async move {
-            tokio::select! {
-                _ = sweeper => {}
-                _ = stop_sweeper.changed() => {}
+        })));
+        let sweeper_state = state.clone();
+        handles.push(tokio::spawn(periodic(state.config.sla_sweep, stopped.clone(), move || {
+            let state = sweeper_state.clone();
+            async move {
+                match crate::sla::sweeper::run_once(&state).await {
+                    Ok(sweep) if sweep.thresholds_fired > 0 => {
+                        tracing::info!(fired = sweep.thresholds_fired, "time-limit thresholds fired")
+                    }
+                    Ok(_) => {}
+                    Err(error) => tracing::warn!(code = error.code(), detail = ?error, "time-limit sweep failed"),
+                }
             }
-        }));
-        let evaluations = crate::evaluations::worker::run(state.clone(), EVALUATION_EVERY);
-        let mut stop_evaluations = stopped.clone();
-        handles.push(tokio::spawn(async move {
-            tokio::select! {
-                _ = evaluations => {}
-                _ = stop_evaluations.changed() => {}
+        })));
+        let evaluation_state = state.clone();
+        handles.push(tokio::spawn(periodic(EVALUATION_EVERY, stopped.clone(), move || {
+            let state = evaluation_state.clone();
+            async move {
+                match crate::evaluations::worker::run_once(&state).await {
+                    Ok(report) if report == Default::default() => {}
+                    Ok(report) => tracing::info!(?report, "evaluation periods moved on"),
+                    Err(error) => tracing::warn!(code = error.code(), detail = ?error, "evaluation pass failed"),
+                }
             }
-        }));
+        })));
     } else {
         tracing::info!("background workers are off in this instance (ZHITONG_WORKERS=false)");
     }
     Ok(Workers { stop, handles })
+}
+
+/// Runs `round` now and every `every` after, until `stop` fires. A round that has started
+/// always finishes (a shutdown drains it): `stop` is only heeded between rounds.
+async fn periodic<F, R>(every: Duration, mut stop: tokio::sync::watch::Receiver<bool>, round: F)
+where
+    F: Fn() -> R,
+    R: std::future::Future<Output = ()>,
+{
+    while !*stop.borrow() {
+        round().await;
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => break,
+        }
+    }
 }
 
 struct ServerData {
@@ -407,7 +434,8 @@ fn client_address(state: &AppState, request: &HttpRequest) -> crate::graphql::co
         .then(|| request.headers().get("x-forwarded-for"))
         .flatten()
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
+        // The last hop is the one our proxy added; earlier ones are whatever the client sent.
+        .and_then(|v| v.rsplit(',').next())
         .map(str::trim)
         .filter(|v| !v.is_empty() && v.len() <= 64);
     let address = match forwarded {

@@ -174,18 +174,26 @@ pub fn register_attempt(conn: &mut DbConnection, key: &Key, now: NaiveDateTime) 
     }
     let max = key.scope.max_failures();
     // Conditional updates keep the count right when attempts race on PostgreSQL.
-    let counted = diesel::update(table.filter(login_throttles::failures.lt(max)))
-        .set((
-            login_throttles::failures.eq(login_throttles::failures + 1),
-            login_throttles::updated_at.eq(now),
-        ))
-        .execute(conn)?;
+    // Not while locked either: locking resets the count, and an attempt that passed the lock
+    // check just before a concurrent one locked the key must not count from zero again.
+    let counted = diesel::update(
+        table.filter(login_throttles::failures.lt(max)).filter(
+            login_throttles::locked_until
+                .is_null()
+                .or(login_throttles::locked_until.le(now)),
+        ),
+    )
+    .set((
+        login_throttles::failures.eq(login_throttles::failures + 1),
+        login_throttles::updated_at.eq(now),
+    ))
+    .execute(conn)?;
     if counted == 1 {
         return Ok(Ok(()));
     }
     let row = find(conn, key)?.ok_or_else(|| AppError::internal("login throttle row vanished"))?;
     let until = now + lock_length(key.scope, row.lockouts);
-    diesel::update(table.filter(login_throttles::failures.ge(max)))
+    let locked_now = diesel::update(table.filter(login_throttles::failures.ge(max)))
         .set((
             login_throttles::failures.eq(0),
             login_throttles::lockouts.eq(login_throttles::lockouts + 1),
@@ -195,13 +203,15 @@ pub fn register_attempt(conn: &mut DbConnection, key: &Key, now: NaiveDateTime) 
         ))
         .execute(conn)?;
     let locked_until = find(conn, key)?.and_then(|r| r.locked_until).unwrap_or(until);
-    tracing::warn!(
-        scope = key.scope.as_str(),
-        key = %key.label,
-        lockouts = row.lockouts + 1,
-        locked_until = %locked_until,
-        "login locked after repeated failures"
-    );
+    if locked_now == 1 {
+        tracing::warn!(
+            scope = key.scope.as_str(),
+            key = %key.label,
+            lockouts = row.lockouts + 1,
+            locked_until = %locked_until,
+            "login locked after repeated failures"
+        );
+    }
     Ok(Err((locked_until - now).num_seconds().max(1)))
 }
 

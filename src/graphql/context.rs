@@ -44,7 +44,7 @@ impl ContextExt for Context<'_> {
     }
 }
 
-/// The client's network address (the peer, or the first `X-Forwarded-For` hop when the server
+/// The client's network address (the peer, or the last `X-Forwarded-For` hop when the server
 /// is configured to trust its proxy), for per-address login limits.
 #[derive(Debug, Clone)]
 pub struct ClientAddress(pub String);

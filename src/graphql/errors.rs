@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextValidation,
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest, NextValidation,
 };
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{ErrorExtensionValues, Response, ServerError, ServerResult, ValidationResult, Value, Variables};
@@ -112,6 +112,26 @@ pub fn classify_uncoded(error: ServerError) -> ServerError {
 
 #[async_trait::async_trait]
 impl Extension for ErrorCodesExtension {
+    /// The last net: errors raised between validation and execution (choosing the operation)
+    /// or by another extension get a code too.
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let mut response = next.run(ctx).await;
+        response.errors = response
+            .errors
+            .into_iter()
+            .map(|error| {
+                if error.message.starts_with("Unknown operation named")
+                    || error.message.starts_with("Operation name required")
+                {
+                    with_code(error, "GRAPHQL_VALIDATION_FAILED")
+                } else {
+                    classify_uncoded(error)
+                }
+            })
+            .collect();
+        response
+    }
+
     async fn parse_query(
         &self,
         ctx: &ExtensionContext<'_>,

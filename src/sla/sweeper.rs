@@ -10,8 +10,6 @@
 //! second run, a restart or another instance racing on PostgreSQL fires nothing twice. A limit
 //! moved later (a pause, an approved extension) is a new due time and gets its own thresholds.
 
-use std::time::Duration as StdDuration;
-
 use chrono::{Duration, NaiveDateTime};
 use diesel::dsl::{exists, not};
 use diesel::prelude::*;
@@ -377,19 +375,4 @@ pub async fn run_once(state: &AppState) -> AppResult<Sweep> {
         }
     }
     Ok(sweep)
-}
-
-/// Runs `run_once` every `every`, logging failures and carrying on.
-pub async fn run(state: AppState, every: StdDuration) {
-    let mut interval = tokio::time::interval(every);
-    loop {
-        interval.tick().await;
-        match run_once(&state).await {
-            Ok(sweep) if sweep.thresholds_fired > 0 => {
-                tracing::info!(fired = sweep.thresholds_fired, "time-limit thresholds fired")
-            }
-            Ok(_) => {}
-            Err(error) => tracing::warn!(code = error.code(), detail = ?error, "time-limit sweep failed"),
-        }
-    }
 }

@@ -289,8 +289,9 @@ async fn a_retried_refresh_inside_thirty_seconds_keeps_the_session(app: TestApp)
     assert!(refresh_refused(&app, newest).await);
 }
 
-/// Behind a trusted proxy, the address is the first `X-Forwarded-For` hop: one client's
-/// failures do not lock out another's.
+/// Behind a trusted proxy, the address is the last `X-Forwarded-For` hop (the one the proxy
+/// added; what the client put before it is ignored): one client's failures do not lock out
+/// another's.
 #[actix_rt::test]
 async fn forwarded_addresses_are_counted_apart_behind_a_trusted_proxy() {
     let app = TestApp::spawn_configured(Backend::Sqlite, |c| c.trust_forwarded_for = true).await;
@@ -301,7 +302,7 @@ async fn forwarded_addresses_are_counted_apart_behind_a_trusted_proxy() {
             let response = app
                 .http()
                 .post(app.url("/graphql"))
-                .header("x-forwarded-for", format!("{address}, 10.0.0.1"))
+                .header("x-forwarded-for", format!("10.9.9.{}, {address}", phone.len() % 7))
                 .json(&json!({ "query": LOGIN, "variables": { "p": phone, "w": password } }))
                 .send()
                 .await

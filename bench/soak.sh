@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Soak: a release server on a fresh SQLite file (or PostgreSQL: ZHITONG_DATABASE_URL=postgres://…),
+# then moderate mixed load from bench/soak.rs: a 30 s warm-up and SOAK_MINUTES (default 10) of
+# load. Reports the server's RSS after the warm-up and at the end, and the error counts.
+#
+#   bench/soak.sh            # 10 minutes, 6 clients, release build
+#   SOAK_MINUTES=1 SOAK_CLIENTS=4 bench/soak.sh
+#   SOAK_PROFILE=debug bench/soak.sh   # the debug build (no release build needed)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+minutes="${SOAK_MINUTES:-10}"
+clients="${SOAK_CLIENTS:-6}"
+profile="${SOAK_PROFILE:-release}"
+target="${CARGO_TARGET_DIR:-target}/$profile"
+if [ "$profile" = release ]; then
+  cargo build --release --quiet --bin zhitong --example soak
+else
+  cargo build --quiet --bin zhitong --example soak
+fi
+work="$(mktemp -d)"
+server=""
+trap '[ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+ZHITONG_BIND="127.0.0.1:$port" ZHITONG_DATABASE_URL="${ZHITONG_DATABASE_URL:-$work/soak.db}" \
+  ZHITONG_LOG="${ZHITONG_LOG:-warn}" "$target/zhitong" >"$work/banner" 2>"$work/server.log" &
+server=$!
+for _ in $(seq 1 100); do grep -q "then send the header" "$work/banner" 2>/dev/null && break; sleep 0.1; done
+password=$(sed -n 's/^  password: //p' "$work/banner")
+echo "server pid $server on port $port ($profile build)"
+status=0
+"$target/examples/soak" --url "http://127.0.0.1:$port" --password "$password" \
+  --minutes "$minutes" --clients "$clients" --pid "$server" || status=$?
+echo "server log lines at WARN or ERROR: $(grep -c -E 'ERROR|WARN' "$work/server.log" || true)"
+grep -E 'ERROR' "$work/server.log" | head -5 || true
+exit "$status"
