@@ -981,8 +981,7 @@ fn add_notes(rng: &mut StdRng, sk: &mut Skeleton, count: u32, people: &People, o
         let status = sk
             .steps
             .iter()
-            .filter(|s| s.at <= at)
-            .last()
+            .rfind(|s| s.at <= at)
             .map(|s| s.to)
             .unwrap_or("SUBMITTED");
         let (actor, text, internal) = match rng.random_range(0..10) {

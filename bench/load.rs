@@ -311,17 +311,21 @@ fn clock_ticks() -> f64 {
     100.0
 }
 
-fn cpu_seconds(pid: u32) -> Option<f64> {
+/// Fields of /proc/<pid>/stat after the command name (which may hold spaces).
+fn stat_fields(pid: u32) -> Option<Vec<f64>> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // Fields after the command name (which may hold spaces) start after the last ')'.
     let rest = &stat[stat.rfind(')')? + 2..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let utime: f64 = fields.get(11)?.parse().ok()?;
-    let stime: f64 = fields.get(12)?.parse().ok()?;
-    Some((utime + stime) / clock_ticks())
+    Some(rest.split_whitespace().map(|f| f.parse().unwrap_or(0.0)).collect())
 }
 
-/// CPU time of every PostgreSQL process (backends, WAL writer, checkpointer…).
+/// CPU time of a process (user + system), in seconds.
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    let fields = stat_fields(pid)?;
+    Some((fields.get(11)? + fields.get(12)?) / clock_ticks())
+}
+
+/// CPU time of every PostgreSQL process (backends, WAL writer, checkpointer…), including the
+/// backends that have exited since (their time is added to the postmaster's reaped children).
 fn postgres_cpu_seconds() -> Option<f64> {
     let mut total = 0.0;
     let mut found = false;
@@ -332,8 +336,8 @@ fn postgres_cpu_seconds() -> Option<f64> {
         };
         let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
         if comm.trim() == "postgres" {
-            if let Some(s) = cpu_seconds(pid) {
-                total += s;
+            if let Some(fields) = stat_fields(pid) {
+                total += fields.iter().skip(11).take(4).sum::<f64>() / clock_ticks();
                 found = true;
             }
         }
@@ -1104,10 +1108,10 @@ fn report(
             spec.name, spec.title, spec.role
         ));
     }
-    out.push_str(&format!(
+    out.push_str(
         "\nLatency in ms; open-loop latency counts from each request's scheduled send time. CPU per operation is the server process's and all PostgreSQL processes' CPU time divided by the operations of the run. Peak RSS is the server's VmHWM during that run.\n\n\
-| operation | mode | setting | throughput /s | p50 | p99 | p99.9 | max | errors | server CPU ms/op | DB CPU ms/op | server peak RSS MB |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n"
-    ));
+| operation | mode | setting | throughput /s | p50 | p99 | p99.9 | max | errors | server CPU ms/op | DB CPU ms/op | server peak RSS MB |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+    );
     for r in results {
         out.push_str(&format!(
             "| {} | {} | {} | {:.1} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
