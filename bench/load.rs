@@ -17,6 +17,8 @@
 //!       --manifest bench/out/manifest.json [--server-pid PID] [--duration 20] [--clients 32]
 //!       [--scenarios home,detail,raise,my_tasks,stats] [--rates home=400,raise=100]
 //!       [--floor-db postgres://…] [--ceiling-url http://127.0.0.1:18081]
+//!
+//! With --floor-db (PostgreSQL) the report also gives the database's CPU time per operation.
 //!       [--report bench/out/report.md] [--json bench/out/results.json]
 
 use std::collections::HashMap;
@@ -305,6 +307,9 @@ fn fill(figures: &mut Figures, histogram: &Histogram<u64>, seconds: f64) {
 /// run through clear_refs) and CPU time.
 struct Watch {
     server_pid: Option<u32>,
+    /// PostgreSQL runs on this machine and serves the benchmark (SQLite runs inside the server,
+    /// whose CPU time then includes the database's).
+    postgres: bool,
 }
 
 fn clock_ticks() -> f64 {
@@ -368,7 +373,8 @@ impl Watch {
     }
 
     fn cpu(&self) -> (Option<f64>, Option<f64>) {
-        (self.server_pid.and_then(cpu_seconds), postgres_cpu_seconds())
+        let db = if self.postgres { postgres_cpu_seconds() } else { None };
+        (self.server_pid.and_then(cpu_seconds), db)
     }
 }
 
@@ -824,6 +830,7 @@ async fn run() {
     let floor_dir = std::path::PathBuf::from(arg("--floor-dir").unwrap_or_else(|| "bench/floor".into()));
     let watch = Watch {
         server_pid: arg("--server-pid").and_then(|p| p.parse().ok()),
+        postgres: floor_db.is_some(),
     };
 
     let http = reqwest::Client::builder()
@@ -958,7 +965,10 @@ async fn run() {
         });
         let http_only = Arc::new(http_only);
         let _ = closed_loop(http_only.clone(), "ceiling", clients, warmup).await;
-        let none = Watch { server_pid: None };
+        let none = Watch {
+            server_pid: None,
+            postgres: false,
+        };
         ceiling.push(
             measured(
                 &none,
