@@ -131,18 +131,22 @@ pub fn start_workers(state: &AppState) -> Result<Workers, String> {
             }
         })));
         let sweeper_state = state.clone();
-        handles.push(tokio::spawn(periodic(state.config.sla_sweep, stopped.clone(), move || {
-            let state = sweeper_state.clone();
-            async move {
-                match crate::sla::sweeper::run_once(&state).await {
-                    Ok(sweep) if sweep.thresholds_fired > 0 => {
-                        tracing::info!(fired = sweep.thresholds_fired, "time-limit thresholds fired")
+        handles.push(tokio::spawn(periodic(
+            state.config.sla_sweep,
+            stopped.clone(),
+            move || {
+                let state = sweeper_state.clone();
+                async move {
+                    match crate::sla::sweeper::run_once(&state).await {
+                        Ok(sweep) if sweep.thresholds_fired > 0 => {
+                            tracing::info!(fired = sweep.thresholds_fired, "time-limit thresholds fired")
+                        }
+                        Ok(_) => {}
+                        Err(error) => tracing::warn!(code = error.code(), detail = ?error, "time-limit sweep failed"),
                     }
-                    Ok(_) => {}
-                    Err(error) => tracing::warn!(code = error.code(), detail = ?error, "time-limit sweep failed"),
                 }
-            }
-        })));
+            },
+        )));
         let evaluation_state = state.clone();
         handles.push(tokio::spawn(periodic(EVALUATION_EVERY, stopped.clone(), move || {
             let state = evaluation_state.clone();

@@ -198,22 +198,27 @@ pub enum Scope {
     Department(i64),
 }
 
-fn scoped(scope: Scope) -> requests::BoxedQuery<'static, MultiBackend> {
+/// The requests `scope` may see. An officer's companies are looked up first and passed as a
+/// list: PostgreSQL cannot use an index for `IN (subquery)` under an `OR`, and scanned every
+/// open request of the zone for each queue (measured in bench/, docs/benchmarks.md).
+fn scoped(conn: &mut DbConnection, scope: Scope) -> AppResult<requests::BoxedQuery<'static, MultiBackend>> {
     let query = requests::table.into_boxed();
-    match scope {
+    Ok(match scope {
         Scope::All => query,
         Scope::Company(company_id) => query.filter(requests::company_id.eq(company_id)),
-        Scope::Officer(officer_id) => query.filter(
-            requests::officer_id
-                .assume_not_null()
-                .eq(officer_id)
-                .or(requests::company_id.eq_any(
-                    officer_assignments::table
-                        .filter(officer_assignments::officer_id.eq(officer_id))
-                        .filter(officer_assignments::ended_at.is_null())
-                        .select(officer_assignments::company_id),
-                )),
-        ),
+        Scope::Officer(officer_id) => {
+            let served: Vec<i64> = officer_assignments::table
+                .filter(officer_assignments::officer_id.eq(officer_id))
+                .filter(officer_assignments::ended_at.is_null())
+                .select(officer_assignments::company_id)
+                .load(conn)?;
+            query.filter(
+                requests::officer_id
+                    .assume_not_null()
+                    .eq(officer_id)
+                    .or(requests::company_id.eq_any(served)),
+            )
+        }
         Scope::Department(department_id) => query.filter(
             requests::id.eq_any(
                 request_tasks::table
@@ -226,7 +231,7 @@ fn scoped(scope: Scope) -> requests::BoxedQuery<'static, MultiBackend> {
                     .select(request_tasks::request_id),
             ),
         ),
-    }
+    })
 }
 
 #[derive(Debug, Default, Clone)]
@@ -248,8 +253,12 @@ pub struct RequestFilter {
     pub due_between: Option<(NaiveDateTime, NaiveDateTime)>,
 }
 
-pub fn filtered(scope: Scope, filter: &RequestFilter) -> requests::BoxedQuery<'static, MultiBackend> {
-    let mut query = scoped(scope);
+pub fn filtered(
+    conn: &mut DbConnection,
+    scope: Scope,
+    filter: &RequestFilter,
+) -> AppResult<requests::BoxedQuery<'static, MultiBackend>> {
+    let mut query = scoped(conn, scope)?;
     if let Some(statuses) = filter.statuses.clone() {
         query = query.filter(requests::status.eq_any(statuses));
     }
@@ -341,7 +350,7 @@ pub fn filtered(scope: Scope, filter: &RequestFilter) -> requests::BoxedQuery<'s
                 .or(lower(requests::description).like(pattern).escape('\\')),
         );
     }
-    query
+    Ok(query)
 }
 
 /// A page of requests, newest first.
@@ -351,8 +360,8 @@ pub fn list(
     filter: &RequestFilter,
     page: PageRequest,
 ) -> AppResult<Page<Request>> {
-    let total: i64 = filtered(scope, filter).count().get_result(conn)?;
-    let mut query = filtered(scope, filter)
+    let total: i64 = filtered(conn, scope, filter)?.count().get_result(conn)?;
+    let mut query = filtered(conn, scope, filter)?
         .select(Request::as_select())
         .order(requests::id.desc())
         .limit(page.limit + 1);
@@ -368,7 +377,7 @@ pub fn counts_by_status(conn: &mut DbConnection, scope: Scope) -> AppResult<Vec<
     RequestStatus::ALL
         .iter()
         .map(|status| {
-            let n: i64 = scoped(scope)
+            let n: i64 = scoped(conn, scope)?
                 .filter(requests::status.eq(*status))
                 .count()
                 .get_result(conn)?;
@@ -398,10 +407,13 @@ const HANDLING_STATES: [RequestStatus; 3] = [
     RequestStatus::Reopened,
 ];
 
-fn awaiting_query(awaiting: Awaiting) -> requests::BoxedQuery<'static, MultiBackend> {
-    match awaiting {
+fn awaiting_query(
+    conn: &mut DbConnection,
+    awaiting: Awaiting,
+) -> AppResult<requests::BoxedQuery<'static, MultiBackend>> {
+    Ok(match awaiting {
         Awaiting::Officer(officer_id) => {
-            scoped(Scope::Officer(officer_id)).filter(requests::status.eq_any(OFFICER_STATES))
+            scoped(conn, Scope::Officer(officer_id))?.filter(requests::status.eq_any(OFFICER_STATES))
         }
         Awaiting::Department(department_id) => requests::table
             .into_boxed()
@@ -423,14 +435,14 @@ fn awaiting_query(awaiting: Awaiting) -> requests::BoxedQuery<'static, MultiBack
                         .select(request_tasks::request_id),
                 ),
             ),
-    }
+    })
 }
 
 /// A page of what waits for action, most urgent first, then oldest first. The cursor is the
 /// last row's id; its urgency is looked up so the page continues in the same order.
 pub fn awaiting(conn: &mut DbConnection, awaiting: Awaiting, page: PageRequest) -> AppResult<Page<Request>> {
-    let total: i64 = awaiting_query(awaiting).count().get_result(conn)?;
-    let mut query = awaiting_query(awaiting)
+    let total: i64 = awaiting_query(conn, awaiting)?.count().get_result(conn)?;
+    let mut query = awaiting_query(conn, awaiting)?
         .select(Request::as_select())
         .order((requests::urgency.desc(), requests::id.asc()))
         .limit(page.limit + 1);

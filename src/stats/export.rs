@@ -330,7 +330,7 @@ fn write_rows(cursor: &Cursor, rows: &[Request], tasks: &[Task], out: &mut Vec<u
 /// Reads the next page and turns it into CSV bytes (with the BOM and header first).
 fn next_chunk(mut cursor: Cursor) -> AppResult<(Vec<u8>, Cursor)> {
     let mut conn = cursor.db.connection()?;
-    let rows: Vec<Request> = requests_repo::filtered(Scope::All, &cursor.filter)
+    let rows: Vec<Request> = requests_repo::filtered(&mut conn, Scope::All, &cursor.filter)?
         .filter(requests::id.gt(cursor.after))
         .order(requests::id.asc())
         .limit(cursor.page_rows)
