@@ -768,16 +768,28 @@ async fn stats_query(ctx: &Ctx, admin: &str) -> Result<String, String> {
         .as_array()
         .and_then(|fields| fields.iter().find(|f| f["name"] == "stats").cloned())
         .ok_or("no stats field")?;
-    if field["args"]
-        .as_array()
-        .is_some_and(|args| args.iter().any(|a| a["type"]["kind"] == "NON_NULL"))
-    {
-        return Err("stats takes required arguments this driver does not know".into());
+    // The admin's usual view: the last 30 days, as `stats(from:, to:)` dates.
+    let today = chrono::Utc::now().date_naive();
+    let mut args = Vec::new();
+    for arg in field["args"].as_array().into_iter().flatten() {
+        if arg["type"]["kind"] != "NON_NULL" {
+            continue;
+        }
+        match arg["name"].as_str() {
+            Some("from") => args.push(format!("from: \"{}\"", today - chrono::Duration::days(29))),
+            Some("to") => args.push(format!("to: \"{today}\"")),
+            _ => return Err("stats takes required arguments this driver does not know".into()),
+        }
     }
+    let call = if args.is_empty() {
+        "stats".to_string()
+    } else {
+        format!("stats({})", args.join(", "))
+    };
     match named_type(&field["type"]) {
-        (kind, _) if kind == "SCALAR" || kind == "ENUM" => Ok("query Stats { stats }".into()),
+        (kind, _) if kind == "SCALAR" || kind == "ENUM" => Ok(format!("query Stats {{ {call} }}")),
         (_, name) => Ok(format!(
-            "query Stats {{ stats {{ {} }} }}",
+            "query Stats {{ {call} {{ {} }} }}",
             selection(ctx, admin, name, 2).await?
         )),
     }
