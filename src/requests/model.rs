@@ -91,19 +91,23 @@ crate::stored_enum!(
 
 impl RequestStatus {
     /// Still being handled: time limits run (RESOLVED waits on the company, not the handlers).
+    pub const OPEN: [RequestStatus; 5] = [
+        RequestStatus::Submitted,
+        RequestStatus::Accepted,
+        RequestStatus::Dispatched,
+        RequestStatus::InProgress,
+        RequestStatus::Reopened,
+    ];
+
     pub fn is_open(self) -> bool {
-        matches!(
-            self,
-            RequestStatus::Submitted
-                | RequestStatus::Accepted
-                | RequestStatus::Dispatched
-                | RequestStatus::InProgress
-                | RequestStatus::Reopened
-        )
+        RequestStatus::OPEN.contains(&self)
     }
 }
 
 impl TaskStatus {
+    /// Held by the pool or a department that has not given its plan yet: the reply limit runs.
+    pub const AWAITING_REPLY: [TaskStatus; 3] = [TaskStatus::Pooled, TaskStatus::Dispatched, TaskStatus::Signed];
+
     /// Still held by a department or the pool (not returned or transferred away).
     pub fn is_active(self) -> bool {
         !matches!(self, TaskStatus::Returned | TaskStatus::Transferred)

@@ -143,7 +143,7 @@ pub fn shift_open_task_deadlines(conn: &mut DbConnection, request_id: i64, by: c
     let open: Vec<Task> = request_tasks::table
         .filter(request_tasks::request_id.eq(request_id))
         .filter(request_tasks::replied_at.is_null())
-        .filter(request_tasks::status.eq_any([TaskStatus::Pooled, TaskStatus::Dispatched, TaskStatus::Signed]))
+        .filter(request_tasks::status.eq_any(TaskStatus::AWAITING_REPLY))
         .select(Task::as_select())
         .load(conn)?;
     for task in open {
@@ -314,21 +314,14 @@ pub fn filtered(
         };
     }
     if let Some((from, before)) = filter.due_between {
-        let open = [
-            RequestStatus::Submitted,
-            RequestStatus::Accepted,
-            RequestStatus::Dispatched,
-            RequestStatus::InProgress,
-            RequestStatus::Reopened,
-        ];
         let task_due = request_tasks::table
-            .filter(request_tasks::status.eq_any([TaskStatus::Pooled, TaskStatus::Dispatched, TaskStatus::Signed]))
+            .filter(request_tasks::status.eq_any(TaskStatus::AWAITING_REPLY))
             .filter(request_tasks::replied_at.is_null())
             .filter(request_tasks::reply_due_at.ge(from))
             .filter(request_tasks::reply_due_at.lt(before))
             .select(request_tasks::request_id);
         query = query
-            .filter(requests::status.eq_any(open))
+            .filter(requests::status.eq_any(RequestStatus::OPEN))
             .filter(requests::awaiting_company_since.is_null())
             .filter(
                 requests::first_replied_at

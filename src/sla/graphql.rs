@@ -272,12 +272,8 @@ impl SlaStatus {
     /// A task's limits: its reply (sign-for and plan) limit, and the plan's own deadline as its
     /// resolution.
     pub fn of_task(task: &Task, request: &Request, now: NaiveDateTime) -> SlaStatus {
-        let open = request.status.is_open()
-            && matches!(
-                task.status,
-                TaskStatus::Pooled | TaskStatus::Dispatched | TaskStatus::Signed
-            )
-            && task.replied_at.is_none();
+        let open =
+            request.status.is_open() && TaskStatus::AWAITING_REPLY.contains(&task.status) && task.replied_at.is_none();
         let running = match task.reply_due_at.filter(|_| open) {
             Some(due_at) => vec![Running {
                 due_at,
@@ -467,7 +463,7 @@ impl SupervisionQuery {
         actor.require_role(&[Role::Admin, Role::Officer, Role::Department])?;
         let filter = RequestFilter {
             overdue: Some(true),
-            statuses: (!include_closed.unwrap_or(false)).then(|| OPEN_STATUSES.to_vec()),
+            statuses: (!include_closed.unwrap_or(false)).then(|| RequestStatus::OPEN.to_vec()),
             ..Default::default()
         };
         let page = requests_service::list(ctx.state(), actor, filter, page_request(first, after)?).await?;
@@ -512,14 +508,6 @@ impl SupervisionQuery {
         Ok(SlaExtensionConnection::from_page(page, |e| e.id, ExtensionNode))
     }
 }
-
-const OPEN_STATUSES: [RequestStatus; 5] = [
-    RequestStatus::Submitted,
-    RequestStatus::Accepted,
-    RequestStatus::Dispatched,
-    RequestStatus::InProgress,
-    RequestStatus::Reopened,
-];
 
 #[derive(Default)]
 pub struct SupervisionMutation;

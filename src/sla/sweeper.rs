@@ -25,15 +25,6 @@ use crate::state::AppState;
 
 const BATCH: i64 = 200;
 
-const OPEN: [RequestStatus; 5] = [
-    RequestStatus::Submitted,
-    RequestStatus::Accepted,
-    RequestStatus::Dispatched,
-    RequestStatus::InProgress,
-    RequestStatus::Reopened,
-];
-const AWAITING_REPLY: [TaskStatus; 3] = [TaskStatus::Pooled, TaskStatus::Dispatched, TaskStatus::Signed];
-
 /// Which limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Deadline {
@@ -142,7 +133,7 @@ fn due_limits(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<Vec<Limi
     let mut limits = Vec::new();
 
     let first: Vec<(i64, Option<NaiveDateTime>, Option<NaiveDateTime>)> = requests::table
-        .filter(requests::status.eq_any(OPEN))
+        .filter(requests::status.eq_any(RequestStatus::OPEN))
         .filter(requests::awaiting_company_since.is_null())
         .filter(requests::first_replied_at.is_null())
         .filter(requests::first_reply_remind_at.le(now))
@@ -173,7 +164,7 @@ fn due_limits(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<Vec<Limi
     }));
 
     let resolve: Vec<(i64, Option<NaiveDateTime>, Option<NaiveDateTime>)> = requests::table
-        .filter(requests::status.eq_any(OPEN))
+        .filter(requests::status.eq_any(RequestStatus::OPEN))
         .filter(requests::awaiting_company_since.is_null())
         .filter(requests::resolve_remind_at.le(now))
         .filter(not(exists(
@@ -200,9 +191,9 @@ fn due_limits(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<Vec<Limi
 
     let tasks: Vec<(i64, i64, Option<NaiveDateTime>, Option<NaiveDateTime>)> = request_tasks::table
         .inner_join(requests::table)
-        .filter(requests::status.eq_any(OPEN))
+        .filter(requests::status.eq_any(RequestStatus::OPEN))
         .filter(requests::awaiting_company_since.is_null())
-        .filter(request_tasks::status.eq_any(AWAITING_REPLY))
+        .filter(request_tasks::status.eq_any(TaskStatus::AWAITING_REPLY))
         .filter(request_tasks::replied_at.is_null())
         .filter(request_tasks::reply_remind_at.le(now))
         .filter(not(exists(
@@ -253,7 +244,7 @@ fn still_open(conn: &mut DbConnection, limit: &Limit) -> AppResult<bool> {
             else {
                 return Ok(false);
             };
-            AWAITING_REPLY.contains(&task.status)
+            TaskStatus::AWAITING_REPLY.contains(&task.status)
                 && task.replied_at.is_none()
                 && task.reply_due_at == Some(limit.due_at)
         }
