@@ -99,8 +99,8 @@ async fn main() {
 
     let mut config = Config::for_database(url);
     config.db_pool_size = 8;
-    let state = zhitong::server::build_state(config, Arc::new(SystemClock)).unwrap();
-    zhitong::server::prepare(&state).await.unwrap();
+    let state = zhitong::app::build_state(config, Arc::new(SystemClock)).unwrap();
+    zhitong::app::prepare(&state).await.unwrap();
 
     // Recipients, each with one device.
     let now = SystemClock.now_naive();
@@ -121,7 +121,7 @@ async fn main() {
                         users::quiet_end_minute.eq(0),
                     ))
                     .returning(users::id)
-                    .get_result(conn)?;
+                    .get_result(&mut **conn)?;
                 diesel::insert_into(devices::table)
                     .values((
                         devices::user_id.eq(id),
@@ -131,7 +131,7 @@ async fn main() {
                         devices::created_at.eq(now),
                         devices::last_seen_at.eq(now),
                     ))
-                    .execute(conn)?;
+                    .execute(&mut **conn)?;
                 ids.push(id);
             }
             Ok(ids)

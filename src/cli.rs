@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, ConfigArgs, LogFormat};
 use crate::db::run_blocking;
-use crate::server;
+use crate::{app, workers};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -67,7 +67,7 @@ pub fn init_logging(config: &Config) {
 pub fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     if let Some(Command::PrintSchema { output }) = &cli.command {
-        let sdl = crate::graphql::sdl();
+        let sdl = crate::app::schema::sdl();
         match output {
             Some(path) => std::fs::write(path, sdl)?,
             None => std::io::stdout().write_all(sdl.as_bytes())?,
@@ -90,7 +90,7 @@ pub fn main() -> anyhow::Result<()> {
 }
 
 fn state_for(config: Config) -> anyhow::Result<crate::state::AppState> {
-    server::build_state(config, Arc::new(SystemClock)).map_err(|e| anyhow::anyhow!(e))
+    app::build_state(config, Arc::new(SystemClock)).map_err(|e| anyhow::anyhow!(e))
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
@@ -99,7 +99,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let address = listener.local_addr()?;
     let database = config.database.redacted();
     let state = state_for(config)?;
-    let startup = server::prepare(&state)
+    let startup = app::prepare(&state)
         .await
         .map_err(|e| anyhow::anyhow!("start-up failed: {}", e.hidden_detail().unwrap_or(&e.public_message())))?;
     tracing::info!(
@@ -108,8 +108,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         "database ready"
     );
     let http_workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-    let server = server::start(listener, state.clone(), http_workers)?;
-    let background = server::start_workers(&state).map_err(|e| anyhow::anyhow!(e))?;
+    let server = app::start(listener, state.clone(), http_workers)?;
+    let background = workers::start(&state).map_err(|e| anyhow::anyhow!(e))?;
 
     let mut out = std::io::stdout().lock();
     writeln!(out, "zhitong is serving on http://{address}")?;
@@ -181,7 +181,7 @@ async fn create_admin(config: Config, phone: &str, name: &str) -> anyhow::Result
     let now = SystemClock.now_naive();
     let user = state
         .db
-        .write(move |conn| crate::auth::service::create_admin(conn, &phone, &name, &password, now))
+        .write(move |conn| crate::users::service::create_admin(conn, &phone, &name, &password, now))
         .await
         .map_err(|e| anyhow::anyhow!("{}", e.public_message()))?;
     println!("administrator {} ({}) is ready to log in", user.name, user.phone);
@@ -190,7 +190,7 @@ async fn create_admin(config: Config, phone: &str, name: &str) -> anyhow::Result
 
 async fn seed_demo(config: Config) -> anyhow::Result<()> {
     let clock = crate::clock::ManualClock::new(SystemClock.now());
-    let state = server::build_state(config, Arc::new(clock.clone())).map_err(|e| anyhow::anyhow!(e))?;
+    let state = app::build_state(config, Arc::new(clock.clone())).map_err(|e| anyhow::anyhow!(e))?;
     let db = state.db.clone();
     run_blocking(move || db.migrate_blocking()).await.map_err(|e| {
         anyhow::anyhow!(

@@ -1,6 +1,7 @@
 //! 直通 zhitong: the GraphQL server behind the app that connects a development zone's companies
 //! with their service officers and the departments that act on their requests.
 
+pub mod app;
 pub mod attachments;
 pub mod audit;
 pub mod auth;
@@ -16,8 +17,9 @@ pub mod evaluations;
 pub mod graphql;
 pub mod notifications;
 pub mod requests;
-pub mod server;
 pub mod sla;
 pub mod state;
 pub mod stats;
+pub mod users;
 pub mod visits;
+pub mod workers;

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::model::{Role, User};
 use super::repo::{self, UserFilter};
-use super::service::{self, CreateUser, Session, UpdateUser};
+use super::service::{self, Session};
 use crate::clock::to_utc;
 use crate::companies::graphql::{load_company, CompanyConnection, CompanyFilterInput, CompanyNode};
 use crate::companies::service as companies_service;
@@ -16,6 +16,13 @@ use crate::error::{AppError, AppResult};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids::{self, IdKind};
 use crate::graphql::pagination::page_request;
+use crate::users::service::{self as users_service, CreateUser, UpdateUser};
+
+/// This domain's DataLoaders, for the registry in `graphql::loaders`.
+pub fn register_loaders(loaders: &mut crate::graphql::loaders::Loaders<'_>) {
+    loaders.add(UserLoader);
+    loaders.add(OfficerLoadLoader);
+}
 
 /// Batches user look-ups of one request into one query.
 pub struct UserLoader(pub Db);
@@ -279,7 +286,7 @@ impl AuthQuery {
     async fn user(&self, ctx: &Context<'_>, #[graphql(desc = "The user's id.")] id: ID) -> AppResult<UserNode> {
         let actor = ctx.actor()?;
         let id = ids::decode(IdKind::User, &id, "id")?;
-        Ok(UserNode(service::visible_user(ctx.state(), actor, id).await?))
+        Ok(UserNode(users_service::visible_user(ctx.state(), actor, id).await?))
     }
 
     /// All accounts (admins).
@@ -293,7 +300,7 @@ impl AuthQuery {
         let actor = ctx.actor()?;
         actor.require_admin()?;
         let filter = filter.unwrap_or_default().into_filter()?;
-        let page = service::list_users(ctx.state(), actor, filter, page_request(first, after)?).await?;
+        let page = users_service::list_users(ctx.state(), actor, filter, page_request(first, after)?).await?;
         Ok(UserConnection::from_page(page, |u| u.id, UserNode))
     }
 
@@ -337,7 +344,7 @@ impl AuthQuery {
             search,
             ..Default::default()
         };
-        let page = service::list_users(ctx.state(), actor, filter, page_request(first, after)?).await?;
+        let page = users_service::list_users(ctx.state(), actor, filter, page_request(first, after)?).await?;
         Ok(UserConnection::from_page(page, |u| u.id, UserNode))
     }
 }
@@ -513,7 +520,7 @@ impl AuthMutation {
             principal: input.principal.unwrap_or(false),
             zone_leader: input.zone_leader.unwrap_or(false),
         };
-        let (user, initial_password) = service::create_user(ctx.state(), actor, create).await?;
+        let (user, initial_password) = users_service::create_user(ctx.state(), actor, create).await?;
         Ok(CreateUserPayload {
             user: UserNode(user),
             initial_password,
@@ -537,7 +544,7 @@ impl AuthMutation {
             zone_leader: input.zone_leader,
         };
         Ok(UserPayload {
-            user: UserNode(service::update_user(ctx.state(), actor, id, version, update).await?),
+            user: UserNode(users_service::update_user(ctx.state(), actor, id, version, update).await?),
         })
     }
 
@@ -575,7 +582,7 @@ impl AuthMutation {
         let department_id = department_id
             .map(|id| ids::decode(IdKind::Department, &id, "departmentId"))
             .transpose()?;
-        let user = service::change_role(ctx.state(), actor, id, role, company_id, department_id).await?;
+        let user = users_service::change_role(ctx.state(), actor, id, role, company_id, department_id).await?;
         Ok(UserPayload { user: UserNode(user) })
     }
 
@@ -588,7 +595,7 @@ impl AuthMutation {
         let actor = ctx.actor()?;
         let id = ids::decode(IdKind::User, &id, "id")?;
         Ok(UserPayload {
-            user: UserNode(service::set_disabled(ctx.state(), actor, id, true).await?),
+            user: UserNode(users_service::set_disabled(ctx.state(), actor, id, true).await?),
         })
     }
 
@@ -601,7 +608,7 @@ impl AuthMutation {
         let actor = ctx.actor()?;
         let id = ids::decode(IdKind::User, &id, "id")?;
         Ok(UserPayload {
-            user: UserNode(service::set_disabled(ctx.state(), actor, id, false).await?),
+            user: UserNode(users_service::set_disabled(ctx.state(), actor, id, false).await?),
         })
     }
 
@@ -613,7 +620,7 @@ impl AuthMutation {
     ) -> AppResult<ResetPasswordPayload> {
         let actor = ctx.actor()?;
         let id = ids::decode(IdKind::User, &id, "id")?;
-        let (user, temporary_password) = service::reset_password(ctx.state(), actor, id).await?;
+        let (user, temporary_password) = users_service::reset_password(ctx.state(), actor, id).await?;
         Ok(ResetPasswordPayload {
             user: UserNode(user),
             temporary_password,

@@ -15,6 +15,12 @@ use crate::graphql::context::ContextExt;
 use crate::graphql::ids::{self, IdKind};
 use crate::graphql::pagination::page_request;
 
+/// This domain's DataLoaders, for the registry in `graphql::loaders`.
+pub fn register_loaders(loaders: &mut crate::graphql::loaders::Loaders<'_>) {
+    loaders.add(CompanyLoader);
+    loaders.add(ActiveAssignmentLoader);
+}
+
 /// Batches company look-ups of one request into one query.
 pub struct CompanyLoader(pub Db);
 

@@ -3,7 +3,12 @@
 //! the blocking thread pool so no query ever stalls the async runtime.
 
 pub mod enums;
+pub mod live;
 pub mod schema;
+mod tx;
+
+pub use live::{LiveBus, RequestChanged};
+pub use tx::{Effect, Tx};
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -186,6 +191,7 @@ pub struct Db {
     pool: Pool,
     url: DbUrl,
     last_failure: Arc<AtomicU64>,
+    live: LiveBus,
 }
 
 #[derive(Debug, Clone)]
@@ -226,6 +232,7 @@ impl Db {
             });
         Ok(Db {
             pool,
+            live: LiveBus::new(url.clone()),
             url,
             last_failure,
         })
@@ -237,6 +244,11 @@ impl Db {
 
     pub fn url(&self) -> &DbUrl {
         &self.url
+    }
+
+    /// The live-update bus of this database: committed changes to requests, as they happen.
+    pub fn live(&self) -> &LiveBus {
+        &self.live
     }
 
     /// Runs the embedded migrations of the configured backend.
@@ -278,16 +290,25 @@ impl Db {
     }
 
     /// Runs `f` in one write transaction (`BEGIN IMMEDIATE` on SQLite) on the blocking pool:
-    /// everything `f` writes, including events and notifications, commits together or not at all.
+    /// everything `f` writes, including events and notifications, commits together or not at
+    /// all, and the effects `f` announced on its [`Tx`] run only once the commit has succeeded.
     pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
     where
-        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+        F: FnOnce(&mut Tx<'_>) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
         let db = self.clone();
         run_blocking(move || {
             let mut conn = db.connection()?;
-            write_transaction(&mut conn, f)
+            let (value, effects) = write_transaction(&mut conn, |conn| {
+                let mut tx = Tx::new(conn);
+                let value = f(&mut tx)?;
+                let effects = tx.into_effects();
+                LiveBus::announce_in_transaction(conn, &tx::request_changes(&effects))?;
+                Ok((value, effects))
+            })?;
+            db.live.publish_committed(tx::request_changes(&effects));
+            Ok(value)
         })
         .await
     }
@@ -328,7 +349,7 @@ pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, AppError> 
 /// A write transaction on either backend. SQLite's deferred `BEGIN` would fail at once with
 /// "database is locked" when it reads and then tries to write under contention, so SQLite gets
 /// `BEGIN IMMEDIATE`, which waits for the write lock up front.
-pub fn write_transaction<T, F>(conn: &mut DbConnection, f: F) -> Result<T, AppError>
+fn write_transaction<T, F>(conn: &mut DbConnection, f: F) -> Result<T, AppError>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, AppError>,
 {

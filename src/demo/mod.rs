@@ -13,7 +13,6 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::auth::model::{Actor, Role, User};
-use crate::auth::service::{self as auth_service, CreateUser};
 use crate::clock::{Clock, ManualClock};
 use crate::companies::service::{self as companies_service, CreateCompany};
 use crate::db::schema::{companies, requests, users};
@@ -25,6 +24,7 @@ use crate::requests::model::{Channel, Request, RequestKind, RequestStatus, Urgen
 use crate::requests::repo::{self as requests_repo, Scope};
 use crate::requests::service::{self as requests_service, DispatchTarget, Raise};
 use crate::state::AppState;
+use crate::users::service::{self as users_service, CreateUser};
 use crate::visits::service::{self as visits_service, RecordVisit, VisitRequestInput};
 
 /// How big a zone to make.
@@ -264,7 +264,7 @@ fn account(
 }
 
 async fn create_user(state: &AppState, admin: &Actor, input: CreateUser) -> AppResult<User> {
-    Ok(auth_service::create_user(state, admin, input).await?.0)
+    Ok(users_service::create_user(state, admin, input).await?.0)
 }
 
 async fn build_zone(state: &AppState, options: &DemoOptions, password: &str) -> AppResult<Zone> {
@@ -273,7 +273,7 @@ async fn build_zone(state: &AppState, options: &DemoOptions, password: &str) -> 
     let pw = password.to_string();
     let admin = state
         .db
-        .write(move |conn| auth_service::create_admin(conn, &admin_phone, "张主任", &pw, now))
+        .write(move |conn| users_service::create_admin(conn, &admin_phone, "张主任", &pw, now))
         .await?;
     let admin = Actor::from_user(&admin);
     let mut departments = Vec::new();
@@ -478,7 +478,7 @@ pub async fn seed(state: &AppState, clock: &ManualClock, options: &DemoOptions) 
             Happening::AutoClose => {
                 crate::requests::worker::run_once(state).await?;
                 // Reminders, overdue marks and the supervision ladder, as the sweeper would.
-                crate::sla::sweeper::run_once(state).await?;
+                crate::requests::time_limits::sweeper::run_once(state).await?;
             }
             Happening::OpenPeriod => {
                 let local_day = at.with_timezone(&zone_tz);
@@ -522,7 +522,7 @@ pub async fn seed(state: &AppState, clock: &ManualClock, options: &DemoOptions) 
     }
     clock.set(end);
     crate::requests::worker::run_once(state).await?;
-    crate::sla::sweeper::run_once(state).await?;
+    crate::requests::time_limits::sweeper::run_once(state).await?;
     report(state, &zone, password, visit_count).await
 }
 

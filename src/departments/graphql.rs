@@ -16,6 +16,11 @@ use crate::graphql::context::ContextExt;
 use crate::graphql::ids::{self, IdKind};
 use crate::graphql::pagination::page_request;
 
+/// This domain's DataLoaders, for the registry in `graphql::loaders`.
+pub fn register_loaders(loaders: &mut crate::graphql::loaders::Loaders<'_>) {
+    loaders.add(DepartmentLoader);
+}
+
 /// Batches department look-ups of one request into one query.
 pub struct DepartmentLoader(pub Db);
 

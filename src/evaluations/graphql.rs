@@ -20,6 +20,11 @@ use crate::error::{AppError, AppResult};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids::{self, IdKind};
 
+/// This domain's DataLoaders, for the registry in `graphql::loaders`.
+pub fn register_loaders(loaders: &mut crate::graphql::loaders::Loaders<'_>) {
+    loaders.add(PeriodLoader);
+}
+
 /// Batches evaluation-period look-ups of one request into one query.
 pub struct PeriodLoader(pub Db);
 

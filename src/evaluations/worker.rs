@@ -1,10 +1,9 @@
 //! The evaluation job: opens scheduled periods when `opensAt` passes (pushing every principal),
 //! reminds principals who have not voted 3 days before `closesAt` (once: the period records it),
-//! and closes periods at `closesAt`. `run_once` does one pass (tests call it after moving the
-//! clock); `run` repeats it beside the server. Each step is its own transaction and guarded by a
-//! conditional update, so instances running the job side by side never repeat a push.
-
-use std::time::Duration;
+//! and closes periods at `closesAt`. `run_once` does one pass: the workers' runner repeats it
+//! beside the server, tests call it after moving the clock. Each step is its own transaction and
+//! guarded by a conditional update, so instances running the job side by side never repeat a
+//! push.
 
 use super::{repo, service};
 use crate::error::AppResult;
@@ -57,17 +56,4 @@ pub async fn run_once(state: &AppState) -> AppResult<EvaluationReport> {
         }
     }
     Ok(report)
-}
-
-/// Runs `run_once` every `every`, logging failures and carrying on.
-pub async fn run(state: AppState, every: Duration) {
-    let mut interval = tokio::time::interval(every);
-    loop {
-        interval.tick().await;
-        match run_once(&state).await {
-            Ok(report) if report == EvaluationReport::default() => {}
-            Ok(report) => tracing::info!(?report, "evaluation periods moved on"),
-            Err(error) => tracing::warn!(code = error.code(), detail = ?error, "evaluation pass failed"),
-        }
-    }
 }

@@ -371,7 +371,7 @@ impl NotificationSubscription {
             .transpose()?;
         let state = ctx.state().clone();
         // Listen before reading the position, so nothing between the two is missed.
-        let changes = crate::requests::live::changes(&state).await.map(|_| ());
+        let changes = state.db.live().changes().await.map(|_| ());
         let ticks = futures_util::stream::unfold((), |()| async {
             tokio::time::sleep(INBOX_POLL).await;
             Some(((), ()))

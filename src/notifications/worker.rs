@@ -55,6 +55,8 @@ pub struct DeliveryReport {
     pub retried: usize,
     pub dead: usize,
     pub unregistered: usize,
+    /// The round took a full batch: more may be due at once.
+    pub full_batch: bool,
 }
 
 #[derive(Clone)]
@@ -137,6 +139,7 @@ impl PushWorker {
             .await?;
         let mut report = DeliveryReport {
             claimed: claimed.len(),
+            full_batch: claimed.len() as i64 >= batch,
             ..Default::default()
         };
         if claimed.is_empty() {
@@ -227,30 +230,6 @@ impl PushWorker {
             })
             .await?;
         Ok(report)
-    }
-
-    /// Runs rounds until `stop` fires: at once again after a full batch, otherwise after `idle`.
-    pub async fn run(self, idle: Duration, mut stop: tokio::sync::watch::Receiver<bool>) {
-        tracing::info!(sender = self.sender.name(), "push worker started");
-        loop {
-            let full = match self.run_once().await {
-                Ok(report) => report.claimed as i64 >= self.options.batch_size,
-                Err(error) => {
-                    tracing::warn!(error = ?error, "push worker round failed");
-                    false
-                }
-            };
-            if *stop.borrow() {
-                break;
-            }
-            if !full {
-                tokio::select! {
-                    _ = tokio::time::sleep(idle) => {}
-                    _ = stop.changed() => break,
-                }
-            }
-        }
-        tracing::info!("push worker stopped");
     }
 }
 

@@ -1,42 +1,13 @@
 //! The admin-managed list of request categories (permits, water, power, …).
 
-use diesel::prelude::*;
-
 use super::model::{Category, CategoryChanges, NewCategory};
+use super::repo;
 use crate::auth::model::Actor;
-use crate::db::schema::categories;
-use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 pub const MAX_CODE_CHARS: usize = 40;
 pub const MAX_NAME_CHARS: usize = 50;
-
-pub fn find_by_id(conn: &mut DbConnection, id: i64) -> AppResult<Option<Category>> {
-    Ok(categories::table
-        .find(id)
-        .select(Category::as_select())
-        .first(conn)
-        .optional()?)
-}
-
-pub fn find_by_ids(conn: &mut DbConnection, ids: &[i64]) -> AppResult<Vec<Category>> {
-    Ok(categories::table
-        .filter(categories::id.eq_any(ids))
-        .select(Category::as_select())
-        .load(conn)?)
-}
-
-fn code_taken(conn: &mut DbConnection, code: &str, except_id: Option<i64>) -> AppResult<bool> {
-    let mut query = categories::table
-        .filter(categories::code.eq(code))
-        .select(categories::id)
-        .into_boxed();
-    if let Some(id) = except_id {
-        query = query.filter(categories::id.ne(id));
-    }
-    Ok(query.first::<i64>(conn).optional()?.is_some())
-}
 
 fn clean_code(code: &str) -> AppResult<String> {
     let code = code.trim().to_lowercase();
@@ -73,16 +44,7 @@ fn clean_name(field: &str, name: &str, required: bool) -> AppResult<String> {
 pub async fn list(state: &AppState, include_disabled: bool) -> AppResult<Vec<Category>> {
     state
         .db
-        .read(move |conn| {
-            let mut query = categories::table.into_boxed();
-            if !include_disabled {
-                query = query.filter(categories::disabled_at.is_null());
-            }
-            Ok(query
-                .order(categories::id.asc())
-                .select(Category::as_select())
-                .load(conn)?)
-        })
+        .read(move |conn| repo::categories(conn, include_disabled))
         .await
 }
 
@@ -106,13 +68,10 @@ pub async fn create(
     state
         .db
         .write(move |conn| {
-            if code_taken(conn, &new.code, None)? {
+            if repo::category_code_taken(conn, &new.code, None)? {
                 return Err(AppError::conflict("a category with this code already exists"));
             }
-            let category: Category = diesel::insert_into(categories::table)
-                .values(&new)
-                .returning(categories::all_columns)
-                .get_result(conn)?;
+            let category = repo::insert_category(conn, &new)?;
             crate::audit::record(conn, actor_id, "createCategory", None, Some(&category), now)?;
             Ok(category)
         })
@@ -144,23 +103,16 @@ pub async fn update(
     state
         .db
         .write(move |conn| {
-            let current = find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("category"))?;
+            let current = repo::category(conn, id)?.ok_or_else(|| AppError::not_found("category"))?;
             if let Some(code) = &changes.code {
-                if code_taken(conn, code, Some(id))? {
+                if repo::category_code_taken(conn, code, Some(id))? {
                     return Err(AppError::conflict("a category with this code already exists"));
                 }
             }
             if matches!(changes.disabled_at, Some(Some(_))) && current.disabled_at.is_some() {
                 changes.disabled_at = None;
             }
-            let updated: Category = diesel::update(categories::table.find(id))
-                .set((
-                    &changes,
-                    categories::version.eq(categories::version + 1),
-                    categories::updated_at.eq(now),
-                ))
-                .returning(categories::all_columns)
-                .get_result(conn)?;
+            let updated = repo::update_category(conn, id, &changes, now)?;
             crate::audit::record(conn, actor_id, "updateCategory", Some(&current), Some(&updated), now)?;
             Ok(updated)
         })

@@ -5,8 +5,8 @@
 use chrono::NaiveDateTime;
 
 use super::model::{Event, EventKind, NewEvent, Request, RequestStatus};
-use super::{live, notices, repo};
-use crate::db::DbConnection;
+use super::{notices, repo};
+use crate::db::{Effect, RequestChanged, Tx};
 use crate::error::AppResult;
 
 /// What one step writes to the timeline.
@@ -46,19 +46,16 @@ impl Entry {
 /// Writes one event for `request`, which moved from `from` to its current status, and
 /// announces the change to live subscribers when the transaction commits.
 pub fn record(
-    conn: &mut DbConnection,
+    conn: &mut Tx<'_>,
     request: &Request,
     from: Option<RequestStatus>,
     entry: Entry,
     at: NaiveDateTime,
 ) -> AppResult<Event> {
-    live::notify_in_transaction(
-        conn,
-        live::RequestChanged {
-            request_id: request.id,
-            company_id: request.company_id,
-        },
-    )?;
+    conn.after_commit(Effect::RequestChanged(RequestChanged {
+        request_id: request.id,
+        company_id: request.company_id,
+    }));
     let event = repo::insert_event(
         conn,
         &NewEvent {

@@ -2,6 +2,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::{categories, request_events, request_tasks, requests};
+/// Urgency selects a request's time-limit policy, so the policies' half owns the type.
+pub use crate::sla::model::Urgency;
 
 crate::stored_enum!(
     /// Where a request came from.
@@ -30,16 +32,6 @@ crate::stored_enum!(
         Suggestion => "SUGGESTION",
         /// A complaint (投诉).
         Complaint => "COMPLAINT",
-    }
-);
-
-crate::stored_enum!(
-    /// How soon the company needs an answer.
-    Urgency {
-        /// The ordinary time limits apply.
-        Normal => "NORMAL",
-        /// Needs attention before ordinary requests.
-        Urgent => "URGENT",
     }
 );
 

@@ -1,13 +1,13 @@
-//! Database access for requests, their tasks and events.
+//! Database access for requests, their tasks and events, and the categories.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::model::{
-    Event, NewEvent, NewRequest, NewTask, Request, RequestChanges, RequestStatus, Task, TaskChanges, TaskStatus,
-    Urgency,
+    Category, CategoryChanges, Event, NewCategory, NewEvent, NewRequest, NewTask, Request, RequestChanges,
+    RequestStatus, Task, TaskChanges, TaskStatus, Urgency,
 };
-use crate::db::schema::{officer_assignments, request_events, request_tasks, requests};
+use crate::db::schema::{categories, officer_assignments, request_events, request_tasks, requests};
 use crate::db::{like_pattern, lower, DbConnection, MultiBackend, Page, PageRequest};
 use crate::error::AppResult;
 
@@ -346,6 +346,17 @@ pub fn filtered(
     Ok(query)
 }
 
+/// Up to `limit` requests of `filter` (any company) with ids above `after`, oldest first: the
+/// ledger export's keyset pages.
+pub fn page_after(conn: &mut DbConnection, filter: &RequestFilter, after: i64, limit: i64) -> AppResult<Vec<Request>> {
+    Ok(filtered(conn, Scope::All, filter)?
+        .filter(requests::id.gt(after))
+        .order(requests::id.asc())
+        .limit(limit)
+        .select(Request::as_select())
+        .load(conn)?)
+}
+
 /// A page of requests, newest first.
 pub fn list(
     conn: &mut DbConnection,
@@ -465,4 +476,71 @@ pub fn resolved_before(conn: &mut DbConnection, cutoff: NaiveDateTime, limit: i6
         .limit(limit)
         .select(Request::as_select())
         .load(conn)?)
+}
+
+// Categories.
+
+/// One category.
+pub fn category(conn: &mut DbConnection, id: i64) -> AppResult<Option<Category>> {
+    Ok(categories::table
+        .find(id)
+        .select(Category::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The categories with these ids.
+pub fn categories_by_ids(conn: &mut DbConnection, ids: &[i64]) -> AppResult<Vec<Category>> {
+    Ok(categories::table
+        .filter(categories::id.eq_any(ids))
+        .select(Category::as_select())
+        .load(conn)?)
+}
+
+/// True when another category than `except_id` has this code.
+pub fn category_code_taken(conn: &mut DbConnection, code: &str, except_id: Option<i64>) -> AppResult<bool> {
+    let mut query = categories::table
+        .filter(categories::code.eq(code))
+        .select(categories::id)
+        .into_boxed();
+    if let Some(id) = except_id {
+        query = query.filter(categories::id.ne(id));
+    }
+    Ok(query.first::<i64>(conn).optional()?.is_some())
+}
+
+/// Every category, enabled ones only unless `include_disabled`, in the order they were made.
+pub fn categories(conn: &mut DbConnection, include_disabled: bool) -> AppResult<Vec<Category>> {
+    let mut query = categories::table.into_boxed();
+    if !include_disabled {
+        query = query.filter(categories::disabled_at.is_null());
+    }
+    Ok(query
+        .order(categories::id.asc())
+        .select(Category::as_select())
+        .load(conn)?)
+}
+
+pub fn insert_category(conn: &mut DbConnection, new: &NewCategory) -> AppResult<Category> {
+    Ok(diesel::insert_into(categories::table)
+        .values(new)
+        .returning(categories::all_columns)
+        .get_result(conn)?)
+}
+
+/// Applies `changes` to the category, bumping its version.
+pub fn update_category(
+    conn: &mut DbConnection,
+    id: i64,
+    changes: &CategoryChanges,
+    now: NaiveDateTime,
+) -> AppResult<Category> {
+    Ok(diesel::update(categories::table.find(id))
+        .set((
+            changes,
+            categories::version.eq(categories::version + 1),
+            categories::updated_at.eq(now),
+        ))
+        .returning(categories::all_columns)
+        .get_result(conn)?)
 }

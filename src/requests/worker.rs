@@ -1,10 +1,8 @@
 //! The auto-close worker: RESOLVED requests the company has not confirmed within 7 days close
-//! as "no feedback". `run_once` does one pass (tests call it after moving the clock); `run`
-//! repeats it beside the server.
+//! as "no feedback". `run_once` does one pass: the workers' runner
+//! repeats it beside the server, tests call it after moving the clock.
 
-use std::time::Duration;
-
-use super::{live, repo, service};
+use super::{repo, service};
 use crate::error::AppResult;
 use crate::state::AppState;
 
@@ -23,13 +21,11 @@ pub async fn run_once(state: &AppState) -> AppResult<usize> {
         let batch_len = due.len();
         let mut closed_in_batch = 0;
         for request in due {
-            let (id, company_id) = (request.id, request.company_id);
             if state
                 .db
                 .write(move |conn| service::auto_close(conn, &request, now))
                 .await?
             {
-                live::publish(state, id, company_id);
                 closed_in_batch += 1;
             }
         }
@@ -37,19 +33,6 @@ pub async fn run_once(state: &AppState) -> AppResult<usize> {
         // A short batch is the last; a batch where nothing closed would only repeat itself.
         if (batch_len as i64) < BATCH || closed_in_batch == 0 {
             return Ok(closed);
-        }
-    }
-}
-
-/// Runs `run_once` every `every`, logging failures and carrying on.
-pub async fn run(state: AppState, every: Duration) {
-    let mut interval = tokio::time::interval(every);
-    loop {
-        interval.tick().await;
-        match run_once(&state).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(closed = n, "auto-closed requests without feedback"),
-            Err(error) => tracing::warn!(code = error.code(), detail = ?error, "auto-close pass failed"),
         }
     }
 }

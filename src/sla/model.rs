@@ -2,7 +2,16 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::{calendar_days, sla_policies};
-use crate::requests::model::Urgency;
+
+crate::stored_enum!(
+    /// How soon the company needs an answer.
+    Urgency {
+        /// The ordinary time limits apply.
+        Normal => "NORMAL",
+        /// Needs attention before ordinary requests.
+        Urgent => "URGENT",
+    }
+);
 
 crate::stored_enum!(
     /// How a calendar day differs from the ordinary week.

@@ -1,10 +1,10 @@
 use diesel::prelude::*;
 
+use super::model::Urgency;
 use super::model::{CalendarDay, LimitUnit, SlaPolicy, SlaSubject};
 use crate::db::schema::{calendar_days, sla_policies};
 use crate::db::DbConnection;
 use crate::error::AppResult;
-use crate::requests::model::Urgency;
 
 /// Overrides between two ISO dates, inclusive.
 pub fn days_between(conn: &mut DbConnection, from: &str, to: &str) -> AppResult<Vec<CalendarDay>> {
@@ -14,6 +14,30 @@ pub fn days_between(conn: &mut DbConnection, from: &str, to: &str) -> AppResult<
         .order(calendar_days::day.asc())
         .select(CalendarDay::as_select())
         .load(conn)?)
+}
+
+/// Overrides from an ISO date on.
+pub fn days_from(conn: &mut DbConnection, from: &str) -> AppResult<Vec<CalendarDay>> {
+    Ok(calendar_days::table
+        .filter(calendar_days::day.ge(from))
+        .select(CalendarDay::as_select())
+        .load(conn)?)
+}
+
+/// The policy of one subject, coordination tier and urgency.
+pub fn policy(
+    conn: &mut DbConnection,
+    subject: SlaSubject,
+    coordinated: bool,
+    urgency: Urgency,
+) -> AppResult<Option<SlaPolicy>> {
+    Ok(sla_policies::table
+        .filter(sla_policies::subject.eq(subject))
+        .filter(sla_policies::coordinated.eq(coordinated))
+        .filter(sla_policies::urgency.eq(urgency))
+        .select(SlaPolicy::as_select())
+        .first(conn)
+        .optional()?)
 }
 
 /// Sets (or replaces) the override of one day.

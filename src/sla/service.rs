@@ -1,11 +1,11 @@
 use chrono::NaiveDate;
 
 use super::calendar::WorkCalendar;
+use super::model::Urgency;
 use super::model::{CalendarDay, DayKind, LimitUnit, SlaPolicy, SlaSubject};
 use super::repo::{self, PolicyLimits};
 use crate::auth::model::Actor;
 use crate::error::{AppError, AppResult};
-use crate::requests::model::Urgency;
 use crate::state::AppState;
 
 /// The longest range `calendarDays` answers at once.

@@ -6,22 +6,21 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use chrono_tz::Tz;
-use diesel::prelude::*;
 use futures_util::Stream;
 use serde::Deserialize;
 
+use crate::auth::model::Actor;
 use crate::auth::repo as users_repo;
 use crate::clock::to_utc;
 use crate::companies::model::Company;
 use crate::companies::repo as companies_repo;
-use crate::db::schema::requests;
 use crate::db::Db;
 use crate::departments::repo as departments_repo;
 use crate::error::{AppError, AppResult};
 use crate::graphql::ids::{self, IdKind};
-use crate::requests::categories;
 use crate::requests::model::{Channel, Request, RequestKind, RequestStatus, Task, TaskStatus, Urgency};
-use crate::requests::repo::{self as requests_repo, RequestFilter, Scope};
+use crate::requests::repo::{self as requests_repo, RequestFilter};
+use crate::state::AppState;
 
 /// Rows read per database round trip.
 pub const PAGE_ROWS: i64 = 1_000;
@@ -203,8 +202,11 @@ impl Names {
         }
         let ids = missing(&self.categories, rows.iter().map(|r| r.category_id));
         if !ids.is_empty() {
-            self.categories
-                .extend(categories::find_by_ids(conn, &ids)?.into_iter().map(|c| (c.id, c.name)));
+            self.categories.extend(
+                requests_repo::categories_by_ids(conn, &ids)?
+                    .into_iter()
+                    .map(|c| (c.id, c.name)),
+            );
         }
         let ids = missing(&self.users, rows.iter().filter_map(|r| r.officer_id));
         if !ids.is_empty() {
@@ -330,12 +332,7 @@ fn write_rows(cursor: &Cursor, rows: &[Request], tasks: &[Task], out: &mut Vec<u
 /// Reads the next page and turns it into CSV bytes (with the BOM and header first).
 fn next_chunk(mut cursor: Cursor) -> AppResult<(Vec<u8>, Cursor)> {
     let mut conn = cursor.db.connection()?;
-    let rows: Vec<Request> = requests_repo::filtered(&mut conn, Scope::All, &cursor.filter)?
-        .filter(requests::id.gt(cursor.after))
-        .order(requests::id.asc())
-        .limit(cursor.page_rows)
-        .select(Request::as_select())
-        .load(&mut *conn)?;
+    let rows = requests_repo::page_after(&mut conn, &cursor.filter, cursor.after, cursor.page_rows)?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let tasks = if ids.is_empty() {
         Vec::new()
@@ -354,6 +351,21 @@ fn next_chunk(mut cursor: Cursor) -> AppResult<(Vec<u8>, Cursor)> {
         cursor.after = *last;
     }
     Ok((out, cursor))
+}
+
+/// The ledger for `actor` (admins only), with the `requests` filter read from the URL's query
+/// string (`query`, without the `?`), as a stream of CSV chunks.
+pub fn for_admin(
+    state: &AppState,
+    actor: &Actor,
+    query: &str,
+) -> AppResult<impl Stream<Item = AppResult<Vec<u8>>> + Send + 'static> {
+    actor.require_admin()?;
+    let params: ExportParams =
+        serde_urlencoded::from_str(query).map_err(|e| AppError::bad_input(format!("the export's parameters: {e}")))?;
+    let filter = params.into_filter()?;
+    tracing::info!(by = actor.user_id, "ledger exported");
+    Ok(ledger_csv(state.db.clone(), state.config.time_zone, filter, PAGE_ROWS))
 }
 
 /// The ledger of the requests `filter` selects, as a stream of CSV chunks, oldest first.

@@ -496,7 +496,7 @@ async fn officers_never_learn_which_company_voted_what(app: TestApp) {
         "{text}"
     );
     // The schema offers no evaluation field on companies or users at all.
-    let schema = zhitong::graphql::sdl();
+    let schema = zhitong::app::schema::sdl();
     for ty in ["type Company {", "type User {"] {
         let start = schema.find(ty).unwrap();
         let body = &schema[start..start + schema[start..].find("\n}").unwrap()];

@@ -201,8 +201,8 @@ fn random_documents_and_variables_never_panic_or_leak() {
     let dir = tempfile::tempdir().unwrap();
     let config = zhitong::config::Config::for_database(zhitong::db::DbUrl::Sqlite(dir.path().join("fuzz.db")));
     let clock = zhitong::clock::ManualClock::new(chrono::Utc::now());
-    let state = zhitong::server::build_state(config, Arc::new(clock)).unwrap();
-    runtime.block_on(zhitong::server::prepare(&state)).unwrap();
+    let state = zhitong::app::build_state(config, Arc::new(clock)).unwrap();
+    runtime.block_on(zhitong::app::prepare(&state)).unwrap();
     let admin = {
         let db = state.db.clone();
         runtime
@@ -210,7 +210,7 @@ fn random_documents_and_variables_never_panic_or_leak() {
             .unwrap()
             .unwrap()
     };
-    let schema = zhitong::graphql::build_schema(Some(state.clone()));
+    let schema = zhitong::app::schema::build_schema(Some(state.clone()));
     let cases = std::env::var("ZHITONG_FUZZ_CASES")
         .ok()
         .and_then(|n| n.parse().ok())
@@ -247,7 +247,7 @@ fn random_documents_and_variables_never_panic_or_leak() {
                     actor: as_admin.then(|| zhitong::auth::model::Actor::from_user(&admin)),
                     ..Default::default()
                 };
-                let request = zhitong::server::with_request_data(request, &state, auth);
+                let request = zhitong::app::with_request_data(request, &state, auth);
                 let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     runtime.block_on(schema.execute(request))
                 }));

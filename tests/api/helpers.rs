@@ -146,16 +146,14 @@ impl TestApp {
     }
 
     async fn spawn_with(config: Config, clock: ManualClock, dir: tempfile::TempDir, pg: Option<PgSchema>) -> TestApp {
-        let state = zhitong::server::build_state(config, Arc::new(clock.clone())).expect("application state");
-        let startup = zhitong::server::prepare(&state)
-            .await
-            .expect("migrations and first admin");
+        let state = zhitong::app::build_state(config, Arc::new(clock.clone())).expect("application state");
+        let startup = zhitong::app::prepare(&state).await.expect("migrations and first admin");
         let admin_password = startup
             .first_admin_password
             .expect("a first administrator on an empty database");
         let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
         let address = format!("http://{}", listener.local_addr().unwrap());
-        let server = zhitong::server::start(listener, state.clone(), 1).expect("server");
+        let server = zhitong::app::start(listener, state.clone(), 1).expect("server");
         actix_rt::spawn(server);
         let mut app = TestApp {
             address,

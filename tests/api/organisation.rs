@@ -294,7 +294,7 @@ async fn bad_input_is_refused_and_writes_nothing(app: TestApp) {
                     oa::reason.eq("direct insert"),
                     oa::started_at.eq(chrono::Utc::now().naive_utc()),
                 ))
-                .execute(conn)?;
+                .execute(&mut **conn)?;
             Ok(())
         })
         .await;

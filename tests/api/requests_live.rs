@@ -171,14 +171,14 @@ async fn changes_cross_instances_on_postgres(app: TestApp) {
 
     let z = zone(&app).await;
     let (id, v) = z.raise(&app, "PROBLEM").await;
-    let state = zhitong::server::build_state(
+    let state = zhitong::app::build_state(
         zhitong::config::Config::for_database(app.state.db.url().clone()),
         std::sync::Arc::new(app.clock.clone()),
     )
     .expect("a second instance");
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let second = format!("http://{}", listener.local_addr().unwrap());
-    actix_rt::spawn(zhitong::server::start(listener, state, 1).unwrap());
+    actix_rt::spawn(zhitong::app::start(listener, state, 1).unwrap());
 
     // Connect off the runtime, which must keep running to start the second server.
     let token = z.staff_a.token.clone();

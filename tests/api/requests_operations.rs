@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute, NextValidation};
 use async_graphql::{Request, Response, Schema, ServerError, ValidationResult};
 use futures::StreamExt;
-use zhitong::graphql::{MutationRoot, QueryRoot, SubscriptionRoot};
+use zhitong::app::schema::{MutationRoot, QueryRoot, SubscriptionRoot};
 
 type Outcome = Arc<Mutex<Option<Vec<String>>>>;
 

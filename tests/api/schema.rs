@@ -5,7 +5,7 @@ use serde_json::Value;
 
 #[test]
 fn schema_file_matches_the_code() {
-    let generated = zhitong::graphql::sdl();
+    let generated = zhitong::app::schema::sdl();
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql");
     if std::env::var("ZHITONG_UPDATE_SCHEMA").is_ok() {
         std::fs::write(path, &generated).unwrap();
@@ -24,7 +24,7 @@ const INTROSPECTION: &str = r#"{ __schema { types { name kind description
 
 #[actix_rt::test]
 async fn every_type_field_argument_and_enum_value_is_described() {
-    let schema = zhitong::graphql::build_schema(None);
+    let schema = zhitong::app::schema::build_schema(None);
     let response = schema.execute(INTROSPECTION).await;
     assert!(response.errors.is_empty(), "{:?}", response.errors);
     let data = response.data.into_json().unwrap();

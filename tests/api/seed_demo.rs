@@ -27,7 +27,7 @@ async fn seed_demo_fills_an_empty_database_with_every_status_and_channel() {
     let dir = tempfile::tempdir().unwrap();
     let config = Config::for_database(DbUrl::Sqlite(dir.path().join("demo.db")));
     let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 20, 2, 0, 0).unwrap());
-    let state = zhitong::server::build_state(config, Arc::new(clock.clone())).unwrap();
+    let state = zhitong::app::build_state(config, Arc::new(clock.clone())).unwrap();
     state.db.migrate_blocking().unwrap();
 
     let report = demo::seed(&state, &clock, &DemoOptions::default())
@@ -58,7 +58,7 @@ async fn seed_demo_fills_an_empty_database_with_every_status_and_channel() {
     let printed = report.render();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
-    actix_rt::spawn(zhitong::server::start(listener, state.clone(), 1).unwrap());
+    actix_rt::spawn(zhitong::app::start(listener, state.clone(), 1).unwrap());
     let client = reqwest::Client::new();
     let mut roles = Vec::new();
     let mut admin_token = String::new();

@@ -115,7 +115,7 @@ async fn sql(app: &TestApp, statement: String) {
         .db
         .write(move |conn| {
             use diesel::RunQueryDsl;
-            diesel::sql_query(statement).execute(conn)?;
+            diesel::sql_query(statement).execute(&mut **conn)?;
             Ok(())
         })
         .await

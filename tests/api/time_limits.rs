@@ -309,7 +309,9 @@ async fn waiting_on_the_company_stops_the_clock(app: TestApp) {
         &mut [&mut z.staff_a, &mut z.staff_b, &mut z.officer_a, &mut z.dept_staff[0]],
     )
     .await;
-    let sweep = zhitong::sla::sweeper::run_once(&app.state).await.unwrap();
+    let sweep = zhitong::requests::time_limits::sweeper::run_once(&app.state)
+        .await
+        .unwrap();
     assert_eq!(
         sweep.thresholds_fired, 0,
         "nothing is overdue while the company is asked"
@@ -353,7 +355,7 @@ async fn waiting_on_the_company_stops_the_clock(app: TestApp) {
         .await;
     assert_eq!(again["errors"][0]["extensions"]["reason"], "INVALID_TRANSITION");
     assert_eq!(
-        zhitong::sla::sweeper::run_once(&app.state)
+        zhitong::requests::time_limits::sweeper::run_once(&app.state)
             .await
             .unwrap()
             .thresholds_fired,
@@ -474,7 +476,9 @@ async fn extensions_are_asked_approved_and_refused(app: TestApp) {
         )
         .await;
     assert_eq!(late["errors"][0]["extensions"]["reason"], "DEADLINE_PASSED", "{late}");
-    zhitong::sla::sweeper::run_once(&app.state).await.unwrap();
+    zhitong::requests::time_limits::sweeper::run_once(&app.state)
+        .await
+        .unwrap();
     let request = read(&app, &z.officer_a.token, &id).await;
     let task = |id: &str| {
         request["tasks"]
@@ -550,7 +554,12 @@ async fn a_missed_sign_for_climbs_the_ladder_once(app: TestApp) {
     pushed(&app, &fake, &mut seen).await;
     let sweep = |app: &TestApp| {
         let state = app.state.clone();
-        async move { zhitong::sla::sweeper::run_once(&state).await.unwrap().thresholds_fired }
+        async move {
+            zhitong::requests::time_limits::sweeper::run_once(&state)
+                .await
+                .unwrap()
+                .thresholds_fired
+        }
     };
     assert_eq!(sweep(&app).await, 0);
 
@@ -584,12 +593,12 @@ async fn a_missed_sign_for_climbs_the_ladder_once(app: TestApp) {
     // Two more days pass unnoticed; two instances sweep at once: supervision (督办) and the
     // report to the zone's leaders (通报) fire once each.
     app.clock.set(utc(2026, 3, 8, 1, 31));
-    let second = zhitong::server::build_state((*app.state.config).clone(), Arc::new(app.clock.clone()))
+    let second = zhitong::app::build_state((*app.state.config).clone(), Arc::new(app.clock.clone()))
         .expect("a second instance on the same database");
     let (a, b, c) = tokio::join!(
-        zhitong::sla::sweeper::run_once(&app.state),
-        zhitong::sla::sweeper::run_once(&second),
-        zhitong::sla::sweeper::run_once(&app.state),
+        zhitong::requests::time_limits::sweeper::run_once(&app.state),
+        zhitong::requests::time_limits::sweeper::run_once(&second),
+        zhitong::requests::time_limits::sweeper::run_once(&app.state),
     );
     let fired = a.unwrap().thresholds_fired + b.unwrap().thresholds_fired + c.unwrap().thresholds_fired;
     assert_eq!(fired, 2, "supervision and reprimand, once each");

@@ -2,60 +2,18 @@
 //! passes, with a reason; an admin approves (the due time moves, on the record) or refuses.
 
 use chrono::NaiveDateTime;
-use diesel::prelude::*;
 
+use super::model::{Extension, ExtensionStatus, NewExtension};
+use super::repo;
 use crate::auth::model::{Actor, Role};
-use crate::db::schema::{request_tasks, sla_extensions};
-use crate::db::{DbConnection, Page, PageRequest};
+use crate::db::{Page, PageRequest, Tx};
 use crate::error::{AppError, AppResult};
 use crate::requests::events::{self, Entry};
 use crate::requests::model::{EventKind, Request, Task};
-use crate::requests::{live, repo as requests_repo, service as requests_service};
+use crate::requests::{repo as requests_repo, service as requests_service};
 use crate::state::AppState;
 
 const MAX_REASON_CHARS: usize = 2_000;
-
-crate::stored_enum!(
-    /// Where an extension request stands.
-    ExtensionStatus {
-        /// Waiting for an admin's decision.
-        Pending => "PENDING",
-        /// Granted: the task's due time moved.
-        Approved => "APPROVED",
-        /// Refused: the due time stands.
-        Refused => "REFUSED",
-    }
-);
-
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = sla_extensions)]
-pub struct Extension {
-    pub id: i64,
-    pub request_id: i64,
-    pub task_id: i64,
-    pub requested_by: i64,
-    pub reason: String,
-    pub previous_due_at: NaiveDateTime,
-    pub requested_due_at: NaiveDateTime,
-    pub status: ExtensionStatus,
-    pub decided_by: Option<i64>,
-    pub decided_at: Option<NaiveDateTime>,
-    pub decision_note: Option<String>,
-    pub created_at: NaiveDateTime,
-}
-
-#[derive(Debug, Insertable)]
-#[diesel(table_name = sla_extensions)]
-struct NewExtension {
-    request_id: i64,
-    task_id: i64,
-    requested_by: i64,
-    reason: String,
-    previous_due_at: NaiveDateTime,
-    requested_due_at: NaiveDateTime,
-    status: ExtensionStatus,
-    created_at: NaiveDateTime,
-}
 
 fn text(field: &str, value: &str) -> AppResult<String> {
     let value = value.trim();
@@ -71,24 +29,8 @@ fn text(field: &str, value: &str) -> AppResult<String> {
     Ok(value.to_string())
 }
 
-fn find(conn: &mut DbConnection, id: i64) -> AppResult<Option<Extension>> {
-    Ok(sla_extensions::table
-        .find(id)
-        .select(Extension::as_select())
-        .first(conn)
-        .optional()?)
-}
-
-pub fn for_tasks(conn: &mut DbConnection, task_ids: &[i64]) -> AppResult<Vec<Extension>> {
-    Ok(sla_extensions::table
-        .filter(sla_extensions::task_id.eq_any(task_ids))
-        .order(sla_extensions::id.asc())
-        .select(Extension::as_select())
-        .load(conn)?)
-}
-
 fn record(
-    conn: &mut DbConnection,
+    conn: &mut Tx<'_>,
     request: &Request,
     task: &Task,
     kind: EventKind,
@@ -118,7 +60,7 @@ pub async fn request(
     let reason = text("reason", reason)?;
     let actor = actor.clone();
     let now = state.clock.now_naive();
-    let (extension, request) = state
+    state
         .db
         .write(move |conn| {
             let task = requests_repo::find_task(conn, task_id)?.ok_or_else(|| AppError::not_found("task"))?;
@@ -147,18 +89,14 @@ pub async fn request(
                     "ask for a moment after the current due time",
                 ));
             }
-            let pending = sla_extensions::table
-                .filter(sla_extensions::task_id.eq(task.id))
-                .filter(sla_extensions::status.eq(ExtensionStatus::Pending))
-                .count()
-                .get_result::<i64>(conn)?;
-            if pending > 0 {
+            if repo::pending_for_task(conn, task.id)? > 0 {
                 return Err(AppError::conflict(
                     "an extension for this task already waits for a decision",
                 ));
             }
-            let extension: Extension = diesel::insert_into(sla_extensions::table)
-                .values(&NewExtension {
+            let extension = repo::insert_extension(
+                conn,
+                &NewExtension {
                     request_id: request.id,
                     task_id: task.id,
                     requested_by: actor.user_id,
@@ -167,9 +105,8 @@ pub async fn request(
                     requested_due_at: until,
                     status: ExtensionStatus::Pending,
                     created_at: now,
-                })
-                .returning(sla_extensions::all_columns)
-                .get_result(conn)?;
+                },
+            )?;
             record(
                 conn,
                 &request,
@@ -183,11 +120,9 @@ pub async fn request(
                 ),
                 now,
             )?;
-            Ok((extension, request))
+            Ok(extension)
         })
-        .await?;
-    live::publish(state, request.id, request.company_id);
-    Ok(extension)
+        .await
 }
 
 /// An admin's decision on a pending extension.
@@ -202,10 +137,10 @@ pub async fn decide(
     let note = note.map(|n| text("note", n)).transpose()?;
     let actor = actor.clone();
     let now = state.clock.now_naive();
-    let (extension, request) = state
+    state
         .db
         .write(move |conn| {
-            let extension = find(conn, id)?.ok_or_else(|| AppError::not_found("extension"))?;
+            let extension = repo::find_extension(conn, id)?.ok_or_else(|| AppError::not_found("extension"))?;
             let task =
                 requests_repo::find_task(conn, extension.task_id)?.ok_or_else(|| AppError::not_found("extension"))?;
             let request = requests_repo::find_by_id(conn, extension.request_id)?
@@ -215,20 +150,7 @@ pub async fn decide(
             } else {
                 ExtensionStatus::Refused
             };
-            let decided: Option<Extension> = diesel::update(
-                sla_extensions::table
-                    .find(id)
-                    .filter(sla_extensions::status.eq(ExtensionStatus::Pending)),
-            )
-            .set((
-                sla_extensions::status.eq(status),
-                sla_extensions::decided_by.eq(actor.user_id),
-                sla_extensions::decided_at.eq(now),
-                sla_extensions::decision_note.eq(note.clone()),
-            ))
-            .returning(sla_extensions::all_columns)
-            .get_result(conn)
-            .optional()?;
+            let decided = repo::decide_pending(conn, id, status, actor.user_id, now, note.clone())?;
             let Some(decided) = decided else {
                 return Err(AppError::conflict("this extension has been decided already"));
             };
@@ -240,12 +162,12 @@ pub async fn decide(
                     .zip(task.reply_remind_at)
                     .map(|(due, remind)| due - remind)
                     .unwrap_or_default();
-                diesel::update(request_tasks::table.find(task.id))
-                    .set((
-                        request_tasks::reply_due_at.eq(Some(extension.requested_due_at)),
-                        request_tasks::reply_remind_at.eq(Some(extension.requested_due_at - lead)),
-                    ))
-                    .execute(conn)?;
+                repo::move_task_reply_limit(
+                    conn,
+                    task.id,
+                    extension.requested_due_at,
+                    extension.requested_due_at - lead,
+                )?;
                 record(
                     conn,
                     &request,
@@ -273,11 +195,9 @@ pub async fn decide(
                     now,
                 )?;
             }
-            Ok((decided, request))
+            Ok(decided)
         })
-        .await?;
-    live::publish(state, request.id, request.company_id);
-    Ok(extension)
+        .await
 }
 
 /// Extensions by status, oldest first (admins).
@@ -288,25 +208,14 @@ pub async fn list(
     page: PageRequest,
 ) -> AppResult<Page<Extension>> {
     actor.require_admin()?;
-    state
-        .db
-        .read(move |conn| {
-            let mut query = sla_extensions::table.into_boxed();
-            let mut count = sla_extensions::table.into_boxed();
-            if let Some(status) = status {
-                query = query.filter(sla_extensions::status.eq(status));
-                count = count.filter(sla_extensions::status.eq(status));
-            }
-            if let Some(after) = page.after {
-                query = query.filter(sla_extensions::id.gt(after));
-            }
-            let total = count.count().get_result::<i64>(conn)?;
-            let rows = query
-                .order(sla_extensions::id.asc())
-                .limit(page.limit + 1)
-                .select(Extension::as_select())
-                .load(conn)?;
-            Ok(Page::from_rows(rows, page, total))
-        })
-        .await
+    state.db.read(move |conn| repo::extensions(conn, status, page)).await
+}
+
+/// The extensions asked on a task the caller has reached, oldest first (none for company
+/// staff, who do not see the departments' negotiations).
+pub async fn of_task(state: &AppState, actor: &Actor, task_id: i64) -> AppResult<Vec<Extension>> {
+    if actor.role == Role::Company {
+        return Ok(Vec::new());
+    }
+    state.db.read(move |conn| repo::for_tasks(conn, &[task_id])).await
 }

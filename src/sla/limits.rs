@@ -1,18 +1,16 @@
-//! Due times stamped on requests and department tasks: the policy for the request's kind,
-//! coordination tier and urgency, applied on the zone's working calendar as it stands when the
-//! due time is stamped (later policy or calendar changes apply to new stamps only).
+//! Due times from the policies: a policy's limits applied on the zone's working calendar as it
+//! stands when the due time is stamped (later policy or calendar changes apply to new stamps
+//! only). What the limits are stamped on is the caller's business.
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use chrono_tz::Tz;
-use diesel::prelude::*;
 
 use super::calendar::WorkCalendar;
-use super::model::{CalendarDay, LimitUnit, SlaPolicy, SlaSubject};
+use super::model::{LimitUnit, SlaSubject, Urgency};
+use super::repo;
 use crate::clock::to_utc;
-use crate::db::schema::{calendar_days, sla_policies};
 use crate::db::DbConnection;
 use crate::error::AppResult;
-use crate::requests::model::{RequestKind, Urgency};
 
 /// The share of a limit after which the holder is reminded.
 pub const REMIND_AT_PERMILLE: i64 = 750;
@@ -43,10 +41,11 @@ impl Due {
     }
 }
 
-/// The two limits of a request.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct RequestDue {
-    pub first_reply: Option<Due>,
+/// The limits of one policy from a start: the first reply, and the resolution where the
+/// policy sets one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PolicyDue {
+    pub first_reply: Due,
     pub resolve: Option<Due>,
 }
 
@@ -55,10 +54,7 @@ pub fn calendar_from(conn: &mut DbConnection, zone: Tz, from: NaiveDateTime) -> 
     let first_day = (to_utc(from).with_timezone(&zone).date_naive() - Duration::days(1))
         .format("%Y-%m-%d")
         .to_string();
-    let overrides: Vec<CalendarDay> = calendar_days::table
-        .filter(calendar_days::day.ge(first_day))
-        .select(CalendarDay::as_select())
-        .load(conn)?;
+    let overrides = repo::days_from(conn, &first_day)?;
     Ok(WorkCalendar::new(
         zone,
         overrides.iter().filter_map(|d| {
@@ -69,80 +65,32 @@ pub fn calendar_from(conn: &mut DbConnection, zone: Tz, from: NaiveDateTime) -> 
     ))
 }
 
-pub fn policy(
-    conn: &mut DbConnection,
-    subject: SlaSubject,
-    coordinated: bool,
-    urgency: Urgency,
-) -> AppResult<Option<SlaPolicy>> {
-    Ok(sla_policies::table
-        .filter(sla_policies::subject.eq(subject))
-        .filter(sla_policies::coordinated.eq(coordinated))
-        .filter(sla_policies::urgency.eq(urgency))
-        .select(SlaPolicy::as_select())
-        .first(conn)
-        .optional()?)
-}
-
-fn subject_of(kind: RequestKind) -> SlaSubject {
-    match kind {
-        RequestKind::Consultation => SlaSubject::Consultation,
-        RequestKind::Problem => SlaSubject::Problem,
-        RequestKind::Suggestion => SlaSubject::Suggestion,
-        RequestKind::Complaint => SlaSubject::Complaint,
-    }
-}
-
 fn limit(calendar: &WorkCalendar, start: NaiveDateTime, amount: i32, unit: LimitUnit) -> Due {
     let due_at = calendar.due(to_utc(start), amount, unit).naive_utc();
     Due::between(start, due_at)
 }
 
-/// The limits of a request of `kind` received at `start`.
-pub fn for_request(
+/// The limits of the policy for `subject`, `coordinated` and `urgency`, counted from `start`
+/// (none when no such policy exists).
+pub fn due_from(
     conn: &mut DbConnection,
     zone: Tz,
-    kind: RequestKind,
+    subject: SlaSubject,
     coordinated: bool,
     urgency: Urgency,
     start: NaiveDateTime,
-) -> AppResult<RequestDue> {
-    let Some(policy) = policy(conn, subject_of(kind), coordinated, urgency)? else {
-        return Ok(RequestDue::default());
+) -> AppResult<Option<PolicyDue>> {
+    let Some(policy) = repo::policy(conn, subject, coordinated, urgency)? else {
+        return Ok(None);
     };
     let calendar = calendar_from(conn, zone, start)?;
-    Ok(RequestDue {
-        first_reply: Some(limit(
-            &calendar,
-            start,
-            policy.first_reply_amount,
-            policy.first_reply_unit,
-        )),
+    Ok(Some(PolicyDue {
+        first_reply: limit(&calendar, start, policy.first_reply_amount, policy.first_reply_unit),
         resolve: match (policy.resolve_amount, policy.resolve_unit) {
             (Some(amount), Some(unit)) => Some(limit(&calendar, start, amount, unit)),
             _ => None,
         },
-    })
-}
-
-/// The reply limit of a department task dispatched at `start`.
-pub fn for_task(
-    conn: &mut DbConnection,
-    zone: Tz,
-    coordinated: bool,
-    urgency: Urgency,
-    start: NaiveDateTime,
-) -> AppResult<Option<Due>> {
-    let Some(policy) = policy(conn, SlaSubject::DepartmentTask, coordinated, urgency)? else {
-        return Ok(None);
-    };
-    let calendar = calendar_from(conn, zone, start)?;
-    Ok(Some(limit(
-        &calendar,
-        start,
-        policy.first_reply_amount,
-        policy.first_reply_unit,
-    )))
+    }))
 }
 
 #[cfg(test)]

@@ -1,0 +1,226 @@
+//! The GraphQL endpoint: `POST /graphql` (JSON, or multipart for uploads), the explorer on
+//! `GET /graphql`, and subscriptions over `graphql-ws` on `/graphql/ws`.
+
+use std::sync::Arc;
+
+use actix_web::http::header;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use async_graphql::http::{GraphiQLSource, MultipartOptions};
+use async_graphql_actix_web::GraphQLSubscription;
+use futures_util::{FutureExt, StreamExt};
+use serde_json::json;
+
+use super::http::{authenticate, authenticate_bearer, client_address, read_body, request_error};
+use super::routes::ServerData;
+use super::schema::{self, AppSchema};
+use crate::graphql::context::RequestAuth;
+use crate::graphql::errors::new_correlation_id;
+use crate::graphql::limits;
+use crate::state::AppState;
+
+/// The GraphQL request in a JSON body, or why it is not one.
+fn parse_json_request(body: &[u8]) -> Result<async_graphql::Request, String> {
+    serde_json::from_slice(body).map_err(|e| {
+        if body.first() == Some(&b'[') {
+            "batched requests are not accepted: send one operation per request".to_string()
+        } else {
+            format!(
+                "the body is not a GraphQL request in JSON: {}",
+                e.to_string().chars().take(120).collect::<String>()
+            )
+        }
+    })
+}
+
+/// `POST /graphql`.
+pub async fn post(request: HttpRequest, payload: web::Payload, data: web::Data<ServerData>) -> HttpResponse {
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let lowered = content_type.to_ascii_lowercase();
+    let gql_request = if lowered.starts_with("application/json") {
+        let body = match read_body(payload, data.state.config.max_body_bytes).await {
+            Ok(body) => body,
+            Err(response) => return response,
+        };
+        match parse_json_request(&body) {
+            Ok(r) => r,
+            Err(why) => return request_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &why),
+        }
+    } else if lowered.starts_with("multipart/form-data") {
+        // The GraphQL multipart request spec, for attachments: one file per request.
+        let limit = data.state.config.max_attachment_bytes + data.state.config.max_body_bytes;
+        let body = match read_body(payload, limit).await {
+            Ok(body) => body,
+            Err(response) => return response,
+        };
+        let options = MultipartOptions::default()
+            .max_file_size(data.state.config.max_attachment_bytes)
+            .max_num_files(1);
+        match async_graphql::http::receive_body(Some(content_type), &body[..], options).await {
+            Ok(r) => r,
+            Err(e) => {
+                let message = format!("the multipart body is not a GraphQL upload: {e}");
+                return request_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &message);
+            }
+        }
+    } else {
+        return request_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "BAD_REQUEST",
+            "send GraphQL requests as POST with Content-Type: application/json (multipart/form-data for uploads)",
+        );
+    };
+    if let Err(why) = limits::check_query_text(&gql_request.query) {
+        return request_error(StatusCode::BAD_REQUEST, "QUERY_TOO_COMPLEX", &why);
+    }
+    let auth = authenticate(&data.state, &request).await;
+    let gql_request = with_request_data(gql_request, &data.state, auth).data(client_address(&data.state, &request));
+    let response = std::panic::AssertUnwindSafe(data.schema.execute(gql_request))
+        .catch_unwind()
+        .await;
+    match response {
+        Ok(response) => HttpResponse::Ok().json(response),
+        Err(_) => {
+            let correlation_id = new_correlation_id();
+            tracing::error!(correlation_id, "a resolver panicked");
+            HttpResponse::InternalServerError().json(json!({
+                "errors": [{ "message": "internal error", "extensions": { "code": "INTERNAL", "correlationId": correlation_id } }]
+            }))
+        }
+    }
+}
+
+/// Attaches the caller and the per-request loaders to a GraphQL request.
+pub fn with_request_data(
+    request: async_graphql::Request,
+    state: &AppState,
+    auth: RequestAuth,
+) -> async_graphql::Request {
+    let is_admin = auth.actor.as_ref().is_some_and(|a| a.is_admin());
+    let mut request = request.data(auth);
+    schema::register_loaders(state, &mut request.data);
+    if !(is_admin || state.config.open_introspection) {
+        request = request.disable_introspection();
+    }
+    request
+}
+
+/// The schema behind the websocket, with the guards of `POST /graphql`: over-nested documents
+/// are refused before parsing, and introspection is for admins unless opened in the config.
+#[derive(Clone)]
+struct CheckedSchema {
+    schema: AppSchema,
+    open_introspection: bool,
+}
+
+impl CheckedSchema {
+    fn guard(&self, request: async_graphql::Request, session: Option<&async_graphql::Data>) -> async_graphql::Request {
+        let is_admin = session
+            .and_then(|data| data.get(&std::any::TypeId::of::<RequestAuth>()))
+            .and_then(|auth| auth.downcast_ref::<RequestAuth>())
+            .and_then(|auth| auth.actor.as_ref())
+            .is_some_and(|actor| actor.is_admin());
+        if is_admin || self.open_introspection {
+            request
+        } else {
+            request.disable_introspection()
+        }
+    }
+}
+
+fn too_complex(why: String) -> async_graphql::Response {
+    let mut error = async_graphql::ServerError::new(why, None);
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set("code", "QUERY_TOO_COMPLEX");
+    async_graphql::Response::from_errors(vec![error])
+}
+
+impl async_graphql::Executor for CheckedSchema {
+    async fn execute(&self, request: async_graphql::Request) -> async_graphql::Response {
+        match limits::check_query_text(&request.query) {
+            Ok(()) => self.schema.execute(self.guard(request, None)).await,
+            Err(why) => too_complex(why),
+        }
+    }
+
+    fn execute_stream(
+        &self,
+        request: async_graphql::Request,
+        session_data: Option<Arc<async_graphql::Data>>,
+    ) -> futures_util::stream::BoxStream<'static, async_graphql::Response> {
+        match limits::check_query_text(&request.query) {
+            Ok(()) => {
+                let request = self.guard(request, session_data.as_deref());
+                async_graphql::Executor::execute_stream(&self.schema, request, session_data)
+            }
+            Err(why) => futures_util::stream::once(async move { too_complex(why) }).boxed(),
+        }
+    }
+}
+
+/// Subscriptions over `graphql-ws` (and the older `graphql-transport-ws` names). The client
+/// authenticates in `connection_init` with `{ "Authorization": "Bearer <accessToken>" }` (or
+/// `{ "token": "<accessToken>" }`); a refused token closes the connection.
+pub async fn websocket(
+    request: HttpRequest,
+    payload: web::Payload,
+    data: web::Data<ServerData>,
+) -> actix_web::Result<HttpResponse> {
+    let state = data.state.clone();
+    let address = client_address(&state, &request);
+    let checked = CheckedSchema {
+        schema: data.schema.clone(),
+        open_introspection: state.config.open_introspection,
+    };
+    GraphQLSubscription::new(checked)
+        .on_connection_init(move |init| async move {
+            let bearer = ["Authorization", "authorization"]
+                .iter()
+                .find_map(|key| init.get(*key).and_then(|v| v.as_str()).map(str::to_string))
+                .or_else(|| {
+                    ["token", "accessToken"]
+                        .iter()
+                        .find_map(|key| init.get(*key).and_then(|v| v.as_str()).map(|t| format!("Bearer {t}")))
+                });
+            let auth = match bearer {
+                Some(bearer) => {
+                    let auth = authenticate_bearer(&state, Some(&bearer)).await;
+                    if let Some(why) = &auth.token_error {
+                        return Err(async_graphql::Error::new(why.clone()));
+                    }
+                    auth
+                }
+                None => RequestAuth::default(),
+            };
+            let mut session = async_graphql::Data::default();
+            session.insert(auth);
+            session.insert(address);
+            schema::register_loaders(&state, &mut session);
+            Ok(session)
+        })
+        .start(&request, payload)
+}
+
+/// `GET /graphql`: the GraphiQL explorer (operations are never executed from a GET).
+pub async fn explorer(request: HttpRequest) -> HttpResponse {
+    if request.query_string().contains("query=") {
+        return request_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "BAD_REQUEST",
+            "GraphQL operations are not accepted over GET: POST them as application/json",
+        );
+    }
+    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .subscription_endpoint("/graphql/ws")
+            .title("zhitong")
+            .finish(),
+    )
+}

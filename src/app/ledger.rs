@@ -1,0 +1,38 @@
+//! `GET /export/requests.csv`: the ledger (台账) for admins, streamed page by page, with the
+//! `requests` filter as query-string parameters.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+
+use super::http::{request_error, require_caller};
+use super::routes::ServerData;
+use crate::stats::export;
+
+pub async fn export_requests(request: HttpRequest, data: web::Data<ServerData>) -> HttpResponse {
+    let actor = match require_caller(&data.state, &request).await {
+        Ok(actor) => actor,
+        Err(response) => return response,
+    };
+    let chunks = match export::for_admin(&data.state, &actor, request.query_string()) {
+        Ok(chunks) => chunks,
+        Err(error) => {
+            let status = match error.code() {
+                "FORBIDDEN" => StatusCode::FORBIDDEN,
+                _ => StatusCode::BAD_REQUEST,
+            };
+            return request_error(status, error.code(), &error.public_message());
+        }
+    };
+    let chunks = chunks.map(|chunk| {
+        chunk.map(web::Bytes::from).map_err(|error| {
+            tracing::error!(error = ?error, "ledger export failed part-way");
+            actix_web::error::ErrorInternalServerError("the export failed part-way")
+        })
+    });
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header(("Content-Disposition", "attachment; filename=\"requests.csv\""))
+        .insert_header(("Cache-Control", "private, no-store"))
+        .streaming(chunks)
+}

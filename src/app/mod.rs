@@ -1,0 +1,23 @@
+//! The application shell: builds the state, starts and stops the process, and serves HTTP.
+//! It composes the domains (their GraphQL parts into one schema, their loaders into one
+//! registry) and owns no rules of its own: every endpoint calls a domain's service.
+//!
+//! - `startup`: the state, migrations and the first administrator;
+//! - `routes`: the route table, the request log and the health checks;
+//! - `http`: what every endpoint shares (bearer authentication, the client address, errors
+//!   shaped like GraphQL's, bounded bodies);
+//! - `schema`: the merged schema and the domains' loader registrations;
+//! - `graphql`: `POST /graphql`, the explorer and the websocket;
+//! - `attachments`, `ledger`: the plain HTTP endpoints.
+
+pub mod attachments;
+pub mod graphql;
+pub mod http;
+pub mod ledger;
+pub mod routes;
+pub mod schema;
+pub mod startup;
+
+pub use graphql::with_request_data;
+pub use routes::start;
+pub use startup::{build_state, prepare, Startup};

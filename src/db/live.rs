@@ -1,0 +1,219 @@
+//! Live updates: every committed change to a request reaches the subscriptions that follow it.
+//!
+//! A write announces a change with [`Tx::after_commit`](super::Tx::after_commit); the write
+//! handle delivers it only if the transaction commits. On PostgreSQL the change goes out with
+//! `pg_notify` inside the writing transaction (so the database delivers it at commit, to every
+//! instance), and one listener thread per [`LiveBus`] forwards the notifications to its
+//! subscribers. On SQLite, a single-instance backend, the bus broadcasts the change in the
+//! process once the commit has succeeded. Each [`Db`](super::Db) owns its bus, so several servers
+//! in one process (as in the tests) never hear each other's requests.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use futures_util::Stream;
+use tokio::sync::{broadcast, watch};
+
+use super::{establish, Backend, DbConnection, DbUrl};
+use crate::error::AppResult;
+
+/// How many changes a slow subscriber may fall behind before it skips some.
+const CAPACITY: usize = 256;
+/// How often the listener reads notifications that have arrived on its connection.
+const POLL: Duration = Duration::from_millis(50);
+/// How long a new subscriber waits for the listener to be listening.
+const READY_WAIT: Duration = Duration::from_secs(5);
+
+/// A request changed (a step, a note or an urge was committed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestChanged {
+    pub request_id: i64,
+    pub company_id: i64,
+}
+
+impl RequestChanged {
+    fn payload(&self) -> String {
+        format!("{}:{}", self.request_id, self.company_id)
+    }
+
+    fn parse(payload: &str) -> Option<RequestChanged> {
+        let (request, company) = payload.split_once(':')?;
+        Some(RequestChanged {
+            request_id: request.parse().ok()?,
+            company_id: company.parse().ok()?,
+        })
+    }
+}
+
+/// The broadcast of one database's changes, alive while someone subscribes.
+#[derive(Clone)]
+struct Channel {
+    sender: broadcast::Sender<RequestChanged>,
+    /// True once the PostgreSQL listener is listening (always true on SQLite).
+    ready: watch::Receiver<bool>,
+}
+
+/// The live-update bus of one database handle.
+#[derive(Clone)]
+pub struct LiveBus {
+    url: DbUrl,
+    channel: Arc<Mutex<Option<Channel>>>,
+}
+
+/// The PostgreSQL channel of the connection's schema (one database may hold several schemas).
+const CHANNEL_SQL: &str = "'zhitong_requests_' || current_schema()";
+
+impl LiveBus {
+    pub(super) fn new(url: DbUrl) -> LiveBus {
+        LiveBus {
+            url,
+            channel: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    fn channel(&self) -> std::sync::MutexGuard<'_, Option<Channel>> {
+        self.channel.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Announces committed-to-be changes inside the writing transaction (PostgreSQL delivers
+    /// them at commit; SQLite needs nothing here).
+    pub(super) fn announce_in_transaction(conn: &mut DbConnection, changes: &[RequestChanged]) -> AppResult<()> {
+        if let DbConnection::Postgres(_) = conn {
+            for change in changes {
+                diesel::sql_query(format!("SELECT pg_notify({CHANNEL_SQL}, $1)"))
+                    .bind::<diesel::sql_types::Text, _>(change.payload())
+                    .execute(conn)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Tells this process's subscribers about committed changes (SQLite; on PostgreSQL the
+    /// notifications sent in the transaction do it).
+    pub(super) fn publish_committed(&self, changes: Vec<RequestChanged>) {
+        if self.url.backend() != Backend::Sqlite || changes.is_empty() {
+            return;
+        }
+        if let Some(channel) = self.channel().as_ref() {
+            for change in changes {
+                // An error only means nobody is listening.
+                let _ = channel.sender.send(change);
+            }
+        }
+    }
+
+    /// Every change committed from now on (a subscriber that falls far behind skips ahead).
+    pub async fn changes(&self) -> impl Stream<Item = RequestChanged> + Send + 'static {
+        let (receiver, mut ready) = {
+            let mut channel = self.channel();
+            let channel = channel.get_or_insert_with(|| self.start()).clone();
+            (channel.sender.subscribe(), channel.ready)
+        };
+        if tokio::time::timeout(READY_WAIT, ready.wait_for(|listening| *listening))
+            .await
+            .is_err()
+        {
+            tracing::warn!("the live-update listener is not listening yet; changes may be missed");
+        }
+        futures_util::stream::unfold(receiver, |mut receiver| async move {
+            loop {
+                match receiver.recv().await {
+                    Ok(change) => return Some((change, receiver)),
+                    Err(broadcast::error::RecvError::Lagged(skipped)) => {
+                        tracing::warn!(skipped, "a live-update subscriber fell behind");
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                }
+            }
+        })
+    }
+
+    fn start(&self) -> Channel {
+        let sender = broadcast::channel(CAPACITY).0;
+        let (set_ready, ready) = watch::channel(self.url.backend() == Backend::Sqlite);
+        if self.url.backend() == Backend::Postgres {
+            let (bus, sender) = (self.clone(), sender.clone());
+            let spawned = std::thread::Builder::new()
+                .name("zhitong-live".into())
+                .spawn(move || bus.listen(sender, set_ready));
+            if let Err(error) = spawned {
+                tracing::error!(%error, "cannot start the live-update listener");
+            }
+        }
+        Channel { sender, ready }
+    }
+
+    /// True (and the channel dropped) when nobody subscribes any more, so the listener can stop.
+    fn abandoned(&self, sender: &broadcast::Sender<RequestChanged>) -> bool {
+        let mut channel = self.channel();
+        if sender.receiver_count() == 0 {
+            *channel = None;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Listens for the database's notifications and forwards them, reconnecting after
+    /// failures, until the last subscriber is gone.
+    fn listen(&self, sender: broadcast::Sender<RequestChanged>, ready: watch::Sender<bool>) {
+        loop {
+            match listening_connection(&self.url) {
+                Ok(mut conn) => {
+                    let _ = ready.send(true);
+                    loop {
+                        let mut failed = false;
+                        for notification in conn.notifications_iter() {
+                            match notification {
+                                Ok(notification) => {
+                                    if let Some(change) = RequestChanged::parse(&notification.payload) {
+                                        let _ = sender.send(change);
+                                    }
+                                }
+                                Err(error) => {
+                                    tracing::warn!(%error, "the live-update listener lost its connection");
+                                    failed = true;
+                                    break;
+                                }
+                            }
+                        }
+                        if self.abandoned(&sender) {
+                            return;
+                        }
+                        if failed {
+                            let _ = ready.send(false);
+                            break;
+                        }
+                        std::thread::sleep(POLL);
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(error, "the live-update listener cannot listen; retrying");
+                    if self.abandoned(&sender) {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_secs(1));
+                }
+            }
+        }
+    }
+}
+
+fn listening_connection(url: &DbUrl) -> Result<PgConnection, String> {
+    let DbConnection::Postgres(mut conn) = establish(url).map_err(|e| e.to_string())? else {
+        return Err("live updates listen on PostgreSQL only".into());
+    };
+    #[derive(QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+    }
+    let channel: Name = diesel::sql_query(format!("SELECT {CHANNEL_SQL} AS name"))
+        .get_result(&mut conn)
+        .map_err(|e| e.to_string())?;
+    conn.batch_execute(&format!("LISTEN \"{}\"", channel.name.replace('"', "\"\"")))
+        .map_err(|e| e.to_string())?;
+    Ok(conn)
+}

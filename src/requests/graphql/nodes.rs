@@ -1,0 +1,454 @@
+//! The node types of requests: categories, requests, department tasks and timeline events.
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, Object, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+
+use crate::requests::time_limits::extensions;
+
+use super::time_limits::{ExtensionNode, SlaStatus};
+use crate::auth::graphql::{load_user, UserNode};
+use crate::auth::model::Role;
+use crate::clock::to_utc;
+use crate::companies::graphql::{load_company, CompanyNode};
+use crate::departments::graphql::{load_department, DepartmentNode};
+use crate::error::{AppError, AppResult};
+use crate::graphql::context::ContextExt;
+use crate::graphql::ids::{self, IdKind};
+use crate::requests::model::{
+    Category, Channel, Event, EventKind, Request, RequestKind, RequestStatus, Task, TaskStatus, Urgency,
+};
+use crate::requests::repo::{self};
+use crate::requests::service::{self};
+
+use super::loaders::*;
+
+/// A kind of matter a request is about, managed by admins (permits, water, power, …).
+pub struct CategoryNode(pub Category);
+
+/// A kind of matter a request is about, managed by admins (permits, water, power, …).
+#[Object(name = "Category")]
+impl CategoryNode {
+    /// Opaque id.
+    async fn id(&self) -> ID {
+        ids::encode(IdKind::Category, self.0.id)
+    }
+
+    /// Stable short code, such as `water`.
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+
+    /// Name shown in the app (zh-CN), such as 供水.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// English name.
+    async fn name_en(&self) -> &str {
+        &self.0.name_en
+    }
+
+    /// True when the category can no longer be chosen for new requests.
+    async fn disabled(&self) -> bool {
+        self.0.disabled_at.is_some()
+    }
+
+    /// Optimistic-lock version.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+}
+
+/// A request (诉求工单) raised by or for a company.
+pub struct RequestNode(pub Request);
+
+crate::connection_types!(RequestConnection, RequestEdge, RequestNode, "requests");
+
+pub(super) async fn request_tasks(ctx: &Context<'_>, request_id: i64) -> AppResult<Vec<Task>> {
+    Ok(ctx
+        .data_unchecked::<DataLoader<TasksLoader>>()
+        .load_one(request_id)
+        .await?
+        .unwrap_or_default())
+}
+
+/// The request's events the caller may see (company staff never see internal ones).
+pub(super) async fn visible_events(ctx: &Context<'_>, request_id: i64) -> AppResult<Vec<Event>> {
+    let sees_internal = service::sees_internal(ctx.actor()?);
+    Ok(ctx
+        .data_unchecked::<DataLoader<EventsLoader>>()
+        .load_one(request_id)
+        .await?
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|e| sees_internal || !e.internal)
+        .collect())
+}
+
+/// A person taking part in a request, as the caller may see them: company staff see their own
+/// colleagues and officers, while department staff and admins appear to them only by role.
+pub(super) async fn participant(ctx: &Context<'_>, user_id: i64) -> AppResult<Option<UserNode>> {
+    let viewer_is_company = ctx.actor()?.role == Role::Company;
+    Ok(load_user(ctx, user_id)
+        .await?
+        .filter(|user| !(viewer_is_company && matches!(user.0.role, Role::Department | Role::Admin))))
+}
+
+/// A request (诉求工单) raised by or for a company.
+#[Object(name = "Request")]
+impl RequestNode {
+    /// Opaque id.
+    async fn id(&self) -> ID {
+        ids::encode(IdKind::Request, self.0.id)
+    }
+
+    /// Readable number, unique per year, such as `QY-2026-000123`.
+    async fn number(&self) -> &str {
+        &self.0.number
+    }
+
+    /// Where the request stands.
+    async fn status(&self) -> RequestStatus {
+        self.0.status
+    }
+
+    /// What the company asks for.
+    async fn kind(&self) -> RequestKind {
+        self.0.kind
+    }
+
+    /// What the request is about.
+    async fn category(&self, ctx: &Context<'_>) -> AppResult<Option<CategoryNode>> {
+        Ok(ctx
+            .data_unchecked::<DataLoader<CategoryLoader>>()
+            .load_one(self.0.category_id)
+            .await?
+            .map(CategoryNode))
+    }
+
+    /// How soon the company needs an answer.
+    async fn urgency(&self) -> Urgency {
+        self.0.urgency
+    }
+
+    /// How the request came in.
+    async fn channel(&self) -> Channel {
+        self.0.channel
+    }
+
+    /// One-line summary (at most 100 characters).
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+
+    /// The company's description (at most 5,000 characters).
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+
+    /// The company the request is for.
+    async fn company(&self, ctx: &Context<'_>) -> AppResult<Option<CompanyNode>> {
+        load_company(ctx, self.0.company_id).await
+    }
+
+    /// Who raised it (company staff, or the officer or admin who took it down); null for
+    /// company staff when an admin raised it.
+    async fn raised_by(&self, ctx: &Context<'_>) -> AppResult<Option<UserNode>> {
+        participant(ctx, self.0.raised_by).await
+    }
+
+    /// The company's service officer when the request was raised; null if it had none.
+    async fn officer(&self, ctx: &Context<'_>) -> AppResult<Option<UserNode>> {
+        match self.0.officer_id {
+            Some(id) => load_user(ctx, id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// The departments' tasks, in the order they were given.
+    async fn tasks(&self, ctx: &Context<'_>) -> AppResult<Vec<TaskNode>> {
+        Ok(request_tasks(ctx, self.0.id).await?.into_iter().map(TaskNode).collect())
+    }
+
+    /// Everything that happened, oldest first (internal events are hidden from company staff).
+    async fn timeline(&self, ctx: &Context<'_>) -> AppResult<Vec<EventNode>> {
+        Ok(visible_events(ctx, self.0.id)
+            .await?
+            .into_iter()
+            .map(EventNode)
+            .collect())
+    }
+
+    /// Photos and documents on the request (internal ones are hidden from company staff).
+    async fn attachments(&self, ctx: &Context<'_>) -> AppResult<Vec<crate::attachments::graphql::AttachmentNode>> {
+        let actor = ctx.actor()?;
+        let files = crate::attachments::service::of_request(ctx.state(), actor, self.0.id).await?;
+        Ok(files
+            .into_iter()
+            .map(crate::attachments::graphql::AttachmentNode)
+            .collect())
+    }
+
+    /// The latest event the caller may see.
+    async fn last_event(&self, ctx: &Context<'_>) -> AppResult<Option<EventNode>> {
+        Ok(visible_events(ctx, self.0.id).await?.pop().map(EventNode))
+    }
+
+    /// The answer or result given to the company (or the reason for rejecting it or marking it
+    /// unresolvable).
+    async fn answer(&self) -> Option<&str> {
+        self.0.answer.as_deref()
+    }
+
+    /// The filing number (备案) of a request marked unresolvable.
+    async fn filing_number(&self) -> Option<&str> {
+        self.0.filing_number.as_deref()
+    }
+
+    /// The company's feedback on the resolution; null until it confirms or the request closes
+    /// without feedback.
+    async fn satisfaction(&self) -> Option<Satisfaction> {
+        if self.0.no_feedback {
+            return Some(Satisfaction {
+                solved: None,
+                satisfied: None,
+                comment: None,
+                no_feedback: true,
+                at: self.0.closed_at.map(to_utc),
+            });
+        }
+        self.0.feedback_at.map(|at| Satisfaction {
+            solved: self.0.solved,
+            satisfied: self.0.satisfied,
+            comment: self.0.feedback_comment.clone(),
+            no_feedback: false,
+            at: Some(to_utc(at)),
+        })
+    }
+
+    /// Optimistic-lock version: pass it back with the next step; a stale one gives CONFLICT.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    /// When the request was raised.
+    async fn created_at(&self) -> DateTime<Utc> {
+        to_utc(self.0.created_at)
+    }
+
+    /// When the request last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        to_utc(self.0.updated_at)
+    }
+
+    /// True when the request needs higher approval: the coordinated tier's time limits apply.
+    async fn needs_coordination(&self) -> bool {
+        self.0.needs_coordination
+    }
+
+    /// Where the request stands against its time limits.
+    async fn sla(&self, ctx: &Context<'_>) -> SlaStatus {
+        SlaStatus::of_request(&self.0, ctx.state().clock.now_naive())
+    }
+
+    /// When it was last resolved; null while not resolved.
+    async fn resolved_at(&self) -> Option<DateTime<Utc>> {
+        self.0.resolved_at.map(to_utc)
+    }
+
+    /// When it was closed, rejected, withdrawn or marked unresolvable.
+    async fn closed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.closed_at.map(to_utc)
+    }
+}
+
+/// The company's answers to "was it solved?" and "are you satisfied?" (kept apart, as 12345
+/// statistics report the solve rate and the satisfaction rate separately).
+#[derive(SimpleObject)]
+pub struct Satisfaction {
+    /// Was it solved (解决); null when closed without feedback.
+    pub solved: Option<bool>,
+    /// Is the company satisfied (满意); null when closed without feedback.
+    pub satisfied: Option<bool>,
+    /// The company's comment.
+    pub comment: Option<String>,
+    /// True when the request closed automatically because the company gave no feedback.
+    pub no_feedback: bool,
+    /// When the feedback was given (or the request closed without it).
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// One department's part of a request.
+pub struct TaskNode(pub Task);
+
+/// A department's plan: who is responsible, how, and by when.
+#[derive(SimpleObject)]
+pub struct Plan {
+    /// The person responsible.
+    pub responsible: String,
+    /// How it will be handled.
+    pub approach: String,
+    /// By when.
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+/// One department's part of a request.
+#[Object(name = "Task")]
+impl TaskNode {
+    /// Opaque id.
+    async fn id(&self) -> ID {
+        ids::encode(IdKind::Task, self.0.id)
+    }
+
+    /// The request this task belongs to.
+    async fn request_id(&self) -> ID {
+        ids::encode(IdKind::Request, self.0.request_id)
+    }
+
+    /// The department holding the task; null while it waits in the open pool.
+    async fn department(&self, ctx: &Context<'_>) -> AppResult<Option<DepartmentNode>> {
+        match self.0.department_id {
+            Some(id) => load_department(ctx, id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// True for the lead department (主办); false for an assisting one (协办).
+    async fn lead(&self) -> bool {
+        self.0.lead
+    }
+
+    /// Where the task stands.
+    async fn status(&self) -> TaskStatus {
+        self.0.status
+    }
+
+    /// The officer's note when dispatching (or the reason of the transfer that created it).
+    async fn note(&self) -> &str {
+        &self.0.note
+    }
+
+    /// The department's plan, once given.
+    async fn plan(&self) -> Option<Plan> {
+        match (&self.0.responsible, &self.0.approach) {
+            (Some(responsible), Some(approach)) => Some(Plan {
+                responsible: responsible.clone(),
+                approach: approach.clone(),
+                due_at: self.0.due_at.map(to_utc),
+            }),
+            _ => None,
+        }
+    }
+
+    /// The plan's deadline.
+    async fn due_at(&self) -> Option<DateTime<Utc>> {
+        self.0.due_at.map(to_utc)
+    }
+
+    /// What the department reported when it finished.
+    async fn result(&self) -> Option<&str> {
+        self.0.result.as_deref()
+    }
+
+    /// When the task was given.
+    async fn created_at(&self) -> DateTime<Utc> {
+        to_utc(self.0.created_at)
+    }
+
+    /// When the task last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        to_utc(self.0.updated_at)
+    }
+
+    /// Where the task stands against its reply limit (and its plan's deadline).
+    async fn sla(&self, ctx: &Context<'_>) -> AppResult<SlaStatus> {
+        let request_id = self.0.request_id;
+        let request = ctx
+            .state()
+            .db
+            .read(move |conn| repo::find_by_id(conn, request_id))
+            .await?
+            .ok_or_else(|| AppError::not_found("request"))?;
+        Ok(SlaStatus::of_task(&self.0, &request, ctx.state().clock.now_naive()))
+    }
+
+    /// Extensions (延期) asked for on this task, oldest first (not shown to company staff).
+    async fn extensions(&self, ctx: &Context<'_>) -> AppResult<Vec<ExtensionNode>> {
+        let extensions = extensions::of_task(ctx.state(), ctx.actor()?, self.0.id).await?;
+        Ok(extensions.into_iter().map(ExtensionNode).collect())
+    }
+}
+
+/// One entry of a request's timeline.
+pub struct EventNode(pub Event);
+
+/// One entry of a request's timeline.
+#[Object(name = "RequestEvent")]
+impl EventNode {
+    /// Opaque id.
+    async fn id(&self) -> ID {
+        ids::encode(IdKind::Event, self.0.id)
+    }
+
+    /// What happened.
+    async fn kind(&self) -> EventKind {
+        self.0.kind
+    }
+
+    /// Who did it; null for the system, and for company staff when department staff or an
+    /// admin did it (see `actorRole`).
+    async fn actor(&self, ctx: &Context<'_>) -> AppResult<Option<UserNode>> {
+        match self.0.actor_id {
+            Some(id) => participant(ctx, id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// The role of who did it; null for the system.
+    async fn actor_role(&self, ctx: &Context<'_>) -> AppResult<Option<Role>> {
+        match self.0.actor_id {
+            Some(id) => Ok(load_user(ctx, id).await?.map(|user| user.0.role)),
+            None => Ok(None),
+        }
+    }
+
+    /// When.
+    async fn at(&self) -> DateTime<Utc> {
+        to_utc(self.0.created_at)
+    }
+
+    /// What was said or done.
+    async fn text(&self) -> &str {
+        &self.0.text
+    }
+
+    /// True for internal events, never shown to company staff.
+    async fn internal(&self) -> bool {
+        self.0.internal
+    }
+
+    /// The task the event concerns, if any.
+    async fn task_id(&self) -> Option<ID> {
+        self.0.task_id.map(|id| ids::encode(IdKind::Task, id))
+    }
+
+    /// The request's status before the event.
+    async fn from_status(&self) -> Option<RequestStatus> {
+        self.0.from_status
+    }
+
+    /// The request's status after the event.
+    async fn to_status(&self) -> Option<RequestStatus> {
+        self.0.to_status
+    }
+}
+
+/// How many requests are in one status.
+#[derive(SimpleObject)]
+pub struct RequestCount {
+    /// The status.
+    pub status: RequestStatus,
+    /// How many of the caller's visible requests are in it.
+    pub count: i64,
+}

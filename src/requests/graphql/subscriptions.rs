@@ -1,0 +1,79 @@
+//! Following requests live.
+
+use async_graphql::{Context, Subscription, ID};
+use futures_util::{Stream, StreamExt};
+
+use crate::auth::model::Role;
+use crate::graphql::context::ContextExt;
+use crate::graphql::ids::{self, IdKind};
+use crate::requests::service::{self};
+use crate::state::AppState;
+
+use super::nodes::*;
+
+/// Whether a change should reach a subscriber, and the request as the subscriber may see it.
+pub(super) async fn visible_update(
+    state: &AppState,
+    user_id: i64,
+    request_id: i64,
+) -> Option<async_graphql::Result<RequestNode>> {
+    match service::for_subscriber(state, user_id, request_id).await {
+        Ok(Some(request)) => Some(Ok(RequestNode(request))),
+        Ok(None) => None,
+        Err(error) => Some(Err(error.into())),
+    }
+}
+
+#[derive(Default)]
+pub struct RequestSubscription;
+
+#[Subscription]
+impl RequestSubscription {
+    /// The request as it is now, then again after each change (a step, a note, an urge), with
+    /// the same visibility as the `request` query.
+    async fn request_updated(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The request's id.")] id: ID,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<RequestNode>>> {
+        let actor = ctx.actor()?.clone();
+        let state = ctx.state().clone();
+        let id = ids::decode(IdKind::Request, &id, "id")?;
+        // Listen first, so no change between the snapshot and the subscription is lost.
+        let changes = state.db.live().changes().await;
+        let now = RequestNode(service::get(&state, &actor, id).await?);
+        let user_id = actor.user_id;
+        let later = changes
+            .filter(move |change| futures_util::future::ready(change.request_id == id))
+            .filter_map(move |change| {
+                let state = state.clone();
+                async move { visible_update(&state, user_id, change.request_id).await }
+            });
+        Ok(futures_util::stream::once(async move { Ok(now) }).chain(later))
+    }
+
+    /// Every change to a request the caller may see: their company's for company staff, those
+    /// they handle for officers, those with their department's task for department staff, all
+    /// for admins.
+    async fn my_request_updates(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<RequestNode>>> {
+        let actor = ctx.actor()?.clone();
+        let state = ctx.state().clone();
+        let company_only = (actor.role == Role::Company).then_some(actor.company_id);
+        let user_id = actor.user_id;
+        Ok(state
+            .db
+            .live()
+            .changes()
+            .await
+            .filter(move |change| {
+                futures_util::future::ready(company_only.is_none_or(|own| own == Some(change.company_id)))
+            })
+            .filter_map(move |change| {
+                let state = state.clone();
+                async move { visible_update(&state, user_id, change.request_id).await }
+            }))
+    }
+}

@@ -1,0 +1,109 @@
+//! Who may see a request and who may take each step (the parties of `lifecycle`'s table).
+
+use super::*;
+
+pub(super) fn stale() -> AppError {
+    AppError::conflict("the request was changed by someone else; reload and try again")
+}
+
+/// The officer handles the request: recorded on it at raise time, or serving its company now.
+pub(super) fn handles(conn: &mut DbConnection, actor: &Actor, request: &Request) -> AppResult<bool> {
+    Ok(match actor.role {
+        Role::Admin => true,
+        Role::Officer => {
+            request.officer_id == Some(actor.user_id)
+                || companies_repo::active_officer_id(conn, request.company_id)? == Some(actor.user_id)
+        }
+        Role::Company | Role::Department => false,
+    })
+}
+
+pub(super) fn can_see(conn: &mut DbConnection, actor: &Actor, request: &Request) -> AppResult<bool> {
+    Ok(match actor.role {
+        Role::Admin | Role::Officer => handles(conn, actor, request)?,
+        Role::Company => actor.company_id == Some(request.company_id),
+        Role::Department => repo::tasks_of(conn, request.id)?.iter().any(|t| {
+            t.status == TaskStatus::Pooled || (t.department_id.is_some() && t.department_id == actor.department_id)
+        }),
+    })
+}
+
+/// The request, if `actor` may see it (NOT_FOUND otherwise, so existence does not leak).
+pub fn visible(conn: &mut DbConnection, actor: &Actor, id: i64) -> AppResult<Request> {
+    let request = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("request"))?;
+    if !can_see(conn, actor, &request)? {
+        return Err(AppError::not_found("request"));
+    }
+    Ok(request)
+}
+
+/// Checks that `actor` is the party the state machine names for `action` (the table in
+/// `lifecycle` decides who, as it decides when). Visibility has been checked before.
+pub(super) fn authorize(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    request: &Request,
+    task: Option<&Task>,
+    action: Action,
+) -> AppResult<()> {
+    let party = lifecycle::step(action).by;
+    let allowed = match party {
+        Party::Handler => handles(conn, actor, request)?,
+        Party::Company => actor.role == Role::Company && actor.company_id == Some(request.company_id),
+        Party::CompanyOrAdmin => {
+            actor.role == Role::Admin || (actor.role == Role::Company && actor.company_id == Some(request.company_id))
+        }
+        Party::TaskDepartment => {
+            actor.role == Role::Department
+                && actor.department_id.is_some()
+                && task.is_some_and(|t| t.department_id == actor.department_id)
+        }
+        Party::AnyDepartment => actor.role == Role::Department,
+        Party::HandlerOrTaskHolder => {
+            handles(conn, actor, request)?
+                || (actor.role == Role::Department
+                    && actor.department_id.is_some()
+                    && repo::tasks_of(conn, request.id)?
+                        .iter()
+                        .any(|t| t.status.is_active() && t.department_id == actor.department_id))
+        }
+        Party::Viewer => true,
+        Party::System => false,
+    };
+    if allowed {
+        return Ok(());
+    }
+    Err(AppError::forbidden(match party {
+        Party::Handler => "only the request's officer or an admin may do this",
+        Party::Company => "only the company's staff may do this",
+        Party::CompanyOrAdmin => "only the company's staff or an admin may do this",
+        Party::TaskDepartment => "only staff of the department that holds the task may do this",
+        Party::AnyDepartment => "only department staff may do this",
+        Party::HandlerOrTaskHolder => {
+            "only the request's officer, an admin or a department holding a task on it may do this"
+        }
+        Party::Viewer | Party::System => "this step is not yours to take",
+    }))
+}
+
+pub(super) fn check_version(request: &Request, version: i32) -> AppResult<()> {
+    if request.version == version {
+        Ok(())
+    } else {
+        Err(stale())
+    }
+}
+
+pub fn scope_of(actor: &Actor) -> Scope {
+    match actor.role {
+        Role::Admin => Scope::All,
+        Role::Company => Scope::Company(actor.company_id.unwrap_or(0)),
+        Role::Officer => Scope::Officer(actor.user_id),
+        Role::Department => Scope::Department(actor.department_id.unwrap_or(0)),
+    }
+}
+
+/// Whether the caller sees internal events and notes.
+pub fn sees_internal(actor: &Actor) -> bool {
+    actor.role != Role::Company
+}

@@ -1,0 +1,81 @@
+//! Rules for requests: who may raise, see and move them, checked against the state machine of
+//! `lifecycle`, each change committed with its timeline event in one transaction. By operation:
+//! `access` (who may see and do what), `apply` (how a step is written), `raise`, `steps` (the
+//! request's own steps), `tasks` (department task steps) and `queries`.
+
+use chrono::{Datelike, Duration, NaiveDateTime};
+use chrono_tz::Tz;
+
+use crate::auth::model::{Actor, Role};
+use crate::companies::repo as companies_repo;
+use crate::db::{DbConnection, Page, PageRequest, Tx};
+use crate::departments::repo as departments_repo;
+use crate::error::{AppError, AppResult};
+use crate::requests::events::{self, Entry};
+use crate::requests::lifecycle::{self, Action, Outcome, Party};
+use crate::requests::model::{
+    Channel, EventKind, NewRequest, NewTask, Request, RequestChanges, RequestKind, RequestStatus, Task, TaskChanges,
+    TaskStatus, Urgency,
+};
+use crate::requests::repo::{self, Awaiting, RequestFilter, Scope};
+use crate::requests::time_limits::deadlines;
+use crate::state::AppState;
+
+pub const MAX_TITLE_CHARS: usize = 100;
+pub const MAX_DESCRIPTION_CHARS: usize = 5_000;
+pub const MAX_TEXT_CHARS: usize = 2_000;
+pub const MAX_SHORT_CHARS: usize = 100;
+pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 100;
+/// A request left RESOLVED this long without the company's confirmation closes by itself.
+pub const AUTO_CLOSE_AFTER_DAYS: i64 = 7;
+
+mod access;
+mod apply;
+mod queries;
+mod raise;
+mod steps;
+mod tasks;
+
+use apply::*;
+
+pub use access::*;
+
+pub use queries::*;
+pub use raise::*;
+pub use steps::*;
+pub use tasks::*;
+
+pub(super) fn clean(field: &str, text: &str, max: usize, multiline: bool) -> AppResult<String> {
+    let text = text.trim();
+    if text.chars().count() > max {
+        return Err(AppError::bad_field(
+            field,
+            format!("{field} has at most {max} characters"),
+        ));
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\t' || c == '\r')))
+    {
+        return Err(AppError::bad_field(
+            field,
+            format!("{field} cannot contain control characters"),
+        ));
+    }
+    Ok(text.to_string())
+}
+
+pub(super) fn required(field: &str, text: &str, max: usize) -> AppResult<String> {
+    let text = clean(field, text, max, true)?;
+    if text.is_empty() {
+        return Err(AppError::bad_field(field, format!("{field} is required")));
+    }
+    Ok(text)
+}
+
+pub(super) fn optional(field: &str, text: Option<&str>, max: usize) -> AppResult<Option<String>> {
+    Ok(text
+        .map(|t| clean(field, t, max, true))
+        .transpose()?
+        .filter(|t| !t.is_empty()))
+}

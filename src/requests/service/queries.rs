@@ -1,0 +1,76 @@
+//! Reading requests as each role may see them.
+
+use super::*;
+
+/// The request as a live subscriber may see it now: `None` when the subscriber's account is
+/// gone or disabled (a long-lived connection must not outlive the account), or when the request
+/// is not (or no longer) visible to them.
+pub async fn for_subscriber(state: &AppState, user_id: i64, id: i64) -> AppResult<Option<Request>> {
+    state
+        .db
+        .read(move |conn| {
+            let Some(user) = crate::auth::repo::find_by_id(conn, user_id)? else {
+                return Ok(None);
+            };
+            if user.disabled_at.is_some() {
+                return Ok(None);
+            }
+            match visible(conn, &Actor::from_user(&user), id) {
+                Ok(request) => Ok(Some(request)),
+                Err(AppError::NotFound(_)) => Ok(None),
+                Err(other) => Err(other),
+            }
+        })
+        .await
+}
+
+pub async fn get(state: &AppState, actor: &Actor, id: i64) -> AppResult<Request> {
+    let actor = actor.clone();
+    state.db.read(move |conn| visible(conn, &actor, id)).await
+}
+
+pub async fn list(
+    state: &AppState,
+    actor: &Actor,
+    filter: RequestFilter,
+    page: PageRequest,
+) -> AppResult<Page<Request>> {
+    let scope = scope_of(actor);
+    state.db.read(move |conn| repo::list(conn, scope, &filter, page)).await
+}
+
+pub async fn my_requests(
+    state: &AppState,
+    actor: &Actor,
+    status: Option<Vec<RequestStatus>>,
+    page: PageRequest,
+) -> AppResult<Page<Request>> {
+    actor.require_role(&[Role::Company])?;
+    let filter = RequestFilter {
+        statuses: status,
+        ..Default::default()
+    };
+    list(state, actor, filter, page).await
+}
+
+pub async fn my_tasks(state: &AppState, actor: &Actor, page: PageRequest) -> AppResult<Page<Request>> {
+    let awaiting = match actor.role {
+        Role::Officer => Awaiting::Officer(actor.user_id),
+        Role::Department => Awaiting::Department(actor.department_id.unwrap_or(0)),
+        _ => return Err(AppError::forbidden("myTasks is for officers and department staff")),
+    };
+    state.db.read(move |conn| repo::awaiting(conn, awaiting, page)).await
+}
+
+/// How many requests the caller may see in each status (every status listed, zeros included).
+pub async fn counts(state: &AppState, actor: &Actor) -> AppResult<Vec<(RequestStatus, i64)>> {
+    let scope = scope_of(actor);
+    let rows = state.db.read(move |conn| repo::counts_by_status(conn, scope)).await?;
+    Ok(RequestStatus::ALL
+        .iter()
+        .map(|status| {
+            let n = rows.iter().find(|(s, _)| s == status).map(|(_, n)| *n).unwrap_or(0);
+            (*status, n)
+        })
+        .collect())
+}

@@ -1,0 +1,152 @@
+//! Raising a request, from the app or on a company's behalf.
+
+use super::*;
+
+#[derive(Debug, Clone)]
+pub struct Raise {
+    pub company_id: Option<i64>,
+    pub kind: RequestKind,
+    pub category_id: i64,
+    pub urgency: Urgency,
+    pub title: String,
+    pub description: String,
+    pub channel: Option<Channel>,
+    pub idempotency_key: Option<String>,
+}
+
+/// Raises a request: company staff for their own company from the app; officers (for the
+/// companies they serve) and admins on a company's behalf from another channel.
+pub async fn raise(state: &AppState, actor: &Actor, input: Raise) -> AppResult<Request> {
+    let (company_id, channel) = match actor.role {
+        Role::Company => {
+            let own = actor.company_id.ok_or_else(|| AppError::forbidden("no company"))?;
+            if input.company_id.is_some_and(|c| c != own) {
+                return Err(AppError::forbidden(
+                    "company staff raise requests for their own company",
+                ));
+            }
+            if input.channel.is_some_and(|c| c != Channel::App) {
+                return Err(AppError::bad_field(
+                    "channel",
+                    "requests raised in the app use the channel APP",
+                ));
+            }
+            (own, Channel::App)
+        }
+        Role::Officer | Role::Admin => {
+            let company_id = input
+                .company_id
+                .ok_or_else(|| AppError::bad_field("companyId", "say which company the request is for"))?;
+            match input.channel {
+                None => {
+                    return Err(AppError::bad_field(
+                        "channel",
+                        "say how the request came in: HOTLINE, VISIT, GROUP_CHAT or OTHER",
+                    ))
+                }
+                Some(Channel::App) => {
+                    return Err(AppError::bad_field(
+                        "channel",
+                        "APP is for requests the company raises itself: use HOTLINE, VISIT, GROUP_CHAT or OTHER",
+                    ))
+                }
+                Some(channel) => (company_id, channel),
+            }
+        }
+        Role::Department => return Err(AppError::forbidden("department staff do not raise requests")),
+    };
+    let title = required("title", &input.title, MAX_TITLE_CHARS)?;
+    if title.contains('\n') {
+        return Err(AppError::bad_field("title", "a title is one line"));
+    }
+    let description = required("description", &input.description, MAX_DESCRIPTION_CHARS)?;
+    let idempotency_key = optional(
+        "idempotencyKey",
+        input.idempotency_key.as_deref(),
+        MAX_IDEMPOTENCY_KEY_CHARS,
+    )?;
+    let now_local = state.clock.now().with_timezone(&state.config.time_zone);
+    let year = now_local.year();
+    let now = state.clock.now_naive();
+    let zone = state.config.time_zone;
+    let actor_owned = actor.clone();
+    let key = idempotency_key.clone();
+    let category_id = input.category_id;
+    let (kind, urgency) = (input.kind, input.urgency);
+    let outcome = state
+        .db
+        .write(move |conn| {
+            let actor = actor_owned;
+            if let Some(key) = &key {
+                if let Some(existing) = repo::find_by_idempotency_key(conn, actor.user_id, key)? {
+                    return Ok(existing);
+                }
+            }
+            let company =
+                companies_repo::find_by_id(conn, company_id)?.ok_or_else(|| AppError::not_found("company"))?;
+            let officer_id = companies_repo::active_officer_id(conn, company_id)?;
+            if actor.role == Role::Officer && officer_id != Some(actor.user_id) {
+                return Err(AppError::forbidden(
+                    "officers raise requests only for the companies they serve",
+                ));
+            }
+            if company.disabled_at.is_some() {
+                return Err(AppError::bad_field("companyId", "the company is disabled"));
+            }
+            let category = repo::category(conn, category_id)?
+                .ok_or_else(|| AppError::bad_field("categoryId", "no such category"))?;
+            if category.disabled_at.is_some() {
+                return Err(AppError::bad_field("categoryId", "this category is no longer in use"));
+            }
+            let number = repo::next_number(conn, year)?;
+            let due = deadlines::for_request(conn, zone, kind, false, urgency, now)?;
+            let request = repo::insert(
+                conn,
+                &NewRequest {
+                    number: format!("QY-{year}-{number:06}"),
+                    company_id,
+                    raised_by: actor.user_id,
+                    channel,
+                    kind,
+                    category_id,
+                    urgency,
+                    title,
+                    description,
+                    officer_id,
+                    status: RequestStatus::Submitted,
+                    idempotency_key: key,
+                    created_at: now,
+                    updated_at: now,
+                    first_reply_due_at: due.first_reply.map(|d| d.due_at),
+                    first_reply_remind_at: due.first_reply.map(|d| d.remind_at),
+                    resolve_due_at: due.resolve.map(|d| d.due_at),
+                    resolve_remind_at: due.resolve.map(|d| d.remind_at),
+                },
+            )?;
+            events::record(
+                conn,
+                &request,
+                None,
+                Entry::public(
+                    EventKind::Raised,
+                    Some(actor.user_id),
+                    format!("raised by {} via {channel}", actor.name),
+                ),
+                now,
+            )?;
+            Ok(request)
+        })
+        .await;
+    match (outcome, idempotency_key) {
+        // Two retries raced past the look-up: the unique index let one in; return that one.
+        (Err(AppError::Conflict(_)), Some(key)) => {
+            let user_id = actor.user_id;
+            state
+                .db
+                .read(move |conn| repo::find_by_idempotency_key(conn, user_id, &key))
+                .await?
+                .ok_or_else(|| AppError::conflict("a concurrent change interfered; try again"))
+        }
+        (outcome, _) => outcome,
+    }
+}

@@ -1,0 +1,562 @@
+//! The request's own steps: accepting, answering, dispatching, resolving, confirming, notes,
+//! urging, information requests and the automatic close.
+
+use super::*;
+
+/// Runs one step on a request in a write transaction, after the visibility check.
+pub(super) async fn request_step<F>(state: &AppState, actor: &Actor, id: i64, step: F) -> AppResult<Request>
+where
+    F: FnOnce(&mut Tx<'_>, &Actor, Request, NaiveDateTime) -> AppResult<Request> + Send + 'static,
+{
+    let actor = actor.clone();
+    let now = state.clock.now_naive();
+    let outcome = state
+        .db
+        .write(move |conn| {
+            let request = visible(conn, &actor, id)?;
+            step(conn, &actor, request, now)
+        })
+        .await;
+    outcome
+}
+
+/// The common shape of the officer's versioned steps: role, version, transition.
+pub(super) fn handler_step(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    request: &Request,
+    version: i32,
+    action: Action,
+) -> AppResult<RequestStatus> {
+    authorize(conn, actor, request, None, action)?;
+    check_version(request, version)?;
+    let step = lifecycle::check(request.status, action)?;
+    Ok(lifecycle::next_status(request.status, step.outcome))
+}
+
+pub async fn accept(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    version: i32,
+    needs_coordination: Option<bool>,
+) -> AppResult<Request> {
+    let zone = state.config.time_zone;
+    request_step(state, actor, id, move |conn, actor, request, now| {
+        let to = handler_step(conn, actor, &request, version, Action::Accept)?;
+        let mut changes = RequestChanges::default();
+        retier(conn, zone, &request, needs_coordination, &mut changes)?;
+        let entry = Entry::public(
+            EventKind::Accepted,
+            Some(actor.user_id),
+            format!("accepted by {}", actor.name),
+        );
+        apply(conn, &request, to, changes, entry, now)
+    })
+    .await
+}
+
+pub async fn reject(state: &AppState, actor: &Actor, id: i64, version: i32, reason: &str) -> AppResult<Request> {
+    let reason = required("reason", reason, MAX_TEXT_CHARS)?;
+    request_step(state, actor, id, move |conn, actor, request, now| {
+        let to = handler_step(conn, actor, &request, version, Action::Reject)?;
+        let changes = RequestChanges {
+            answer: Some(Some(reason.clone())),
+            closed_at: Some(Some(now)),
+            first_replied_at: first_reply(&request, now),
+            ..Default::default()
+        };
+        apply(
+            conn,
+            &request,
+            to,
+            changes,
+            Entry::public(EventKind::Rejected, Some(actor.user_id), reason),
+            now,
+        )
+    })
+    .await
+}
+
+pub async fn answer(state: &AppState, actor: &Actor, id: i64, version: i32, answer: &str) -> AppResult<Request> {
+    let answer = required("answer", answer, MAX_DESCRIPTION_CHARS)?;
+    request_step(state, actor, id, move |conn, actor, request, now| {
+        let to = handler_step(conn, actor, &request, version, Action::Answer)?;
+        if request.kind != RequestKind::Consultation {
+            return Err(AppError::BadInput {
+                message: "answerRequest is for consultations: dispatch or resolve other requests".into(),
+                field: None,
+                reason: Some("INVALID_TRANSITION"),
+            });
+        }
+        let changes = RequestChanges {
+            answer: Some(Some(answer.clone())),
+            resolved_at: Some(Some(now)),
+            first_replied_at: first_reply(&request, now),
+            ..Default::default()
+        };
+        apply(
+            conn,
+            &request,
+            to,
+            changes,
+            Entry::public(EventKind::Answered, Some(actor.user_id), answer),
+            now,
+        )
+    })
+    .await
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct DispatchTarget {
+    pub department_id: i64,
+    pub lead: bool,
+}
+
+/// Where a request goes.
+#[derive(Debug, Clone, Default)]
+pub struct Dispatch {
+    pub targets: Vec<DispatchTarget>,
+    pub note: Option<String>,
+    /// Into the open pool instead of to named departments.
+    pub to_pool: bool,
+    /// Switches the request's coordination tier (and its time limits) when given.
+    pub needs_coordination: Option<bool>,
+}
+
+/// Dispatches to departments (exactly one lead among the request's active tasks afterwards),
+/// or, with `to_pool`, puts one lead task in the open pool for any department to claim.
+pub async fn dispatch(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    version: i32,
+    dispatch: Dispatch,
+) -> AppResult<(Request, Vec<Task>)> {
+    let Dispatch {
+        targets,
+        note,
+        to_pool,
+        needs_coordination,
+    } = dispatch;
+    let note = optional("note", note.as_deref(), MAX_TEXT_CHARS)?.unwrap_or_default();
+    if to_pool && !targets.is_empty() {
+        return Err(AppError::bad_field(
+            "departments",
+            "a request goes either to departments or to the pool",
+        ));
+    }
+    if !to_pool && targets.is_empty() {
+        return Err(AppError::bad_field(
+            "departments",
+            "name at least one department (or send toPool: true)",
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    if !targets.iter().all(|t| seen.insert(t.department_id)) {
+        return Err(AppError::bad_field("departments", "a department is named twice"));
+    }
+    let actor = actor.clone();
+    let now = state.clock.now_naive();
+    let zone = state.config.time_zone;
+    let outcome = state
+        .db
+        .write(move |conn| {
+            let request = visible(conn, &actor, id)?;
+            let to = handler_step(conn, &actor, &request, version, Action::Dispatch)?;
+            let mut changes = RequestChanges::default();
+            let coordinated = retier(conn, zone, &request, needs_coordination, &mut changes)?;
+            let active: Vec<Task> = repo::tasks_of(conn, id)?
+                .into_iter()
+                .filter(|t| t.status.is_active())
+                .collect();
+            let existing_leads = active.iter().filter(|t| t.lead).count();
+            let new_leads = if to_pool {
+                1
+            } else {
+                targets.iter().filter(|t| t.lead).count()
+            };
+            if existing_leads + new_leads != 1 {
+                return Err(AppError::bad_field(
+                    "departments",
+                    if existing_leads > 0 {
+                        "the request already has a lead department (主办): add assisting departments only"
+                    } else {
+                        "name exactly one lead department (主办)"
+                    },
+                ));
+            }
+            let mut names = Vec::new();
+            let mut tasks = Vec::new();
+            if to_pool {
+                tasks.push(new_task(
+                    conn,
+                    zone,
+                    &request,
+                    coordinated,
+                    NewTask {
+                        request_id: id,
+                        department_id: None,
+                        lead: true,
+                        status: TaskStatus::Pooled,
+                        note: note.clone(),
+                        dispatched_by: Some(actor.user_id),
+                        created_at: now,
+                        updated_at: now,
+                        reply_due_at: None,
+                        reply_remind_at: None,
+                    },
+                )?);
+            }
+            for target in &targets {
+                let department = departments_repo::find_by_id(conn, target.department_id)?
+                    .ok_or_else(|| AppError::bad_field("departments", "no such department"))?;
+                if department.disabled_at.is_some() {
+                    return Err(AppError::bad_field(
+                        "departments",
+                        format!("{} is disabled", department.name),
+                    ));
+                }
+                if active.iter().any(|t| t.department_id == Some(department.id)) {
+                    return Err(AppError::bad_field(
+                        "departments",
+                        format!("{} already holds a task on this request", department.name),
+                    ));
+                }
+                names.push(if target.lead {
+                    format!("{} (lead)", department.name)
+                } else {
+                    department.name
+                });
+                tasks.push(new_task(
+                    conn,
+                    zone,
+                    &request,
+                    coordinated,
+                    NewTask {
+                        request_id: id,
+                        department_id: Some(department.id),
+                        lead: target.lead,
+                        status: TaskStatus::Dispatched,
+                        note: note.clone(),
+                        dispatched_by: Some(actor.user_id),
+                        created_at: now,
+                        updated_at: now,
+                        reply_due_at: None,
+                        reply_remind_at: None,
+                    },
+                )?);
+            }
+            let (kind, mut text) = if to_pool {
+                (
+                    EventKind::Pooled,
+                    "put in the open pool for departments to claim".to_string(),
+                )
+            } else {
+                (EventKind::Dispatched, format!("dispatched to {}", names.join(", ")))
+            };
+            if !note.is_empty() {
+                text.push_str(&format!(": {note}"));
+            }
+            let entry = Entry::public(kind, Some(actor.user_id), text);
+            let request = apply(conn, &request, to, changes, entry, now)?;
+            Ok((request, tasks))
+        })
+        .await?;
+    Ok(outcome)
+}
+
+pub async fn add_note(state: &AppState, actor: &Actor, id: i64, text: &str, internal: bool) -> AppResult<Request> {
+    let text = required("text", text, MAX_TEXT_CHARS)?;
+    if internal && actor.role == Role::Company {
+        return Err(AppError::forbidden("company staff write public notes only"));
+    }
+    request_step(state, actor, id, move |conn, actor, request, now| {
+        authorize(conn, actor, &request, None, Action::Note)?;
+        lifecycle::check(request.status, Action::Note)?;
+        let entry = if internal {
+            Entry::internal(EventKind::Note, Some(actor.user_id), text)
+        } else {
+            Entry::public(EventKind::Note, Some(actor.user_id), text)
+        };
+        // A note adds to the timeline without changing the request, so it takes no version.
+        events::record(conn, &request, Some(request.status), entry, now)?;
+        Ok(request)
+    })
+    .await
+}
+
+pub async fn resolve(state: &AppState, actor: &Actor, id: i64, version: i32, answer: &str) -> AppResult<Request> {
+    let answer = required("answer", answer, MAX_DESCRIPTION_CHARS)?;
+    request_step(state, actor, id, move |conn, actor, request, now| {
+        let to = handler_step(conn, actor, &request, version, Action::Resolve)?;
+        let changes = RequestChanges {
+            answer: Some(Some(answer.clone())),
+            resolved_at: Some(Some(now)),
+            first_replied_at: first_reply(&request, now),
+            ..Default::default()
+        };
+        apply(
+            conn,
+            &request,
+            to,
+            changes,
+            Entry::public(EventKind::Resolved, Some(actor.user_id), answer),
+            now,
+        )
+    })
+    .await
+}
+
+pub async fn mark_unresolvable(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    version: i32,
+    reason: &str,
+    filing_number: &str,
+) -> AppResult<Request> {
+    let reason = required("reason", reason, MAX_DESCRIPTION_CHARS)?;
+    let filing_number = required("filingNumber", filing_number, MAX_SHORT_CHARS)?;
+    request_step(state, actor, id, move |conn, actor, request, now| {
+        let to = handler_step(conn, actor, &request, version, Action::MarkUnresolvable)?;
+        let text = format!("cannot be solved under current policy (filed as {filing_number}): {reason}");
+        let changes = RequestChanges {
+            answer: Some(Some(reason.clone())),
+            filing_number: Some(Some(filing_number.clone())),
+            closed_at: Some(Some(now)),
+            first_replied_at: first_reply(&request, now),
+            ..Default::default()
+        };
+        apply(
+            conn,
+            &request,
+            to,
+            changes,
+            Entry::public(EventKind::Unresolvable, Some(actor.user_id), text),
+            now,
+        )
+    })
+    .await
+}
+
+/// The company's two answers: solved (解决) and satisfied (满意). Both yes closes the request;
+/// either no reopens it for re-handling (重办), putting finished tasks back to work.
+pub async fn confirm(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    solved: bool,
+    satisfied: bool,
+    comment: Option<&str>,
+) -> AppResult<Request> {
+    let comment = optional("comment", comment, MAX_TEXT_CHARS)?;
+    let zone = state.config.time_zone;
+    request_step(state, actor, id, move |conn, actor, request, now| {
+        authorize(conn, actor, &request, None, Action::Confirm)?;
+        lifecycle::check(request.status, Action::Confirm)?;
+        let closes = solved && satisfied;
+        let mut changes = RequestChanges {
+            solved: Some(Some(solved)),
+            satisfied: Some(Some(satisfied)),
+            feedback_comment: Some(comment.clone()),
+            no_feedback: Some(false),
+            feedback_at: Some(Some(now)),
+            ..Default::default()
+        };
+        let verdict = format!(
+            "{}, {}",
+            if solved { "solved" } else { "not solved" },
+            if satisfied { "satisfied" } else { "not satisfied" }
+        );
+        let text = match &comment {
+            Some(comment) => format!("{verdict}: {comment}"),
+            None => verdict,
+        };
+        let (to, kind) = if closes {
+            changes.closed_at = Some(Some(now));
+            (RequestStatus::Closed, EventKind::Closed)
+        } else {
+            changes.resolved_at = Some(None);
+            // Handling again (重办) gets a fresh resolution limit from now.
+            let due = deadlines::for_request(
+                conn,
+                zone,
+                request.kind,
+                request.needs_coordination,
+                request.urgency,
+                now,
+            )?;
+            changes.resolve_due_at = Some(due.resolve.map(|d| d.due_at));
+            changes.resolve_remind_at = Some(due.resolve.map(|d| d.remind_at));
+            repo::reopen_done_tasks(conn, request.id, now)?;
+            (RequestStatus::Reopened, EventKind::Reopened)
+        };
+        apply(
+            conn,
+            &request,
+            to,
+            changes,
+            Entry::public(kind, Some(actor.user_id), text),
+            now,
+        )
+    })
+    .await
+}
+
+pub async fn withdraw(state: &AppState, actor: &Actor, id: i64, reason: Option<&str>) -> AppResult<Request> {
+    let reason = optional("reason", reason, MAX_TEXT_CHARS)?;
+    request_step(state, actor, id, move |conn, actor, request, now| {
+        authorize(conn, actor, &request, None, Action::Withdraw)?;
+        let step = lifecycle::check(request.status, Action::Withdraw)?;
+        let to = lifecycle::next_status(request.status, step.outcome);
+        let text = match reason {
+            Some(reason) => format!("withdrawn by the company: {reason}"),
+            None => "withdrawn by the company".into(),
+        };
+        let changes = RequestChanges {
+            closed_at: Some(Some(now)),
+            ..Default::default()
+        };
+        apply(
+            conn,
+            &request,
+            to,
+            changes,
+            Entry::public(EventKind::Withdrawn, Some(actor.user_id), text),
+            now,
+        )
+    })
+    .await
+}
+
+pub async fn urge(state: &AppState, actor: &Actor, id: i64, message: Option<&str>) -> AppResult<Request> {
+    let message = optional("message", message, MAX_TEXT_CHARS)?;
+    request_step(state, actor, id, move |conn, actor, request, now| {
+        authorize(conn, actor, &request, None, Action::Urge)?;
+        lifecycle::check(request.status, Action::Urge)?;
+        let by = if actor.role == Role::Admin {
+            "the administration (督办)"
+        } else {
+            "the company"
+        };
+        let text = match message {
+            Some(message) => format!("urged by {by}: {message}"),
+            None => format!("urged by {by}"),
+        };
+        events::record(
+            conn,
+            &request,
+            Some(request.status),
+            Entry::public(EventKind::Urged, Some(actor.user_id), text),
+            now,
+        )?;
+        Ok(request)
+    })
+    .await
+}
+
+/// Asks the company for missing information (AWAITING_COMPANY): every time limit of the request
+/// and its tasks stands still until the company answers.
+pub async fn request_information(state: &AppState, actor: &Actor, id: i64, question: &str) -> AppResult<Request> {
+    let question = required("question", question, MAX_TEXT_CHARS)?;
+    request_step(state, actor, id, move |conn, actor, request, now| {
+        authorize(conn, actor, &request, None, Action::AskCompany)?;
+        lifecycle::check(request.status, Action::AskCompany)?;
+        if request.awaiting_company_since.is_some() {
+            return Err(AppError::BadInput {
+                message: "the request already waits for the company's answer".into(),
+                field: None,
+                reason: Some("INVALID_TRANSITION"),
+            });
+        }
+        let task_id = match actor.role {
+            Role::Department => repo::tasks_of(conn, request.id)?
+                .into_iter()
+                .find(|t| t.status.is_active() && t.department_id == actor.department_id)
+                .map(|t| t.id),
+            _ => None,
+        };
+        let changes = RequestChanges {
+            awaiting_company_since: Some(Some(now)),
+            ..Default::default()
+        };
+        let mut entry = Entry::public(
+            EventKind::InfoRequested,
+            Some(actor.user_id),
+            format!("information asked of the company: {question}"),
+        );
+        if let Some(task_id) = task_id {
+            entry = entry.on_task(task_id);
+        }
+        apply(conn, &request, request.status, changes, entry, now)
+    })
+    .await
+}
+
+/// The company's answer to a request for information: the clock runs again and every open due
+/// time (request and tasks) moves by exactly the time waited.
+pub async fn provide_information(state: &AppState, actor: &Actor, id: i64, answer: &str) -> AppResult<Request> {
+    let answer = required("answer", answer, MAX_DESCRIPTION_CHARS)?;
+    request_step(state, actor, id, move |conn, actor, request, now| {
+        authorize(conn, actor, &request, None, Action::AnswerCompanyQuestion)?;
+        lifecycle::check(request.status, Action::AnswerCompanyQuestion)?;
+        let Some(since) = request.awaiting_company_since else {
+            return Err(AppError::BadInput {
+                message: "nobody is waiting for information from the company".into(),
+                field: None,
+                reason: Some("INVALID_TRANSITION"),
+            });
+        };
+        let waited = (now - since).max(Duration::zero());
+        let shift = |at: Option<NaiveDateTime>| Some(at.map(|t| t + waited));
+        let mut changes = RequestChanges {
+            awaiting_company_since: Some(None),
+            paused_seconds: Some(request.paused_seconds + waited.num_seconds()),
+            ..Default::default()
+        };
+        if request.first_replied_at.is_none() {
+            changes.first_reply_due_at = shift(request.first_reply_due_at);
+            changes.first_reply_remind_at = shift(request.first_reply_remind_at);
+        }
+        if request.resolved_at.is_none() {
+            changes.resolve_due_at = shift(request.resolve_due_at);
+            changes.resolve_remind_at = shift(request.resolve_remind_at);
+        }
+        repo::shift_open_task_deadlines(conn, request.id, waited)?;
+        let hours = waited.num_minutes() as f64 / 60.0;
+        let entry = Entry::public(
+            EventKind::InfoProvided,
+            Some(actor.user_id),
+            format!("the company answered after {hours:.1} h; the time limits moved by that much: {answer}"),
+        );
+        apply(conn, &request, request.status, changes, entry, now)
+    })
+    .await
+}
+
+/// Closes one request left RESOLVED past the confirmation window; false when it changed
+/// meanwhile (confirmed, or reopened).
+pub fn auto_close(conn: &mut Tx<'_>, request: &Request, now: NaiveDateTime) -> AppResult<bool> {
+    let Some(current) = repo::find_by_id(conn, request.id)? else {
+        return Ok(false);
+    };
+    if current.version != request.version || lifecycle::check(current.status, Action::AutoClose).is_err() {
+        return Ok(false);
+    }
+    let changes = RequestChanges {
+        no_feedback: Some(true),
+        closed_at: Some(Some(now)),
+        ..Default::default()
+    };
+    let entry = Entry::public(
+        EventKind::AutoClosed,
+        None,
+        format!("closed automatically: no feedback from the company within {AUTO_CLOSE_AFTER_DAYS} days"),
+    );
+    match apply(conn, &current, RequestStatus::Closed, changes, entry, now) {
+        Ok(_) => Ok(true),
+        Err(AppError::Conflict(_)) => Ok(false),
+        Err(other) => Err(other),
+    }
+}

@@ -1,0 +1,302 @@
+//! The department tasks' steps: claiming, signing, returning, transferring, planning and
+//! completing.
+
+use super::*;
+
+/// What a task step does once its checks have passed.
+pub(super) struct TaskContext<'a, 'c> {
+    conn: &'a mut Tx<'c>,
+    zone: Tz,
+    actor: &'a Actor,
+    request: Request,
+    task: Task,
+    next: TaskStatus,
+    outcome: Outcome,
+    now: NaiveDateTime,
+}
+
+pub(super) async fn task_step<F>(
+    state: &AppState,
+    actor: &Actor,
+    task_id: i64,
+    action: Action,
+    step: F,
+) -> AppResult<(Task, Request)>
+where
+    F: FnOnce(TaskContext<'_, '_>) -> AppResult<(Task, Request)> + Send + 'static,
+{
+    let actor = actor.clone();
+    let now = state.clock.now_naive();
+    let zone = state.config.time_zone;
+    let outcome = state
+        .db
+        .write(move |conn| {
+            let task = repo::find_task(conn, task_id)?.ok_or_else(|| AppError::not_found("task"))?;
+            let request = repo::find_by_id(conn, task.request_id)?.ok_or_else(|| AppError::not_found("task"))?;
+            if !can_see(conn, &actor, &request)? {
+                return Err(AppError::not_found("task"));
+            }
+            authorize(conn, &actor, &request, Some(&task), action)?;
+            let outcome = lifecycle::check(request.status, action)?.outcome;
+            let next = lifecycle::check_task(task.status, action)?;
+            step(TaskContext {
+                conn,
+                zone,
+                actor: &actor,
+                request,
+                task,
+                next,
+                outcome,
+                now,
+            })
+        })
+        .await?;
+    Ok(outcome)
+}
+
+impl TaskContext<'_, '_> {
+    fn move_task(&mut self, changes: TaskChanges) -> AppResult<Task> {
+        repo::update_task(self.conn, self.task.id, self.task.status, self.next, &changes, self.now)?
+            .ok_or_else(|| AppError::conflict("the task was changed by someone else; reload and try again"))
+    }
+
+    fn finish(
+        self,
+        task: Task,
+        to: RequestStatus,
+        changes: RequestChanges,
+        entry: Entry,
+    ) -> AppResult<(Task, Request)> {
+        let request = apply(self.conn, &self.request, to, changes, entry.on_task(task.id), self.now)?;
+        Ok((task, request))
+    }
+
+    fn department_name(&mut self, id: Option<i64>) -> AppResult<String> {
+        Ok(match id {
+            Some(id) => departments_repo::find_by_id(self.conn, id)?
+                .map(|d| d.name)
+                .unwrap_or_default(),
+            None => String::new(),
+        })
+    }
+
+    fn simple_next(&self) -> RequestStatus {
+        lifecycle::next_status(self.request.status, self.outcome)
+    }
+}
+
+pub async fn claim(state: &AppState, actor: &Actor, task_id: i64) -> AppResult<(Task, Request)> {
+    task_step(state, actor, task_id, Action::Claim, |mut cx| {
+        let department_id = cx.actor.department_id;
+        let holds_one = repo::tasks_of(cx.conn, cx.request.id)?
+            .iter()
+            .any(|t| t.status.is_active() && t.department_id.is_some() && t.department_id == department_id);
+        if holds_one {
+            return Err(AppError::bad_field(
+                "taskId",
+                "your department already holds a task on this request",
+            ));
+        }
+        let task = cx.move_task(TaskChanges {
+            department_id: Some(department_id),
+            ..Default::default()
+        })?;
+        let name = cx.department_name(department_id)?;
+        let to = cx.simple_next();
+        let entry = Entry::public(
+            EventKind::Claimed,
+            Some(cx.actor.user_id),
+            format!("claimed from the pool by {name}"),
+        );
+        cx.finish(task, to, RequestChanges::default(), entry)
+    })
+    .await
+}
+
+pub async fn sign(state: &AppState, actor: &Actor, task_id: i64) -> AppResult<(Task, Request)> {
+    task_step(state, actor, task_id, Action::Sign, |mut cx| {
+        let task = cx.move_task(TaskChanges::default())?;
+        let name = cx.department_name(task.department_id)?;
+        let to = cx.simple_next();
+        let entry = Entry::public(
+            EventKind::Signed,
+            Some(cx.actor.user_id),
+            format!("signed for by {name}"),
+        );
+        cx.finish(task, to, RequestChanges::default(), entry)
+    })
+    .await
+}
+
+pub async fn return_task(state: &AppState, actor: &Actor, task_id: i64, reason: &str) -> AppResult<(Task, Request)> {
+    let reason = required("reason", reason, MAX_TEXT_CHARS)?;
+    task_step(state, actor, task_id, Action::Return, move |mut cx| {
+        let task = cx.move_task(TaskChanges {
+            reason: Some(Some(reason.clone())),
+            ..Default::default()
+        })?;
+        let name = cx.department_name(task.department_id)?;
+        let lead_remains = repo::tasks_of(cx.conn, cx.request.id)?
+            .iter()
+            .any(|t| t.lead && t.status.is_active());
+        let to = if lead_remains {
+            cx.request.status
+        } else {
+            RequestStatus::Accepted
+        };
+        let entry = Entry::internal(
+            EventKind::Returned,
+            Some(cx.actor.user_id),
+            format!("returned by {name} as not its remit: {reason}"),
+        );
+        cx.finish(task, to, RequestChanges::default(), entry)
+    })
+    .await
+}
+
+pub async fn transfer(
+    state: &AppState,
+    actor: &Actor,
+    task_id: i64,
+    to_department_id: i64,
+    reason: &str,
+) -> AppResult<(Task, Request)> {
+    let reason = required("reason", reason, MAX_TEXT_CHARS)?;
+    task_step(state, actor, task_id, Action::Transfer, move |mut cx| {
+        let target = departments_repo::find_by_id(cx.conn, to_department_id)?
+            .ok_or_else(|| AppError::bad_field("toDepartmentId", "no such department"))?;
+        if target.disabled_at.is_some() {
+            return Err(AppError::bad_field("toDepartmentId", "this department is disabled"));
+        }
+        let held = repo::tasks_of(cx.conn, cx.request.id)?
+            .iter()
+            .any(|t| t.status.is_active() && t.department_id == Some(target.id));
+        if held {
+            return Err(AppError::bad_field(
+                "toDepartmentId",
+                "this department already holds a task on this request",
+            ));
+        }
+        let old = cx.move_task(TaskChanges {
+            reason: Some(Some(reason.clone())),
+            ..Default::default()
+        })?;
+        let from_name = cx.department_name(old.department_id)?;
+        let task = new_task(
+            cx.conn,
+            cx.zone,
+            &cx.request,
+            cx.request.needs_coordination,
+            NewTask {
+                request_id: cx.request.id,
+                department_id: Some(target.id),
+                lead: old.lead,
+                status: TaskStatus::Dispatched,
+                note: reason.clone(),
+                dispatched_by: Some(cx.actor.user_id),
+                created_at: cx.now,
+                updated_at: cx.now,
+                reply_due_at: None,
+                reply_remind_at: None,
+            },
+        )?;
+        let to = cx.simple_next();
+        let entry = Entry::internal(
+            EventKind::Transferred,
+            Some(cx.actor.user_id),
+            format!("transferred from {from_name} to {}: {reason}", target.name),
+        );
+        cx.finish(task, to, RequestChanges::default(), entry)
+    })
+    .await
+}
+
+pub async fn submit_plan(
+    state: &AppState,
+    actor: &Actor,
+    task_id: i64,
+    responsible: &str,
+    approach: &str,
+    due_at: NaiveDateTime,
+) -> AppResult<(Task, Request)> {
+    let responsible = required("responsible", responsible, MAX_SHORT_CHARS)?;
+    let approach = required("approach", approach, MAX_TEXT_CHARS)?;
+    if due_at <= state.clock.now_naive() {
+        return Err(AppError::bad_field("dueAt", "a plan's deadline is in the future"));
+    }
+    task_step(state, actor, task_id, Action::Plan, move |mut cx| {
+        let task = cx.move_task(TaskChanges {
+            responsible: Some(Some(responsible.clone())),
+            approach: Some(Some(approach.clone())),
+            due_at: Some(Some(due_at)),
+            replied_at: cx.task.replied_at.is_none().then_some(Some(cx.now)),
+            overdue_at: (cx.task.overdue_at.is_none()
+                && cx.task.replied_at.is_none()
+                && cx.request.awaiting_company_since.is_none())
+            .then_some(cx.task.reply_due_at.filter(|due| *due < cx.now))
+            .flatten()
+            .map(Some),
+            ..Default::default()
+        })?;
+        let name = cx.department_name(task.department_id)?;
+        let to = cx.simple_next();
+        let entry = Entry::public(
+            EventKind::Planned,
+            Some(cx.actor.user_id),
+            format!(
+                "plan of {name}: {responsible} handles it by {}: {approach}",
+                due_at.format("%Y-%m-%d %H:%M UTC")
+            ),
+        );
+        let changes = RequestChanges {
+            first_replied_at: first_reply(&cx.request, cx.now),
+            ..Default::default()
+        };
+        cx.finish(task, to, changes, entry)
+    })
+    .await
+}
+
+/// A department reports its task done; when every active lead task is done, the request is
+/// resolved with the lead's result as its answer.
+pub async fn complete_task(state: &AppState, actor: &Actor, task_id: i64, result: &str) -> AppResult<(Task, Request)> {
+    let result = required("result", result, MAX_DESCRIPTION_CHARS)?;
+    task_step(state, actor, task_id, Action::Complete, move |mut cx| {
+        let task = cx.move_task(TaskChanges {
+            result: Some(Some(result.clone())),
+            ..Default::default()
+        })?;
+        let name = cx.department_name(task.department_id)?;
+        let leads: Vec<Task> = repo::tasks_of(cx.conn, cx.request.id)?
+            .into_iter()
+            .filter(|t| t.lead && t.status.is_active())
+            .collect();
+        let resolved = !leads.is_empty() && leads.iter().all(|t| t.status == TaskStatus::Done);
+        let (to, changes) = if resolved {
+            let answer = leads
+                .iter()
+                .filter_map(|t| t.result.clone())
+                .collect::<Vec<_>>()
+                .join("\n");
+            (
+                RequestStatus::Resolved,
+                RequestChanges {
+                    answer: Some(Some(answer)),
+                    resolved_at: Some(Some(cx.now)),
+                    first_replied_at: first_reply(&cx.request, cx.now),
+                    ..Default::default()
+                },
+            )
+        } else {
+            (RequestStatus::InProgress, RequestChanges::default())
+        };
+        let actor_id = cx.actor.user_id;
+        let entry = Entry::public(
+            EventKind::Completed,
+            Some(actor_id),
+            format!("{name} finished its task: {result}"),
+        );
+        cx.finish(task, to, changes, entry)
+    })
+    .await
+}

@@ -1,0 +1,119 @@
+//! The sweeper: finds open time limits that crossed a threshold and fires each threshold once.
+//!
+//! Thresholds of one limit, in order: the reminder (提醒) at 75 %, `OVERDUE` at the due time, then
+//! after each further escalation interval without the limit being met: chasing (催办),
+//! supervision by the admins (督办) and the report to the zone's leaders (通报).
+//!
+//! Exactly once: every threshold fired is a row of `sla_alerts` with a unique key (target,
+//! deadline, due time, stage), inserted with `ON CONFLICT DO NOTHING` in the same transaction as
+//! its event and notifications. Only the transaction that inserted the row writes them, so a
+//! second run, a restart or another instance racing on PostgreSQL fires nothing twice. A limit
+//! moved later (a pause, an approved extension) is a new due time and gets its own thresholds.
+
+use chrono::{Duration, NaiveDateTime};
+
+use super::model::{Deadline, Limit, Stage};
+use super::repo::{self, claim, mark_overdue};
+use crate::db::{DbConnection, Tx};
+use crate::error::AppResult;
+use crate::requests::events::{self, Entry};
+use crate::requests::model::TaskStatus;
+use crate::requests::repo as requests_repo;
+use crate::state::AppState;
+
+/// What one pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Sweep {
+    pub limits_checked: usize,
+    pub thresholds_fired: usize,
+}
+
+/// The limit as it stands now inside the transaction, if it is still open and unchanged.
+fn still_open(conn: &mut DbConnection, limit: &Limit) -> AppResult<bool> {
+    let Some(request) = requests_repo::find_by_id(conn, limit.request_id)? else {
+        return Ok(false);
+    };
+    if !request.status.is_open() || request.awaiting_company_since.is_some() {
+        return Ok(false);
+    }
+    Ok(match limit.deadline {
+        Deadline::FirstReply => request.first_replied_at.is_none() && request.first_reply_due_at == Some(limit.due_at),
+        Deadline::Resolve => request.resolve_due_at == Some(limit.due_at),
+        Deadline::TaskReply => {
+            let Some(task) = limit
+                .task_id
+                .map(|id| requests_repo::find_task(conn, id))
+                .transpose()?
+                .flatten()
+            else {
+                return Ok(false);
+            };
+            TaskStatus::AWAITING_REPLY.contains(&task.status)
+                && task.replied_at.is_none()
+                && task.reply_due_at == Some(limit.due_at)
+        }
+    })
+}
+
+fn text(stage: Stage, limit: &Limit) -> String {
+    let due = limit.due_at.format("%Y-%m-%d %H:%M UTC");
+    let what = limit.deadline.describe();
+    match stage {
+        Stage::Reminder => format!("reminder (提醒): 75 % of the {what} has passed; due {due}"),
+        Stage::Overdue => format!("overdue: the {what} passed at {due} unmet"),
+        Stage::Chasing => format!("chased (催办): the {what} passed at {due} and nothing has moved"),
+        Stage::Supervision => format!("under supervision (督办): the {what} passed at {due}"),
+        Stage::Reprimand => format!("reported to the zone's leaders (通报): the {what} passed at {due}"),
+    }
+}
+
+/// Fires every threshold of `limit` that is due and not fired yet; returns how many fired.
+fn fire(conn: &mut Tx<'_>, limit: &Limit, now: NaiveDateTime, escalation: Duration) -> AppResult<usize> {
+    if !still_open(conn, limit)? {
+        return Ok(0);
+    }
+    let mut fired = 0;
+    for stage in Stage::ALL {
+        if stage.at(limit, escalation) > now {
+            break;
+        }
+        // A limit found already past its due time skips its reminder.
+        if stage == Stage::Reminder && limit.due_at <= now {
+            continue;
+        }
+        if !claim(conn, limit, stage, now)? {
+            continue;
+        }
+        if stage == Stage::Overdue {
+            mark_overdue(conn, limit)?;
+        }
+        let request = requests_repo::find_by_id(conn, limit.request_id)?
+            .ok_or_else(|| crate::error::AppError::internal("the request of an open limit vanished"))?;
+        let mut entry = if stage == Stage::Overdue {
+            Entry::public(stage.event(), None, text(stage, limit))
+        } else {
+            Entry::internal(stage.event(), None, text(stage, limit))
+        };
+        if let Some(task_id) = limit.task_id {
+            entry = entry.on_task(task_id);
+        }
+        events::record(conn, &request, Some(request.status), entry, now)?;
+        fired += 1;
+    }
+    Ok(fired)
+}
+
+/// One pass over every open limit; tests call it after moving the clock.
+pub async fn run_once(state: &AppState) -> AppResult<Sweep> {
+    let now = state.clock.now_naive();
+    let escalation = Duration::from_std(state.config.sla_escalation).unwrap_or(Duration::hours(24));
+    let limits = state.db.read(move |conn| repo::due_limits(conn, now)).await?;
+    let mut sweep = Sweep {
+        limits_checked: limits.len(),
+        ..Default::default()
+    };
+    for limit in limits {
+        sweep.thresholds_fired += state.db.write(move |conn| fire(conn, &limit, now, escalation)).await?;
+    }
+    Ok(sweep)
+}

@@ -1,0 +1,439 @@
+//! The administration of accounts: creating users, changing their details, role and state,
+//! resetting passwords, and who may see whom. Sessions and tokens are in `auth`.
+
+use crate::auth::model::{Actor, NewUser, Role, User, UserChanges};
+use crate::auth::service::{clean_name, clean_phone};
+use crate::auth::{password, phone, repo};
+use crate::companies::repo as companies_repo;
+use crate::db::{DbConnection, Page, PageRequest};
+use crate::departments::repo as departments_repo;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+#[derive(Debug, Clone)]
+pub struct CreateUser {
+    pub role: Role,
+    pub phone: String,
+    pub name: String,
+    pub password: Option<String>,
+    pub company_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub principal: bool,
+    pub zone_leader: bool,
+}
+
+/// Checks the organisation links of an account: company staff belong to an active company,
+/// department staff to an active department, and nobody else to either.
+fn check_links(
+    conn: &mut DbConnection,
+    role: Role,
+    company_id: Option<i64>,
+    department_id: Option<i64>,
+) -> AppResult<()> {
+    match (role, company_id, department_id) {
+        (Role::Company, Some(company_id), None) => {
+            let company = companies_repo::find_by_id(conn, company_id)?
+                .ok_or_else(|| AppError::bad_field("companyId", "no such company"))?;
+            if company.disabled_at.is_some() {
+                return Err(AppError::bad_field("companyId", "the company is disabled"));
+            }
+        }
+        (Role::Company, _, _) => {
+            return Err(AppError::bad_field(
+                "companyId",
+                "company staff need a companyId and no departmentId",
+            ))
+        }
+        (Role::Department, None, Some(department_id)) => {
+            let department = departments_repo::find_by_id(conn, department_id)?
+                .ok_or_else(|| AppError::bad_field("departmentId", "no such department"))?;
+            if department.disabled_at.is_some() {
+                return Err(AppError::bad_field("departmentId", "the department is disabled"));
+            }
+        }
+        (Role::Department, _, _) => {
+            return Err(AppError::bad_field(
+                "departmentId",
+                "department staff need a departmentId and no companyId",
+            ))
+        }
+        (_, None, None) => {}
+        (role, _, _) => {
+            return Err(AppError::bad_field(
+                "role",
+                format!("{role} users belong to no company or department"),
+            ))
+        }
+    }
+    Ok(())
+}
+
+/// Creates an account. Without a password one is generated, returned once, and must be changed
+/// at first login. A new principal takes the flag from the company's previous one.
+pub async fn create_user(state: &AppState, actor: &Actor, input: CreateUser) -> AppResult<(User, Option<String>)> {
+    actor.require_admin()?;
+    let phone = clean_phone(&input.phone)?;
+    let name = clean_name("name", &input.name)?;
+    if input.principal && input.role != Role::Company {
+        return Err(AppError::bad_field(
+            "principal",
+            "only company staff can be a company's principal",
+        ));
+    }
+    if input.zone_leader && input.role != Role::Admin {
+        return Err(AppError::bad_field("zoneLeader", "only admins can be zone leaders"));
+    }
+    let (password, generated) = match input.password {
+        Some(p) => {
+            password::check_policy(&p)?;
+            (p, None)
+        }
+        None => {
+            let p = password::generate();
+            (p.clone(), Some(p))
+        }
+    };
+    let password_hash = password::off_request_thread(move || password::hash(&password)).await?;
+    let state2 = state.clone();
+    let must_change_password = generated.is_some();
+    let actor_id = actor.user_id;
+    let user = state
+        .db
+        .write(move |conn| {
+            if repo::phone_taken(conn, &phone, None)? {
+                return Err(AppError::conflict("another account already uses this phone number"));
+            }
+            check_links(conn, input.role, input.company_id, input.department_id)?;
+            let now = state2.clock.now_naive();
+            if input.principal {
+                if let Some(company_id) = input.company_id {
+                    companies_repo::clear_principal(conn, company_id, now)?;
+                }
+            }
+            let user = repo::insert(
+                conn,
+                &NewUser {
+                    role: input.role,
+                    phone,
+                    name,
+                    password_hash,
+                    must_change_password,
+                    company_id: input.company_id,
+                    department_id: input.department_id,
+                    principal: input.principal,
+                    zone_leader: input.zone_leader,
+                    created_at: now,
+                    updated_at: now,
+                },
+            )?;
+            crate::audit::record(conn, actor_id, "createUser", None, Some(&user), now)?;
+            Ok(user)
+        })
+        .await?;
+    tracing::info!(user_id = user.id, role = %user.role, by = actor.user_id, "user created");
+    Ok((user, generated))
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UpdateUser {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub principal: Option<bool>,
+    pub zone_leader: Option<bool>,
+}
+
+pub async fn update_user(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    version: Option<i32>,
+    input: UpdateUser,
+) -> AppResult<User> {
+    actor.require_admin()?;
+    let mut changes = UserChanges::default();
+    if let Some(name) = &input.name {
+        changes.name = Some(clean_name("name", name)?);
+    }
+    if let Some(phone) = &input.phone {
+        changes.phone = Some(clean_phone(phone)?);
+    }
+    changes.principal = input.principal;
+    changes.zone_leader = input.zone_leader;
+    let state2 = state.clone();
+    let actor_id = actor.user_id;
+    state
+        .db
+        .write(move |conn| {
+            let user = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("user"))?;
+            if changes.principal == Some(true) && user.role != Role::Company {
+                return Err(AppError::bad_field(
+                    "principal",
+                    "only company staff can be a company's principal",
+                ));
+            }
+            if changes.zone_leader == Some(true) && user.role != Role::Admin {
+                return Err(AppError::bad_field("zoneLeader", "only admins can be zone leaders"));
+            }
+            if let Some(phone) = &changes.phone {
+                if repo::phone_taken(conn, phone, Some(id))? {
+                    return Err(AppError::conflict("another account already uses this phone number"));
+                }
+            }
+            let now = state2.clock.now_naive();
+            if changes.principal == Some(true) && !user.principal {
+                if let Some(company_id) = user.company_id {
+                    companies_repo::clear_principal(conn, company_id, now)?;
+                }
+            }
+            let updated = repo::update_versioned(conn, id, version, &changes, now)?
+                .ok_or_else(|| AppError::conflict("the user was changed by someone else; reload and try again"))?;
+            crate::audit::record(conn, actor_id, "updateUser", Some(&user), Some(&updated), now)?;
+            Ok(updated)
+        })
+        .await
+}
+
+/// Gives an account another role (with the company or department that role needs). Its refresh
+/// tokens are revoked: every session must log in again under the new role. An officer who still
+/// serves companies keeps the role until they have another officer.
+pub async fn change_role(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    role: Role,
+    company_id: Option<i64>,
+    department_id: Option<i64>,
+) -> AppResult<User> {
+    actor.require_admin()?;
+    if id == actor.user_id {
+        return Err(AppError::bad_input("you cannot change your own role"));
+    }
+    let state2 = state.clone();
+    let by = actor.user_id;
+    state
+        .db
+        .write(move |conn| {
+            let user = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("user"))?;
+            if user.role == role && user.company_id == company_id && user.department_id == department_id {
+                return Ok(user);
+            }
+            if user.role == Role::Officer && role != Role::Officer {
+                let serving = repo::active_assignment_counts(conn, &[id])?
+                    .first()
+                    .map_or(0, |(_, n)| *n);
+                if serving > 0 {
+                    return Err(AppError::conflict(format!(
+                        "this officer still serves {serving} companies: assign them another officer first"
+                    )));
+                }
+            }
+            check_links(conn, role, company_id, department_id)?;
+            let now = state2.clock.now_naive();
+            let changes = UserChanges {
+                role: Some(role),
+                company_id: Some(company_id),
+                department_id: Some(department_id),
+                principal: (role != Role::Company || user.company_id != company_id).then_some(false),
+                zone_leader: (role != Role::Admin).then_some(false),
+                ..Default::default()
+            };
+            let updated =
+                repo::update_versioned(conn, id, None, &changes, now)?.ok_or_else(|| AppError::not_found("user"))?;
+            let revoked = repo::revoke_all_for_user(conn, id, now)?;
+            tracing::info!(user_id = id, from = %user.role, to = %role, by, revoked, "role changed; sessions revoked");
+            Ok(updated)
+        })
+        .await
+}
+
+/// Disables or re-enables an account. Disabling ends its sessions at once.
+pub async fn set_disabled(state: &AppState, actor: &Actor, id: i64, disabled: bool) -> AppResult<User> {
+    actor.require_admin()?;
+    if disabled && id == actor.user_id {
+        return Err(AppError::bad_input("you cannot disable your own account"));
+    }
+    let state2 = state.clone();
+    let actor_id = actor.user_id;
+    state
+        .db
+        .write(move |conn| {
+            let user = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("user"))?;
+            let now = state2.clock.now_naive();
+            if disabled == user.disabled_at.is_some() {
+                return Ok(user);
+            }
+            if !disabled {
+                check_links(conn, user.role, user.company_id, user.department_id)?;
+            }
+            let changes = UserChanges {
+                disabled_at: Some(disabled.then_some(now)),
+                ..Default::default()
+            };
+            let updated =
+                repo::update_versioned(conn, id, None, &changes, now)?.ok_or_else(|| AppError::not_found("user"))?;
+            if disabled {
+                repo::revoke_all_for_user(conn, id, now)?;
+            }
+            let action = if disabled { "disableUser" } else { "enableUser" };
+            crate::audit::record(conn, actor_id, action, Some(&user), Some(&updated), now)?;
+            Ok(updated)
+        })
+        .await
+}
+
+/// Gives an account a new generated password (returned once) and ends its sessions.
+pub async fn reset_password(state: &AppState, actor: &Actor, id: i64) -> AppResult<(User, String)> {
+    actor.require_admin()?;
+    let generated = password::generate();
+    let to_hash = generated.clone();
+    let password_hash = password::off_request_thread(move || password::hash(&to_hash)).await?;
+    let clock = state.clock.clone();
+    let actor_id = actor.user_id;
+    let user = state
+        .db
+        .write(move |conn| {
+            let before = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("user"))?;
+            let now = clock.now_naive();
+            repo::set_password(conn, id, &password_hash, true, now)?;
+            repo::revoke_all_for_user(conn, id, now)?;
+            let after = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("user"))?;
+            crate::audit::record(conn, actor_id, "resetPassword", Some(&before), Some(&after), now)?;
+            Ok(after)
+        })
+        .await?;
+    Ok((user, generated))
+}
+
+/// A user as `actor` may see them: admins see everyone; others see themselves, their
+/// colleagues, and the officer of their company (or, for officers, staff of their companies).
+pub async fn visible_user(state: &AppState, actor: &Actor, id: i64) -> AppResult<User> {
+    let actor = actor.clone();
+    state
+        .db
+        .read(move |conn| {
+            let user = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("user"))?;
+            if can_see_user(conn, &actor, &user)? {
+                Ok(user)
+            } else {
+                Err(AppError::not_found("user"))
+            }
+        })
+        .await
+}
+
+fn can_see_user(conn: &mut DbConnection, actor: &Actor, user: &User) -> AppResult<bool> {
+    if actor.is_admin() || actor.user_id == user.id {
+        return Ok(true);
+    }
+    Ok(match actor.role {
+        Role::Company => {
+            (user.role == Role::Company && user.company_id == actor.company_id)
+                || (user.role == Role::Officer
+                    && actor.company_id.map_or(Ok(false), |c| {
+                        companies_repo::active_officer_id(conn, c).map(|o| o == Some(user.id))
+                    })?)
+        }
+        Role::Officer => {
+            user.role == Role::Company
+                && user.company_id.map_or(Ok(false), |c| {
+                    companies_repo::active_officer_id(conn, c).map(|o| o == Some(actor.user_id))
+                })?
+        }
+        Role::Department => user.role == Role::Department && user.department_id == actor.department_id,
+        Role::Admin => true,
+    })
+}
+
+pub async fn list_users(
+    state: &AppState,
+    actor: &Actor,
+    filter: repo::UserFilter,
+    page: PageRequest,
+) -> AppResult<Page<User>> {
+    actor.require_admin()?;
+    state.db.read(move |conn| repo::list(conn, &filter, page)).await
+}
+
+/// Creates the first administrator when the database has none: returns the generated password.
+pub fn ensure_first_admin(
+    conn: &mut DbConnection,
+    phone: &str,
+    now: chrono::NaiveDateTime,
+) -> AppResult<Option<String>> {
+    if repo::any_active_admin(conn)? {
+        return Ok(None);
+    }
+    if repo::phone_taken(conn, phone, None)? {
+        return Err(AppError::conflict(format!(
+            "no active admin exists and phone {} is taken by another account: create one with `zhitong create-admin`",
+            phone::mask(phone)
+        )));
+    }
+    let generated = password::generate();
+    let password_hash = password::hash(&generated)?;
+    repo::insert(
+        conn,
+        &NewUser {
+            role: Role::Admin,
+            phone: phone.to_string(),
+            name: "Administrator".into(),
+            password_hash,
+            must_change_password: true,
+            company_id: None,
+            department_id: None,
+            principal: false,
+            zone_leader: false,
+            created_at: now,
+            updated_at: now,
+        },
+    )?;
+    Ok(Some(generated))
+}
+
+/// `zhitong create-admin`: creates an admin, or resets the password of an existing admin.
+pub fn create_admin(
+    conn: &mut DbConnection,
+    phone_input: &str,
+    name: &str,
+    password_input: &str,
+    now: chrono::NaiveDateTime,
+) -> AppResult<User> {
+    let phone = clean_phone(phone_input)?;
+    let name = clean_name("name", name)?;
+    password::check_policy(password_input)?;
+    let password_hash = password::hash(password_input)?;
+    if let Some(existing) = repo::find_by_phone(conn, &phone)? {
+        if existing.role != Role::Admin {
+            return Err(AppError::conflict(format!(
+                "{} belongs to a {} account",
+                phone::mask(&phone),
+                existing.role
+            )));
+        }
+        repo::set_password(conn, existing.id, &password_hash, false, now)?;
+        repo::revoke_all_for_user(conn, existing.id, now)?;
+        let changes = UserChanges {
+            name: Some(name),
+            disabled_at: Some(None),
+            ..Default::default()
+        };
+        return repo::update_versioned(conn, existing.id, None, &changes, now)?
+            .ok_or_else(|| AppError::not_found("user"));
+    }
+    repo::insert(
+        conn,
+        &NewUser {
+            role: Role::Admin,
+            phone,
+            name,
+            password_hash,
+            must_change_password: false,
+            company_id: None,
+            department_id: None,
+            principal: false,
+            zone_leader: false,
+            created_at: now,
+            updated_at: now,
+        },
+    )
+}

@@ -1,0 +1,178 @@
+//! The background jobs of an instance, run by one runner that owns their intervals, the stop
+//! signal and the log lines. Each job is one domain's `run_once` (push delivery, automatic
+//! closing, the time-limit sweep, evaluation periods), which tests call directly after moving
+//! the clock. On SIGTERM the HTTP server drains first; then [`Workers::stop`] lets every job
+//! finish the round it is in (a round that has started always finishes) and waits for them.
+
+use std::fmt::Debug;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::error::AppResult;
+use crate::notifications::push;
+use crate::notifications::worker::{PushOptions, PushWorker};
+use crate::state::AppState;
+
+/// How often RESOLVED requests are checked for the 7-day automatic close.
+const AUTO_CLOSE_EVERY: Duration = Duration::from_secs(600);
+
+/// How often evaluation periods are checked for opening, the closing reminder and closing.
+const EVALUATION_EVERY: Duration = Duration::from_secs(60);
+
+/// What a job's round did, for the runner's log line.
+pub trait Report: Debug + Send {
+    /// False for a round that found nothing to do (not logged).
+    fn did_work(&self) -> bool;
+    /// True when work is left over (a full batch): the next round starts at once.
+    fn more_waiting(&self) -> bool {
+        false
+    }
+}
+
+type Round = Pin<Box<dyn Future<Output = AppResult<Box<dyn Report>>> + Send>>;
+
+/// One background job: a name for the logs, the wait between rounds and the round itself.
+pub struct Job {
+    name: &'static str,
+    every: Duration,
+    round: Arc<dyn Fn() -> Round + Send + Sync>,
+}
+
+impl Job {
+    /// A job that runs `round` (a domain's `run_once` over `state`) every `every`.
+    pub fn new<R, F>(name: &'static str, every: Duration, round: F) -> Job
+    where
+        R: Report + 'static,
+        F: Fn() -> Pin<Box<dyn Future<Output = AppResult<R>> + Send>> + Send + Sync + 'static,
+    {
+        Job {
+            name,
+            every,
+            round: Arc::new(move || {
+                let round = round();
+                Box::pin(async move { round.await.map(|report| Box::new(report) as Box<dyn Report>) })
+            }),
+        }
+    }
+
+    /// Runs rounds until `stop` fires; `stop` is only heeded between rounds.
+    async fn run(self, mut stop: watch::Receiver<bool>) {
+        tracing::info!(job = self.name, "background job started");
+        while !*stop.borrow() {
+            let again_now = match (self.round)().await {
+                Ok(report) => {
+                    if report.did_work() {
+                        tracing::info!(job = self.name, ?report, "background job round done");
+                    }
+                    report.more_waiting()
+                }
+                Err(error) => {
+                    tracing::warn!(job = self.name, code = error.code(), detail = ?error, "background job round failed");
+                    false
+                }
+            };
+            if again_now {
+                continue;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(self.every) => {}
+                _ = stop.changed() => break,
+            }
+        }
+        tracing::info!(job = self.name, "background job stopped");
+    }
+}
+
+/// The background jobs of this instance, stopped after the HTTP server has drained.
+pub struct Workers {
+    stop: watch::Sender<bool>,
+    handles: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Workers {
+    /// Asks every job to stop after its current round, and waits for them.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        for handle in self.handles {
+            let _ = handle.await;
+        }
+    }
+}
+
+/// The jobs of an instance: push delivery, automatic closing, the time-limit sweep and the
+/// evaluation periods.
+pub fn jobs(state: &AppState) -> Result<Vec<Job>, String> {
+    let sender = push::sender_for(state.config.fcm_credentials.as_deref(), &state.config.fcm_endpoint)?;
+    let options = PushOptions {
+        lease: state.config.push_lease,
+        ..PushOptions::default()
+    };
+    let worker = PushWorker::new(state.clone(), sender, options);
+    tracing::info!(sender = worker.sender_name(), "push delivery enabled");
+    let (s1, s2, s3) = (state.clone(), state.clone(), state.clone());
+    Ok(vec![
+        Job::new("push delivery", state.config.push_interval, move || {
+            let worker = worker.clone();
+            Box::pin(async move { worker.run_once().await })
+        }),
+        Job::new("automatic closing", AUTO_CLOSE_EVERY, move || {
+            let state = s1.clone();
+            Box::pin(async move { crate::requests::worker::run_once(&state).await })
+        }),
+        Job::new("time-limit sweep", state.config.sla_sweep, move || {
+            let state = s2.clone();
+            Box::pin(async move { crate::requests::time_limits::sweeper::run_once(&state).await })
+        }),
+        Job::new("evaluation periods", EVALUATION_EVERY, move || {
+            let state = s3.clone();
+            Box::pin(async move { crate::evaluations::worker::run_once(&state).await })
+        }),
+    ])
+}
+
+/// Starts the jobs (unless background work is switched off for this instance).
+pub fn start(state: &AppState) -> Result<Workers, String> {
+    let (stop, stopped) = watch::channel(false);
+    let mut handles = Vec::new();
+    if state.config.workers {
+        for job in jobs(state)? {
+            handles.push(tokio::spawn(job.run(stopped.clone())));
+        }
+    } else {
+        tracing::info!("background workers are off in this instance (ZHITONG_WORKERS=false)");
+    }
+    Ok(Workers { stop, handles })
+}
+
+/// A count of things done (requests closed).
+impl Report for usize {
+    fn did_work(&self) -> bool {
+        *self > 0
+    }
+}
+
+impl Report for crate::notifications::worker::DeliveryReport {
+    fn did_work(&self) -> bool {
+        self.claimed > 0
+    }
+
+    fn more_waiting(&self) -> bool {
+        self.full_batch
+    }
+}
+
+impl Report for crate::requests::time_limits::sweeper::Sweep {
+    fn did_work(&self) -> bool {
+        self.thresholds_fired > 0
+    }
+}
+
+impl Report for crate::evaluations::worker::EvaluationReport {
+    fn did_work(&self) -> bool {
+        *self != Self::default()
+    }
+}
