@@ -1,6 +1,7 @@
 //! 直通 zhitong: the GraphQL server behind the app that connects a development zone's companies
 //! with their service officers and the departments that act on their requests.
 
+pub mod actor;
 pub mod app;
 pub mod attachments;
 pub mod audit;
@@ -20,6 +21,7 @@ pub mod requests;
 pub mod sla;
 pub mod state;
 pub mod stats;
+pub mod text;
 pub mod users;
 pub mod visits;
 pub mod workers;

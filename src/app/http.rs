@@ -7,7 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use serde_json::json;
 
-use crate::auth::model::Actor;
+use crate::actor::Actor;
 use crate::auth::service as auth_service;
 use crate::error::AppError;
 use crate::graphql::context::{ClientAddress, RequestAuth};

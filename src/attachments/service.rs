@@ -3,7 +3,7 @@ use std::path::PathBuf;
 
 use super::model::{Attachment, NewAttachment};
 use super::{repo, storage};
-use crate::auth::model::{Actor, Role};
+use crate::actor::{Actor, Role};
 use crate::db::run_blocking;
 use crate::error::{AppError, AppResult};
 use crate::requests::service::visible;

@@ -2,7 +2,6 @@ use async_graphql::{Context, InputObject, Json, Object, ID};
 use chrono::{DateTime, Utc};
 
 use super::model::{AuditEntry, AuditFilter};
-use super::repo;
 use crate::auth::graphql::{load_user, UserNode};
 use crate::clock::to_utc;
 use crate::error::AppResult;
@@ -103,7 +102,8 @@ impl AuditQuery {
         #[graphql(desc = "Page size (at most 100).")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last item of the previous page.")] after: Option<String>,
     ) -> AppResult<AuditEntryConnection> {
-        ctx.actor()?.require_admin()?;
+        let actor = ctx.actor()?;
+        actor.require_admin()?;
         let input = filter.unwrap_or_default();
         let filter = AuditFilter {
             actor_id: input
@@ -117,7 +117,7 @@ impl AuditQuery {
             before: input.before.map(|t| t.naive_utc()),
         };
         let page = page_request(first, after)?;
-        let page = ctx.state().db.read(move |conn| repo::list(conn, &filter, page)).await?;
+        let page = super::service::list(ctx.state(), actor, filter, page).await?;
         Ok(AuditEntryConnection::from_page(page, |e| e.id, AuditEntryNode))
     }
 }

@@ -4,15 +4,24 @@
 pub mod graphql;
 pub mod model;
 pub mod repo;
-pub mod snapshots;
-
-pub use snapshots::Audited;
+pub mod service;
 
 use chrono::NaiveDateTime;
+use serde_json::Value;
 
 use crate::db::DbConnection;
 use crate::error::AppResult;
 use model::NewAuditEntry;
+
+/// A row the audit log can record. Each domain implements it beside its model, with a JSON
+/// snapshot of the fields an admin changes (never secrets such as password hashes), so the
+/// audit log depends on no domain.
+pub trait Audited {
+    /// The target type as listed in the log (`company`, `user`, …).
+    const TARGET: &'static str;
+    fn target_id(&self) -> String;
+    fn snapshot(&self) -> Value;
+}
 
 /// Records `action` by `actor_id` (an admin; `None` for the command line) on the target of
 /// `before`/`after` (a creation has no before, a removal no after). Call it inside the

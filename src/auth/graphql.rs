@@ -4,9 +4,10 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{ComplexObject, Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
-use super::model::{Role, User};
+use super::model::User;
 use super::repo::{self, UserFilter};
 use super::service::{self, Session};
+use crate::actor::Role;
 use crate::clock::to_utc;
 use crate::companies::graphql::{load_company, CompanyConnection, CompanyFilterInput, CompanyNode};
 use crate::companies::service as companies_service;

@@ -1,22 +1,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use serde_json::{json, Value};
 
-use crate::db::schema::{refresh_tokens, users};
-use crate::error::{AppError, AppResult};
-
-crate::stored_enum!(
-    /// What a user does in the zone.
-    Role {
-        /// Staff of one company: raises and follows the company's requests.
-        Company => "COMPANY",
-        /// Service officer (企业服务专员) assigned to companies.
-        Officer => "OFFICER",
-        /// Staff of a handling department (承办部门).
-        Department => "DEPARTMENT",
-        /// Zone management and the hotline desk.
-        Admin => "ADMIN",
-    }
-);
+use crate::actor::{Actor, Role};
+use crate::db::schema::{login_throttles, refresh_tokens, users};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users)]
@@ -94,20 +81,8 @@ pub struct NewRefreshToken {
     pub expires_at: NaiveDateTime,
 }
 
-/// The authenticated caller of a request, loaded fresh from the database on every request so a
-/// disabled account or a changed role takes effect at once.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    pub user_id: i64,
-    pub role: Role,
-    pub name: String,
-    pub company_id: Option<i64>,
-    pub department_id: Option<i64>,
-    pub principal: bool,
-    pub zone_leader: bool,
-}
-
 impl Actor {
+    /// The caller behind a user's account.
     pub fn from_user(user: &User) -> Actor {
         Actor {
             user_id: user.id,
@@ -119,24 +94,47 @@ impl Actor {
             zone_leader: user.zone_leader,
         }
     }
+}
 
-    pub fn is_admin(&self) -> bool {
-        self.role == Role::Admin
+impl crate::audit::Audited for User {
+    const TARGET: &'static str = "user";
+    fn target_id(&self) -> String {
+        self.id.to_string()
     }
+    fn snapshot(&self) -> Value {
+        json!({
+            "role": self.role.as_str(), "phone": self.phone, "name": self.name,
+            "companyId": self.company_id, "departmentId": self.department_id,
+            "principal": self.principal, "zoneLeader": self.zone_leader,
+            "mustChangePassword": self.must_change_password,
+            "disabledAt": self.disabled_at, "version": self.version,
+        })
+    }
+}
 
-    pub fn require_admin(&self) -> AppResult<()> {
-        self.require_role(&[Role::Admin])
-    }
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = login_throttles)]
+/// A phone number's or client address's failed logins and locks.
+pub struct Throttle {
+    pub id: i64,
+    pub scope: String,
+    pub key_hash: String,
+    pub label: String,
+    pub failures: i32,
+    pub window_started_at: NaiveDateTime,
+    pub lockouts: i32,
+    pub locked_until: Option<NaiveDateTime>,
+    pub updated_at: NaiveDateTime,
+}
 
-    pub fn require_role(&self, roles: &[Role]) -> AppResult<()> {
-        if roles.contains(&self.role) {
-            Ok(())
-        } else {
-            let names: Vec<&str> = roles.iter().map(Role::as_str).collect();
-            Err(AppError::forbidden(format!(
-                "only {} users may do this",
-                names.join(" or ")
-            )))
-        }
-    }
+#[derive(Insertable)]
+#[diesel(table_name = login_throttles)]
+pub struct NewThrottle<'a> {
+    pub scope: &'a str,
+    pub key_hash: &'a str,
+    pub label: &'a str,
+    pub failures: i32,
+    pub window_started_at: NaiveDateTime,
+    pub lockouts: i32,
+    pub updated_at: NaiveDateTime,
 }

@@ -1,8 +1,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::model::{NewRefreshToken, NewUser, RefreshToken, Role, User, UserChanges};
-use crate::db::schema::{officer_assignments, refresh_tokens, users};
+use super::model::{NewRefreshToken, NewThrottle, NewUser, RefreshToken, Throttle, User, UserChanges};
+use crate::actor::Role;
+use crate::db::schema::{login_throttles, officer_assignments, refresh_tokens, users};
 use crate::db::{like_pattern, lower, DbConnection, Page, PageRequest};
 use crate::error::AppResult;
 
@@ -221,4 +222,154 @@ pub fn revoke_all_for_user(conn: &mut DbConnection, user_id: i64, now: NaiveDate
     )
     .set(refresh_tokens::revoked_at.eq(now))
     .execute(conn)?)
+}
+
+// Login throttles (see `throttle`).
+
+pub fn find_throttle(conn: &mut DbConnection, scope: &str, key_hash: &str) -> AppResult<Option<Throttle>> {
+    Ok(login_throttles::table
+        .filter(login_throttles::scope.eq(scope))
+        .filter(login_throttles::key_hash.eq(key_hash))
+        .select(Throttle::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Inserts the row unless one exists for the key. A concurrent first use on PostgreSQL makes
+/// one insert fail on the unique key; the savepoint keeps the transaction usable.
+pub fn insert_throttle_if_absent(conn: &mut DbConnection, new: &NewThrottle<'_>) -> AppResult<()> {
+    let inserted = conn.transaction::<_, diesel::result::Error, _>(|conn| {
+        diesel::insert_into(login_throttles::table).values(new).execute(conn)
+    });
+    match inserted {
+        Ok(_) | Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
+            Ok(())
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Starts a new counting window (unless another attempt restarted it already).
+pub fn restart_throttle_window(
+    conn: &mut DbConnection,
+    id: i64,
+    window_started_at: NaiveDateTime,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    diesel::update(
+        login_throttles::table
+            .filter(login_throttles::id.eq(id))
+            .filter(login_throttles::window_started_at.eq(window_started_at)),
+    )
+    .set((
+        login_throttles::failures.eq(0),
+        login_throttles::window_started_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Counts one failure while fewer than `max` are counted and the key is not locked; false when
+/// it could not be counted. The conditions keep the count right when attempts race.
+pub fn count_throttled_failure(conn: &mut DbConnection, id: i64, max: i32, now: NaiveDateTime) -> AppResult<bool> {
+    let counted = diesel::update(
+        login_throttles::table
+            .filter(login_throttles::id.eq(id))
+            .filter(login_throttles::failures.lt(max))
+            .filter(
+                login_throttles::locked_until
+                    .is_null()
+                    .or(login_throttles::locked_until.le(now)),
+            ),
+    )
+    .set((
+        login_throttles::failures.eq(login_throttles::failures + 1),
+        login_throttles::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(counted == 1)
+}
+
+/// Locks the key until `until` if it has reached `max` failures; true for the attempt that
+/// locked it.
+pub fn lock_throttle(
+    conn: &mut DbConnection,
+    id: i64,
+    max: i32,
+    until: NaiveDateTime,
+    now: NaiveDateTime,
+) -> AppResult<bool> {
+    let locked = diesel::update(
+        login_throttles::table
+            .filter(login_throttles::id.eq(id))
+            .filter(login_throttles::failures.ge(max)),
+    )
+    .set((
+        login_throttles::failures.eq(0),
+        login_throttles::lockouts.eq(login_throttles::lockouts + 1),
+        login_throttles::locked_until.eq(until),
+        login_throttles::window_started_at.eq(now),
+        login_throttles::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(locked == 1)
+}
+
+/// Forgets the key's failures, lockouts and lock.
+pub fn clear_throttle(conn: &mut DbConnection, scope: &str, key_hash: &str, now: NaiveDateTime) -> AppResult<()> {
+    diesel::update(
+        login_throttles::table
+            .filter(login_throttles::scope.eq(scope))
+            .filter(login_throttles::key_hash.eq(key_hash)),
+    )
+    .set((
+        login_throttles::failures.eq(0),
+        login_throttles::lockouts.eq(0),
+        login_throttles::locked_until.eq(None::<NaiveDateTime>),
+        login_throttles::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Gives back one counted failure of the key.
+pub fn refund_throttled_failure(
+    conn: &mut DbConnection,
+    scope: &str,
+    key_hash: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    diesel::update(
+        login_throttles::table
+            .filter(login_throttles::scope.eq(scope))
+            .filter(login_throttles::key_hash.eq(key_hash))
+            .filter(login_throttles::failures.gt(0)),
+    )
+    .set((
+        login_throttles::failures.eq(login_throttles::failures - 1),
+        login_throttles::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Deletes the key's row; true if there was one.
+pub fn delete_throttle(conn: &mut DbConnection, scope: &str, key_hash: &str) -> AppResult<bool> {
+    let deleted = diesel::delete(
+        login_throttles::table
+            .filter(login_throttles::scope.eq(scope))
+            .filter(login_throttles::key_hash.eq(key_hash)),
+    )
+    .execute(conn)?;
+    Ok(deleted > 0)
+}
+
+/// Keys locked at `now`, the longest lock first.
+pub fn locked_throttles(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> AppResult<Vec<Throttle>> {
+    Ok(login_throttles::table
+        .filter(login_throttles::locked_until.gt(now))
+        .order((login_throttles::locked_until.desc(), login_throttles::id.asc()))
+        .limit(limit)
+        .select(Throttle::as_select())
+        .load(conn)?)
 }

@@ -3,12 +3,14 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::model::{Actor, NewRefreshToken, User};
+use super::model::{NewRefreshToken, User};
 use super::throttle::{self, Key};
 use super::{password, phone, repo, tokens};
+use crate::actor::Actor;
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::text::single_line;
 
 pub const MAX_NAME_CHARS: usize = 50;
 const WRONG_CREDENTIALS: &str = "wrong phone number or password";
@@ -27,20 +29,7 @@ pub struct Session {
 }
 
 pub fn clean_name(field: &str, name: &str) -> AppResult<String> {
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(AppError::bad_field(field, "a name cannot be empty"));
-    }
-    if name.chars().count() > MAX_NAME_CHARS {
-        return Err(AppError::bad_field(
-            field,
-            format!("a name has at most {MAX_NAME_CHARS} characters"),
-        ));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(AppError::bad_field(field, "a name cannot contain control characters"));
-    }
-    Ok(name.to_string())
+    single_line(MAX_NAME_CHARS).required(field, name)
 }
 
 pub fn clean_phone(input: &str) -> AppResult<String> {
@@ -188,7 +177,7 @@ pub async fn lift_login_lockout(
 }
 
 /// Phone numbers (masked) and addresses locked now (admins).
-pub async fn login_lockouts(state: &AppState, actor: &Actor, limit: i64) -> AppResult<Vec<throttle::Throttle>> {
+pub async fn login_lockouts(state: &AppState, actor: &Actor, limit: i64) -> AppResult<Vec<super::model::Throttle>> {
     actor.require_admin()?;
     let now = state.clock.now_naive();
     state.db.read(move |conn| throttle::list_locked(conn, now, limit)).await

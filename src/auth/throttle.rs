@@ -6,10 +6,10 @@
 //! succeeds, so parallel attempts cannot slip past the limit while earlier ones are verified.
 
 use chrono::{Duration, NaiveDateTime};
-use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
-use crate::db::schema::login_throttles;
+use super::model::{NewThrottle, Throttle};
+use super::repo;
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 
@@ -81,66 +81,29 @@ fn hash_key(kind: &str, value: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = login_throttles)]
-pub struct Throttle {
-    pub id: i64,
-    pub scope: String,
-    pub key_hash: String,
-    pub label: String,
-    pub failures: i32,
-    pub window_started_at: NaiveDateTime,
-    pub lockouts: i32,
-    pub locked_until: Option<NaiveDateTime>,
-    pub updated_at: NaiveDateTime,
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = login_throttles)]
-struct NewThrottle<'a> {
-    scope: &'a str,
-    key_hash: &'a str,
-    label: &'a str,
-    failures: i32,
-    window_started_at: NaiveDateTime,
-    lockouts: i32,
-    updated_at: NaiveDateTime,
-}
-
 fn find(conn: &mut DbConnection, key: &Key) -> AppResult<Option<Throttle>> {
-    Ok(login_throttles::table
-        .filter(login_throttles::scope.eq(key.scope.as_str()))
-        .filter(login_throttles::key_hash.eq(&key.hash))
-        .select(Throttle::as_select())
-        .first(conn)
-        .optional()?)
+    repo::find_throttle(conn, key.scope.as_str(), &key.hash)
 }
 
 /// The key's row, created on first use. A concurrent first use on PostgreSQL makes one insert
 /// fail on the unique key; the savepoint keeps the transaction usable and the row is read back.
 fn find_or_create(conn: &mut DbConnection, key: &Key, now: NaiveDateTime) -> AppResult<Throttle> {
-    if let Some(found) = find(conn, key)? {
+    if let Some(found) = repo::find_throttle(conn, key.scope.as_str(), &key.hash)? {
         return Ok(found);
     }
-    let inserted = conn.transaction::<_, diesel::result::Error, _>(|conn| {
-        diesel::insert_into(login_throttles::table)
-            .values(NewThrottle {
-                scope: key.scope.as_str(),
-                key_hash: &key.hash,
-                label: &key.label,
-                failures: 0,
-                window_started_at: now,
-                lockouts: 0,
-                updated_at: now,
-            })
-            .execute(conn)
-    });
-    match inserted {
-        Ok(_) | Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
-            find(conn, key)?.ok_or_else(|| AppError::internal("login throttle row vanished"))
-        }
-        Err(error) => Err(error.into()),
-    }
+    repo::insert_throttle_if_absent(
+        conn,
+        &NewThrottle {
+            scope: key.scope.as_str(),
+            key_hash: &key.hash,
+            label: &key.label,
+            failures: 0,
+            window_started_at: now,
+            lockouts: 0,
+            updated_at: now,
+        },
+    )?;
+    find(conn, key)?.ok_or_else(|| AppError::internal("login throttle row vanished"))
 }
 
 fn lock_length(scope: Scope, lockouts_so_far: i32) -> Duration {
@@ -160,50 +123,24 @@ pub fn locked_for(conn: &mut DbConnection, key: &Key, now: NaiveDateTime) -> App
 /// Counts an attempt for `key`, or refuses it with the seconds until the lock ends.
 pub fn register_attempt(conn: &mut DbConnection, key: &Key, now: NaiveDateTime) -> AppResult<Result<(), i64>> {
     let row = find_or_create(conn, key, now)?;
-    let table = login_throttles::table.filter(login_throttles::id.eq(row.id));
     if let Some(until) = row.locked_until.filter(|until| *until > now) {
         return Ok(Err((until - now).num_seconds().max(1)));
     }
     if row.window_started_at + WINDOW <= now {
-        diesel::update(table.filter(login_throttles::window_started_at.eq(row.window_started_at)))
-            .set((
-                login_throttles::failures.eq(0),
-                login_throttles::window_started_at.eq(now),
-            ))
-            .execute(conn)?;
+        repo::restart_throttle_window(conn, row.id, row.window_started_at, now)?;
     }
     let max = key.scope.max_failures();
     // Conditional updates keep the count right when attempts race on PostgreSQL.
     // Not while locked either: locking resets the count, and an attempt that passed the lock
     // check just before a concurrent one locked the key must not count from zero again.
-    let counted = diesel::update(
-        table.filter(login_throttles::failures.lt(max)).filter(
-            login_throttles::locked_until
-                .is_null()
-                .or(login_throttles::locked_until.le(now)),
-        ),
-    )
-    .set((
-        login_throttles::failures.eq(login_throttles::failures + 1),
-        login_throttles::updated_at.eq(now),
-    ))
-    .execute(conn)?;
-    if counted == 1 {
+    if repo::count_throttled_failure(conn, row.id, max, now)? {
         return Ok(Ok(()));
     }
     let row = find(conn, key)?.ok_or_else(|| AppError::internal("login throttle row vanished"))?;
     let until = now + lock_length(key.scope, row.lockouts);
-    let locked_now = diesel::update(table.filter(login_throttles::failures.ge(max)))
-        .set((
-            login_throttles::failures.eq(0),
-            login_throttles::lockouts.eq(login_throttles::lockouts + 1),
-            login_throttles::locked_until.eq(until),
-            login_throttles::window_started_at.eq(now),
-            login_throttles::updated_at.eq(now),
-        ))
-        .execute(conn)?;
+    let locked_now = repo::lock_throttle(conn, row.id, max, until, now)?;
     let locked_until = find(conn, key)?.and_then(|r| r.locked_until).unwrap_or(until);
-    if locked_now == 1 {
+    if locked_now {
         tracing::warn!(
             scope = key.scope.as_str(),
             key = %key.label,
@@ -218,51 +155,20 @@ pub fn register_attempt(conn: &mut DbConnection, key: &Key, now: NaiveDateTime) 
 /// A successful login: the phone's record is cleared; the address gets back the attempt it
 /// was charged (its other failures stand).
 pub fn record_success(conn: &mut DbConnection, key: &Key, now: NaiveDateTime) -> AppResult<()> {
-    let target = login_throttles::table
-        .filter(login_throttles::scope.eq(key.scope.as_str()))
-        .filter(login_throttles::key_hash.eq(&key.hash));
     match key.scope {
-        Scope::Phone => {
-            diesel::update(target)
-                .set((
-                    login_throttles::failures.eq(0),
-                    login_throttles::lockouts.eq(0),
-                    login_throttles::locked_until.eq(None::<NaiveDateTime>),
-                    login_throttles::updated_at.eq(now),
-                ))
-                .execute(conn)?;
-        }
-        Scope::Address => {
-            diesel::update(target.filter(login_throttles::failures.gt(0)))
-                .set((
-                    login_throttles::failures.eq(login_throttles::failures - 1),
-                    login_throttles::updated_at.eq(now),
-                ))
-                .execute(conn)?;
-        }
+        Scope::Phone => repo::clear_throttle(conn, key.scope.as_str(), &key.hash, now),
+        Scope::Address => repo::refund_throttled_failure(conn, key.scope.as_str(), &key.hash, now),
     }
-    Ok(())
 }
 
 /// Lifts the lock and forgets the failures and past lockouts of `key`. True if it had any.
 pub fn lift(conn: &mut DbConnection, key: &Key) -> AppResult<bool> {
-    let deleted = diesel::delete(
-        login_throttles::table
-            .filter(login_throttles::scope.eq(key.scope.as_str()))
-            .filter(login_throttles::key_hash.eq(&key.hash)),
-    )
-    .execute(conn)?;
-    Ok(deleted > 0)
+    repo::delete_throttle(conn, key.scope.as_str(), &key.hash)
 }
 
 /// Keys locked at `now`, the longest lock first.
 pub fn list_locked(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> AppResult<Vec<Throttle>> {
-    Ok(login_throttles::table
-        .filter(login_throttles::locked_until.gt(now))
-        .order((login_throttles::locked_until.desc(), login_throttles::id.asc()))
-        .limit(limit)
-        .select(Throttle::as_select())
-        .load(conn)?)
+    repo::locked_throttles(conn, now, limit)
 }
 
 #[cfg(test)]

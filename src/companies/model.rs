@@ -1,5 +1,6 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use serde_json::{json, Value};
 
 use crate::db::schema::{companies, officer_assignments};
 
@@ -63,4 +64,31 @@ pub struct NewOfficerAssignment {
     pub reason: String,
     pub assigned_by: Option<i64>,
     pub started_at: NaiveDateTime,
+}
+
+impl crate::audit::Audited for Company {
+    const TARGET: &'static str = "company";
+    fn target_id(&self) -> String {
+        self.id.to_string()
+    }
+    fn snapshot(&self) -> Value {
+        json!({
+            "name": self.name, "creditCode": self.credit_code, "industry": self.industry,
+            "address": self.address, "keyEnterprise": self.key_enterprise,
+            "disabledAt": self.disabled_at, "version": self.version,
+        })
+    }
+}
+
+impl crate::audit::Audited for OfficerAssignment {
+    const TARGET: &'static str = "assignment";
+    fn target_id(&self) -> String {
+        self.id.to_string()
+    }
+    fn snapshot(&self) -> Value {
+        json!({
+            "companyId": self.company_id, "officerId": self.officer_id, "reason": self.reason,
+            "startedAt": self.started_at, "endedAt": self.ended_at, "endReason": self.end_reason,
+        })
+    }
 }

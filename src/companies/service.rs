@@ -3,56 +3,30 @@
 use super::credit_code;
 use super::model::{Company, CompanyChanges, NewCompany, NewOfficerAssignment, OfficerAssignment};
 use super::repo::{self, CompanyFilter};
-use crate::auth::model::{Actor, Role};
+use crate::actor::{Actor, Role};
 use crate::auth::repo as users_repo;
 use crate::db::{DbConnection, Page, PageRequest};
 use crate::error::{AppError, AppResult};
 use crate::notifications::service::{notify, Notice};
 use crate::notifications::texts::NoticeKind;
 use crate::state::AppState;
+use crate::text::{multi_line, single_line};
 
 pub const MAX_COMPANY_NAME_CHARS: usize = 100;
 pub const MAX_TEXT_CHARS: usize = 200;
 pub const MAX_REASON_CHARS: usize = 500;
 
 fn clean_company_name(name: &str) -> AppResult<String> {
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(AppError::bad_field("name", "a company name cannot be empty"));
-    }
-    if name.chars().count() > MAX_COMPANY_NAME_CHARS {
-        return Err(AppError::bad_field(
-            "name",
-            format!("a company name has at most {MAX_COMPANY_NAME_CHARS} characters"),
-        ));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(AppError::bad_field(
-            "name",
-            "a company name cannot contain control characters",
-        ));
-    }
-    Ok(name.to_string())
+    single_line(MAX_COMPANY_NAME_CHARS).required("name", name)
 }
 
 fn clean_text(field: &str, text: &str, max: usize) -> AppResult<String> {
-    let text = text.trim();
-    if text.chars().count() > max {
-        return Err(AppError::bad_field(
-            field,
-            format!("{field} has at most {max} characters"),
-        ));
-    }
-    Ok(text.to_string())
+    single_line(max).blank_allowed(field, text)
 }
 
 /// A reason that must be given (assignments, replacements).
 pub fn required_reason(field: &str, reason: &str) -> AppResult<String> {
-    let reason = clean_text(field, reason, MAX_REASON_CHARS)?;
-    if reason.is_empty() {
-        return Err(AppError::bad_field(field, "a reason is required"));
-    }
-    Ok(reason)
+    multi_line(MAX_REASON_CHARS).required(field, reason)
 }
 
 fn clean_credit_code(code: &str) -> AppResult<String> {

@@ -3,19 +3,19 @@
 //! events, notifications, assignments, votes, due times) is what the app itself would write.
 
 mod names;
+mod repo;
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
-use diesel::prelude::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::auth::model::{Actor, Role, User};
+use crate::actor::{Actor, Role};
+use crate::auth::model::User;
 use crate::clock::{Clock, ManualClock};
 use crate::companies::service::{self as companies_service, CreateCompany};
-use crate::db::schema::{companies, requests, users};
 use crate::departments::service as departments_service;
 use crate::error::{AppError, AppResult};
 use crate::evaluations::model::{EvaluationHalf, EvaluationVerdict};
@@ -225,15 +225,7 @@ fn credit_code(seed: usize) -> String {
 
 /// Refuses a database that already has accounts, companies or requests.
 async fn check_empty(state: &AppState) -> AppResult<()> {
-    let (people, firms, asks) = state
-        .db
-        .read(|conn| {
-            let people: i64 = users::table.count().get_result(conn)?;
-            let firms: i64 = companies::table.count().get_result(conn)?;
-            let asks: i64 = requests::table.count().get_result(conn)?;
-            Ok((people, firms, asks))
-        })
-        .await?;
+    let (people, firms, asks) = state.db.read(repo::totals).await?;
     if people + firms + asks > 0 {
         return Err(AppError::conflict(format!(
             "seed-demo fills an empty database only; this one has {people} accounts, {firms} companies and {asks} requests"
@@ -812,13 +804,9 @@ async fn report(state: &AppState, zone: &Zone, password: String, visits: usize) 
             let by_status = requests_repo::counts_by_status(conn, Scope::All)?;
             let mut by_channel = Vec::new();
             for channel in Channel::ALL {
-                let n: i64 = requests::table
-                    .filter(requests::channel.eq(*channel))
-                    .count()
-                    .get_result(conn)?;
-                by_channel.push((*channel, n));
+                by_channel.push((*channel, repo::requests_by_channel(conn, *channel)?));
             }
-            let flags: i64 = crate::db::schema::replacement_flags::table.count().get_result(conn)?;
+            let flags = repo::replacement_flags(conn)?;
             Ok((by_status, by_channel, flags as usize))
         })
         .await?;

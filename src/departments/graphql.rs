@@ -7,10 +7,8 @@ use chrono::{DateTime, Utc};
 use super::model::Department;
 use super::{repo, service};
 use crate::auth::graphql::UserNode;
-use crate::auth::model::Role;
-use crate::auth::repo::{self as users_repo, UserFilter};
 use crate::clock::to_utc;
-use crate::db::{Db, PageRequest};
+use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids::{self, IdKind};
@@ -73,32 +71,7 @@ impl DepartmentNode {
 
     /// The department's staff accounts (admins and the department's own staff).
     async fn staff(&self, ctx: &Context<'_>) -> AppResult<Vec<UserNode>> {
-        let actor = ctx.actor()?;
-        if !(actor.is_admin() || (actor.role == Role::Department && actor.department_id == Some(self.0.id))) {
-            return Err(AppError::forbidden(
-                "only admins and the department's staff see its staff",
-            ));
-        }
-        let department_id = self.0.id;
-        let users = ctx
-            .state()
-            .db
-            .read(move |conn| {
-                let filter = UserFilter {
-                    department_id: Some(department_id),
-                    ..Default::default()
-                };
-                Ok(users_repo::list(
-                    conn,
-                    &filter,
-                    PageRequest {
-                        after: None,
-                        limit: 500,
-                    },
-                )?
-                .items)
-            })
-            .await?;
+        let users = service::staff(ctx.state(), ctx.actor()?, self.0.id).await?;
         Ok(users.into_iter().map(UserNode).collect())
     }
 

@@ -1,5 +1,6 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use serde_json::{json, Value};
 
 use crate::db::schema::departments;
 
@@ -30,4 +31,17 @@ pub struct DepartmentChanges {
     pub name: Option<String>,
     pub description: Option<String>,
     pub disabled_at: Option<Option<NaiveDateTime>>,
+}
+
+impl crate::audit::Audited for Department {
+    const TARGET: &'static str = "department";
+    fn target_id(&self) -> String {
+        self.id.to_string()
+    }
+    fn snapshot(&self) -> Value {
+        json!({
+            "name": self.name, "description": self.description,
+            "disabledAt": self.disabled_at, "version": self.version,
+        })
+    }
 }

@@ -1,42 +1,22 @@
 use super::model::{Department, DepartmentChanges, NewDepartment};
 use super::repo;
-use crate::auth::model::{Actor, Role};
+use crate::actor::{Actor, Role};
+use crate::auth::model::User;
+use crate::auth::repo::{self as users_repo, UserFilter};
 use crate::db::{Page, PageRequest};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::text::{multi_line, single_line};
 
 pub const MAX_DEPARTMENT_NAME_CHARS: usize = 50;
 pub const MAX_DESCRIPTION_CHARS: usize = 500;
 
 fn clean_name(name: &str) -> AppResult<String> {
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(AppError::bad_field("name", "a department name cannot be empty"));
-    }
-    if name.chars().count() > MAX_DEPARTMENT_NAME_CHARS {
-        return Err(AppError::bad_field(
-            "name",
-            format!("a department name has at most {MAX_DEPARTMENT_NAME_CHARS} characters"),
-        ));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(AppError::bad_field(
-            "name",
-            "a department name cannot contain control characters",
-        ));
-    }
-    Ok(name.to_string())
+    single_line(MAX_DEPARTMENT_NAME_CHARS).required("name", name)
 }
 
 fn clean_description(text: &str) -> AppResult<String> {
-    let text = text.trim();
-    if text.chars().count() > MAX_DESCRIPTION_CHARS {
-        return Err(AppError::bad_field(
-            "description",
-            format!("a description has at most {MAX_DESCRIPTION_CHARS} characters"),
-        ));
-    }
-    Ok(text.to_string())
+    multi_line(MAX_DESCRIPTION_CHARS).blank_allowed("description", text)
 }
 
 pub async fn create_department(
@@ -162,4 +142,26 @@ pub async fn visible_department(state: &AppState, actor: &Actor, id: i64) -> App
         .db
         .read(move |conn| repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("department")))
         .await
+}
+
+/// The department's staff accounts (admins and the department's own staff may see them).
+pub async fn staff(state: &AppState, actor: &Actor, department_id: i64) -> AppResult<Vec<User>> {
+    if !(actor.is_admin() || (actor.role == Role::Department && actor.department_id == Some(department_id))) {
+        return Err(AppError::forbidden(
+            "only admins and the department's staff see its staff",
+        ));
+    }
+    let filter = UserFilter {
+        department_id: Some(department_id),
+        ..Default::default()
+    };
+    let page = PageRequest {
+        after: None,
+        limit: 500,
+    };
+    Ok(state
+        .db
+        .read(move |conn| users_repo::list(conn, &filter, page))
+        .await?
+        .items)
 }

@@ -1,5 +1,6 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use serde_json::{json, Value};
 
 use crate::db::schema::{award_eligibility, evaluation_periods, evaluation_roll, evaluation_votes, replacement_flags};
 
@@ -191,4 +192,44 @@ pub struct Eligibility {
     pub decided_by: Option<i64>,
     pub decided_at: Option<NaiveDateTime>,
     pub updated_at: NaiveDateTime,
+}
+
+impl crate::audit::Audited for Period {
+    const TARGET: &'static str = "evaluationPeriod";
+    fn target_id(&self) -> String {
+        self.id.to_string()
+    }
+    fn snapshot(&self) -> Value {
+        json!({
+            "year": self.year, "half": self.half.as_str(), "opensAt": self.opens_at,
+            "closesAt": self.closes_at, "openedAt": self.opened_at, "closedAt": self.closed_at,
+        })
+    }
+}
+
+impl crate::audit::Audited for Flag {
+    const TARGET: &'static str = "replacementFlag";
+    fn target_id(&self) -> String {
+        self.id.to_string()
+    }
+    fn snapshot(&self) -> Value {
+        json!({
+            "periodId": self.period_id, "companyId": self.company_id, "officerId": self.officer_id,
+            "status": self.status.as_str(), "resolvedAt": self.resolved_at,
+            "resolutionNote": self.resolution_note, "newOfficerId": self.new_officer_id,
+        })
+    }
+}
+
+impl crate::audit::Audited for Eligibility {
+    const TARGET: &'static str = "awardEligibility";
+    fn target_id(&self) -> String {
+        self.id.to_string()
+    }
+    fn snapshot(&self) -> Value {
+        json!({
+            "officerId": self.officer_id, "year": self.year, "status": self.status.as_str(),
+            "note": self.note,
+        })
+    }
 }

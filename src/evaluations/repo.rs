@@ -7,7 +7,8 @@ use super::model::{
     Eligibility, EligibilityStatus, EvaluationHalf, Flag, NewFlag, NewPeriod, NewVote, Period, ReplacementFlagStatus,
     RollEntry, Vote,
 };
-use crate::auth::model::{Role, User};
+use crate::actor::Role;
+use crate::auth::model::User;
 use crate::db::schema::{
     award_eligibility, companies, evaluation_periods, evaluation_roll, evaluation_votes, replacement_flags, users,
 };

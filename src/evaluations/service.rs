@@ -15,7 +15,8 @@ use super::model::{
     NonVoteReason, Period, PeriodStatus, ReplacementFlagStatus, RollEntry, Vote,
 };
 use super::repo;
-use crate::auth::model::{Actor, Role, User};
+use crate::actor::{Actor, Role};
+use crate::auth::model::User;
 use crate::auth::repo as users_repo;
 use crate::companies::model::{Company, OfficerAssignment};
 use crate::companies::repo as companies_repo;
@@ -25,6 +26,7 @@ use crate::error::{AppError, AppResult};
 use crate::notifications::service::{notify, Notice};
 use crate::notifications::texts::NoticeKind;
 use crate::state::AppState;
+use crate::text::multi_line;
 
 /// The closing reminder goes this long before `closesAt`.
 pub const REMINDER_BEFORE_DAYS: i64 = 3;
@@ -39,19 +41,7 @@ fn closed_error(message: &str) -> AppError {
 }
 
 fn optional_text(field: &str, text: Option<&str>) -> AppResult<Option<String>> {
-    let text = text.map(str::trim).filter(|t| !t.is_empty());
-    match text {
-        None => Ok(None),
-        Some(t) if t.chars().count() > MAX_REASON_CHARS => Err(AppError::bad_field(
-            field,
-            format!("{field} has at most {MAX_REASON_CHARS} characters"),
-        )),
-        Some(t) if t.chars().any(|c| c.is_control() && c != '\n') => Err(AppError::bad_field(
-            field,
-            format!("{field} cannot contain control characters"),
-        )),
-        Some(t) => Ok(Some(t.to_string())),
-    }
+    multi_line(MAX_REASON_CHARS).optional(field, text)
 }
 
 fn require_principal(actor: &Actor) -> AppResult<()> {

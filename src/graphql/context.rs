@@ -2,7 +2,7 @@
 
 use async_graphql::Context;
 
-use crate::auth::model::Actor;
+use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 

@@ -1,5 +1,6 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use serde_json::{json, Value};
 
 use crate::db::schema::{devices, notifications, push_deliveries};
 
@@ -115,4 +116,18 @@ pub struct NewPushDelivery {
     pub next_attempt_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+impl crate::audit::Audited for PushDelivery {
+    const TARGET: &'static str = "pushDelivery";
+    fn target_id(&self) -> String {
+        self.id.to_string()
+    }
+    fn snapshot(&self) -> Value {
+        json!({
+            "notificationId": self.notification_id, "status": self.status.as_str(),
+            "attempts": self.attempts, "nextAttemptAt": self.next_attempt_at,
+            "lastError": self.last_error,
+        })
+    }
 }

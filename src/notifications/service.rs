@@ -9,11 +9,12 @@ use super::model::{
 };
 use super::texts::{Locale, NoticeKind};
 use super::{quiet, repo};
-use crate::auth::model::Actor;
+use crate::actor::Actor;
 use crate::auth::repo as users_repo;
 use crate::db::{DbConnection, Page, PageRequest};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::text::single_line;
 
 pub const MAX_TOKEN_CHARS: usize = 4096;
 
@@ -116,14 +117,7 @@ fn clean_token(token: &str) -> AppResult<String> {
 }
 
 fn clean_short(field: &str, text: &str, max: usize) -> AppResult<String> {
-    let text = text.trim();
-    if text.chars().count() > max || text.chars().any(char::is_control) {
-        return Err(AppError::bad_field(
-            field,
-            format!("{field} has at most {max} printable characters"),
-        ));
-    }
-    Ok(text.to_string())
+    single_line(max).blank_allowed(field, text)
 }
 
 /// Registers the caller's device; a token registered before (by anyone) moves to the caller.

@@ -2,9 +2,10 @@
 
 use super::model::{Category, CategoryChanges, NewCategory};
 use super::repo;
-use crate::auth::model::Actor;
+use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::text::single_line;
 
 pub const MAX_CODE_CHARS: usize = 40;
 pub const MAX_NAME_CHARS: usize = 50;
@@ -27,17 +28,12 @@ fn clean_code(code: &str) -> AppResult<String> {
 }
 
 fn clean_name(field: &str, name: &str, required: bool) -> AppResult<String> {
-    let name = name.trim();
-    if required && name.is_empty() {
-        return Err(AppError::bad_field(field, "a category name cannot be empty"));
+    let rule = single_line(MAX_NAME_CHARS);
+    if required {
+        rule.required(field, name)
+    } else {
+        rule.blank_allowed(field, name)
     }
-    if name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
-        return Err(AppError::bad_field(
-            field,
-            format!("a category name has at most {MAX_NAME_CHARS} printable characters"),
-        ));
-    }
-    Ok(name.to_string())
 }
 
 /// Every category, enabled ones only unless `include_disabled`, in the order they were made.

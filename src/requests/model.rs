@@ -1,5 +1,6 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use serde_json::{json, Value};
 
 use crate::db::schema::{categories, request_events, request_tasks, requests};
 /// Urgency selects a request's time-limit policy, so the policies' half owns the type.
@@ -372,4 +373,17 @@ pub struct NewEvent {
     pub from_status: Option<RequestStatus>,
     pub to_status: Option<RequestStatus>,
     pub created_at: NaiveDateTime,
+}
+
+impl crate::audit::Audited for Category {
+    const TARGET: &'static str = "category";
+    fn target_id(&self) -> String {
+        self.id.to_string()
+    }
+    fn snapshot(&self) -> Value {
+        json!({
+            "code": self.code, "name": self.name, "nameEn": self.name_en,
+            "disabledAt": self.disabled_at, "version": self.version,
+        })
+    }
 }

@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 
 use super::model::{Event, EventKind, Request, RequestStatus, Task, TaskStatus, Urgency};
 use super::repo;
-use crate::auth::model::Role;
+use crate::actor::Role;
 use crate::auth::repo::{self as users_repo, UserFilter};
 use crate::clock::to_utc;
 use crate::companies::repo as companies_repo;

@@ -1,5 +1,6 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use serde_json::{json, Value};
 
 use crate::db::schema::{calendar_days, sla_policies};
 
@@ -75,4 +76,31 @@ pub struct SlaPolicy {
     pub resolve_unit: Option<LimitUnit>,
     pub updated_by: Option<i64>,
     pub updated_at: NaiveDateTime,
+}
+
+impl crate::audit::Audited for CalendarDay {
+    const TARGET: &'static str = "calendarDay";
+    fn target_id(&self) -> String {
+        self.day.clone()
+    }
+    fn snapshot(&self) -> Value {
+        json!({ "day": self.day, "kind": self.kind.as_str(), "note": self.note })
+    }
+}
+
+impl crate::audit::Audited for SlaPolicy {
+    const TARGET: &'static str = "slaPolicy";
+    fn target_id(&self) -> String {
+        self.id.to_string()
+    }
+    fn snapshot(&self) -> Value {
+        json!({
+            "subject": self.subject.as_str(), "coordinated": self.coordinated,
+            "urgency": self.urgency.as_str(),
+            "firstReply": { "amount": self.first_reply_amount, "unit": self.first_reply_unit.as_str() },
+            "resolve": self.resolve_amount.map(|amount| json!({
+                "amount": amount, "unit": self.resolve_unit.map(|u| u.as_str()),
+            })),
+        })
+    }
 }

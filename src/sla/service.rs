@@ -4,9 +4,10 @@ use super::calendar::WorkCalendar;
 use super::model::Urgency;
 use super::model::{CalendarDay, DayKind, LimitUnit, SlaPolicy, SlaSubject};
 use super::repo::{self, PolicyLimits};
-use crate::auth::model::Actor;
+use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::text::single_line;
 
 /// The longest range `calendarDays` answers at once.
 pub const MAX_RANGE_DAYS: i64 = 366;
@@ -70,13 +71,7 @@ pub async fn set_day(
     note: Option<&str>,
 ) -> AppResult<Day> {
     actor.require_admin()?;
-    let note = note.unwrap_or("").trim().to_string();
-    if note.chars().count() > MAX_NOTE_CHARS || note.chars().any(char::is_control) {
-        return Err(AppError::bad_field(
-            "note",
-            format!("a note has at most {MAX_NOTE_CHARS} printable characters"),
-        ));
-    }
+    let note = single_line(MAX_NOTE_CHARS).blank_allowed("note", note.unwrap_or(""))?;
     let actor_id = actor.user_id;
     let now = state.clock.now_naive();
     state

@@ -9,7 +9,7 @@ use chrono_tz::Tz;
 use futures_util::Stream;
 use serde::Deserialize;
 
-use crate::auth::model::Actor;
+use crate::actor::Actor;
 use crate::auth::repo as users_repo;
 use crate::clock::to_utc;
 use crate::companies::model::Company;

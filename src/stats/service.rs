@@ -6,7 +6,7 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
 
 use super::repo::{self, Coverage, CubeRow, DepartmentFigures, Durations, Feedback, LastEvaluation, Outcomes, Window};
-use crate::auth::model::{Actor, Role};
+use crate::actor::{Actor, Role};
 use crate::auth::repo as users_repo;
 use crate::db::{Page, PageRequest};
 use crate::departments::model::Department;

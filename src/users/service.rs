@@ -1,7 +1,8 @@
 //! The administration of accounts: creating users, changing their details, role and state,
 //! resetting passwords, and who may see whom. Sessions and tokens are in `auth`.
 
-use crate::auth::model::{Actor, NewUser, Role, User, UserChanges};
+use crate::actor::{Actor, Role};
+use crate::auth::model::{NewUser, User, UserChanges};
 use crate::auth::service::{clean_name, clean_phone};
 use crate::auth::{password, phone, repo};
 use crate::companies::repo as companies_repo;

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 
 use super::model::{NewVisit, Visit, VisitFilter};
 use super::repo;
-use crate::auth::model::{Actor, Role};
+use crate::actor::{Actor, Role};
 use crate::auth::repo as users_repo;
 use crate::companies::repo as companies_repo;
 use crate::db::{Page, PageRequest};
@@ -14,6 +14,7 @@ use crate::error::{AppError, AppResult};
 use crate::requests::model::{Channel, Request, RequestKind, Urgency};
 use crate::requests::service::{self as requests_service, Raise};
 use crate::state::AppState;
+use crate::text::multi_line;
 
 pub const MAX_PEOPLE_CHARS: usize = 200;
 pub const MAX_NOTES_CHARS: usize = 5_000;
@@ -24,26 +25,12 @@ fn iso(date: NaiveDate) -> String {
 }
 
 fn text(field: &str, value: &str, max: usize, required: bool) -> AppResult<String> {
-    let value = value.trim();
-    if required && value.is_empty() {
-        return Err(AppError::bad_field(field, format!("{field} is required")));
+    let rule = multi_line(max);
+    if required {
+        rule.required(field, value)
+    } else {
+        rule.blank_allowed(field, value)
     }
-    if value.chars().count() > max {
-        return Err(AppError::bad_field(
-            field,
-            format!("{field} has at most {max} characters"),
-        ));
-    }
-    if value
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
-        return Err(AppError::bad_field(
-            field,
-            format!("{field} cannot contain control characters"),
-        ));
-    }
-    Ok(value.to_string())
 }
 
 #[derive(Debug, Clone)]

@@ -244,7 +244,7 @@ fn random_documents_and_variables_never_panic_or_leak() {
                     request = request.operation_name(name);
                 }
                 let auth = RequestAuth {
-                    actor: as_admin.then(|| zhitong::auth::model::Actor::from_user(&admin)),
+                    actor: as_admin.then(|| zhitong::actor::Actor::from_user(&admin)),
                     ..Default::default()
                 };
                 let request = zhitong::app::with_request_data(request, &state, auth);

@@ -7,18 +7,17 @@ use chrono::{DateTime, Utc};
 use crate::requests::time_limits::extensions;
 
 use super::time_limits::{ExtensionNode, SlaStatus};
+use crate::actor::Role;
 use crate::auth::graphql::{load_user, UserNode};
-use crate::auth::model::Role;
 use crate::clock::to_utc;
 use crate::companies::graphql::{load_company, CompanyNode};
 use crate::departments::graphql::{load_department, DepartmentNode};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids::{self, IdKind};
 use crate::requests::model::{
     Category, Channel, Event, EventKind, Request, RequestKind, RequestStatus, Task, TaskStatus, Urgency,
 };
-use crate::requests::repo::{self};
 use crate::requests::service::{self};
 
 use super::loaders::*;
@@ -89,10 +88,10 @@ pub(super) async fn visible_events(ctx: &Context<'_>, request_id: i64) -> AppRes
 /// A person taking part in a request, as the caller may see them: company staff see their own
 /// colleagues and officers, while department staff and admins appear to them only by role.
 pub(super) async fn participant(ctx: &Context<'_>, user_id: i64) -> AppResult<Option<UserNode>> {
-    let viewer_is_company = ctx.actor()?.role == Role::Company;
+    let viewer = ctx.actor()?;
     Ok(load_user(ctx, user_id)
         .await?
-        .filter(|user| !(viewer_is_company && matches!(user.0.role, Role::Department | Role::Admin))))
+        .filter(|user| service::shows_participant(viewer, user.0.role)))
 }
 
 /// A request (诉求工单) raised by or for a company.
@@ -363,13 +362,7 @@ impl TaskNode {
 
     /// Where the task stands against its reply limit (and its plan's deadline).
     async fn sla(&self, ctx: &Context<'_>) -> AppResult<SlaStatus> {
-        let request_id = self.0.request_id;
-        let request = ctx
-            .state()
-            .db
-            .read(move |conn| repo::find_by_id(conn, request_id))
-            .await?
-            .ok_or_else(|| AppError::not_found("request"))?;
+        let request = service::of_task(ctx.state(), self.0.request_id).await?;
         Ok(SlaStatus::of_task(&self.0, &request, ctx.state().clock.now_naive()))
     }
 

@@ -3,7 +3,7 @@
 use async_graphql::{Context, Subscription, ID};
 use futures_util::{Stream, StreamExt};
 
-use crate::auth::model::Role;
+use crate::actor::Role;
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids::{self, IdKind};
 use crate::requests::service::{self};

@@ -5,15 +5,12 @@ use async_graphql::{Context, Object, SimpleObject, ID};
 use chrono::{DateTime, NaiveDateTime, Utc};
 
 use crate::auth::graphql::{load_user, UserNode};
-use crate::auth::model::Role;
 use crate::clock::to_utc;
-use crate::error::AppError;
 use crate::error::AppResult;
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids::{self, IdKind};
 use crate::graphql::pagination::page_request;
-use crate::requests::model::{Request, RequestStatus, Task, TaskStatus};
-use crate::requests::repo::RequestFilter;
+use crate::requests::model::{Request, Task, TaskStatus};
 use crate::requests::service as requests_service;
 use crate::requests::time_limits::extensions;
 use crate::requests::time_limits::model::{Extension, ExtensionStatus};
@@ -281,14 +278,9 @@ impl SupervisionQuery {
         #[graphql(desc = "Page size (at most 100).")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last item of the previous page.")] after: Option<String>,
     ) -> AppResult<RequestConnection> {
-        let actor = ctx.actor()?;
-        actor.require_role(&[Role::Admin, Role::Officer, Role::Department])?;
-        let filter = RequestFilter {
-            overdue: Some(true),
-            statuses: (!include_closed.unwrap_or(false)).then(|| RequestStatus::OPEN.to_vec()),
-            ..Default::default()
-        };
-        let page = requests_service::list(ctx.state(), actor, filter, page_request(first, after)?).await?;
+        let page = page_request(first, after)?;
+        let include_closed = include_closed.unwrap_or(false);
+        let page = requests_service::overdue(ctx.state(), ctx.actor()?, include_closed, page).await?;
         Ok(RequestConnection::from_page(page, |r| r.id, RequestNode))
     }
 
@@ -302,18 +294,9 @@ impl SupervisionQuery {
         #[graphql(desc = "Page size (at most 100).")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last item of the previous page.")] after: Option<String>,
     ) -> AppResult<RequestConnection> {
-        let actor = ctx.actor()?;
-        actor.require_role(&[Role::Admin, Role::Officer, Role::Department])?;
+        let page = page_request(first, after)?;
         let hours = within_hours.unwrap_or(24);
-        if !(1..=720).contains(&hours) {
-            return Err(AppError::bad_field("withinHours", "between 1 and 720 hours"));
-        }
-        let now = ctx.state().clock.now_naive();
-        let filter = RequestFilter {
-            due_between: Some((now, now + chrono::Duration::hours(i64::from(hours)))),
-            ..Default::default()
-        };
-        let page = requests_service::list(ctx.state(), actor, filter, page_request(first, after)?).await?;
+        let page = requests_service::due_soon(ctx.state(), ctx.actor()?, hours, page).await?;
         Ok(RequestConnection::from_page(page, |r| r.id, RequestNode))
     }
 

@@ -6,7 +6,7 @@
 use chrono::{Datelike, Duration, NaiveDateTime};
 use chrono_tz::Tz;
 
-use crate::auth::model::{Actor, Role};
+use crate::actor::{Actor, Role};
 use crate::companies::repo as companies_repo;
 use crate::db::{DbConnection, Page, PageRequest, Tx};
 use crate::departments::repo as departments_repo;
@@ -20,8 +20,17 @@ use crate::requests::model::{
 use crate::requests::repo::{self, Awaiting, RequestFilter, Scope};
 use crate::requests::time_limits::deadlines;
 use crate::state::AppState;
+use crate::text::{multi_line, single_line, TextRule};
 
 pub const MAX_TITLE_CHARS: usize = 100;
+/// A request's title and the other one-line fields (a filing number, who is responsible).
+pub(super) const TITLE: TextRule = single_line(MAX_TITLE_CHARS);
+pub(super) const SHORT: TextRule = single_line(MAX_SHORT_CHARS);
+/// Descriptions, answers, results: the long texts.
+pub(super) const LONG: TextRule = multi_line(MAX_DESCRIPTION_CHARS);
+/// Reasons, notes, questions, messages.
+pub(super) const NOTE: TextRule = multi_line(MAX_TEXT_CHARS);
+pub(super) const IDEMPOTENCY_KEY: TextRule = single_line(MAX_IDEMPOTENCY_KEY_CHARS);
 pub const MAX_DESCRIPTION_CHARS: usize = 5_000;
 pub const MAX_TEXT_CHARS: usize = 2_000;
 pub const MAX_SHORT_CHARS: usize = 100;
@@ -44,38 +53,3 @@ pub use queries::*;
 pub use raise::*;
 pub use steps::*;
 pub use tasks::*;
-
-pub(super) fn clean(field: &str, text: &str, max: usize, multiline: bool) -> AppResult<String> {
-    let text = text.trim();
-    if text.chars().count() > max {
-        return Err(AppError::bad_field(
-            field,
-            format!("{field} has at most {max} characters"),
-        ));
-    }
-    if text
-        .chars()
-        .any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\t' || c == '\r')))
-    {
-        return Err(AppError::bad_field(
-            field,
-            format!("{field} cannot contain control characters"),
-        ));
-    }
-    Ok(text.to_string())
-}
-
-pub(super) fn required(field: &str, text: &str, max: usize) -> AppResult<String> {
-    let text = clean(field, text, max, true)?;
-    if text.is_empty() {
-        return Err(AppError::bad_field(field, format!("{field} is required")));
-    }
-    Ok(text)
-}
-
-pub(super) fn optional(field: &str, text: Option<&str>, max: usize) -> AppResult<Option<String>> {
-    Ok(text
-        .map(|t| clean(field, t, max, true))
-        .transpose()?
-        .filter(|t| !t.is_empty()))
-}

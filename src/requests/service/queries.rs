@@ -74,3 +74,50 @@ pub async fn counts(state: &AppState, actor: &Actor) -> AppResult<Vec<(RequestSt
         })
         .collect())
 }
+
+/// Requests past a limit unmet, newest first, within what the caller may see (admins,
+/// officers and department staff); open ones only unless `include_closed`.
+pub async fn overdue(
+    state: &AppState,
+    actor: &Actor,
+    include_closed: bool,
+    page: PageRequest,
+) -> AppResult<Page<Request>> {
+    actor.require_role(&[Role::Admin, Role::Officer, Role::Department])?;
+    let filter = RequestFilter {
+        overdue: Some(true),
+        statuses: (!include_closed).then(|| RequestStatus::OPEN.to_vec()),
+        ..Default::default()
+    };
+    list(state, actor, filter, page).await
+}
+
+/// Open requests with a running limit falling due within the next `hours` (1 to 720) and not
+/// yet passed, within what the caller may see.
+pub async fn due_soon(state: &AppState, actor: &Actor, hours: i32, page: PageRequest) -> AppResult<Page<Request>> {
+    actor.require_role(&[Role::Admin, Role::Officer, Role::Department])?;
+    if !(1..=720).contains(&hours) {
+        return Err(AppError::bad_field("withinHours", "between 1 and 720 hours"));
+    }
+    let now = state.clock.now_naive();
+    let filter = RequestFilter {
+        due_between: Some((now, now + Duration::hours(i64::from(hours)))),
+        ..Default::default()
+    };
+    list(state, actor, filter, page).await
+}
+
+/// The request a task the caller has reached belongs to.
+pub async fn of_task(state: &AppState, request_id: i64) -> AppResult<Request> {
+    state
+        .db
+        .read(move |conn| repo::find_by_id(conn, request_id))
+        .await?
+        .ok_or_else(|| AppError::not_found("request"))
+}
+
+/// Whether a company's staff may see who a participant is: they see their colleagues and
+/// officers, while department staff and admins appear to them only by role.
+pub fn shows_participant(viewer: &Actor, participant_role: Role) -> bool {
+    !(viewer.role == Role::Company && matches!(participant_role, Role::Department | Role::Admin))
+}

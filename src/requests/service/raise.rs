@@ -55,16 +55,9 @@ pub async fn raise(state: &AppState, actor: &Actor, input: Raise) -> AppResult<R
         }
         Role::Department => return Err(AppError::forbidden("department staff do not raise requests")),
     };
-    let title = required("title", &input.title, MAX_TITLE_CHARS)?;
-    if title.contains('\n') {
-        return Err(AppError::bad_field("title", "a title is one line"));
-    }
-    let description = required("description", &input.description, MAX_DESCRIPTION_CHARS)?;
-    let idempotency_key = optional(
-        "idempotencyKey",
-        input.idempotency_key.as_deref(),
-        MAX_IDEMPOTENCY_KEY_CHARS,
-    )?;
+    let title = TITLE.required("title", &input.title)?;
+    let description = LONG.required("description", &input.description)?;
+    let idempotency_key = IDEMPOTENCY_KEY.optional("idempotencyKey", input.idempotency_key.as_deref())?;
     let now_local = state.clock.now().with_timezone(&state.config.time_zone);
     let year = now_local.year();
     let now = state.clock.now_naive();

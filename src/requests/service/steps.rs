@@ -57,7 +57,7 @@ pub async fn accept(
 }
 
 pub async fn reject(state: &AppState, actor: &Actor, id: i64, version: i32, reason: &str) -> AppResult<Request> {
-    let reason = required("reason", reason, MAX_TEXT_CHARS)?;
+    let reason = NOTE.required("reason", reason)?;
     request_step(state, actor, id, move |conn, actor, request, now| {
         let to = handler_step(conn, actor, &request, version, Action::Reject)?;
         let changes = RequestChanges {
@@ -79,7 +79,7 @@ pub async fn reject(state: &AppState, actor: &Actor, id: i64, version: i32, reas
 }
 
 pub async fn answer(state: &AppState, actor: &Actor, id: i64, version: i32, answer: &str) -> AppResult<Request> {
-    let answer = required("answer", answer, MAX_DESCRIPTION_CHARS)?;
+    let answer = LONG.required("answer", answer)?;
     request_step(state, actor, id, move |conn, actor, request, now| {
         let to = handler_step(conn, actor, &request, version, Action::Answer)?;
         if request.kind != RequestKind::Consultation {
@@ -139,7 +139,7 @@ pub async fn dispatch(
         to_pool,
         needs_coordination,
     } = dispatch;
-    let note = optional("note", note.as_deref(), MAX_TEXT_CHARS)?.unwrap_or_default();
+    let note = NOTE.optional("note", note.as_deref())?.unwrap_or_default();
     if to_pool && !targets.is_empty() {
         return Err(AppError::bad_field(
             "departments",
@@ -267,7 +267,7 @@ pub async fn dispatch(
 }
 
 pub async fn add_note(state: &AppState, actor: &Actor, id: i64, text: &str, internal: bool) -> AppResult<Request> {
-    let text = required("text", text, MAX_TEXT_CHARS)?;
+    let text = NOTE.required("text", text)?;
     if internal && actor.role == Role::Company {
         return Err(AppError::forbidden("company staff write public notes only"));
     }
@@ -287,7 +287,7 @@ pub async fn add_note(state: &AppState, actor: &Actor, id: i64, text: &str, inte
 }
 
 pub async fn resolve(state: &AppState, actor: &Actor, id: i64, version: i32, answer: &str) -> AppResult<Request> {
-    let answer = required("answer", answer, MAX_DESCRIPTION_CHARS)?;
+    let answer = LONG.required("answer", answer)?;
     request_step(state, actor, id, move |conn, actor, request, now| {
         let to = handler_step(conn, actor, &request, version, Action::Resolve)?;
         let changes = RequestChanges {
@@ -316,8 +316,8 @@ pub async fn mark_unresolvable(
     reason: &str,
     filing_number: &str,
 ) -> AppResult<Request> {
-    let reason = required("reason", reason, MAX_DESCRIPTION_CHARS)?;
-    let filing_number = required("filingNumber", filing_number, MAX_SHORT_CHARS)?;
+    let reason = LONG.required("reason", reason)?;
+    let filing_number = SHORT.required("filingNumber", filing_number)?;
     request_step(state, actor, id, move |conn, actor, request, now| {
         let to = handler_step(conn, actor, &request, version, Action::MarkUnresolvable)?;
         let text = format!("cannot be solved under current policy (filed as {filing_number}): {reason}");
@@ -350,7 +350,7 @@ pub async fn confirm(
     satisfied: bool,
     comment: Option<&str>,
 ) -> AppResult<Request> {
-    let comment = optional("comment", comment, MAX_TEXT_CHARS)?;
+    let comment = NOTE.optional("comment", comment)?;
     let zone = state.config.time_zone;
     request_step(state, actor, id, move |conn, actor, request, now| {
         authorize(conn, actor, &request, None, Action::Confirm)?;
@@ -405,7 +405,7 @@ pub async fn confirm(
 }
 
 pub async fn withdraw(state: &AppState, actor: &Actor, id: i64, reason: Option<&str>) -> AppResult<Request> {
-    let reason = optional("reason", reason, MAX_TEXT_CHARS)?;
+    let reason = NOTE.optional("reason", reason)?;
     request_step(state, actor, id, move |conn, actor, request, now| {
         authorize(conn, actor, &request, None, Action::Withdraw)?;
         let step = lifecycle::check(request.status, Action::Withdraw)?;
@@ -431,7 +431,7 @@ pub async fn withdraw(state: &AppState, actor: &Actor, id: i64, reason: Option<&
 }
 
 pub async fn urge(state: &AppState, actor: &Actor, id: i64, message: Option<&str>) -> AppResult<Request> {
-    let message = optional("message", message, MAX_TEXT_CHARS)?;
+    let message = NOTE.optional("message", message)?;
     request_step(state, actor, id, move |conn, actor, request, now| {
         authorize(conn, actor, &request, None, Action::Urge)?;
         lifecycle::check(request.status, Action::Urge)?;
@@ -459,7 +459,7 @@ pub async fn urge(state: &AppState, actor: &Actor, id: i64, message: Option<&str
 /// Asks the company for missing information (AWAITING_COMPANY): every time limit of the request
 /// and its tasks stands still until the company answers.
 pub async fn request_information(state: &AppState, actor: &Actor, id: i64, question: &str) -> AppResult<Request> {
-    let question = required("question", question, MAX_TEXT_CHARS)?;
+    let question = NOTE.required("question", question)?;
     request_step(state, actor, id, move |conn, actor, request, now| {
         authorize(conn, actor, &request, None, Action::AskCompany)?;
         lifecycle::check(request.status, Action::AskCompany)?;
@@ -497,7 +497,7 @@ pub async fn request_information(state: &AppState, actor: &Actor, id: i64, quest
 /// The company's answer to a request for information: the clock runs again and every open due
 /// time (request and tasks) moves by exactly the time waited.
 pub async fn provide_information(state: &AppState, actor: &Actor, id: i64, answer: &str) -> AppResult<Request> {
-    let answer = required("answer", answer, MAX_DESCRIPTION_CHARS)?;
+    let answer = LONG.required("answer", answer)?;
     request_step(state, actor, id, move |conn, actor, request, now| {
         authorize(conn, actor, &request, None, Action::AnswerCompanyQuestion)?;
         lifecycle::check(request.status, Action::AnswerCompanyQuestion)?;

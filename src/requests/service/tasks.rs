@@ -129,7 +129,7 @@ pub async fn sign(state: &AppState, actor: &Actor, task_id: i64) -> AppResult<(T
 }
 
 pub async fn return_task(state: &AppState, actor: &Actor, task_id: i64, reason: &str) -> AppResult<(Task, Request)> {
-    let reason = required("reason", reason, MAX_TEXT_CHARS)?;
+    let reason = NOTE.required("reason", reason)?;
     task_step(state, actor, task_id, Action::Return, move |mut cx| {
         let task = cx.move_task(TaskChanges {
             reason: Some(Some(reason.clone())),
@@ -161,7 +161,7 @@ pub async fn transfer(
     to_department_id: i64,
     reason: &str,
 ) -> AppResult<(Task, Request)> {
-    let reason = required("reason", reason, MAX_TEXT_CHARS)?;
+    let reason = NOTE.required("reason", reason)?;
     task_step(state, actor, task_id, Action::Transfer, move |mut cx| {
         let target = departments_repo::find_by_id(cx.conn, to_department_id)?
             .ok_or_else(|| AppError::bad_field("toDepartmentId", "no such department"))?;
@@ -219,8 +219,8 @@ pub async fn submit_plan(
     approach: &str,
     due_at: NaiveDateTime,
 ) -> AppResult<(Task, Request)> {
-    let responsible = required("responsible", responsible, MAX_SHORT_CHARS)?;
-    let approach = required("approach", approach, MAX_TEXT_CHARS)?;
+    let responsible = SHORT.required("responsible", responsible)?;
+    let approach = NOTE.required("approach", approach)?;
     if due_at <= state.clock.now_naive() {
         return Err(AppError::bad_field("dueAt", "a plan's deadline is in the future"));
     }
@@ -260,7 +260,7 @@ pub async fn submit_plan(
 /// A department reports its task done; when every active lead task is done, the request is
 /// resolved with the lead's result as its answer.
 pub async fn complete_task(state: &AppState, actor: &Actor, task_id: i64, result: &str) -> AppResult<(Task, Request)> {
-    let result = required("result", result, MAX_DESCRIPTION_CHARS)?;
+    let result = LONG.required("result", result)?;
     task_step(state, actor, task_id, Action::Complete, move |mut cx| {
         let task = cx.move_task(TaskChanges {
             result: Some(Some(result.clone())),

@@ -5,28 +5,19 @@ use chrono::NaiveDateTime;
 
 use super::model::{Extension, ExtensionStatus, NewExtension};
 use super::repo;
-use crate::auth::model::{Actor, Role};
+use crate::actor::{Actor, Role};
 use crate::db::{Page, PageRequest, Tx};
 use crate::error::{AppError, AppResult};
 use crate::requests::events::{self, Entry};
 use crate::requests::model::{EventKind, Request, Task};
 use crate::requests::{repo as requests_repo, service as requests_service};
 use crate::state::AppState;
+use crate::text::multi_line;
 
 const MAX_REASON_CHARS: usize = 2_000;
 
 fn text(field: &str, value: &str) -> AppResult<String> {
-    let value = value.trim();
-    if value.is_empty() {
-        return Err(AppError::bad_field(field, "say why"));
-    }
-    if value.chars().count() > MAX_REASON_CHARS {
-        return Err(AppError::bad_field(
-            field,
-            format!("at most {MAX_REASON_CHARS} characters"),
-        ));
-    }
-    Ok(value.to_string())
+    multi_line(MAX_REASON_CHARS).required(field, value)
 }
 
 fn record(

@@ -1,0 +1,53 @@
+//! Who is calling: the role of an account and the authenticated caller every service checks
+//! its rules against. It is shared by every domain and depends on none.
+
+use crate::error::{AppError, AppResult};
+
+crate::stored_enum!(
+    /// What a user does in the zone.
+    Role {
+        /// Staff of one company: raises and follows the company's requests.
+        Company => "COMPANY",
+        /// Service officer (企业服务专员) assigned to companies.
+        Officer => "OFFICER",
+        /// Staff of a handling department (承办部门).
+        Department => "DEPARTMENT",
+        /// Zone management and the hotline desk.
+        Admin => "ADMIN",
+    }
+);
+
+/// The authenticated caller of a request, loaded fresh from the database on every request so a
+/// disabled account or a changed role takes effect at once.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: i64,
+    pub role: Role,
+    pub name: String,
+    pub company_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub principal: bool,
+    pub zone_leader: bool,
+}
+
+impl Actor {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    pub fn require_admin(&self) -> AppResult<()> {
+        self.require_role(&[Role::Admin])
+    }
+
+    pub fn require_role(&self, roles: &[Role]) -> AppResult<()> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            let names: Vec<&str> = roles.iter().map(Role::as_str).collect();
+            Err(AppError::forbidden(format!(
+                "only {} users may do this",
+                names.join(" or ")
+            )))
+        }
+    }
+}
