@@ -8,6 +8,7 @@ use crate::clock::to_utc;
 use crate::error::{AppError, AppResult};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids::{self, IdKind};
+use crate::ids::RequestId;
 
 /// A photo or document on a request.
 pub struct AttachmentNode(pub Attachment);
@@ -78,7 +79,7 @@ impl AttachmentQuery {
         #[graphql(desc = "The request's id.")] request_id: ID,
     ) -> AppResult<Vec<AttachmentNode>> {
         let actor = ctx.actor()?;
-        let request_id = ids::decode(IdKind::Request, &request_id, "requestId")?;
+        let request_id = ids::decode_id::<RequestId>(IdKind::Request, &request_id, "requestId")?;
         Ok(service::of_request(ctx.state(), actor, request_id)
             .await?
             .into_iter()
@@ -110,7 +111,7 @@ impl AttachmentMutation {
         #[graphql(desc = "Visible to officials only (not for company staff; default false).")] internal: Option<bool>,
     ) -> AppResult<AddAttachmentPayload> {
         let actor = ctx.actor()?;
-        let request_id = ids::decode(IdKind::Request, &request_id, "requestId")?;
+        let request_id = ids::decode_id::<RequestId>(IdKind::Request, &request_id, "requestId")?;
         let event_id = event_id
             .map(|id| ids::decode(IdKind::Event, &id, "eventId"))
             .transpose()?;

@@ -2,12 +2,13 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::attachments;
+use crate::ids::RequestId;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = attachments)]
 pub struct Attachment {
     pub id: i64,
-    pub request_id: i64,
+    pub request_id: RequestId,
     pub event_id: Option<i64>,
     pub uploaded_by: i64,
     pub file_name: String,
@@ -22,7 +23,7 @@ pub struct Attachment {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = attachments)]
 pub struct NewAttachment {
-    pub request_id: i64,
+    pub request_id: RequestId,
     pub event_id: Option<i64>,
     pub uploaded_by: i64,
     pub file_name: String,

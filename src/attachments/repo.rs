@@ -4,6 +4,7 @@ use super::model::{Attachment, NewAttachment};
 use crate::db::schema::{attachments, request_events};
 use crate::db::DbConnection;
 use crate::error::AppResult;
+use crate::ids::RequestId;
 
 pub fn insert(conn: &mut DbConnection, new: &NewAttachment) -> AppResult<Attachment> {
     Ok(diesel::insert_into(attachments::table)
@@ -20,7 +21,11 @@ pub fn find_by_id(conn: &mut DbConnection, id: i64) -> AppResult<Option<Attachme
         .optional()?)
 }
 
-pub fn of_request(conn: &mut DbConnection, request_id: i64, include_internal: bool) -> AppResult<Vec<Attachment>> {
+pub fn of_request(
+    conn: &mut DbConnection,
+    request_id: RequestId,
+    include_internal: bool,
+) -> AppResult<Vec<Attachment>> {
     let mut query = attachments::table
         .filter(attachments::request_id.eq(request_id))
         .into_boxed();
@@ -33,7 +38,7 @@ pub fn of_request(conn: &mut DbConnection, request_id: i64, include_internal: bo
         .load(conn)?)
 }
 
-pub fn count_of_request(conn: &mut DbConnection, request_id: i64) -> AppResult<i64> {
+pub fn count_of_request(conn: &mut DbConnection, request_id: RequestId) -> AppResult<i64> {
     Ok(attachments::table
         .filter(attachments::request_id.eq(request_id))
         .count()
@@ -41,7 +46,7 @@ pub fn count_of_request(conn: &mut DbConnection, request_id: i64) -> AppResult<i
 }
 
 /// The request an event belongs to, and whether the event is internal.
-pub fn event_owner(conn: &mut DbConnection, event_id: i64) -> AppResult<Option<(i64, bool)>> {
+pub fn event_owner(conn: &mut DbConnection, event_id: i64) -> AppResult<Option<(RequestId, bool)>> {
     Ok(request_events::table
         .find(event_id)
         .select((request_events::request_id, request_events::internal))

@@ -6,6 +6,7 @@ use super::{repo, storage};
 use crate::actor::{Actor, Role};
 use crate::db::run_blocking;
 use crate::error::{AppError, AppResult};
+use crate::ids::RequestId;
 use crate::requests::service::visible;
 use crate::state::AppState;
 
@@ -31,7 +32,7 @@ fn clean_file_name(name: &str) -> AppResult<String> {
 pub async fn attach(
     state: &AppState,
     actor: &Actor,
-    request_id: i64,
+    request_id: RequestId,
     event_id: Option<i64>,
     internal: bool,
     file: IncomingFile,
@@ -114,7 +115,7 @@ pub async fn attach(
 }
 
 /// The attachments of a request that `actor` may see (internal ones are hidden from companies).
-pub async fn of_request(state: &AppState, actor: &Actor, request_id: i64) -> AppResult<Vec<Attachment>> {
+pub async fn of_request(state: &AppState, actor: &Actor, request_id: RequestId) -> AppResult<Vec<Attachment>> {
     let actor = actor.clone();
     state
         .db

@@ -18,6 +18,7 @@ use tokio::sync::{broadcast, watch};
 
 use super::{establish, Backend, DbConnection, DbUrl};
 use crate::error::AppResult;
+use crate::ids::RequestId;
 
 /// How many changes a slow subscriber may fall behind before it skips some.
 const CAPACITY: usize = 256;
@@ -29,7 +30,7 @@ const READY_WAIT: Duration = Duration::from_secs(5);
 /// A request changed (a step, a note or an urge was committed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RequestChanged {
-    pub request_id: i64,
+    pub request_id: RequestId,
     pub company_id: i64,
 }
 
@@ -41,7 +42,7 @@ impl RequestChanged {
     fn parse(payload: &str) -> Option<RequestChanged> {
         let (request, company) = payload.split_once(':')?;
         Some(RequestChanged {
-            request_id: request.parse().ok()?,
+            request_id: RequestId(request.parse().ok()?),
             company_id: company.parse().ok()?,
         })
     }

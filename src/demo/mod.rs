@@ -682,7 +682,7 @@ async fn act(state: &AppState, zone: &Zone, story: &mut Story, step: Step, rng: 
     let updated = match step {
         Step::Accept => {
             // Every fifth request needs higher approval: the coordinated tier's time limits.
-            requests_service::accept(state, officer, id, version, Some(id % 5 == 0)).await?
+            requests_service::accept(state, officer, id, version, Some(id.get() % 5 == 0)).await?
         }
         Step::Reject => {
             requests_service::reject(
@@ -711,13 +711,13 @@ async fn act(state: &AppState, zone: &Zone, story: &mut Story, step: Step, rng: 
             .await?
         }
         Step::Dispatch => {
-            let lead = (story.company + id as usize) % zone.departments.len();
+            let lead = (story.company + id.get() as usize) % zone.departments.len();
             story.departments = vec![lead];
             let mut targets = vec![DispatchTarget {
                 department_id: zone.departments[lead].0,
                 lead: true,
             }];
-            if id % 4 == 0 && zone.departments.len() > 1 {
+            if id.get() % 4 == 0 && zone.departments.len() > 1 {
                 let assist = (lead + 1) % zone.departments.len();
                 story.departments.push(assist);
                 targets.push(DispatchTarget {

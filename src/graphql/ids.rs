@@ -72,8 +72,13 @@ impl IdKind {
     }
 }
 
-pub fn encode(kind: IdKind, id: i64) -> ID {
-    ID(format!("{}_{id}", kind.prefix()))
+pub fn encode(kind: IdKind, id: impl Into<i64>) -> ID {
+    ID(format!("{}_{}", kind.prefix(), id.into()))
+}
+
+/// The typed row id inside an opaque id; `field` names the argument for the error.
+pub fn decode_id<T: From<i64>>(kind: IdKind, id: &ID, field: &str) -> AppResult<T> {
+    decode(kind, id, field).map(T::from)
 }
 
 /// The row id inside an opaque id; `field` names the argument for the error.

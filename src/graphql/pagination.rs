@@ -79,11 +79,12 @@ macro_rules! connection_types {
         }
 
         impl $connection {
-            pub fn from_page<T>(
+            pub fn from_page<T, K: Into<i64>>(
                 page: $crate::db::Page<T>,
-                row_id: impl Fn(&T) -> i64,
+                row_id: impl Fn(&T) -> K,
                 node: impl Fn(T) -> $node,
             ) -> $connection {
+                let row_id = |item: &T| -> i64 { row_id(item).into() };
                 use async_graphql::connection::CursorType;
                 let page_info = $crate::graphql::pagination::PageInfo::of(&page, &row_id);
                 let total_count = page.total_count;

@@ -8,13 +8,14 @@ use super::model::{Event, EventKind, NewEvent, Request, RequestStatus};
 use super::{notices, repo};
 use crate::db::{Effect, RequestChanged, Tx};
 use crate::error::AppResult;
+use crate::ids::TaskId;
 
 /// What one step writes to the timeline.
 #[derive(Debug, Clone)]
 pub struct Entry {
     pub kind: EventKind,
     pub actor_id: Option<i64>,
-    pub task_id: Option<i64>,
+    pub task_id: Option<TaskId>,
     pub text: String,
     pub internal: bool,
 }
@@ -37,7 +38,7 @@ impl Entry {
         }
     }
 
-    pub fn on_task(mut self, task_id: i64) -> Entry {
+    pub fn on_task(mut self, task_id: TaskId) -> Entry {
         self.task_id = Some(task_id);
         self
     }

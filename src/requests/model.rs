@@ -3,6 +3,7 @@ use diesel::prelude::*;
 use serde_json::{json, Value};
 
 use crate::db::schema::{categories, request_events, request_tasks, requests};
+use crate::ids::{EventId, RequestId, TaskId};
 /// Urgency selects a request's time-limit policy, so the policies' half owns the type.
 pub use crate::sla::model::Urgency;
 
@@ -209,7 +210,7 @@ pub struct CategoryChanges {
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = requests)]
 pub struct Request {
-    pub id: i64,
+    pub id: RequestId,
     pub number: String,
     pub company_id: i64,
     pub raised_by: i64,
@@ -295,8 +296,8 @@ pub struct RequestChanges {
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = request_tasks)]
 pub struct Task {
-    pub id: i64,
-    pub request_id: i64,
+    pub id: TaskId,
+    pub request_id: RequestId,
     pub department_id: Option<i64>,
     pub lead: bool,
     pub status: TaskStatus,
@@ -319,7 +320,7 @@ pub struct Task {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = request_tasks)]
 pub struct NewTask {
-    pub request_id: i64,
+    pub request_id: RequestId,
     pub department_id: Option<i64>,
     pub lead: bool,
     pub status: TaskStatus,
@@ -349,9 +350,9 @@ pub struct TaskChanges {
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = request_events)]
 pub struct Event {
-    pub id: i64,
-    pub request_id: i64,
-    pub task_id: Option<i64>,
+    pub id: EventId,
+    pub request_id: RequestId,
+    pub task_id: Option<TaskId>,
     pub kind: EventKind,
     pub actor_id: Option<i64>,
     pub text: String,
@@ -364,8 +365,8 @@ pub struct Event {
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = request_events)]
 pub struct NewEvent {
-    pub request_id: i64,
-    pub task_id: Option<i64>,
+    pub request_id: RequestId,
+    pub task_id: Option<TaskId>,
     pub kind: EventKind,
     pub actor_id: Option<i64>,
     pub text: String,

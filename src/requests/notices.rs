@@ -208,7 +208,7 @@ pub fn on_event(conn: &mut DbConnection, request: &Request, event: &Event, at: N
         let notice = Notice {
             kind,
             subject: request.number.clone(),
-            request_id: Some(request.id),
+            request_id: Some(request.id.get()),
             company_id: Some(request.company_id),
             urgent: request.urgency == Urgency::Urgent
                 || matches!(

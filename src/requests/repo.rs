@@ -10,6 +10,7 @@ use super::model::{
 use crate::db::schema::{categories, officer_assignments, request_events, request_tasks, requests};
 use crate::db::{like_pattern, lower, DbConnection, MultiBackend, Page, PageRequest};
 use crate::error::AppResult;
+use crate::ids::{RequestId, TaskId};
 
 /// The next readable number of `year`. The counter row is created or incremented in one
 /// statement inside the caller's transaction, so two raises never get the same number; a
@@ -37,7 +38,7 @@ pub fn insert(conn: &mut DbConnection, new: &NewRequest) -> AppResult<Request> {
         .get_result(conn)?)
 }
 
-pub fn find_by_id(conn: &mut DbConnection, id: i64) -> AppResult<Option<Request>> {
+pub fn find_by_id(conn: &mut DbConnection, id: RequestId) -> AppResult<Option<Request>> {
     Ok(requests::table
         .find(id)
         .select(Request::as_select())
@@ -58,7 +59,7 @@ pub fn find_by_idempotency_key(conn: &mut DbConnection, raised_by: i64, key: &st
 /// when someone changed it first.
 pub fn advance(
     conn: &mut DbConnection,
-    id: i64,
+    id: RequestId,
     expected_version: i32,
     status: RequestStatus,
     changes: &RequestChanges,
@@ -87,7 +88,7 @@ pub fn insert_task(conn: &mut DbConnection, new: &NewTask) -> AppResult<Task> {
         .get_result(conn)?)
 }
 
-pub fn find_task(conn: &mut DbConnection, id: i64) -> AppResult<Option<Task>> {
+pub fn find_task(conn: &mut DbConnection, id: TaskId) -> AppResult<Option<Task>> {
     Ok(request_tasks::table
         .find(id)
         .select(Task::as_select())
@@ -95,7 +96,7 @@ pub fn find_task(conn: &mut DbConnection, id: i64) -> AppResult<Option<Task>> {
         .optional()?)
 }
 
-pub fn tasks_of(conn: &mut DbConnection, request_id: i64) -> AppResult<Vec<Task>> {
+pub fn tasks_of(conn: &mut DbConnection, request_id: RequestId) -> AppResult<Vec<Task>> {
     Ok(request_tasks::table
         .filter(request_tasks::request_id.eq(request_id))
         .order(request_tasks::id.asc())
@@ -103,7 +104,7 @@ pub fn tasks_of(conn: &mut DbConnection, request_id: i64) -> AppResult<Vec<Task>
         .load(conn)?)
 }
 
-pub fn tasks_for_requests(conn: &mut DbConnection, request_ids: &[i64]) -> AppResult<Vec<Task>> {
+pub fn tasks_for_requests(conn: &mut DbConnection, request_ids: &[RequestId]) -> AppResult<Vec<Task>> {
     Ok(request_tasks::table
         .filter(request_tasks::request_id.eq_any(request_ids))
         .order(request_tasks::id.asc())
@@ -115,7 +116,7 @@ pub fn tasks_for_requests(conn: &mut DbConnection, request_ids: &[i64]) -> AppRe
 /// `expected` (someone acted on it first).
 pub fn update_task(
     conn: &mut DbConnection,
-    id: i64,
+    id: TaskId,
     expected: TaskStatus,
     status: TaskStatus,
     changes: &TaskChanges,
@@ -139,7 +140,11 @@ pub fn update_task(
 
 /// Moves the reply limit of every active task not yet replied to by `by` (the company answered
 /// a request for information).
-pub fn shift_open_task_deadlines(conn: &mut DbConnection, request_id: i64, by: chrono::Duration) -> AppResult<()> {
+pub fn shift_open_task_deadlines(
+    conn: &mut DbConnection,
+    request_id: RequestId,
+    by: chrono::Duration,
+) -> AppResult<()> {
     let open: Vec<Task> = request_tasks::table
         .filter(request_tasks::request_id.eq(request_id))
         .filter(request_tasks::replied_at.is_null())
@@ -158,7 +163,7 @@ pub fn shift_open_task_deadlines(conn: &mut DbConnection, request_id: i64, by: c
 }
 
 /// Puts finished tasks back to work when the company reopens the request (重办).
-pub fn reopen_done_tasks(conn: &mut DbConnection, request_id: i64, now: NaiveDateTime) -> AppResult<usize> {
+pub fn reopen_done_tasks(conn: &mut DbConnection, request_id: RequestId, now: NaiveDateTime) -> AppResult<usize> {
     Ok(diesel::update(
         request_tasks::table
             .filter(request_tasks::request_id.eq(request_id))
@@ -179,7 +184,7 @@ pub fn insert_event(conn: &mut DbConnection, new: &NewEvent) -> AppResult<Event>
         .get_result(conn)?)
 }
 
-pub fn events_for_requests(conn: &mut DbConnection, request_ids: &[i64]) -> AppResult<Vec<Event>> {
+pub fn events_for_requests(conn: &mut DbConnection, request_ids: &[RequestId]) -> AppResult<Vec<Event>> {
     Ok(request_events::table
         .filter(request_events::request_id.eq_any(request_ids))
         .order(request_events::id.asc())

@@ -18,6 +18,7 @@ use crate::db::Db;
 use crate::departments::repo as departments_repo;
 use crate::error::{AppError, AppResult};
 use crate::graphql::ids::{self, IdKind};
+use crate::ids::RequestId;
 use crate::requests::model::{Channel, Request, RequestKind, RequestStatus, Task, TaskStatus, Urgency};
 use crate::requests::repo::{self as requests_repo, RequestFilter};
 use crate::state::AppState;
@@ -333,7 +334,7 @@ fn write_rows(cursor: &Cursor, rows: &[Request], tasks: &[Task], out: &mut Vec<u
 fn next_chunk(mut cursor: Cursor) -> AppResult<(Vec<u8>, Cursor)> {
     let mut conn = cursor.db.connection()?;
     let rows = requests_repo::page_after(&mut conn, &cursor.filter, cursor.after, cursor.page_rows)?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let ids: Vec<RequestId> = rows.iter().map(|r| r.id).collect();
     let tasks = if ids.is_empty() {
         Vec::new()
     } else {
@@ -348,7 +349,7 @@ fn next_chunk(mut cursor: Cursor) -> AppResult<(Vec<u8>, Cursor)> {
     cursor.started = true;
     cursor.finished = (rows.len() as i64) < cursor.page_rows;
     if let Some(last) = ids.last() {
-        cursor.after = *last;
+        cursor.after = last.get();
     }
     Ok((out, cursor))
 }

@@ -2,6 +2,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::{visit_requests, visits};
+use crate::ids::RequestId;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = visits)]
@@ -34,7 +35,7 @@ pub struct NewVisit {
 #[diesel(table_name = visit_requests)]
 pub struct VisitRequest {
     pub visit_id: i64,
-    pub request_id: i64,
+    pub request_id: RequestId,
 }
 
 /// Which visits to list (within what the caller may see).

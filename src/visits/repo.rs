@@ -4,6 +4,7 @@ use super::model::{NewVisit, Visit, VisitFilter, VisitRequest};
 use crate::db::schema::{officer_assignments, visit_requests, visits};
 use crate::db::{DbConnection, MultiBackend, Page, PageRequest};
 use crate::error::AppResult;
+use crate::ids::RequestId;
 
 pub fn insert(conn: &mut DbConnection, new: &NewVisit) -> AppResult<Visit> {
     Ok(diesel::insert_into(visits::table)
@@ -60,7 +61,7 @@ pub fn list(conn: &mut DbConnection, filter: &VisitFilter, page: PageRequest) ->
 }
 
 /// Links a request to the visit it came from; false when it already was.
-pub fn link(conn: &mut DbConnection, visit_id: i64, request_id: i64) -> AppResult<bool> {
+pub fn link(conn: &mut DbConnection, visit_id: i64, request_id: RequestId) -> AppResult<bool> {
     let existing: Option<VisitRequest> = visit_requests::table
         .filter(visit_requests::request_id.eq(request_id))
         .select(VisitRequest::as_select())

@@ -6,6 +6,7 @@ use async_graphql::dataloader::Loader;
 
 use crate::db::Db;
 use crate::error::AppError;
+use crate::ids::RequestId;
 use crate::requests::model::{Category, Event, Task};
 use crate::requests::repo::{self};
 
@@ -33,14 +34,14 @@ impl Loader<i64> for CategoryLoader {
 /// Batches the tasks of a page of requests into one query.
 pub struct TasksLoader(pub Db);
 
-impl Loader<i64> for TasksLoader {
+impl Loader<RequestId> for TasksLoader {
     type Value = Vec<Task>;
     type Error = AppError;
 
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Vec<Task>>, AppError> {
+    async fn load(&self, keys: &[RequestId]) -> Result<HashMap<RequestId, Vec<Task>>, AppError> {
         let keys = keys.to_vec();
         let rows = self.0.read(move |conn| repo::tasks_for_requests(conn, &keys)).await?;
-        let mut by_request: HashMap<i64, Vec<Task>> = HashMap::new();
+        let mut by_request: HashMap<RequestId, Vec<Task>> = HashMap::new();
         for task in rows {
             by_request.entry(task.request_id).or_default().push(task);
         }
@@ -51,14 +52,14 @@ impl Loader<i64> for TasksLoader {
 /// Batches the timelines of a page of requests into one query.
 pub struct EventsLoader(pub Db);
 
-impl Loader<i64> for EventsLoader {
+impl Loader<RequestId> for EventsLoader {
     type Value = Vec<Event>;
     type Error = AppError;
 
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Vec<Event>>, AppError> {
+    async fn load(&self, keys: &[RequestId]) -> Result<HashMap<RequestId, Vec<Event>>, AppError> {
         let keys = keys.to_vec();
         let rows = self.0.read(move |conn| repo::events_for_requests(conn, &keys)).await?;
-        let mut by_request: HashMap<i64, Vec<Event>> = HashMap::new();
+        let mut by_request: HashMap<RequestId, Vec<Event>> = HashMap::new();
         for event in rows {
             by_request.entry(event.request_id).or_default().push(event);
         }

@@ -3,6 +3,7 @@
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
+use crate::ids::{RequestId, TaskId};
 use crate::requests::categories;
 
 use crate::error::AppResult;
@@ -100,12 +101,12 @@ pub struct CategoryPayload {
     pub category: CategoryNode,
 }
 
-pub(super) fn request_id(id: &ID) -> AppResult<i64> {
-    ids::decode(IdKind::Request, id, "id")
+pub(super) fn request_id(id: &ID) -> AppResult<RequestId> {
+    ids::decode_id::<RequestId>(IdKind::Request, id, "id")
 }
 
-pub(super) fn task_id(id: &ID) -> AppResult<i64> {
-    ids::decode(IdKind::Task, id, "taskId")
+pub(super) fn task_id(id: &ID) -> AppResult<TaskId> {
+    ids::decode_id::<TaskId>(IdKind::Task, id, "taskId")
 }
 
 pub(super) fn payload(request: Request) -> RequestPayload {
@@ -379,7 +380,7 @@ impl RequestMutation {
         #[graphql(desc = "True for a note company staff never see (default false).")] internal: Option<bool>,
     ) -> AppResult<RequestPayload> {
         let actor = ctx.actor()?;
-        let id = ids::decode(IdKind::Request, &request_id, "requestId")?;
+        let id = ids::decode_id::<RequestId>(IdKind::Request, &request_id, "requestId")?;
         Ok(payload(
             service::add_note(ctx.state(), actor, id, &text, internal.unwrap_or(false)).await?,
         ))

@@ -4,6 +4,7 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
+use crate::ids::RequestId;
 use crate::requests::time_limits::extensions;
 
 use super::time_limits::{ExtensionNode, SlaStatus};
@@ -64,7 +65,7 @@ pub struct RequestNode(pub Request);
 
 crate::connection_types!(RequestConnection, RequestEdge, RequestNode, "requests");
 
-pub(super) async fn request_tasks(ctx: &Context<'_>, request_id: i64) -> AppResult<Vec<Task>> {
+pub(super) async fn request_tasks(ctx: &Context<'_>, request_id: RequestId) -> AppResult<Vec<Task>> {
     Ok(ctx
         .data_unchecked::<DataLoader<TasksLoader>>()
         .load_one(request_id)
@@ -73,7 +74,7 @@ pub(super) async fn request_tasks(ctx: &Context<'_>, request_id: i64) -> AppResu
 }
 
 /// The request's events the caller may see (company staff never see internal ones).
-pub(super) async fn visible_events(ctx: &Context<'_>, request_id: i64) -> AppResult<Vec<Event>> {
+pub(super) async fn visible_events(ctx: &Context<'_>, request_id: RequestId) -> AppResult<Vec<Event>> {
     let sees_internal = service::sees_internal(ctx.actor()?);
     Ok(ctx
         .data_unchecked::<DataLoader<EventsLoader>>()

@@ -3,6 +3,7 @@
 use async_graphql::{Context, InputObject, Object, ID};
 use chrono::{DateTime, Utc};
 
+use crate::ids::RequestId;
 use crate::requests::categories;
 
 use crate::error::AppResult;
@@ -92,7 +93,7 @@ impl RequestQuery {
         #[graphql(desc = "The request's id.")] id: ID,
     ) -> AppResult<RequestNode> {
         let actor = ctx.actor()?;
-        let id = ids::decode(IdKind::Request, &id, "id")?;
+        let id = ids::decode_id::<RequestId>(IdKind::Request, &id, "id")?;
         Ok(RequestNode(service::get(ctx.state(), actor, id).await?))
     }
 

@@ -6,6 +6,7 @@ use futures_util::{Stream, StreamExt};
 use crate::actor::Role;
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids::{self, IdKind};
+use crate::ids::RequestId;
 use crate::requests::service::{self};
 use crate::state::AppState;
 
@@ -15,7 +16,7 @@ use super::nodes::*;
 pub(super) async fn visible_update(
     state: &AppState,
     user_id: i64,
-    request_id: i64,
+    request_id: RequestId,
 ) -> Option<async_graphql::Result<RequestNode>> {
     match service::for_subscriber(state, user_id, request_id).await {
         Ok(Some(request)) => Some(Ok(RequestNode(request))),
@@ -38,7 +39,7 @@ impl RequestSubscription {
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<RequestNode>>> {
         let actor = ctx.actor()?.clone();
         let state = ctx.state().clone();
-        let id = ids::decode(IdKind::Request, &id, "id")?;
+        let id = ids::decode_id::<RequestId>(IdKind::Request, &id, "id")?;
         // Listen first, so no change between the snapshot and the subscription is lost.
         let changes = state.db.live().changes().await;
         let now = RequestNode(service::get(&state, &actor, id).await?);

@@ -29,7 +29,7 @@ pub(super) fn can_see(conn: &mut DbConnection, actor: &Actor, request: &Request)
 }
 
 /// The request, if `actor` may see it (NOT_FOUND otherwise, so existence does not leak).
-pub fn visible(conn: &mut DbConnection, actor: &Actor, id: i64) -> AppResult<Request> {
+pub fn visible(conn: &mut DbConnection, actor: &Actor, id: RequestId) -> AppResult<Request> {
     let request = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("request"))?;
     if !can_see(conn, actor, &request)? {
         return Err(AppError::not_found("request"));

@@ -11,6 +11,7 @@ use crate::companies::repo as companies_repo;
 use crate::db::{DbConnection, Page, PageRequest, Tx};
 use crate::departments::repo as departments_repo;
 use crate::error::{AppError, AppResult};
+use crate::ids::{RequestId, TaskId};
 use crate::requests::events::{self, Entry};
 use crate::requests::lifecycle::{self, Action, Outcome, Party};
 use crate::requests::model::{

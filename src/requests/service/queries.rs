@@ -5,7 +5,7 @@ use super::*;
 /// The request as a live subscriber may see it now: `None` when the subscriber's account is
 /// gone or disabled (a long-lived connection must not outlive the account), or when the request
 /// is not (or no longer) visible to them.
-pub async fn for_subscriber(state: &AppState, user_id: i64, id: i64) -> AppResult<Option<Request>> {
+pub async fn for_subscriber(state: &AppState, user_id: i64, id: RequestId) -> AppResult<Option<Request>> {
     state
         .db
         .read(move |conn| {
@@ -24,7 +24,7 @@ pub async fn for_subscriber(state: &AppState, user_id: i64, id: i64) -> AppResul
         .await
 }
 
-pub async fn get(state: &AppState, actor: &Actor, id: i64) -> AppResult<Request> {
+pub async fn get(state: &AppState, actor: &Actor, id: RequestId) -> AppResult<Request> {
     let actor = actor.clone();
     state.db.read(move |conn| visible(conn, &actor, id)).await
 }
@@ -108,7 +108,7 @@ pub async fn due_soon(state: &AppState, actor: &Actor, hours: i32, page: PageReq
 }
 
 /// The request a task the caller has reached belongs to.
-pub async fn of_task(state: &AppState, request_id: i64) -> AppResult<Request> {
+pub async fn of_task(state: &AppState, request_id: RequestId) -> AppResult<Request> {
     state
         .db
         .read(move |conn| repo::find_by_id(conn, request_id))

@@ -4,7 +4,7 @@
 use super::*;
 
 /// Runs one step on a request in a write transaction, after the visibility check.
-pub(super) async fn request_step<F>(state: &AppState, actor: &Actor, id: i64, step: F) -> AppResult<Request>
+pub(super) async fn request_step<F>(state: &AppState, actor: &Actor, id: RequestId, step: F) -> AppResult<Request>
 where
     F: FnOnce(&mut Tx<'_>, &Actor, Request, NaiveDateTime) -> AppResult<Request> + Send + 'static,
 {
@@ -37,7 +37,7 @@ pub(super) fn handler_step(
 pub async fn accept(
     state: &AppState,
     actor: &Actor,
-    id: i64,
+    id: RequestId,
     version: i32,
     needs_coordination: Option<bool>,
 ) -> AppResult<Request> {
@@ -56,7 +56,7 @@ pub async fn accept(
     .await
 }
 
-pub async fn reject(state: &AppState, actor: &Actor, id: i64, version: i32, reason: &str) -> AppResult<Request> {
+pub async fn reject(state: &AppState, actor: &Actor, id: RequestId, version: i32, reason: &str) -> AppResult<Request> {
     let reason = NOTE.required("reason", reason)?;
     request_step(state, actor, id, move |conn, actor, request, now| {
         let to = handler_step(conn, actor, &request, version, Action::Reject)?;
@@ -78,7 +78,7 @@ pub async fn reject(state: &AppState, actor: &Actor, id: i64, version: i32, reas
     .await
 }
 
-pub async fn answer(state: &AppState, actor: &Actor, id: i64, version: i32, answer: &str) -> AppResult<Request> {
+pub async fn answer(state: &AppState, actor: &Actor, id: RequestId, version: i32, answer: &str) -> AppResult<Request> {
     let answer = LONG.required("answer", answer)?;
     request_step(state, actor, id, move |conn, actor, request, now| {
         let to = handler_step(conn, actor, &request, version, Action::Answer)?;
@@ -129,7 +129,7 @@ pub struct Dispatch {
 pub async fn dispatch(
     state: &AppState,
     actor: &Actor,
-    id: i64,
+    id: RequestId,
     version: i32,
     dispatch: Dispatch,
 ) -> AppResult<(Request, Vec<Task>)> {
@@ -266,7 +266,13 @@ pub async fn dispatch(
     Ok(outcome)
 }
 
-pub async fn add_note(state: &AppState, actor: &Actor, id: i64, text: &str, internal: bool) -> AppResult<Request> {
+pub async fn add_note(
+    state: &AppState,
+    actor: &Actor,
+    id: RequestId,
+    text: &str,
+    internal: bool,
+) -> AppResult<Request> {
     let text = NOTE.required("text", text)?;
     if internal && actor.role == Role::Company {
         return Err(AppError::forbidden("company staff write public notes only"));
@@ -286,7 +292,7 @@ pub async fn add_note(state: &AppState, actor: &Actor, id: i64, text: &str, inte
     .await
 }
 
-pub async fn resolve(state: &AppState, actor: &Actor, id: i64, version: i32, answer: &str) -> AppResult<Request> {
+pub async fn resolve(state: &AppState, actor: &Actor, id: RequestId, version: i32, answer: &str) -> AppResult<Request> {
     let answer = LONG.required("answer", answer)?;
     request_step(state, actor, id, move |conn, actor, request, now| {
         let to = handler_step(conn, actor, &request, version, Action::Resolve)?;
@@ -311,7 +317,7 @@ pub async fn resolve(state: &AppState, actor: &Actor, id: i64, version: i32, ans
 pub async fn mark_unresolvable(
     state: &AppState,
     actor: &Actor,
-    id: i64,
+    id: RequestId,
     version: i32,
     reason: &str,
     filing_number: &str,
@@ -345,7 +351,7 @@ pub async fn mark_unresolvable(
 pub async fn confirm(
     state: &AppState,
     actor: &Actor,
-    id: i64,
+    id: RequestId,
     solved: bool,
     satisfied: bool,
     comment: Option<&str>,
@@ -404,7 +410,7 @@ pub async fn confirm(
     .await
 }
 
-pub async fn withdraw(state: &AppState, actor: &Actor, id: i64, reason: Option<&str>) -> AppResult<Request> {
+pub async fn withdraw(state: &AppState, actor: &Actor, id: RequestId, reason: Option<&str>) -> AppResult<Request> {
     let reason = NOTE.optional("reason", reason)?;
     request_step(state, actor, id, move |conn, actor, request, now| {
         authorize(conn, actor, &request, None, Action::Withdraw)?;
@@ -430,7 +436,7 @@ pub async fn withdraw(state: &AppState, actor: &Actor, id: i64, reason: Option<&
     .await
 }
 
-pub async fn urge(state: &AppState, actor: &Actor, id: i64, message: Option<&str>) -> AppResult<Request> {
+pub async fn urge(state: &AppState, actor: &Actor, id: RequestId, message: Option<&str>) -> AppResult<Request> {
     let message = NOTE.optional("message", message)?;
     request_step(state, actor, id, move |conn, actor, request, now| {
         authorize(conn, actor, &request, None, Action::Urge)?;
@@ -458,7 +464,7 @@ pub async fn urge(state: &AppState, actor: &Actor, id: i64, message: Option<&str
 
 /// Asks the company for missing information (AWAITING_COMPANY): every time limit of the request
 /// and its tasks stands still until the company answers.
-pub async fn request_information(state: &AppState, actor: &Actor, id: i64, question: &str) -> AppResult<Request> {
+pub async fn request_information(state: &AppState, actor: &Actor, id: RequestId, question: &str) -> AppResult<Request> {
     let question = NOTE.required("question", question)?;
     request_step(state, actor, id, move |conn, actor, request, now| {
         authorize(conn, actor, &request, None, Action::AskCompany)?;
@@ -496,7 +502,7 @@ pub async fn request_information(state: &AppState, actor: &Actor, id: i64, quest
 
 /// The company's answer to a request for information: the clock runs again and every open due
 /// time (request and tasks) moves by exactly the time waited.
-pub async fn provide_information(state: &AppState, actor: &Actor, id: i64, answer: &str) -> AppResult<Request> {
+pub async fn provide_information(state: &AppState, actor: &Actor, id: RequestId, answer: &str) -> AppResult<Request> {
     let answer = LONG.required("answer", answer)?;
     request_step(state, actor, id, move |conn, actor, request, now| {
         authorize(conn, actor, &request, None, Action::AnswerCompanyQuestion)?;

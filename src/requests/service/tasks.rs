@@ -18,7 +18,7 @@ pub(super) struct TaskContext<'a, 'c> {
 pub(super) async fn task_step<F>(
     state: &AppState,
     actor: &Actor,
-    task_id: i64,
+    task_id: TaskId,
     action: Action,
     step: F,
 ) -> AppResult<(Task, Request)>
@@ -85,7 +85,7 @@ impl TaskContext<'_, '_> {
     }
 }
 
-pub async fn claim(state: &AppState, actor: &Actor, task_id: i64) -> AppResult<(Task, Request)> {
+pub async fn claim(state: &AppState, actor: &Actor, task_id: TaskId) -> AppResult<(Task, Request)> {
     task_step(state, actor, task_id, Action::Claim, |mut cx| {
         let department_id = cx.actor.department_id;
         let holds_one = repo::tasks_of(cx.conn, cx.request.id)?
@@ -113,7 +113,7 @@ pub async fn claim(state: &AppState, actor: &Actor, task_id: i64) -> AppResult<(
     .await
 }
 
-pub async fn sign(state: &AppState, actor: &Actor, task_id: i64) -> AppResult<(Task, Request)> {
+pub async fn sign(state: &AppState, actor: &Actor, task_id: TaskId) -> AppResult<(Task, Request)> {
     task_step(state, actor, task_id, Action::Sign, |mut cx| {
         let task = cx.move_task(TaskChanges::default())?;
         let name = cx.department_name(task.department_id)?;
@@ -128,7 +128,7 @@ pub async fn sign(state: &AppState, actor: &Actor, task_id: i64) -> AppResult<(T
     .await
 }
 
-pub async fn return_task(state: &AppState, actor: &Actor, task_id: i64, reason: &str) -> AppResult<(Task, Request)> {
+pub async fn return_task(state: &AppState, actor: &Actor, task_id: TaskId, reason: &str) -> AppResult<(Task, Request)> {
     let reason = NOTE.required("reason", reason)?;
     task_step(state, actor, task_id, Action::Return, move |mut cx| {
         let task = cx.move_task(TaskChanges {
@@ -157,7 +157,7 @@ pub async fn return_task(state: &AppState, actor: &Actor, task_id: i64, reason: 
 pub async fn transfer(
     state: &AppState,
     actor: &Actor,
-    task_id: i64,
+    task_id: TaskId,
     to_department_id: i64,
     reason: &str,
 ) -> AppResult<(Task, Request)> {
@@ -214,7 +214,7 @@ pub async fn transfer(
 pub async fn submit_plan(
     state: &AppState,
     actor: &Actor,
-    task_id: i64,
+    task_id: TaskId,
     responsible: &str,
     approach: &str,
     due_at: NaiveDateTime,
@@ -259,7 +259,12 @@ pub async fn submit_plan(
 
 /// A department reports its task done; when every active lead task is done, the request is
 /// resolved with the lead's result as its answer.
-pub async fn complete_task(state: &AppState, actor: &Actor, task_id: i64, result: &str) -> AppResult<(Task, Request)> {
+pub async fn complete_task(
+    state: &AppState,
+    actor: &Actor,
+    task_id: TaskId,
+    result: &str,
+) -> AppResult<(Task, Request)> {
     let result = LONG.required("result", result)?;
     task_step(state, actor, task_id, Action::Complete, move |mut cx| {
         let task = cx.move_task(TaskChanges {

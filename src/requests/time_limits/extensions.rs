@@ -8,6 +8,7 @@ use super::repo;
 use crate::actor::{Actor, Role};
 use crate::db::{Page, PageRequest, Tx};
 use crate::error::{AppError, AppResult};
+use crate::ids::TaskId;
 use crate::requests::events::{self, Entry};
 use crate::requests::model::{EventKind, Request, Task};
 use crate::requests::{repo as requests_repo, service as requests_service};
@@ -43,7 +44,7 @@ fn record(
 pub async fn request(
     state: &AppState,
     actor: &Actor,
-    task_id: i64,
+    task_id: TaskId,
     until: NaiveDateTime,
     reason: &str,
 ) -> AppResult<Extension> {
@@ -204,7 +205,7 @@ pub async fn list(
 
 /// The extensions asked on a task the caller has reached, oldest first (none for company
 /// staff, who do not see the departments' negotiations).
-pub async fn of_task(state: &AppState, actor: &Actor, task_id: i64) -> AppResult<Vec<Extension>> {
+pub async fn of_task(state: &AppState, actor: &Actor, task_id: TaskId) -> AppResult<Vec<Extension>> {
     if actor.role == Role::Company {
         return Ok(Vec::new());
     }

@@ -5,6 +5,7 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::schema::sla_extensions;
+use crate::ids::{RequestId, TaskId};
 use crate::requests::model::EventKind;
 
 crate::stored_enum!(
@@ -23,8 +24,8 @@ crate::stored_enum!(
 #[diesel(table_name = sla_extensions)]
 pub struct Extension {
     pub id: i64,
-    pub request_id: i64,
-    pub task_id: i64,
+    pub request_id: RequestId,
+    pub task_id: TaskId,
     pub requested_by: i64,
     pub reason: String,
     pub previous_due_at: NaiveDateTime,
@@ -39,8 +40,8 @@ pub struct Extension {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = sla_extensions)]
 pub struct NewExtension {
-    pub request_id: i64,
-    pub task_id: i64,
+    pub request_id: RequestId,
+    pub task_id: TaskId,
     pub requested_by: i64,
     pub reason: String,
     pub previous_due_at: NaiveDateTime,
@@ -129,8 +130,8 @@ impl Stage {
 /// An open limit that has reached at least its reminder.
 #[derive(Debug, Clone)]
 pub struct Limit {
-    pub request_id: i64,
-    pub task_id: Option<i64>,
+    pub request_id: RequestId,
+    pub task_id: Option<TaskId>,
     pub deadline: Deadline,
     pub due_at: NaiveDateTime,
     pub remind_at: NaiveDateTime,

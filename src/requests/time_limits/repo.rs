@@ -10,6 +10,7 @@ use super::model::{Deadline, Extension, ExtensionStatus, Limit, NewExtension, St
 use crate::db::schema::{request_tasks, requests, sla_alerts, sla_extensions};
 use crate::db::{DbConnection, Page, PageRequest};
 use crate::error::AppResult;
+use crate::ids::{RequestId, TaskId};
 use crate::requests::model::{RequestStatus, TaskStatus};
 
 /// Limits read per sweep query.
@@ -24,7 +25,7 @@ pub fn find_extension(conn: &mut DbConnection, id: i64) -> AppResult<Option<Exte
 }
 
 /// The extensions asked on these tasks, oldest first.
-pub fn for_tasks(conn: &mut DbConnection, task_ids: &[i64]) -> AppResult<Vec<Extension>> {
+pub fn for_tasks(conn: &mut DbConnection, task_ids: &[TaskId]) -> AppResult<Vec<Extension>> {
     Ok(sla_extensions::table
         .filter(sla_extensions::task_id.eq_any(task_ids))
         .order(sla_extensions::id.asc())
@@ -33,7 +34,7 @@ pub fn for_tasks(conn: &mut DbConnection, task_ids: &[i64]) -> AppResult<Vec<Ext
 }
 
 /// How many extensions of the task wait for a decision.
-pub fn pending_for_task(conn: &mut DbConnection, task_id: i64) -> AppResult<i64> {
+pub fn pending_for_task(conn: &mut DbConnection, task_id: TaskId) -> AppResult<i64> {
     Ok(sla_extensions::table
         .filter(sla_extensions::task_id.eq(task_id))
         .filter(sla_extensions::status.eq(ExtensionStatus::Pending))
@@ -76,7 +77,7 @@ pub fn decide_pending(
 /// Moves a task's reply limit (an approved extension).
 pub fn move_task_reply_limit(
     conn: &mut DbConnection,
-    task_id: i64,
+    task_id: TaskId,
     due_at: NaiveDateTime,
     remind_at: NaiveDateTime,
 ) -> AppResult<()> {
@@ -117,7 +118,7 @@ pub fn extensions(
 pub fn due_limits(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<Vec<Limit>> {
     let mut limits = Vec::new();
 
-    let first: Vec<(i64, Option<NaiveDateTime>, Option<NaiveDateTime>)> = requests::table
+    let first: Vec<(RequestId, Option<NaiveDateTime>, Option<NaiveDateTime>)> = requests::table
         .filter(requests::status.eq_any(RequestStatus::OPEN))
         .filter(requests::awaiting_company_since.is_null())
         .filter(requests::first_replied_at.is_null())
@@ -148,7 +149,7 @@ pub fn due_limits(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<Vec<
         })
     }));
 
-    let resolve: Vec<(i64, Option<NaiveDateTime>, Option<NaiveDateTime>)> = requests::table
+    let resolve: Vec<(RequestId, Option<NaiveDateTime>, Option<NaiveDateTime>)> = requests::table
         .filter(requests::status.eq_any(RequestStatus::OPEN))
         .filter(requests::awaiting_company_since.is_null())
         .filter(requests::resolve_remind_at.le(now))
@@ -174,7 +175,7 @@ pub fn due_limits(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<Vec<
         })
     }));
 
-    let tasks: Vec<(i64, i64, Option<NaiveDateTime>, Option<NaiveDateTime>)> = request_tasks::table
+    let tasks: Vec<(RequestId, TaskId, Option<NaiveDateTime>, Option<NaiveDateTime>)> = request_tasks::table
         .inner_join(requests::table)
         .filter(requests::status.eq_any(RequestStatus::OPEN))
         .filter(requests::awaiting_company_since.is_null())
