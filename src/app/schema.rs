@@ -18,6 +18,7 @@ use crate::requests::graphql::{
 use crate::sla::graphql::{SlaMutation, SlaQuery};
 use crate::state::AppState;
 use crate::stats::graphql::StatsQuery;
+use crate::users::graphql::{UsersMutation, UsersQuery};
 use crate::visits::graphql::{VisitMutation, VisitQuery};
 
 /// Everything that can be read.
@@ -25,6 +26,7 @@ use crate::visits::graphql::{VisitMutation, VisitQuery};
 #[graphql(name = "Query")]
 pub struct QueryRoot(
     AuthQuery,
+    UsersQuery,
     CompanyQuery,
     DepartmentQuery,
     NotificationQuery,
@@ -43,6 +45,7 @@ pub struct QueryRoot(
 #[graphql(name = "Mutation")]
 pub struct MutationRoot(
     AuthMutation,
+    UsersMutation,
     CompanyMutation,
     DepartmentMutation,
     NotificationMutation,
