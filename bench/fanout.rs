@@ -19,6 +19,7 @@ use zhitong::clock::{Clock, SystemClock};
 use zhitong::config::Config;
 use zhitong::db::schema::{devices, users};
 use zhitong::db::DbUrl;
+use zhitong::ids::UserId;
 use zhitong::notifications::push::FcmSender;
 use zhitong::notifications::service::{notify, Notice};
 use zhitong::notifications::texts::NoticeKind;
@@ -154,7 +155,13 @@ async fn main() {
                     company_id: None,
                     urgent: false,
                 };
-                notify(conn, SystemClock.now(), None, ids, &notice)?;
+                notify(
+                    conn,
+                    SystemClock.now(),
+                    None,
+                    ids.into_iter().map(UserId::from),
+                    &notice,
+                )?;
                 Ok(())
             })
             .await

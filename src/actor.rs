@@ -2,6 +2,7 @@
 //! its rules against. It is shared by every domain and depends on none.
 
 use crate::error::{AppError, AppResult};
+use crate::ids::{CompanyId, DepartmentId, UserId};
 
 crate::stored_enum!(
     /// What a user does in the zone.
@@ -21,11 +22,11 @@ crate::stored_enum!(
 /// disabled account or a changed role takes effect at once.
 #[derive(Debug, Clone)]
 pub struct Actor {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub role: Role,
     pub name: String,
-    pub company_id: Option<i64>,
-    pub department_id: Option<i64>,
+    pub company_id: Option<CompanyId>,
+    pub department_id: Option<DepartmentId>,
     pub principal: bool,
     pub zone_leader: bool,
 }

@@ -3,7 +3,9 @@
 
 use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, Duration, NaiveDateTime, SubsecRound, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, SubsecRound, Utc};
+
+use crate::error::{AppError, AppResult};
 
 pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> DateTime<Utc>;
@@ -53,6 +55,21 @@ impl Clock for ManualClock {
 }
 
 pub type SharedClock = Arc<dyn Clock>;
+
+/// Checks a range of dates asked for (`from` to `to`, both included): `to` may not come before
+/// `from`, and the range may hold at most `max_days` days (BAD_USER_INPUT on `to` otherwise).
+pub fn check_date_range(from: NaiveDate, to: NaiveDate, max_days: i64) -> AppResult<()> {
+    if to < from {
+        return Err(AppError::bad_field("to", "`to` comes before `from`"));
+    }
+    if (to - from).num_days() >= max_days {
+        return Err(AppError::bad_field(
+            "to",
+            format!("ask for at most {max_days} days at once"),
+        ));
+    }
+    Ok(())
+}
 
 pub fn to_utc(naive: NaiveDateTime) -> DateTime<Utc> {
     DateTime::from_naive_utc_and_offset(naive, Utc)

@@ -16,13 +16,19 @@ macro_rules! typed_id {
             Hash,
             PartialOrd,
             Ord,
+            serde::Serialize,
+            serde::Deserialize,
             diesel::expression::AsExpression,
             diesel::deserialize::FromSqlRow,
         )]
+        #[serde(transparent)]
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         pub struct $name(pub i64);
 
         impl $name {
+            /// An id no row has (ids start at 1): a scope built from it matches nothing.
+            pub const NONE: $name = $name(0);
+
             /// The row id as stored.
             pub fn get(self) -> i64 {
                 self.0
@@ -38,6 +44,14 @@ macro_rules! typed_id {
         impl From<$name> for i64 {
             fn from(id: $name) -> i64 {
                 id.0
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = std::num::ParseIntError;
+
+            fn from_str(s: &str) -> Result<$name, Self::Err> {
+                s.parse().map($name)
             }
         }
 

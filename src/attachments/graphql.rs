@@ -79,7 +79,7 @@ impl AttachmentQuery {
         #[graphql(desc = "The request's id.")] request_id: ID,
     ) -> AppResult<Vec<AttachmentNode>> {
         let actor = ctx.actor()?;
-        let request_id = ids::decode_id::<RequestId>(IdKind::Request, &request_id, "requestId")?;
+        let request_id = ids::decode::<RequestId>(IdKind::Request, &request_id, "requestId")?;
         Ok(service::of_request(ctx.state(), actor, request_id)
             .await?
             .into_iter()
@@ -111,7 +111,7 @@ impl AttachmentMutation {
         #[graphql(desc = "Visible to officials only (not for company staff; default false).")] internal: Option<bool>,
     ) -> AppResult<AddAttachmentPayload> {
         let actor = ctx.actor()?;
-        let request_id = ids::decode_id::<RequestId>(IdKind::Request, &request_id, "requestId")?;
+        let request_id = ids::decode::<RequestId>(IdKind::Request, &request_id, "requestId")?;
         let event_id = event_id
             .map(|id| ids::decode(IdKind::Event, &id, "eventId"))
             .transpose()?;

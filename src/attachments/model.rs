@@ -2,7 +2,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::attachments;
-use crate::ids::RequestId;
+use crate::ids::{RequestId, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = attachments)]
@@ -10,7 +10,7 @@ pub struct Attachment {
     pub id: i64,
     pub request_id: RequestId,
     pub event_id: Option<i64>,
-    pub uploaded_by: i64,
+    pub uploaded_by: UserId,
     pub file_name: String,
     pub content_type: String,
     pub size_bytes: i64,
@@ -25,7 +25,7 @@ pub struct Attachment {
 pub struct NewAttachment {
     pub request_id: RequestId,
     pub event_id: Option<i64>,
-    pub uploaded_by: i64,
+    pub uploaded_by: UserId,
     pub file_name: String,
     pub content_type: String,
     pub size_bytes: i64,

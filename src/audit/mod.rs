@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use crate::db::DbConnection;
 use crate::error::AppResult;
+use crate::ids::UserId;
 use model::NewAuditEntry;
 
 /// A row the audit log can record. Each domain implements it beside its model, with a JSON
@@ -28,7 +29,7 @@ pub trait Audited {
 /// change's transaction, so the entry commits with the change or not at all.
 pub fn record<T: Audited>(
     conn: &mut DbConnection,
-    actor_id: impl Into<Option<i64>>,
+    actor_id: impl Into<Option<UserId>>,
     action: &str,
     before: Option<&T>,
     after: Option<&T>,

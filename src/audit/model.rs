@@ -2,12 +2,13 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::audit_log;
+use crate::ids::UserId;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = audit_log)]
 pub struct AuditEntry {
     pub id: i64,
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<UserId>,
     pub action: String,
     pub target_type: String,
     pub target_id: String,
@@ -19,7 +20,7 @@ pub struct AuditEntry {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = audit_log)]
 pub struct NewAuditEntry {
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<UserId>,
     pub action: String,
     pub target_type: String,
     pub target_id: String,
@@ -31,7 +32,7 @@ pub struct NewAuditEntry {
 /// Which entries to list.
 #[derive(Debug, Default, Clone)]
 pub struct AuditFilter {
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<UserId>,
     pub action: Option<String>,
     pub target_type: Option<String>,
     pub target_id: Option<String>,

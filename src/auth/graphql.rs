@@ -1,6 +1,3 @@
-use std::collections::HashMap;
-
-use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{ComplexObject, Context, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
@@ -11,57 +8,23 @@ use crate::actor::Role;
 use crate::clock::to_utc;
 use crate::companies::graphql::{load_company, CompanyConnection, CompanyFilterInput, CompanyNode};
 use crate::companies::service as companies_service;
-use crate::db::Db;
 use crate::departments::graphql::{load_department, DepartmentNode};
 use crate::error::{AppError, AppResult};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids::{self, IdKind};
+use crate::graphql::loaders::load_one;
 use crate::graphql::pagination::page_request;
+use crate::ids::UserId;
 
 /// This domain's DataLoaders, for the registry in `graphql::loaders`.
 pub fn register_loaders(loaders: &mut crate::graphql::loaders::Loaders<'_>) {
-    loaders.add(UserLoader);
-    loaders.add(OfficerLoadLoader);
-}
-
-/// Batches user look-ups of one request into one query.
-pub struct UserLoader(pub Db);
-
-impl Loader<i64> for UserLoader {
-    type Value = User;
-    type Error = AppError;
-
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, User>, AppError> {
-        let keys = keys.to_vec();
-        let users = self.0.read(move |conn| repo::find_by_ids(conn, &keys)).await?;
-        Ok(users.into_iter().map(|u| (u.id, u)).collect())
-    }
-}
-
-/// Batches "how many companies does this officer serve" into one query.
-pub struct OfficerLoadLoader(pub Db);
-
-impl Loader<i64> for OfficerLoadLoader {
-    type Value = i64;
-    type Error = AppError;
-
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, i64>, AppError> {
-        let keys = keys.to_vec();
-        let counts = self
-            .0
-            .read(move |conn| repo::active_assignment_counts(conn, &keys))
-            .await?;
-        Ok(counts.into_iter().collect())
-    }
+    loaders.by_key(repo::find_by_ids, |u: &User| u.id);
+    loaders.pairs(repo::active_assignment_counts);
 }
 
 /// Loads a user through the request's loader (no access check: callers decide visibility).
-pub async fn load_user(ctx: &Context<'_>, id: i64) -> AppResult<Option<UserNode>> {
-    Ok(ctx
-        .data_unchecked::<DataLoader<UserLoader>>()
-        .load_one(id)
-        .await?
-        .map(UserNode))
+pub async fn load_user(ctx: &Context<'_>, id: UserId) -> AppResult<Option<UserNode>> {
+    Ok(load_one::<UserId, User>(ctx, id).await?.map(UserNode))
 }
 
 /// A person with an account: company staff, service officer, department staff or admin.
@@ -143,10 +106,7 @@ impl UserNode {
         if self.0.role != Role::Officer {
             return Ok(None);
         }
-        let count = ctx
-            .data_unchecked::<DataLoader<OfficerLoadLoader>>()
-            .load_one(self.0.id)
-            .await?;
+        let count = load_one::<UserId, i64>(ctx, self.0.id).await?;
         Ok(Some(count.unwrap_or(0)))
     }
 

@@ -4,18 +4,19 @@ use serde_json::{json, Value};
 
 use crate::actor::{Actor, Role};
 use crate::db::schema::{login_throttles, refresh_tokens, users};
+use crate::ids::{CompanyId, DepartmentId, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users)]
 pub struct User {
-    pub id: i64,
+    pub id: UserId,
     pub role: Role,
     pub phone: String,
     pub name: String,
     pub password_hash: String,
     pub must_change_password: bool,
-    pub company_id: Option<i64>,
-    pub department_id: Option<i64>,
+    pub company_id: Option<CompanyId>,
+    pub department_id: Option<DepartmentId>,
     pub principal: bool,
     pub zone_leader: bool,
     pub disabled_at: Option<NaiveDateTime>,
@@ -37,8 +38,8 @@ pub struct NewUser {
     pub name: String,
     pub password_hash: String,
     pub must_change_password: bool,
-    pub company_id: Option<i64>,
-    pub department_id: Option<i64>,
+    pub company_id: Option<CompanyId>,
+    pub department_id: Option<DepartmentId>,
     pub principal: bool,
     pub zone_leader: bool,
     pub created_at: NaiveDateTime,
@@ -52,8 +53,8 @@ pub struct UserChanges {
     pub phone: Option<String>,
     pub principal: Option<bool>,
     pub zone_leader: Option<bool>,
-    pub company_id: Option<Option<i64>>,
-    pub department_id: Option<Option<i64>>,
+    pub company_id: Option<Option<CompanyId>>,
+    pub department_id: Option<Option<DepartmentId>>,
     pub role: Option<Role>,
     pub disabled_at: Option<Option<NaiveDateTime>>,
 }
@@ -62,7 +63,7 @@ pub struct UserChanges {
 #[diesel(table_name = refresh_tokens)]
 pub struct RefreshToken {
     pub id: i64,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub family_id: String,
     pub token_hash: String,
     pub created_at: NaiveDateTime,
@@ -74,7 +75,7 @@ pub struct RefreshToken {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = refresh_tokens)]
 pub struct NewRefreshToken {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub family_id: String,
     pub token_hash: String,
     pub created_at: NaiveDateTime,

@@ -6,12 +6,13 @@ use crate::actor::Role;
 use crate::db::schema::{login_throttles, officer_assignments, refresh_tokens, users};
 use crate::db::{like_pattern, lower, DbConnection, Page, PageRequest};
 use crate::error::AppResult;
+use crate::ids::{CompanyId, DepartmentId, UserId};
 
-pub fn find_by_id(conn: &mut DbConnection, id: i64) -> AppResult<Option<User>> {
+pub fn find_by_id(conn: &mut DbConnection, id: UserId) -> AppResult<Option<User>> {
     Ok(users::table.find(id).select(User::as_select()).first(conn).optional()?)
 }
 
-pub fn find_by_ids(conn: &mut DbConnection, ids: &[i64]) -> AppResult<Vec<User>> {
+pub fn find_by_ids(conn: &mut DbConnection, ids: &[UserId]) -> AppResult<Vec<User>> {
     Ok(users::table
         .filter(users::id.eq_any(ids))
         .select(User::as_select())
@@ -26,7 +27,7 @@ pub fn find_by_phone(conn: &mut DbConnection, phone: &str) -> AppResult<Option<U
         .optional()?)
 }
 
-pub fn phone_taken(conn: &mut DbConnection, phone: &str, except_id: Option<i64>) -> AppResult<bool> {
+pub fn phone_taken(conn: &mut DbConnection, phone: &str, except_id: Option<UserId>) -> AppResult<bool> {
     let mut query = users::table
         .filter(users::phone.eq(phone))
         .select(users::id)
@@ -57,7 +58,7 @@ pub fn insert(conn: &mut DbConnection, new: &NewUser) -> AppResult<User> {
 /// Applies `changes` if the row still has `expected_version`; `None` when it does not.
 pub fn update_versioned(
     conn: &mut DbConnection,
-    id: i64,
+    id: UserId,
     expected_version: Option<i32>,
     changes: &UserChanges,
     now: NaiveDateTime,
@@ -88,7 +89,7 @@ pub fn update_versioned(
 
 pub fn set_password(
     conn: &mut DbConnection,
-    id: i64,
+    id: UserId,
     password_hash: &str,
     must_change: bool,
     now: NaiveDateTime,
@@ -104,7 +105,7 @@ pub fn set_password(
     Ok(())
 }
 
-pub fn set_quiet_hours(conn: &mut DbConnection, id: i64, start: i32, end: i32, now: NaiveDateTime) -> AppResult<()> {
+pub fn set_quiet_hours(conn: &mut DbConnection, id: UserId, start: i32, end: i32, now: NaiveDateTime) -> AppResult<()> {
     diesel::update(users::table.find(id))
         .set((
             users::quiet_start_minute.eq(start),
@@ -115,7 +116,7 @@ pub fn set_quiet_hours(conn: &mut DbConnection, id: i64, start: i32, end: i32, n
     Ok(())
 }
 
-pub fn touch_last_login(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> AppResult<()> {
+pub fn touch_last_login(conn: &mut DbConnection, id: UserId, now: NaiveDateTime) -> AppResult<()> {
     diesel::update(users::table.find(id))
         .set(users::last_login_at.eq(now))
         .execute(conn)?;
@@ -125,8 +126,8 @@ pub fn touch_last_login(conn: &mut DbConnection, id: i64, now: NaiveDateTime) ->
 #[derive(Debug, Default, Clone)]
 pub struct UserFilter {
     pub role: Option<Role>,
-    pub company_id: Option<i64>,
-    pub department_id: Option<i64>,
+    pub company_id: Option<CompanyId>,
+    pub department_id: Option<DepartmentId>,
     pub search: Option<String>,
     pub include_disabled: bool,
 }
@@ -157,6 +158,15 @@ fn filtered(filter: &UserFilter) -> users::BoxedQuery<'static, crate::db::MultiB
     query
 }
 
+/// A page of the service officers (disabled ones left out).
+pub fn officers(conn: &mut DbConnection, page: PageRequest) -> AppResult<Page<User>> {
+    let filter = UserFilter {
+        role: Some(crate::actor::Role::Officer),
+        ..Default::default()
+    };
+    list(conn, &filter, page)
+}
+
 pub fn list(conn: &mut DbConnection, filter: &UserFilter, page: PageRequest) -> AppResult<Page<User>> {
     let total: i64 = filtered(filter).count().get_result(conn)?;
     let mut query = filtered(filter)
@@ -170,7 +180,7 @@ pub fn list(conn: &mut DbConnection, filter: &UserFilter, page: PageRequest) -> 
 }
 
 /// How many companies each officer serves now.
-pub fn active_assignment_counts(conn: &mut DbConnection, officer_ids: &[i64]) -> AppResult<Vec<(i64, i64)>> {
+pub fn active_assignment_counts(conn: &mut DbConnection, officer_ids: &[UserId]) -> AppResult<Vec<(UserId, i64)>> {
     Ok(officer_assignments::table
         .filter(officer_assignments::officer_id.eq_any(officer_ids))
         .filter(officer_assignments::ended_at.is_null())
@@ -214,7 +224,7 @@ pub fn revoke_family(conn: &mut DbConnection, family_id: &str, now: NaiveDateTim
     .execute(conn)?)
 }
 
-pub fn revoke_all_for_user(conn: &mut DbConnection, user_id: i64, now: NaiveDateTime) -> AppResult<usize> {
+pub fn revoke_all_for_user(conn: &mut DbConnection, user_id: UserId, now: NaiveDateTime) -> AppResult<usize> {
     Ok(diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::user_id.eq(user_id))

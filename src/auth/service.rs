@@ -9,6 +9,7 @@ use super::{password, phone, repo, tokens};
 use crate::actor::Actor;
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
+use crate::ids::UserId;
 use crate::state::AppState;
 use crate::text::single_line;
 
@@ -126,7 +127,7 @@ pub async fn login(
             "this account is disabled; contact the zone administration".into(),
         ));
     }
-    tracing::info!(user_id = user.id, phone = %phone::mask(&user.phone), "login");
+    tracing::info!(user_id = user.id.get(), phone = %phone::mask(&user.phone), "login");
     let state2 = state.clone();
     state
         .db
@@ -172,7 +173,7 @@ pub async fn lift_login_lockout(
             Ok(lifted)
         })
         .await?;
-    tracing::info!(by = actor.user_id, keys = ?labels, lifted, "login lock lifted");
+    tracing::info!(by = actor.user_id.get(), keys = ?labels, lifted, "login lock lifted");
     Ok(lifted)
 }
 
@@ -214,14 +215,14 @@ pub async fn refresh(state: &AppState, presented: &str) -> AppResult<Session> {
             };
             if exchanged_at.is_some_and(|at| now - at <= REFRESH_RETRY_WINDOW) {
                 tracing::info!(
-                    user_id = token.user_id,
+                    user_id = token.user_id.get(),
                     "refresh token presented again within the retry window"
                 );
             }
             if exchanged_at.is_some_and(|at| now - at > REFRESH_RETRY_WINDOW) {
                 let revoked = repo::revoke_family(conn, &token.family_id, now)?;
                 tracing::warn!(
-                    user_id = token.user_id,
+                    user_id = token.user_id.get(),
                     revoked,
                     "refresh token reused; session family revoked"
                 );
@@ -248,7 +249,7 @@ pub async fn refresh(state: &AppState, presented: &str) -> AppResult<Session> {
 
 /// Ends the session the refresh token belongs to and returns its user. Unknown tokens are
 /// accepted silently.
-pub async fn logout(state: &AppState, presented: &str) -> AppResult<Option<i64>> {
+pub async fn logout(state: &AppState, presented: &str) -> AppResult<Option<UserId>> {
     let token_hash = tokens::hash_refresh_token(presented.trim());
     let clock = state.clock.clone();
     state

@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::config::{Config, MIN_JWT_SECRET_LEN};
 use crate::error::{AppError, AppResult};
+use crate::ids::UserId;
 
 const ISSUER: &str = "zhitong";
 const AUDIENCE: &str = "zhitong-api";
@@ -55,7 +56,12 @@ impl JwtKeys {
         }
     }
 
-    pub fn issue_access_token(&self, user_id: i64, now: DateTime<Utc>, expires_at: DateTime<Utc>) -> AppResult<String> {
+    pub fn issue_access_token(
+        &self,
+        user_id: UserId,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> AppResult<String> {
         let claims = AccessClaims {
             sub: user_id.to_string(),
             iss: ISSUER.into(),
@@ -69,7 +75,7 @@ impl JwtKeys {
     }
 
     /// The user id of a valid access token that has not expired at `now`.
-    pub fn verify_access_token(&self, token: &str, now: DateTime<Utc>) -> AppResult<i64> {
+    pub fn verify_access_token(&self, token: &str, now: DateTime<Utc>) -> AppResult<UserId> {
         let invalid = || AppError::Unauthenticated("the access token is not valid".into());
         let data = decode::<AccessClaims>(token, &self.decoding, &self.validation).map_err(|_| invalid())?;
         if data.claims.typ != ACCESS_TYPE {
@@ -149,8 +155,10 @@ mod tests {
     fn access_tokens_round_trip_and_reject_tampering() {
         let keys = JwtKeys::new(b"0123456789abcdef0123456789abcdef");
         let now = Utc::now();
-        let token = keys.issue_access_token(42, now, now + Duration::minutes(15)).unwrap();
-        assert_eq!(keys.verify_access_token(&token, now).unwrap(), 42);
+        let token = keys
+            .issue_access_token(UserId(42), now, now + Duration::minutes(15))
+            .unwrap();
+        assert_eq!(keys.verify_access_token(&token, now).unwrap(), UserId(42));
 
         let other = JwtKeys::new(b"another secret another secret 00");
         assert!(other.verify_access_token(&token, now).is_err());
@@ -161,7 +169,7 @@ mod tests {
         assert!(keys.verify_access_token(&parts.join("."), now).is_err());
 
         let expired = keys
-            .issue_access_token(42, now - Duration::hours(1), now - Duration::minutes(5))
+            .issue_access_token(UserId(42), now - Duration::hours(1), now - Duration::minutes(5))
             .unwrap();
         assert!(keys.verify_access_token(&expired, now).is_err());
         assert!(keys.verify_access_token(&token, now + Duration::minutes(16)).is_err());

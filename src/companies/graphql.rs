@@ -1,6 +1,3 @@
-use std::collections::HashMap;
-
-use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
@@ -9,56 +6,22 @@ use super::repo::{self, CompanyFilter};
 use super::service::{self, CreateCompany, UpdateCompany};
 use crate::auth::graphql::{load_user, UserNode};
 use crate::clock::to_utc;
-use crate::db::Db;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids::{self, IdKind};
+use crate::graphql::loaders::load_one;
 use crate::graphql::pagination::page_request;
+use crate::ids::CompanyId;
 
 /// This domain's DataLoaders, for the registry in `graphql::loaders`.
 pub fn register_loaders(loaders: &mut crate::graphql::loaders::Loaders<'_>) {
-    loaders.add(CompanyLoader);
-    loaders.add(ActiveAssignmentLoader);
-}
-
-/// Batches company look-ups of one request into one query.
-pub struct CompanyLoader(pub Db);
-
-impl Loader<i64> for CompanyLoader {
-    type Value = Company;
-    type Error = AppError;
-
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Company>, AppError> {
-        let keys = keys.to_vec();
-        let rows = self.0.read(move |conn| repo::find_by_ids(conn, &keys)).await?;
-        Ok(rows.into_iter().map(|c| (c.id, c)).collect())
-    }
-}
-
-/// Batches "who is this company's officer now" into one query.
-pub struct ActiveAssignmentLoader(pub Db);
-
-impl Loader<i64> for ActiveAssignmentLoader {
-    type Value = OfficerAssignment;
-    type Error = AppError;
-
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, OfficerAssignment>, AppError> {
-        let keys = keys.to_vec();
-        let rows = self
-            .0
-            .read(move |conn| repo::active_assignments_for(conn, &keys))
-            .await?;
-        Ok(rows.into_iter().map(|a| (a.company_id, a)).collect())
-    }
+    loaders.by_key(repo::find_by_ids, |c: &Company| c.id);
+    loaders.by_key(repo::active_assignments_for, |a: &OfficerAssignment| a.company_id);
 }
 
 /// Loads a company through the request's loader (no access check: callers decide visibility).
-pub async fn load_company(ctx: &Context<'_>, id: i64) -> AppResult<Option<CompanyNode>> {
-    Ok(ctx
-        .data_unchecked::<DataLoader<CompanyLoader>>()
-        .load_one(id)
-        .await?
-        .map(CompanyNode))
+pub async fn load_company(ctx: &Context<'_>, id: CompanyId) -> AppResult<Option<CompanyNode>> {
+    Ok(load_one::<CompanyId, Company>(ctx, id).await?.map(CompanyNode))
 }
 
 /// An enterprise in the zone.
@@ -106,10 +69,7 @@ impl CompanyNode {
 
     /// The service officer assigned now; null when the company has none.
     async fn officer(&self, ctx: &Context<'_>) -> AppResult<Option<UserNode>> {
-        let assignment = ctx
-            .data_unchecked::<DataLoader<ActiveAssignmentLoader>>()
-            .load_one(self.0.id)
-            .await?;
+        let assignment = load_one::<CompanyId, OfficerAssignment>(ctx, self.0.id).await?;
         match assignment {
             Some(a) => load_user(ctx, a.officer_id).await,
             None => Ok(None),
@@ -118,10 +78,7 @@ impl CompanyNode {
 
     /// When the current officer was assigned.
     async fn officer_since(&self, ctx: &Context<'_>) -> AppResult<Option<DateTime<Utc>>> {
-        let assignment = ctx
-            .data_unchecked::<DataLoader<ActiveAssignmentLoader>>()
-            .load_one(self.0.id)
-            .await?;
+        let assignment = load_one::<CompanyId, OfficerAssignment>(ctx, self.0.id).await?;
         Ok(assignment.map(|a| to_utc(a.started_at)))
     }
 

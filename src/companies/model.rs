@@ -3,11 +3,12 @@ use diesel::prelude::*;
 use serde_json::{json, Value};
 
 use crate::db::schema::{companies, officer_assignments};
+use crate::ids::{CompanyId, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = companies)]
 pub struct Company {
-    pub id: i64,
+    pub id: CompanyId,
     pub name: String,
     pub credit_code: String,
     pub industry: String,
@@ -46,23 +47,23 @@ pub struct CompanyChanges {
 #[diesel(table_name = officer_assignments)]
 pub struct OfficerAssignment {
     pub id: i64,
-    pub company_id: i64,
-    pub officer_id: i64,
+    pub company_id: CompanyId,
+    pub officer_id: UserId,
     pub reason: String,
-    pub assigned_by: Option<i64>,
+    pub assigned_by: Option<UserId>,
     pub started_at: NaiveDateTime,
     pub ended_at: Option<NaiveDateTime>,
     pub end_reason: Option<String>,
-    pub ended_by: Option<i64>,
+    pub ended_by: Option<UserId>,
 }
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = officer_assignments)]
 pub struct NewOfficerAssignment {
-    pub company_id: i64,
-    pub officer_id: i64,
+    pub company_id: CompanyId,
+    pub officer_id: UserId,
     pub reason: String,
-    pub assigned_by: Option<i64>,
+    pub assigned_by: Option<UserId>,
     pub started_at: NaiveDateTime,
 }
 

@@ -5,8 +5,9 @@ use super::model::{Company, CompanyChanges, NewCompany, NewOfficerAssignment, Of
 use crate::db::schema::{companies, officer_assignments, users};
 use crate::db::{like_pattern, lower, DbConnection, MultiBackend, Page, PageRequest};
 use crate::error::AppResult;
+use crate::ids::{CompanyId, UserId};
 
-pub fn find_by_id(conn: &mut DbConnection, id: i64) -> AppResult<Option<Company>> {
+pub fn find_by_id(conn: &mut DbConnection, id: CompanyId) -> AppResult<Option<Company>> {
     Ok(companies::table
         .find(id)
         .select(Company::as_select())
@@ -14,14 +15,14 @@ pub fn find_by_id(conn: &mut DbConnection, id: i64) -> AppResult<Option<Company>
         .optional()?)
 }
 
-pub fn find_by_ids(conn: &mut DbConnection, ids: &[i64]) -> AppResult<Vec<Company>> {
+pub fn find_by_ids(conn: &mut DbConnection, ids: &[CompanyId]) -> AppResult<Vec<Company>> {
     Ok(companies::table
         .filter(companies::id.eq_any(ids))
         .select(Company::as_select())
         .load(conn)?)
 }
 
-pub fn credit_code_taken(conn: &mut DbConnection, code: &str, except_id: Option<i64>) -> AppResult<bool> {
+pub fn credit_code_taken(conn: &mut DbConnection, code: &str, except_id: Option<CompanyId>) -> AppResult<bool> {
     let mut query = companies::table
         .filter(companies::credit_code.eq(code))
         .select(companies::id)
@@ -42,7 +43,7 @@ pub fn insert(conn: &mut DbConnection, new: &NewCompany) -> AppResult<Company> {
 /// Applies `changes` and bumps the version if the row still has `expected_version`.
 pub fn update_versioned(
     conn: &mut DbConnection,
-    id: i64,
+    id: CompanyId,
     expected_version: Option<i32>,
     changes: &CompanyChanges,
     now: NaiveDateTime,
@@ -68,9 +69,9 @@ pub struct CompanyFilter {
     pub industry: Option<String>,
     pub key_enterprise: Option<bool>,
     /// Only companies this officer serves now.
-    pub officer_id: Option<i64>,
+    pub officer_id: Option<UserId>,
     /// Only this company (how company staff see the list).
-    pub only_id: Option<i64>,
+    pub only_id: Option<CompanyId>,
     /// Only companies with no active officer (or whose officer is disabled).
     pub without_officer: bool,
     pub include_disabled: bool,
@@ -135,7 +136,7 @@ pub fn list(conn: &mut DbConnection, filter: &CompanyFilter, page: PageRequest) 
     Ok(Page::from_rows(query.load(conn)?, page, total))
 }
 
-pub fn active_assignment(conn: &mut DbConnection, company_id: i64) -> AppResult<Option<OfficerAssignment>> {
+pub fn active_assignment(conn: &mut DbConnection, company_id: CompanyId) -> AppResult<Option<OfficerAssignment>> {
     Ok(officer_assignments::table
         .filter(officer_assignments::company_id.eq(company_id))
         .filter(officer_assignments::ended_at.is_null())
@@ -144,11 +145,11 @@ pub fn active_assignment(conn: &mut DbConnection, company_id: i64) -> AppResult<
         .optional()?)
 }
 
-pub fn active_officer_id(conn: &mut DbConnection, company_id: i64) -> AppResult<Option<i64>> {
+pub fn active_officer_id(conn: &mut DbConnection, company_id: CompanyId) -> AppResult<Option<UserId>> {
     Ok(active_assignment(conn, company_id)?.map(|a| a.officer_id))
 }
 
-pub fn active_assignments_for(conn: &mut DbConnection, company_ids: &[i64]) -> AppResult<Vec<OfficerAssignment>> {
+pub fn active_assignments_for(conn: &mut DbConnection, company_ids: &[CompanyId]) -> AppResult<Vec<OfficerAssignment>> {
     Ok(officer_assignments::table
         .filter(officer_assignments::company_id.eq_any(company_ids))
         .filter(officer_assignments::ended_at.is_null())
@@ -156,7 +157,7 @@ pub fn active_assignments_for(conn: &mut DbConnection, company_ids: &[i64]) -> A
         .load(conn)?)
 }
 
-pub fn assignments_of_company(conn: &mut DbConnection, company_id: i64) -> AppResult<Vec<OfficerAssignment>> {
+pub fn assignments_of_company(conn: &mut DbConnection, company_id: CompanyId) -> AppResult<Vec<OfficerAssignment>> {
     Ok(officer_assignments::table
         .filter(officer_assignments::company_id.eq(company_id))
         .order(officer_assignments::id.desc())
@@ -176,7 +177,7 @@ pub fn end_assignment(
     conn: &mut DbConnection,
     id: i64,
     reason: &str,
-    by: Option<i64>,
+    by: Option<UserId>,
     now: NaiveDateTime,
 ) -> AppResult<bool> {
     let rows = diesel::update(
@@ -194,7 +195,7 @@ pub fn end_assignment(
 }
 
 /// Removes the principal flag from the company's current principal, if any.
-pub fn clear_principal(conn: &mut DbConnection, company_id: i64, now: NaiveDateTime) -> AppResult<()> {
+pub fn clear_principal(conn: &mut DbConnection, company_id: CompanyId, now: NaiveDateTime) -> AppResult<()> {
     diesel::update(
         users::table
             .filter(users::company_id.eq(company_id))
@@ -210,7 +211,7 @@ pub fn clear_principal(conn: &mut DbConnection, company_id: i64, now: NaiveDateT
 }
 
 /// Disables every account of the company (when the company itself is disabled).
-pub fn disable_staff(conn: &mut DbConnection, company_id: i64, now: NaiveDateTime) -> AppResult<Vec<i64>> {
+pub fn disable_staff(conn: &mut DbConnection, company_id: CompanyId, now: NaiveDateTime) -> AppResult<Vec<UserId>> {
     Ok(diesel::update(
         users::table
             .filter(users::company_id.eq(company_id))

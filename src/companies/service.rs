@@ -7,6 +7,7 @@ use crate::actor::{Actor, Role};
 use crate::auth::repo as users_repo;
 use crate::db::{DbConnection, Page, PageRequest};
 use crate::error::{AppError, AppResult};
+use crate::ids::{CompanyId, UserId};
 use crate::notifications::service::{notify, Notice};
 use crate::notifications::texts::NoticeKind;
 use crate::state::AppState;
@@ -41,7 +42,7 @@ pub struct CreateCompany {
     pub address: Option<String>,
     pub key_enterprise: bool,
     /// Assigns this officer at once (full coverage from day one).
-    pub officer_id: Option<i64>,
+    pub officer_id: Option<UserId>,
 }
 
 pub async fn create_company(state: &AppState, actor: &Actor, input: CreateCompany) -> AppResult<Company> {
@@ -84,7 +85,11 @@ pub async fn create_company(state: &AppState, actor: &Actor, input: CreateCompan
             Ok(company)
         })
         .await?;
-    tracing::info!(company_id = company.id, by = actor.user_id, "company created");
+    tracing::info!(
+        company_id = company.id.get(),
+        by = actor.user_id.get(),
+        "company created"
+    );
     Ok(company)
 }
 
@@ -100,7 +105,7 @@ pub struct UpdateCompany {
 pub async fn update_company(
     state: &AppState,
     actor: &Actor,
-    id: i64,
+    id: CompanyId,
     version: Option<i32>,
     input: UpdateCompany,
 ) -> AppResult<Company> {
@@ -151,7 +156,7 @@ pub async fn update_company(
 
 /// Disables a company and its staff accounts, or re-enables the company (its staff stay
 /// disabled until enabled one by one).
-pub async fn set_disabled(state: &AppState, actor: &Actor, id: i64, disabled: bool) -> AppResult<Company> {
+pub async fn set_disabled(state: &AppState, actor: &Actor, id: CompanyId, disabled: bool) -> AppResult<Company> {
     actor.require_admin()?;
     let clock = state.clock.clone();
     let actor_id = actor.user_id;
@@ -181,7 +186,7 @@ pub async fn set_disabled(state: &AppState, actor: &Actor, id: i64, disabled: bo
         .await
 }
 
-fn check_officer(conn: &mut DbConnection, officer_id: i64) -> AppResult<()> {
+fn check_officer(conn: &mut DbConnection, officer_id: UserId) -> AppResult<()> {
     let officer =
         users_repo::find_by_id(conn, officer_id)?.ok_or_else(|| AppError::bad_field("officerId", "no such officer"))?;
     if officer.role != Role::Officer {
@@ -196,10 +201,10 @@ fn check_officer(conn: &mut DbConnection, officer_id: i64) -> AppResult<()> {
 /// Who becomes whose officer, by whom and why.
 #[derive(Debug, Clone)]
 pub struct Reassignment {
-    pub company_id: i64,
-    pub officer_id: i64,
+    pub company_id: CompanyId,
+    pub officer_id: UserId,
     pub reason: String,
-    pub actor_id: i64,
+    pub actor_id: UserId,
     /// The company's version the admin last read; a stale one gives CONFLICT.
     pub expected_version: Option<i32>,
 }
@@ -310,8 +315,8 @@ pub fn reassign(
 pub async fn assign_officer(
     state: &AppState,
     actor: &Actor,
-    company_id: i64,
-    officer_id: i64,
+    company_id: CompanyId,
+    officer_id: UserId,
     reason: &str,
     expected_version: Option<i32>,
 ) -> AppResult<(Company, OfficerAssignment)> {
@@ -343,10 +348,10 @@ pub async fn assign_officer(
         })
         .await?;
     tracing::info!(
-        company_id,
-        officer_id,
-        previous = previous.map(|p| p.officer_id),
-        by = actor_id,
+        company_id = company_id.get(),
+        officer_id = officer_id.get(),
+        previous = previous.map(|p| p.officer_id.get()),
+        by = actor_id.get(),
         "officer assigned"
     );
     Ok((company, assignment))
@@ -354,7 +359,7 @@ pub async fn assign_officer(
 
 /// Whether `actor` may see the company: admins all, officers the companies they serve, staff
 /// their own company. Department users see companies only through their tasks.
-pub fn can_see_company(conn: &mut DbConnection, actor: &Actor, company_id: i64) -> AppResult<bool> {
+pub fn can_see_company(conn: &mut DbConnection, actor: &Actor, company_id: CompanyId) -> AppResult<bool> {
     Ok(match actor.role {
         Role::Admin => true,
         Role::Company => actor.company_id == Some(company_id),
@@ -363,7 +368,7 @@ pub fn can_see_company(conn: &mut DbConnection, actor: &Actor, company_id: i64) 
     })
 }
 
-pub async fn visible_company(state: &AppState, actor: &Actor, id: i64) -> AppResult<Company> {
+pub async fn visible_company(state: &AppState, actor: &Actor, id: CompanyId) -> AppResult<Company> {
     let actor = actor.clone();
     state
         .db
@@ -401,7 +406,11 @@ pub async fn list_companies(
     state.db.read(move |conn| repo::list(conn, &filter, page)).await
 }
 
-pub async fn assignment_history(state: &AppState, actor: &Actor, company_id: i64) -> AppResult<Vec<OfficerAssignment>> {
+pub async fn assignment_history(
+    state: &AppState,
+    actor: &Actor,
+    company_id: CompanyId,
+) -> AppResult<Vec<OfficerAssignment>> {
     let actor = actor.clone();
     state
         .db
@@ -417,7 +426,7 @@ pub async fn assignment_history(state: &AppState, actor: &Actor, company_id: i64
 }
 
 /// Staff of a company, for those who may see the company.
-pub async fn staff(state: &AppState, actor: &Actor, company_id: i64) -> AppResult<Vec<crate::auth::model::User>> {
+pub async fn staff(state: &AppState, actor: &Actor, company_id: CompanyId) -> AppResult<Vec<crate::auth::model::User>> {
     let actor = actor.clone();
     state
         .db

@@ -18,7 +18,7 @@ use tokio::sync::{broadcast, watch};
 
 use super::{establish, Backend, DbConnection, DbUrl};
 use crate::error::AppResult;
-use crate::ids::RequestId;
+use crate::ids::{CompanyId, RequestId};
 
 /// How many changes a slow subscriber may fall behind before it skips some.
 const CAPACITY: usize = 256;
@@ -31,7 +31,7 @@ const READY_WAIT: Duration = Duration::from_secs(5);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RequestChanged {
     pub request_id: RequestId,
-    pub company_id: i64,
+    pub company_id: CompanyId,
 }
 
 impl RequestChanged {

@@ -20,6 +20,7 @@ use crate::departments::service as departments_service;
 use crate::error::{AppError, AppResult};
 use crate::evaluations::model::{EvaluationHalf, EvaluationVerdict};
 use crate::evaluations::service::{self as evaluations_service, CastVote, OpenPeriod};
+use crate::ids::{CompanyId, DepartmentId};
 use crate::requests::model::{Channel, Request, RequestKind, RequestStatus, Urgency};
 use crate::requests::repo::{self as requests_repo, Scope};
 use crate::requests::service::{self as requests_service, DispatchTarget, Raise};
@@ -208,9 +209,9 @@ enum Happening {
 struct Zone {
     admin: Actor,
     officers: Vec<Actor>,
-    departments: Vec<(i64, Actor)>,
+    departments: Vec<(DepartmentId, Actor)>,
     /// Per company: its id, its principal and its officer (by index), if any.
-    companies: Vec<(i64, Actor, Option<usize>)>,
+    companies: Vec<(CompanyId, Actor, Option<usize>)>,
 }
 
 fn phone(prefix: &str, n: usize) -> String {
@@ -240,8 +241,8 @@ fn account(
     phone: String,
     name: String,
     password: &str,
-    company_id: Option<i64>,
-    department_id: Option<i64>,
+    company_id: Option<CompanyId>,
+    department_id: Option<DepartmentId>,
 ) -> CreateUser {
     CreateUser {
         role,

@@ -1,6 +1,3 @@
-use std::collections::HashMap;
-
-use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
@@ -8,37 +5,20 @@ use super::model::Department;
 use super::{repo, service};
 use crate::auth::graphql::UserNode;
 use crate::clock::to_utc;
-use crate::db::Db;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids::{self, IdKind};
+use crate::graphql::loaders::load_one;
 use crate::graphql::pagination::page_request;
+use crate::ids::DepartmentId;
 
 /// This domain's DataLoaders, for the registry in `graphql::loaders`.
 pub fn register_loaders(loaders: &mut crate::graphql::loaders::Loaders<'_>) {
-    loaders.add(DepartmentLoader);
+    loaders.by_key(repo::find_by_ids, |d: &Department| d.id);
 }
 
-/// Batches department look-ups of one request into one query.
-pub struct DepartmentLoader(pub Db);
-
-impl Loader<i64> for DepartmentLoader {
-    type Value = Department;
-    type Error = AppError;
-
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Department>, AppError> {
-        let keys = keys.to_vec();
-        let rows = self.0.read(move |conn| repo::find_by_ids(conn, &keys)).await?;
-        Ok(rows.into_iter().map(|d| (d.id, d)).collect())
-    }
-}
-
-pub async fn load_department(ctx: &Context<'_>, id: i64) -> AppResult<Option<DepartmentNode>> {
-    Ok(ctx
-        .data_unchecked::<DataLoader<DepartmentLoader>>()
-        .load_one(id)
-        .await?
-        .map(DepartmentNode))
+pub async fn load_department(ctx: &Context<'_>, id: DepartmentId) -> AppResult<Option<DepartmentNode>> {
+    Ok(load_one::<DepartmentId, Department>(ctx, id).await?.map(DepartmentNode))
 }
 
 /// A handling department (承办部门) that receives dispatched tasks.

@@ -3,11 +3,12 @@ use diesel::prelude::*;
 use serde_json::{json, Value};
 
 use crate::db::schema::departments;
+use crate::ids::DepartmentId;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = departments)]
 pub struct Department {
-    pub id: i64,
+    pub id: DepartmentId,
     pub name: String,
     pub description: String,
     pub disabled_at: Option<NaiveDateTime>,

@@ -5,8 +5,9 @@ use super::model::{Department, DepartmentChanges, NewDepartment};
 use crate::db::schema::departments;
 use crate::db::{like_pattern, lower, DbConnection, Page, PageRequest};
 use crate::error::AppResult;
+use crate::ids::DepartmentId;
 
-pub fn find_by_id(conn: &mut DbConnection, id: i64) -> AppResult<Option<Department>> {
+pub fn find_by_id(conn: &mut DbConnection, id: DepartmentId) -> AppResult<Option<Department>> {
     Ok(departments::table
         .find(id)
         .select(Department::as_select())
@@ -14,14 +15,14 @@ pub fn find_by_id(conn: &mut DbConnection, id: i64) -> AppResult<Option<Departme
         .optional()?)
 }
 
-pub fn find_by_ids(conn: &mut DbConnection, ids: &[i64]) -> AppResult<Vec<Department>> {
+pub fn find_by_ids(conn: &mut DbConnection, ids: &[DepartmentId]) -> AppResult<Vec<Department>> {
     Ok(departments::table
         .filter(departments::id.eq_any(ids))
         .select(Department::as_select())
         .load(conn)?)
 }
 
-pub fn name_taken(conn: &mut DbConnection, name: &str, except_id: Option<i64>) -> AppResult<bool> {
+pub fn name_taken(conn: &mut DbConnection, name: &str, except_id: Option<DepartmentId>) -> AppResult<bool> {
     let mut query = departments::table
         .filter(lower(departments::name).eq(name.to_lowercase()))
         .select(departments::id)
@@ -41,7 +42,7 @@ pub fn insert(conn: &mut DbConnection, new: &NewDepartment) -> AppResult<Departm
 
 pub fn update_versioned(
     conn: &mut DbConnection,
-    id: i64,
+    id: DepartmentId,
     expected_version: Option<i32>,
     changes: &DepartmentChanges,
     now: NaiveDateTime,

@@ -5,6 +5,7 @@ use crate::auth::model::User;
 use crate::auth::repo::{self as users_repo, UserFilter};
 use crate::db::{Page, PageRequest};
 use crate::error::{AppError, AppResult};
+use crate::ids::DepartmentId;
 use crate::state::AppState;
 use crate::text::{multi_line, single_line};
 
@@ -50,7 +51,7 @@ pub async fn create_department(
 pub async fn update_department(
     state: &AppState,
     actor: &Actor,
-    id: i64,
+    id: DepartmentId,
     version: Option<i32>,
     name: Option<&str>,
     description: Option<&str>,
@@ -88,7 +89,7 @@ pub async fn update_department(
         .await
 }
 
-pub async fn set_disabled(state: &AppState, actor: &Actor, id: i64, disabled: bool) -> AppResult<Department> {
+pub async fn set_disabled(state: &AppState, actor: &Actor, id: DepartmentId, disabled: bool) -> AppResult<Department> {
     actor.require_admin()?;
     let clock = state.clock.clone();
     let actor_id = actor.user_id;
@@ -134,7 +135,7 @@ pub async fn list_departments(
         .await
 }
 
-pub async fn visible_department(state: &AppState, actor: &Actor, id: i64) -> AppResult<Department> {
+pub async fn visible_department(state: &AppState, actor: &Actor, id: DepartmentId) -> AppResult<Department> {
     if actor.role == Role::Company {
         return Err(AppError::not_found("department"));
     }
@@ -145,7 +146,7 @@ pub async fn visible_department(state: &AppState, actor: &Actor, id: i64) -> App
 }
 
 /// The department's staff accounts (admins and the department's own staff may see them).
-pub async fn staff(state: &AppState, actor: &Actor, department_id: i64) -> AppResult<Vec<User>> {
+pub async fn staff(state: &AppState, actor: &Actor, department_id: DepartmentId) -> AppResult<Vec<User>> {
     if !(actor.is_admin() || (actor.role == Role::Department && actor.department_id == Some(department_id))) {
         return Err(AppError::forbidden(
             "only admins and the department's staff see its staff",

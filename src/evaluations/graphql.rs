@@ -1,8 +1,7 @@
 //! The evaluation part of the schema. Resolvers decode ids and hand over to `service`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
-use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
@@ -15,28 +14,15 @@ use super::service::{self, CastVote, CurrentEvaluation, OfficerSummary, OpenPeri
 use crate::auth::graphql::{load_user, UserNode};
 use crate::clock::to_utc;
 use crate::companies::graphql::{load_company, AssignmentNode, CompanyNode};
-use crate::db::Db;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids::{self, IdKind};
+use crate::graphql::loaders::load_one;
+use crate::ids::UserId;
 
 /// This domain's DataLoaders, for the registry in `graphql::loaders`.
 pub fn register_loaders(loaders: &mut crate::graphql::loaders::Loaders<'_>) {
-    loaders.add(PeriodLoader);
-}
-
-/// Batches evaluation-period look-ups of one request into one query.
-pub struct PeriodLoader(pub Db);
-
-impl Loader<i64> for PeriodLoader {
-    type Value = Period;
-    type Error = AppError;
-
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Period>, AppError> {
-        let keys = keys.to_vec();
-        let rows = self.0.read(move |conn| repo::find_periods(conn, &keys)).await?;
-        Ok(rows.into_iter().map(|p| (p.id, p)).collect())
-    }
+    loaders.by_key(repo::find_periods, |p: &Period| p.id);
 }
 
 /// A half-year evaluation period.
@@ -199,7 +185,7 @@ impl NonVotingNode {
 
 /// One officer's results in a period.
 pub struct OfficerResultNode {
-    officer_id: i64,
+    officer_id: UserId,
     entries: Vec<RollEntry>,
 }
 
@@ -277,7 +263,7 @@ impl ResultsNode {
 
     /// Per officer, by officer id.
     async fn officers(&self) -> Vec<OfficerResultNode> {
-        let mut by_officer: BTreeMap<i64, Vec<RollEntry>> = BTreeMap::new();
+        let mut by_officer: BTreeMap<UserId, Vec<RollEntry>> = BTreeMap::new();
         for entry in &self.0.entries {
             if let Some(officer_id) = entry.officer_id {
                 by_officer.entry(officer_id).or_default().push(entry.clone());
@@ -314,11 +300,7 @@ impl FlagNode {
 
     /// The period of the vote.
     async fn period(&self, ctx: &Context<'_>) -> AppResult<Option<PeriodNode>> {
-        Ok(ctx
-            .data_unchecked::<DataLoader<PeriodLoader>>()
-            .load_one(self.0.period_id)
-            .await?
-            .map(PeriodNode))
+        Ok(load_one::<i64, Period>(ctx, self.0.period_id).await?.map(PeriodNode))
     }
 
     /// The company.

@@ -3,6 +3,7 @@ use diesel::prelude::*;
 use serde_json::{json, Value};
 
 use crate::db::schema::{award_eligibility, evaluation_periods, evaluation_roll, evaluation_votes, replacement_flags};
+use crate::ids::{CompanyId, UserId};
 
 crate::stored_enum!(
     /// A half of the year.
@@ -82,7 +83,7 @@ pub struct Period {
     pub opened_at: Option<NaiveDateTime>,
     pub reminder_sent_at: Option<NaiveDateTime>,
     pub closed_at: Option<NaiveDateTime>,
-    pub created_by: Option<i64>,
+    pub created_by: Option<UserId>,
     pub created_at: NaiveDateTime,
 }
 
@@ -111,7 +112,7 @@ pub struct NewPeriod {
     pub opens_at: NaiveDateTime,
     pub closes_at: NaiveDateTime,
     pub opened_at: Option<NaiveDateTime>,
-    pub created_by: Option<i64>,
+    pub created_by: Option<UserId>,
     pub created_at: NaiveDateTime,
 }
 
@@ -120,9 +121,9 @@ pub struct NewPeriod {
 pub struct Vote {
     pub id: i64,
     pub period_id: i64,
-    pub company_id: i64,
-    pub officer_id: i64,
-    pub voter_id: i64,
+    pub company_id: CompanyId,
+    pub officer_id: UserId,
+    pub voter_id: UserId,
     pub verdict: EvaluationVerdict,
     pub reason: Option<String>,
     pub created_at: NaiveDateTime,
@@ -133,9 +134,9 @@ pub struct Vote {
 #[diesel(table_name = evaluation_votes)]
 pub struct NewVote {
     pub period_id: i64,
-    pub company_id: i64,
-    pub officer_id: i64,
-    pub voter_id: i64,
+    pub company_id: CompanyId,
+    pub officer_id: UserId,
+    pub voter_id: UserId,
     pub verdict: EvaluationVerdict,
     pub reason: Option<String>,
     pub created_at: NaiveDateTime,
@@ -147,8 +148,8 @@ pub struct NewVote {
 #[diesel(table_name = evaluation_roll)]
 pub struct RollEntry {
     pub period_id: i64,
-    pub company_id: i64,
-    pub officer_id: Option<i64>,
+    pub company_id: CompanyId,
+    pub officer_id: Option<UserId>,
     pub verdict: Option<EvaluationVerdict>,
     pub reason: Option<String>,
     pub absence: Option<NonVoteReason>,
@@ -159,23 +160,23 @@ pub struct RollEntry {
 pub struct Flag {
     pub id: i64,
     pub period_id: i64,
-    pub company_id: i64,
-    pub officer_id: i64,
+    pub company_id: CompanyId,
+    pub officer_id: UserId,
     pub status: ReplacementFlagStatus,
     pub reason: String,
     pub raised_at: NaiveDateTime,
     pub resolved_at: Option<NaiveDateTime>,
-    pub resolved_by: Option<i64>,
+    pub resolved_by: Option<UserId>,
     pub resolution_note: Option<String>,
-    pub new_officer_id: Option<i64>,
+    pub new_officer_id: Option<UserId>,
 }
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = replacement_flags)]
 pub struct NewFlag {
     pub period_id: i64,
-    pub company_id: i64,
-    pub officer_id: i64,
+    pub company_id: CompanyId,
+    pub officer_id: UserId,
     pub status: ReplacementFlagStatus,
     pub reason: String,
     pub raised_at: NaiveDateTime,
@@ -185,11 +186,11 @@ pub struct NewFlag {
 #[diesel(table_name = award_eligibility)]
 pub struct Eligibility {
     pub id: i64,
-    pub officer_id: i64,
+    pub officer_id: UserId,
     pub year: i32,
     pub status: EligibilityStatus,
     pub note: String,
-    pub decided_by: Option<i64>,
+    pub decided_by: Option<UserId>,
     pub decided_at: Option<NaiveDateTime>,
     pub updated_at: NaiveDateTime,
 }

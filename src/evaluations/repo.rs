@@ -14,6 +14,7 @@ use crate::db::schema::{
 };
 use crate::db::DbConnection;
 use crate::error::AppResult;
+use crate::ids::{CompanyId, UserId};
 
 pub fn find_period(conn: &mut DbConnection, id: i64) -> AppResult<Option<Period>> {
     Ok(evaluation_periods::table
@@ -152,7 +153,7 @@ pub fn mark_closed(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> AppR
         == 1)
 }
 
-pub fn find_vote(conn: &mut DbConnection, period_id: i64, company_id: i64) -> AppResult<Option<Vote>> {
+pub fn find_vote(conn: &mut DbConnection, period_id: i64, company_id: CompanyId) -> AppResult<Option<Vote>> {
     Ok(evaluation_votes::table
         .filter(evaluation_votes::period_id.eq(period_id))
         .filter(evaluation_votes::company_id.eq(company_id))
@@ -218,7 +219,7 @@ pub fn active_principals(conn: &mut DbConnection) -> AppResult<Vec<User>> {
 }
 
 /// Ids of the active admins.
-pub fn active_admin_ids(conn: &mut DbConnection) -> AppResult<Vec<i64>> {
+pub fn active_admin_ids(conn: &mut DbConnection) -> AppResult<Vec<UserId>> {
     Ok(users::table
         .filter(users::role.eq(Role::Admin))
         .filter(users::disabled_at.is_null())
@@ -237,7 +238,7 @@ pub fn active_officers(conn: &mut DbConnection) -> AppResult<Vec<User>> {
 }
 
 /// Ids of the active companies.
-pub fn active_company_ids(conn: &mut DbConnection) -> AppResult<Vec<i64>> {
+pub fn active_company_ids(conn: &mut DbConnection) -> AppResult<Vec<CompanyId>> {
     Ok(companies::table
         .filter(companies::disabled_at.is_null())
         .order(companies::id.asc())
@@ -245,7 +246,7 @@ pub fn active_company_ids(conn: &mut DbConnection) -> AppResult<Vec<i64>> {
         .load(conn)?)
 }
 
-pub fn open_flag_of_company(conn: &mut DbConnection, period_id: i64, company_id: i64) -> AppResult<Option<Flag>> {
+pub fn open_flag_of_company(conn: &mut DbConnection, period_id: i64, company_id: CompanyId) -> AppResult<Option<Flag>> {
     Ok(replacement_flags::table
         .filter(replacement_flags::period_id.eq(period_id))
         .filter(replacement_flags::company_id.eq(company_id))
@@ -255,7 +256,7 @@ pub fn open_flag_of_company(conn: &mut DbConnection, period_id: i64, company_id:
         .optional()?)
 }
 
-pub fn open_flags_of_company(conn: &mut DbConnection, company_id: i64) -> AppResult<Vec<Flag>> {
+pub fn open_flags_of_company(conn: &mut DbConnection, company_id: CompanyId) -> AppResult<Vec<Flag>> {
     Ok(replacement_flags::table
         .filter(replacement_flags::company_id.eq(company_id))
         .filter(replacement_flags::status.eq(ReplacementFlagStatus::Open))
@@ -272,7 +273,7 @@ pub fn insert_flag(conn: &mut DbConnection, new: &NewFlag) -> AppResult<Flag> {
 }
 
 /// Points an open flag at the vote's current officer and reason.
-pub fn update_open_flag(conn: &mut DbConnection, id: i64, officer_id: i64, reason: &str) -> AppResult<()> {
+pub fn update_open_flag(conn: &mut DbConnection, id: i64, officer_id: UserId, reason: &str) -> AppResult<()> {
     diesel::update(
         replacement_flags::table
             .find(id)
@@ -304,9 +305,9 @@ pub fn withdraw_flag(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> Ap
 pub fn resolve_flags(
     conn: &mut DbConnection,
     ids: &[i64],
-    by: i64,
+    by: UserId,
     note: &str,
-    new_officer_id: i64,
+    new_officer_id: UserId,
     now: NaiveDateTime,
 ) -> AppResult<Vec<Flag>> {
     Ok(diesel::update(
@@ -337,7 +338,7 @@ pub fn list_flags(conn: &mut DbConnection, status: Option<ReplacementFlagStatus>
 }
 
 /// Open or resolved flags on an officer in periods of `year` (withdrawn ones do not count).
-pub fn standing_flags_of_officer_in_year(conn: &mut DbConnection, officer_id: i64, year: i32) -> AppResult<i64> {
+pub fn standing_flags_of_officer_in_year(conn: &mut DbConnection, officer_id: UserId, year: i32) -> AppResult<i64> {
     Ok(replacement_flags::table
         .inner_join(evaluation_periods::table)
         .filter(replacement_flags::officer_id.eq(officer_id))
@@ -347,7 +348,7 @@ pub fn standing_flags_of_officer_in_year(conn: &mut DbConnection, officer_id: i6
         .get_result(conn)?)
 }
 
-pub fn find_eligibility(conn: &mut DbConnection, officer_id: i64, year: i32) -> AppResult<Option<Eligibility>> {
+pub fn find_eligibility(conn: &mut DbConnection, officer_id: UserId, year: i32) -> AppResult<Option<Eligibility>> {
     Ok(award_eligibility::table
         .filter(award_eligibility::officer_id.eq(officer_id))
         .filter(award_eligibility::year.eq(year))
@@ -359,11 +360,11 @@ pub fn find_eligibility(conn: &mut DbConnection, officer_id: i64, year: i32) -> 
 /// Records the officer's eligibility for the year, creating the row when there is none.
 pub fn upsert_eligibility(
     conn: &mut DbConnection,
-    officer_id: i64,
+    officer_id: UserId,
     year: i32,
     status: EligibilityStatus,
     note: &str,
-    decided_by: Option<i64>,
+    decided_by: Option<UserId>,
     now: NaiveDateTime,
 ) -> AppResult<Eligibility> {
     let decided_at = decided_by.map(|_| now);
@@ -401,7 +402,7 @@ pub fn delete_eligibility(conn: &mut DbConnection, id: i64) -> AppResult<()> {
 pub fn list_eligibility(
     conn: &mut DbConnection,
     year: Option<i32>,
-    officer_id: Option<i64>,
+    officer_id: Option<UserId>,
 ) -> AppResult<Vec<Eligibility>> {
     let mut query = award_eligibility::table.into_boxed();
     if let Some(year) = year {

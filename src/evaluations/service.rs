@@ -23,6 +23,7 @@ use crate::companies::repo as companies_repo;
 use crate::companies::service::{self as companies_service, required_reason, Reassignment, MAX_REASON_CHARS};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
+use crate::ids::{CompanyId, UserId};
 use crate::notifications::service::{notify, Notice};
 use crate::notifications::texts::NoticeKind;
 use crate::state::AppState;
@@ -44,24 +45,25 @@ fn optional_text(field: &str, text: Option<&str>) -> AppResult<Option<String>> {
     multi_line(MAX_REASON_CHARS).optional(field, text)
 }
 
-fn require_principal(actor: &Actor) -> AppResult<()> {
-    if actor.role != Role::Company || !actor.principal || actor.company_id.is_none() {
-        return Err(AppError::forbidden(
+/// The principal's company; FORBIDDEN for anyone else.
+fn require_principal(actor: &Actor) -> AppResult<CompanyId> {
+    match actor.company_id {
+        Some(company_id) if actor.role == Role::Company && actor.principal => Ok(company_id),
+        _ => Err(AppError::forbidden(
             "only a company's principal takes part in officer evaluations",
-        ));
+        )),
     }
-    Ok(())
 }
 
 /// Active principals, by company.
-fn principals_by_company(conn: &mut DbConnection) -> AppResult<HashMap<i64, User>> {
+fn principals_by_company(conn: &mut DbConnection) -> AppResult<HashMap<CompanyId, User>> {
     Ok(repo::active_principals(conn)?
         .into_iter()
         .filter_map(|u| u.company_id.map(|c| (c, u)))
         .collect())
 }
 
-fn notice(kind: NoticeKind, subject: String, company_id: Option<i64>) -> Notice {
+fn notice(kind: NoticeKind, subject: String, company_id: Option<CompanyId>) -> Notice {
     Notice {
         kind,
         subject,
@@ -137,7 +139,7 @@ pub async fn open_period(state: &AppState, actor: &Actor, input: OpenPeriod) -> 
             Ok(period)
         })
         .await?;
-    tracing::info!(period_id = period.id, label = %period.label(), by = actor_id, "evaluation period created");
+    tracing::info!(period_id = period.id, label = %period.label(), by = actor_id.get(), "evaluation period created");
     Ok(period)
 }
 
@@ -146,12 +148,12 @@ pub fn open_now(
     conn: &mut DbConnection,
     period: &Period,
     now: DateTime<Utc>,
-    actor_id: Option<i64>,
+    actor_id: Option<UserId>,
 ) -> AppResult<bool> {
     if !repo::mark_opened(conn, period.id, now.naive_utc())? {
         return Ok(false);
     }
-    let principals: Vec<i64> = repo::active_principals(conn)?.iter().map(|u| u.id).collect();
+    let principals: Vec<_> = repo::active_principals(conn)?.iter().map(|u| u.id).collect();
     notify(
         conn,
         now,
@@ -174,17 +176,17 @@ pub fn remind_now(conn: &mut DbConnection, period: &Period, now: DateTime<Utc>) 
     {
         return Ok(false);
     }
-    let voted: HashSet<i64> = repo::votes_of_period(conn, period.id)?
+    let voted: HashSet<_> = repo::votes_of_period(conn, period.id)?
         .iter()
         .map(|v| v.company_id)
         .collect();
     let principals = principals_by_company(conn)?;
-    let company_ids: Vec<i64> = principals.keys().copied().collect();
-    let served: HashSet<i64> = companies_repo::active_assignments_for(conn, &company_ids)?
+    let company_ids: Vec<CompanyId> = principals.keys().copied().collect();
+    let served: HashSet<_> = companies_repo::active_assignments_for(conn, &company_ids)?
         .iter()
         .map(|a| a.company_id)
         .collect();
-    let recipients: Vec<i64> = principals
+    let recipients: Vec<UserId> = principals
         .iter()
         .filter(|(company, _)| served.contains(company) && !voted.contains(company))
         .map(|(_, user)| user.id)
@@ -233,7 +235,7 @@ pub async fn close_period(state: &AppState, actor: &Actor, id: i64) -> AppResult
             Ok(closed)
         })
         .await?;
-    tracing::info!(period_id = id, by = actor.user_id, "evaluation period closed");
+    tracing::info!(period_id = id, by = actor.user_id.get(), "evaluation period closed");
     Ok(period)
 }
 
@@ -248,13 +250,12 @@ pub async fn list_periods(state: &AppState, actor: &Actor) -> AppResult<Vec<Peri
 #[derive(Debug, Clone)]
 pub struct CurrentEvaluation {
     pub period: Period,
-    pub officer_id: Option<i64>,
+    pub officer_id: Option<UserId>,
     pub vote: Option<Vote>,
 }
 
 pub async fn current_evaluation(state: &AppState, actor: &Actor) -> AppResult<Option<CurrentEvaluation>> {
-    require_principal(actor)?;
-    let company_id = actor.company_id.unwrap_or_default();
+    let company_id = require_principal(actor)?;
     state
         .db
         .read(move |conn| {
@@ -277,16 +278,15 @@ pub struct CastVote {
     pub verdict: EvaluationVerdict,
     pub reason: Option<String>,
     /// The officer the principal means to rate; must be the company's officer when given.
-    pub officer_id: Option<i64>,
+    pub officer_id: Option<UserId>,
 }
 
 pub async fn cast_vote(state: &AppState, actor: &Actor, input: CastVote) -> AppResult<(Period, Vote)> {
-    require_principal(actor)?;
+    let company_id = require_principal(actor)?;
     let reason = match input.verdict {
         EvaluationVerdict::Unsatisfied => Some(required_reason("reason", input.reason.as_deref().unwrap_or(""))?),
         EvaluationVerdict::Satisfied => optional_text("reason", input.reason.as_deref())?,
     };
-    let company_id = actor.company_id.unwrap_or_default();
     let actor_id = actor.user_id;
     let now = state.clock.now();
     let (period, vote) = state
@@ -331,7 +331,11 @@ pub async fn cast_vote(state: &AppState, actor: &Actor, input: CastVote) -> AppR
             Ok((period, vote))
         })
         .await?;
-    tracing::info!(period_id = period.id, company_id, "evaluation vote cast");
+    tracing::info!(
+        period_id = period.id,
+        company_id = company_id.get(),
+        "evaluation vote cast"
+    );
     Ok((period, vote))
 }
 
@@ -341,7 +345,7 @@ fn sync_flag(
     period: &Period,
     vote: &Vote,
     now: DateTime<Utc>,
-    actor_id: i64,
+    actor_id: UserId,
 ) -> AppResult<()> {
     let naive_now = now.naive_utc();
     let open = repo::open_flag_of_company(conn, period.id, vote.company_id)?;
@@ -386,7 +390,7 @@ fn sync_flag(
     Ok(())
 }
 
-fn put_under_review(conn: &mut DbConnection, officer_id: i64, year: i32, now: NaiveDateTime) -> AppResult<()> {
+fn put_under_review(conn: &mut DbConnection, officer_id: UserId, year: i32, now: NaiveDateTime) -> AppResult<()> {
     let current = repo::find_eligibility(conn, officer_id, year)?;
     if current.is_none_or(|e| e.status != EligibilityStatus::UnderReview) {
         repo::upsert_eligibility(conn, officer_id, year, EligibilityStatus::UnderReview, "", None, now)?;
@@ -395,7 +399,7 @@ fn put_under_review(conn: &mut DbConnection, officer_id: i64, year: i32, now: Na
 }
 
 /// Drops an undecided review that no standing flag justifies any more.
-fn release_review(conn: &mut DbConnection, officer_id: i64, year: i32) -> AppResult<()> {
+fn release_review(conn: &mut DbConnection, officer_id: UserId, year: i32) -> AppResult<()> {
     if repo::standing_flags_of_officer_in_year(conn, officer_id, year)? > 0 {
         return Ok(());
     }
@@ -411,14 +415,14 @@ fn release_review(conn: &mut DbConnection, officer_id: i64, year: i32) -> AppRes
 
 /// One line per company in the evaluation: active companies, and any company that voted.
 fn live_roll(conn: &mut DbConnection, period_id: i64) -> AppResult<Vec<RollEntry>> {
-    let votes: HashMap<i64, Vote> = repo::votes_of_period(conn, period_id)?
+    let votes: HashMap<_, Vote> = repo::votes_of_period(conn, period_id)?
         .into_iter()
         .map(|v| (v.company_id, v))
         .collect();
-    let mut company_ids: BTreeSet<i64> = repo::active_company_ids(conn)?.into_iter().collect();
+    let mut company_ids: BTreeSet<CompanyId> = repo::active_company_ids(conn)?.into_iter().collect();
     company_ids.extend(votes.keys().copied());
-    let company_ids: Vec<i64> = company_ids.into_iter().collect();
-    let officers: HashMap<i64, i64> = companies_repo::active_assignments_for(conn, &company_ids)?
+    let company_ids: Vec<CompanyId> = company_ids.into_iter().collect();
+    let officers: HashMap<_, _> = companies_repo::active_assignments_for(conn, &company_ids)?
         .into_iter()
         .map(|a| (a.company_id, a.officer_id))
         .collect();
@@ -534,8 +538,8 @@ pub async fn flags(state: &AppState, actor: &Actor, status: Option<ReplacementFl
 pub async fn replace_officer(
     state: &AppState,
     actor: &Actor,
-    company_id: i64,
-    new_officer_id: i64,
+    company_id: CompanyId,
+    new_officer_id: UserId,
     note: &str,
 ) -> AppResult<(Company, OfficerAssignment, Vec<Flag>)> {
     actor.require_admin()?;
@@ -577,7 +581,7 @@ pub async fn replace_officer(
                 Some(&assignment),
                 at,
             )?;
-            let ids: Vec<i64> = open.iter().map(|f| f.id).collect();
+            let ids: Vec<_> = open.iter().map(|f| f.id).collect();
             let resolved = repo::resolve_flags(conn, &ids, actor_id, &note, new_officer_id, at)?;
             for after in &resolved {
                 let before = open.iter().find(|f| f.id == after.id);
@@ -587,10 +591,10 @@ pub async fn replace_officer(
         })
         .await?;
     tracing::info!(
-        company_id,
-        new_officer_id,
+        company_id = company_id.get(),
+        new_officer_id = new_officer_id.get(),
         flags = resolved.len(),
-        by = actor_id,
+        by = actor_id.get(),
         "officer replaced after evaluation"
     );
     Ok((company, assignment, resolved))
@@ -600,7 +604,7 @@ pub async fn replace_officer(
 pub async fn suggested_officers(
     state: &AppState,
     actor: &Actor,
-    company_id: i64,
+    company_id: CompanyId,
     limit: i32,
 ) -> AppResult<Vec<(User, i64)>> {
     actor.require_admin()?;
@@ -614,7 +618,7 @@ pub async fn suggested_officers(
         .db
         .read(move |conn| {
             companies_repo::find_by_id(conn, company_id)?.ok_or_else(|| AppError::not_found("company"))?;
-            let mut excluded: HashSet<i64> = repo::open_flags_of_company(conn, company_id)?
+            let mut excluded: HashSet<_> = repo::open_flags_of_company(conn, company_id)?
                 .iter()
                 .map(|f| f.officer_id)
                 .collect();
@@ -623,8 +627,8 @@ pub async fn suggested_officers(
                 .into_iter()
                 .filter(|u| !excluded.contains(&u.id))
                 .collect();
-            let ids: Vec<i64> = officers.iter().map(|u| u.id).collect();
-            let loads: HashMap<i64, i64> = users_repo::active_assignment_counts(conn, &ids)?.into_iter().collect();
+            let ids: Vec<UserId> = officers.iter().map(|u| u.id).collect();
+            let loads: HashMap<_, i64> = users_repo::active_assignment_counts(conn, &ids)?.into_iter().collect();
             let mut ranked: Vec<(User, i64)> = officers
                 .into_iter()
                 .map(|u| {
@@ -642,7 +646,7 @@ pub async fn suggested_officers(
 pub async fn set_eligibility(
     state: &AppState,
     actor: &Actor,
-    officer_id: i64,
+    officer_id: UserId,
     year: i32,
     eligible: bool,
     note: &str,
@@ -685,7 +689,7 @@ pub async fn eligibility(
     state: &AppState,
     actor: &Actor,
     year: Option<i32>,
-    officer_id: Option<i64>,
+    officer_id: Option<UserId>,
 ) -> AppResult<Vec<Eligibility>> {
     actor.require_admin()?;
     state

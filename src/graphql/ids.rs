@@ -76,17 +76,15 @@ pub fn encode(kind: IdKind, id: impl Into<i64>) -> ID {
     ID(format!("{}_{}", kind.prefix(), id.into()))
 }
 
-/// The typed row id inside an opaque id; `field` names the argument for the error.
-pub fn decode_id<T: From<i64>>(kind: IdKind, id: &ID, field: &str) -> AppResult<T> {
-    decode(kind, id, field).map(T::from)
-}
-
-/// The row id inside an opaque id; `field` names the argument for the error.
-pub fn decode(kind: IdKind, id: &ID, field: &str) -> AppResult<i64> {
+/// The row id inside an opaque id, as the typed id the caller expects (`RequestId`,
+/// `CompanyId`, … or a plain `i64` for rows without one); `field` names the argument for the
+/// error.
+pub fn decode<T: From<i64>>(kind: IdKind, id: &ID, field: &str) -> AppResult<T> {
     id.strip_prefix(kind.prefix())
         .and_then(|rest| rest.strip_prefix('_'))
         .and_then(|digits| digits.parse::<i64>().ok())
         .filter(|n| *n > 0)
+        .map(T::from)
         .ok_or_else(|| AppError::bad_field(field, format!("{:?} is not a {} id", id.as_str(), kind.noun())))
 }
 
@@ -98,10 +96,10 @@ mod tests {
     fn ids_round_trip_and_keep_their_kind() {
         let id = encode(IdKind::Company, 12);
         assert_eq!(id.as_str(), "cmp_12");
-        assert_eq!(decode(IdKind::Company, &id, "id").unwrap(), 12);
-        assert!(decode(IdKind::User, &id, "id").is_err());
-        assert!(decode(IdKind::Company, &ID("cmp_".into()), "id").is_err());
-        assert!(decode(IdKind::Company, &ID("cmp_-1".into()), "id").is_err());
-        assert!(decode(IdKind::Company, &ID("cmp12".into()), "id").is_err());
+        assert_eq!(decode::<i64>(IdKind::Company, &id, "id").unwrap(), 12);
+        assert!(decode::<i64>(IdKind::User, &id, "id").is_err());
+        assert!(decode::<i64>(IdKind::Company, &ID("cmp_".into()), "id").is_err());
+        assert!(decode::<i64>(IdKind::Company, &ID("cmp_-1".into()), "id").is_err());
+        assert!(decode::<i64>(IdKind::Company, &ID("cmp12".into()), "id").is_err());
     }
 }

@@ -2,26 +2,129 @@
 //! registered loader. Domains register their loaders with a function of their `graphql` module
 //! (`register_loaders`); the app lists those functions once, so the HTTP layer names none.
 //!
+//! A loader is a repository function that answers a batch of keys in one query
+//! ([`BatchLoader`]); resolvers ask for one key with [`load_one`]. A loader is known by its key
+//! and value types, so each (key, value) pair may be registered once (checked at registration).
+//!
 //! Loaders batch and never cache, so a long-lived websocket never reads stale rows.
 
-use async_graphql::dataloader::DataLoader;
-use async_graphql::Data;
+use std::any::TypeId;
+use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
+use std::sync::Arc;
 
-use crate::db::Db;
+use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::{Context, Data};
+
+use crate::db::{Db, DbConnection};
+use crate::error::{AppError, AppResult};
+
+/// What a batch loader runs: the values for a batch of keys, each with its key (keys without a
+/// value are left out).
+type Fetch<K, V> = Arc<dyn Fn(&mut DbConnection, &[K]) -> AppResult<Vec<(K, V)>> + Send + Sync>;
+
+/// A repository function that answers a batch of keys with (key, value) pairs.
+type FetchPairs<K, V> = fn(&mut DbConnection, &[K]) -> AppResult<Vec<(K, V)>>;
+
+/// A DataLoader over one repository function.
+pub struct BatchLoader<K, V> {
+    db: Db,
+    fetch: Fetch<K, V>,
+}
+
+impl<K, V> Loader<K> for BatchLoader<K, V>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    V: Send + Sync + Clone + 'static,
+{
+    type Value = V;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[K]) -> Result<HashMap<K, V>, AppError> {
+        let keys = keys.to_vec();
+        let fetch = self.fetch.clone();
+        Ok(self
+            .db
+            .read(move |conn| fetch(conn, &keys))
+            .await?
+            .into_iter()
+            .collect())
+    }
+}
+
+/// The value for `key` through the request's loader of (`K`, `V`). No access check: callers
+/// decide visibility.
+pub async fn load_one<K, V>(ctx: &Context<'_>, key: K) -> AppResult<Option<V>>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    V: Send + Sync + Clone + 'static,
+{
+    ctx.data_unchecked::<DataLoader<BatchLoader<K, V>>>()
+        .load_one(key)
+        .await
+}
 
 /// What a domain's `register_loaders` adds its loaders to.
 pub struct Loaders<'a> {
     db: &'a Db,
     data: &'a mut Data,
+    registered: HashSet<TypeId>,
 }
 
 impl Loaders<'_> {
-    /// Adds the loader `make` builds over the database (a loader's tuple constructor will do).
-    pub fn add<L>(&mut self, make: impl FnOnce(Db) -> L)
+    /// Adds a loader whose repository function returns (key, value) pairs.
+    pub fn pairs<K, V>(&mut self, fetch: FetchPairs<K, V>)
     where
-        L: Send + Sync + 'static,
+        K: Send + Sync + Hash + Eq + Clone + 'static,
+        V: Send + Sync + Clone + 'static,
     {
-        self.data.insert(DataLoader::new(make(self.db.clone()), tokio::spawn));
+        self.add_fetch(Arc::new(fetch));
+    }
+
+    /// Adds a loader of rows by their own key (`key` reads it from a row).
+    pub fn by_key<K, V>(&mut self, fetch: fn(&mut DbConnection, &[K]) -> AppResult<Vec<V>>, key: fn(&V) -> K)
+    where
+        K: Send + Sync + Hash + Eq + Clone + 'static,
+        V: Send + Sync + Clone + 'static,
+    {
+        self.add_fetch(Arc::new(move |conn: &mut DbConnection, keys: &[K]| {
+            Ok(fetch(conn, keys)?.into_iter().map(|row| (key(&row), row)).collect())
+        }));
+    }
+
+    /// Adds a loader of the rows that belong to each key (`key` reads the owner from a row),
+    /// in the order the repository returns them.
+    pub fn grouped<K, V>(&mut self, fetch: fn(&mut DbConnection, &[K]) -> AppResult<Vec<V>>, key: fn(&V) -> K)
+    where
+        K: Send + Sync + Hash + Eq + Clone + 'static,
+        V: Send + Sync + Clone + 'static,
+    {
+        self.add_fetch(Arc::new(move |conn: &mut DbConnection, keys: &[K]| {
+            let mut groups: HashMap<K, Vec<V>> = HashMap::new();
+            for row in fetch(conn, keys)? {
+                groups.entry(key(&row)).or_default().push(row);
+            }
+            Ok(groups.into_iter().collect())
+        }));
+    }
+
+    fn add_fetch<K, V>(&mut self, fetch: Fetch<K, V>)
+    where
+        K: Send + Sync + Hash + Eq + Clone + 'static,
+        V: Send + Sync + Clone + 'static,
+    {
+        let type_id = TypeId::of::<BatchLoader<K, V>>();
+        assert!(
+            self.registered.insert(type_id),
+            "two loaders of {} by {}",
+            std::any::type_name::<V>(),
+            std::any::type_name::<K>()
+        );
+        let loader = BatchLoader {
+            db: self.db.clone(),
+            fetch,
+        };
+        self.data.insert(DataLoader::new(loader, tokio::spawn));
     }
 }
 
@@ -30,7 +133,11 @@ pub type Registration = fn(&mut Loaders<'_>);
 
 /// Adds the loaders of every registration to a request's (or a session's) data.
 pub fn install(registrations: &[Registration], db: &Db, data: &mut Data) {
-    let mut loaders = Loaders { db, data };
+    let mut loaders = Loaders {
+        db,
+        data,
+        registered: HashSet::new(),
+    };
     for register in registrations {
         register(&mut loaders);
     }

@@ -3,6 +3,7 @@ use diesel::prelude::*;
 use serde_json::{json, Value};
 
 use crate::db::schema::{devices, notifications, push_deliveries};
+use crate::ids::{CompanyId, UserId};
 
 crate::stored_enum!(
     /// The operating system a device token belongs to.
@@ -32,7 +33,7 @@ crate::stored_enum!(
 #[diesel(table_name = devices)]
 pub struct Device {
     pub id: i64,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub token: String,
     pub platform: Platform,
     pub locale: String,
@@ -44,7 +45,7 @@ pub struct Device {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = devices)]
 pub struct NewDevice {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub token: String,
     pub platform: Platform,
     pub locale: String,
@@ -57,13 +58,13 @@ pub struct NewDevice {
 #[diesel(table_name = notifications)]
 pub struct Notification {
     pub id: i64,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub kind: String,
     pub title: String,
     pub body: String,
     pub locale: String,
     pub request_id: Option<i64>,
-    pub company_id: Option<i64>,
+    pub company_id: Option<CompanyId>,
     pub urgent: bool,
     pub read_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
@@ -72,13 +73,13 @@ pub struct Notification {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = notifications)]
 pub struct NewNotification {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub kind: String,
     pub title: String,
     pub body: String,
     pub locale: String,
     pub request_id: Option<i64>,
-    pub company_id: Option<i64>,
+    pub company_id: Option<CompanyId>,
     pub urgent: bool,
     pub created_at: NaiveDateTime,
 }

@@ -7,6 +7,7 @@ use super::model::{DeliveryStatus, Device, NewDevice, NewNotification, NewPushDe
 use crate::db::schema::{devices, notifications, push_deliveries, users};
 use crate::db::{DbConnection, Page, PageRequest};
 use crate::error::AppResult;
+use crate::ids::UserId;
 
 pub fn find_device_by_token(conn: &mut DbConnection, token: &str) -> AppResult<Option<Device>> {
     Ok(devices::table
@@ -16,7 +17,7 @@ pub fn find_device_by_token(conn: &mut DbConnection, token: &str) -> AppResult<O
         .optional()?)
 }
 
-pub fn devices_of_users(conn: &mut DbConnection, user_ids: &[i64]) -> AppResult<Vec<Device>> {
+pub fn devices_of_users(conn: &mut DbConnection, user_ids: &[UserId]) -> AppResult<Vec<Device>> {
     Ok(devices::table
         .filter(devices::user_id.eq_any(user_ids))
         .order(devices::last_seen_at.desc())
@@ -79,7 +80,7 @@ pub fn insert_delivery(conn: &mut DbConnection, new: &NewPushDelivery) -> AppRes
 
 pub fn inbox(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
     unread_only: bool,
     page: PageRequest,
 ) -> AppResult<Page<Notification>> {
@@ -104,7 +105,7 @@ pub fn inbox(
 }
 
 /// The user's notifications newer than `after_id`, oldest first.
-pub fn newer_than(conn: &mut DbConnection, user_id: i64, after_id: i64, limit: i64) -> AppResult<Vec<Notification>> {
+pub fn newer_than(conn: &mut DbConnection, user_id: UserId, after_id: i64, limit: i64) -> AppResult<Vec<Notification>> {
     Ok(notifications::table
         .filter(notifications::user_id.eq(user_id))
         .filter(notifications::id.gt(after_id))
@@ -115,7 +116,7 @@ pub fn newer_than(conn: &mut DbConnection, user_id: i64, after_id: i64, limit: i
 }
 
 /// The id of the user's newest notification (0 when there is none).
-pub fn newest_id(conn: &mut DbConnection, user_id: i64) -> AppResult<i64> {
+pub fn newest_id(conn: &mut DbConnection, user_id: UserId) -> AppResult<i64> {
     Ok(notifications::table
         .filter(notifications::user_id.eq(user_id))
         .select(diesel::dsl::max(notifications::id))
@@ -123,7 +124,7 @@ pub fn newest_id(conn: &mut DbConnection, user_id: i64) -> AppResult<i64> {
         .unwrap_or(0))
 }
 
-pub fn unread_count(conn: &mut DbConnection, user_id: i64) -> AppResult<i64> {
+pub fn unread_count(conn: &mut DbConnection, user_id: UserId) -> AppResult<i64> {
     Ok(notifications::table
         .filter(notifications::user_id.eq(user_id))
         .filter(notifications::read_at.is_null())
@@ -132,7 +133,12 @@ pub fn unread_count(conn: &mut DbConnection, user_id: i64) -> AppResult<i64> {
 }
 
 /// Marks the user's own notifications read; ids of other users are ignored.
-pub fn mark_read(conn: &mut DbConnection, user_id: i64, ids: Option<&[i64]>, now: NaiveDateTime) -> AppResult<usize> {
+pub fn mark_read(
+    conn: &mut DbConnection,
+    user_id: UserId,
+    ids: Option<&[i64]>,
+    now: NaiveDateTime,
+) -> AppResult<usize> {
     let mut update = diesel::update(notifications::table)
         .filter(notifications::user_id.eq(user_id))
         .filter(notifications::read_at.is_null())

@@ -13,6 +13,7 @@ use crate::actor::Actor;
 use crate::auth::repo as users_repo;
 use crate::db::{DbConnection, Page, PageRequest};
 use crate::error::{AppError, AppResult};
+use crate::ids::{CompanyId, UserId};
 use crate::state::AppState;
 use crate::text::single_line;
 
@@ -25,7 +26,7 @@ pub struct Notice {
     /// A request number or company name the texts mention.
     pub subject: String,
     pub request_id: Option<i64>,
-    pub company_id: Option<i64>,
+    pub company_id: Option<CompanyId>,
     /// Urgent notices are pushed even during quiet hours.
     pub urgent: bool,
 }
@@ -36,11 +37,11 @@ pub struct Notice {
 pub fn notify(
     conn: &mut DbConnection,
     now: DateTime<Utc>,
-    actor_id: Option<i64>,
-    recipients: impl IntoIterator<Item = i64>,
+    actor_id: Option<UserId>,
+    recipients: impl IntoIterator<Item = UserId>,
     notice: &Notice,
 ) -> AppResult<Vec<Notification>> {
-    let recipients: Vec<i64> = recipients
+    let recipients: Vec<UserId> = recipients
         .into_iter()
         .filter(|id| Some(*id) != actor_id)
         .collect::<BTreeSet<_>>()
@@ -49,12 +50,12 @@ pub fn notify(
     if recipients.is_empty() {
         return Ok(Vec::new());
     }
-    let users: HashMap<i64, _> = users_repo::find_by_ids(conn, &recipients)?
+    let users: HashMap<_, _> = users_repo::find_by_ids(conn, &recipients)?
         .into_iter()
         .filter(|u| u.disabled_at.is_none())
         .map(|u| (u.id, u))
         .collect();
-    let mut devices_by_user: HashMap<i64, Vec<Device>> = HashMap::new();
+    let mut devices_by_user: HashMap<_, Vec<Device>> = HashMap::new();
     for device in repo::devices_of_users(conn, &recipients)? {
         devices_by_user.entry(device.user_id).or_default().push(device);
     }
@@ -153,8 +154,8 @@ pub async fn register_device(
                 if existing.user_id != new.user_id {
                     tracing::info!(
                         device_id = existing.id,
-                        from = existing.user_id,
-                        to = new.user_id,
+                        from = existing.user_id.get(),
+                        to = new.user_id.get(),
                         "push token moved to another user"
                     );
                 }
@@ -166,7 +167,7 @@ pub async fn register_device(
 }
 
 /// Removes one of the caller's devices; false when the caller has no such token.
-pub async fn unregister_device(state: &AppState, user_id: i64, token: &str) -> AppResult<bool> {
+pub async fn unregister_device(state: &AppState, user_id: UserId, token: &str) -> AppResult<bool> {
     let token = clean_token(token)?;
     let now = state.clock.now_naive();
     state
@@ -269,12 +270,12 @@ pub async fn retry_delivery(state: &AppState, actor: &Actor, id: i64) -> AppResu
 }
 
 /// Where a live inbox starts: the caller's newest notification now.
-pub async fn inbox_position(state: &AppState, user_id: i64) -> AppResult<i64> {
+pub async fn inbox_position(state: &AppState, user_id: UserId) -> AppResult<i64> {
     state.db.read(move |conn| repo::newest_id(conn, user_id)).await
 }
 
 /// The caller's notifications after `after_id`, oldest first, if the account is still active.
-pub async fn arrived_since(state: &AppState, user_id: i64, after_id: i64) -> AppResult<Vec<Notification>> {
+pub async fn arrived_since(state: &AppState, user_id: UserId, after_id: i64) -> AppResult<Vec<Notification>> {
     state
         .db
         .read(move |conn| {

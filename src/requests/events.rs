@@ -8,20 +8,20 @@ use super::model::{Event, EventKind, NewEvent, Request, RequestStatus};
 use super::{notices, repo};
 use crate::db::{Effect, RequestChanged, Tx};
 use crate::error::AppResult;
-use crate::ids::TaskId;
+use crate::ids::{TaskId, UserId};
 
 /// What one step writes to the timeline.
 #[derive(Debug, Clone)]
 pub struct Entry {
     pub kind: EventKind,
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<UserId>,
     pub task_id: Option<TaskId>,
     pub text: String,
     pub internal: bool,
 }
 
 impl Entry {
-    pub fn public(kind: EventKind, actor_id: Option<i64>, text: impl Into<String>) -> Entry {
+    pub fn public(kind: EventKind, actor_id: Option<UserId>, text: impl Into<String>) -> Entry {
         Entry {
             kind,
             actor_id,
@@ -31,7 +31,7 @@ impl Entry {
         }
     }
 
-    pub fn internal(kind: EventKind, actor_id: Option<i64>, text: impl Into<String>) -> Entry {
+    pub fn internal(kind: EventKind, actor_id: Option<UserId>, text: impl Into<String>) -> Entry {
         Entry {
             internal: true,
             ..Entry::public(kind, actor_id, text)

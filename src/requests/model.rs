@@ -3,7 +3,7 @@ use diesel::prelude::*;
 use serde_json::{json, Value};
 
 use crate::db::schema::{categories, request_events, request_tasks, requests};
-use crate::ids::{EventId, RequestId, TaskId};
+use crate::ids::{CompanyId, DepartmentId, EventId, RequestId, TaskId, UserId};
 /// Urgency selects a request's time-limit policy, so the policies' half owns the type.
 pub use crate::sla::model::Urgency;
 
@@ -212,15 +212,15 @@ pub struct CategoryChanges {
 pub struct Request {
     pub id: RequestId,
     pub number: String,
-    pub company_id: i64,
-    pub raised_by: i64,
+    pub company_id: CompanyId,
+    pub raised_by: UserId,
     pub channel: Channel,
     pub kind: RequestKind,
     pub category_id: i64,
     pub urgency: Urgency,
     pub title: String,
     pub description: String,
-    pub officer_id: Option<i64>,
+    pub officer_id: Option<UserId>,
     pub status: RequestStatus,
     pub idempotency_key: Option<String>,
     pub answer: Option<String>,
@@ -250,15 +250,15 @@ pub struct Request {
 #[diesel(table_name = requests)]
 pub struct NewRequest {
     pub number: String,
-    pub company_id: i64,
-    pub raised_by: i64,
+    pub company_id: CompanyId,
+    pub raised_by: UserId,
     pub channel: Channel,
     pub kind: RequestKind,
     pub category_id: i64,
     pub urgency: Urgency,
     pub title: String,
     pub description: String,
-    pub officer_id: Option<i64>,
+    pub officer_id: Option<UserId>,
     pub status: RequestStatus,
     pub idempotency_key: Option<String>,
     pub created_at: NaiveDateTime,
@@ -298,7 +298,7 @@ pub struct RequestChanges {
 pub struct Task {
     pub id: TaskId,
     pub request_id: RequestId,
-    pub department_id: Option<i64>,
+    pub department_id: Option<DepartmentId>,
     pub lead: bool,
     pub status: TaskStatus,
     pub note: String,
@@ -307,7 +307,7 @@ pub struct Task {
     pub due_at: Option<NaiveDateTime>,
     pub result: Option<String>,
     pub reason: Option<String>,
-    pub dispatched_by: Option<i64>,
+    pub dispatched_by: Option<UserId>,
     pub version: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -321,11 +321,11 @@ pub struct Task {
 #[diesel(table_name = request_tasks)]
 pub struct NewTask {
     pub request_id: RequestId,
-    pub department_id: Option<i64>,
+    pub department_id: Option<DepartmentId>,
     pub lead: bool,
     pub status: TaskStatus,
     pub note: String,
-    pub dispatched_by: Option<i64>,
+    pub dispatched_by: Option<UserId>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub reply_due_at: Option<NaiveDateTime>,
@@ -335,7 +335,7 @@ pub struct NewTask {
 #[derive(Debug, Default, AsChangeset)]
 #[diesel(table_name = request_tasks)]
 pub struct TaskChanges {
-    pub department_id: Option<Option<i64>>,
+    pub department_id: Option<Option<DepartmentId>>,
     pub responsible: Option<Option<String>>,
     pub approach: Option<Option<String>>,
     pub due_at: Option<Option<NaiveDateTime>>,
@@ -354,7 +354,7 @@ pub struct Event {
     pub request_id: RequestId,
     pub task_id: Option<TaskId>,
     pub kind: EventKind,
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<UserId>,
     pub text: String,
     pub internal: bool,
     pub from_status: Option<RequestStatus>,
@@ -368,7 +368,7 @@ pub struct NewEvent {
     pub request_id: RequestId,
     pub task_id: Option<TaskId>,
     pub kind: EventKind,
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<UserId>,
     pub text: String,
     pub internal: bool,
     pub from_status: Option<RequestStatus>,

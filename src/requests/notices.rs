@@ -12,6 +12,7 @@ use crate::clock::to_utc;
 use crate::companies::repo as companies_repo;
 use crate::db::{DbConnection, PageRequest};
 use crate::error::AppResult;
+use crate::ids::{DepartmentId, UserId};
 use crate::notifications::service::{notify, Notice};
 use crate::notifications::texts::NoticeKind;
 
@@ -103,7 +104,7 @@ pub fn notices_for(kind: EventKind, now: RequestStatus) -> &'static [(NoticeKind
     }
 }
 
-fn staff_of(conn: &mut DbConnection, filter: UserFilter) -> AppResult<Vec<i64>> {
+fn staff_of(conn: &mut DbConnection, filter: UserFilter) -> AppResult<Vec<UserId>> {
     let page = users_repo::list(
         conn,
         &filter,
@@ -115,7 +116,10 @@ fn staff_of(conn: &mut DbConnection, filter: UserFilter) -> AppResult<Vec<i64>> 
     Ok(page.items.into_iter().map(|u| u.id).collect())
 }
 
-fn department_staff(conn: &mut DbConnection, department_ids: impl IntoIterator<Item = i64>) -> AppResult<Vec<i64>> {
+fn department_staff(
+    conn: &mut DbConnection,
+    department_ids: impl IntoIterator<Item = DepartmentId>,
+) -> AppResult<Vec<UserId>> {
     let mut ids = Vec::new();
     for department_id in department_ids {
         ids.extend(staff_of(
@@ -130,7 +134,7 @@ fn department_staff(conn: &mut DbConnection, department_ids: impl IntoIterator<I
 }
 
 /// Staff of the department holding the event's task.
-fn task_staff(conn: &mut DbConnection, tasks: &[Task], event: &Event) -> AppResult<Vec<i64>> {
+fn task_staff(conn: &mut DbConnection, tasks: &[Task], event: &Event) -> AppResult<Vec<UserId>> {
     department_staff(
         conn,
         tasks
@@ -140,14 +144,14 @@ fn task_staff(conn: &mut DbConnection, tasks: &[Task], event: &Event) -> AppResu
     )
 }
 
-fn officer_of(conn: &mut DbConnection, request: &Request) -> AppResult<Vec<i64>> {
+fn officer_of(conn: &mut DbConnection, request: &Request) -> AppResult<Vec<UserId>> {
     Ok(companies_repo::active_officer_id(conn, request.company_id)?
         .or(request.officer_id)
         .into_iter()
         .collect())
 }
 
-fn admins(conn: &mut DbConnection, zone_leaders_only: bool) -> AppResult<Vec<i64>> {
+fn admins(conn: &mut DbConnection, zone_leaders_only: bool) -> AppResult<Vec<UserId>> {
     let page = users_repo::list(
         conn,
         &UserFilter {

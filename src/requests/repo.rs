@@ -10,7 +10,7 @@ use super::model::{
 use crate::db::schema::{categories, officer_assignments, request_events, request_tasks, requests};
 use crate::db::{like_pattern, lower, DbConnection, MultiBackend, Page, PageRequest};
 use crate::error::AppResult;
-use crate::ids::{RequestId, TaskId};
+use crate::ids::{CompanyId, DepartmentId, RequestId, TaskId, UserId};
 
 /// The next readable number of `year`. The counter row is created or incremented in one
 /// statement inside the caller's transaction, so two raises never get the same number; a
@@ -46,7 +46,7 @@ pub fn find_by_id(conn: &mut DbConnection, id: RequestId) -> AppResult<Option<Re
         .optional()?)
 }
 
-pub fn find_by_idempotency_key(conn: &mut DbConnection, raised_by: i64, key: &str) -> AppResult<Option<Request>> {
+pub fn find_by_idempotency_key(conn: &mut DbConnection, raised_by: UserId, key: &str) -> AppResult<Option<Request>> {
     Ok(requests::table
         .filter(requests::raised_by.eq(raised_by))
         .filter(requests::idempotency_key.eq(key))
@@ -196,11 +196,11 @@ pub fn events_for_requests(conn: &mut DbConnection, request_ids: &[RequestId]) -
 #[derive(Debug, Clone, Copy)]
 pub enum Scope {
     All,
-    Company(i64),
+    Company(CompanyId),
     /// Requests the officer was recorded on, or of companies the officer serves now.
-    Officer(i64),
+    Officer(UserId),
     /// Requests with a task of the department, or a task waiting in the open pool.
-    Department(i64),
+    Department(DepartmentId),
 }
 
 /// The requests `scope` may see. An officer's companies are looked up first and passed as a
@@ -245,9 +245,9 @@ pub struct RequestFilter {
     pub kind: Option<super::model::RequestKind>,
     pub category_id: Option<i64>,
     pub channel: Option<super::model::Channel>,
-    pub company_id: Option<i64>,
-    pub officer_id: Option<i64>,
-    pub department_id: Option<i64>,
+    pub company_id: Option<CompanyId>,
+    pub officer_id: Option<UserId>,
+    pub department_id: Option<DepartmentId>,
     pub urgency: Option<Urgency>,
     pub created_from: Option<NaiveDateTime>,
     pub created_before: Option<NaiveDateTime>,
@@ -400,9 +400,9 @@ pub fn counts_by_status(conn: &mut DbConnection, scope: Scope) -> AppResult<Vec<
 pub enum Awaiting {
     /// Requests the officer handles that wait for the officer: new, accepted (to answer or
     /// dispatch, including after a lead task was returned) or reopened.
-    Officer(i64),
+    Officer(UserId),
     /// Requests with a task of the department to sign, plan or finish, or in the open pool.
-    Department(i64),
+    Department(DepartmentId),
 }
 
 const OFFICER_STATES: [RequestStatus; 3] = [

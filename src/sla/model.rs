@@ -3,6 +3,7 @@ use diesel::prelude::*;
 use serde_json::{json, Value};
 
 use crate::db::schema::{calendar_days, sla_policies};
+use crate::ids::UserId;
 
 crate::stored_enum!(
     /// How soon the company needs an answer.
@@ -31,7 +32,7 @@ pub struct CalendarDay {
     pub day: String,
     pub kind: DayKind,
     pub note: String,
-    pub updated_by: Option<i64>,
+    pub updated_by: Option<UserId>,
     pub updated_at: NaiveDateTime,
 }
 
@@ -74,7 +75,7 @@ pub struct SlaPolicy {
     pub first_reply_unit: LimitUnit,
     pub resolve_amount: Option<i32>,
     pub resolve_unit: Option<LimitUnit>,
-    pub updated_by: Option<i64>,
+    pub updated_by: Option<UserId>,
     pub updated_at: NaiveDateTime,
 }
 

@@ -5,6 +5,7 @@ use super::model::{CalendarDay, LimitUnit, SlaPolicy, SlaSubject};
 use crate::db::schema::{calendar_days, sla_policies};
 use crate::db::DbConnection;
 use crate::error::AppResult;
+use crate::ids::UserId;
 
 /// Overrides between two ISO dates, inclusive.
 pub fn days_between(conn: &mut DbConnection, from: &str, to: &str) -> AppResult<Vec<CalendarDay>> {
@@ -70,7 +71,7 @@ pub struct PolicyLimits {
     pub first_reply_unit: LimitUnit,
     pub resolve_amount: Option<i32>,
     pub resolve_unit: Option<LimitUnit>,
-    pub updated_by: Option<i64>,
+    pub updated_by: Option<UserId>,
     pub updated_at: chrono::NaiveDateTime,
 }
 

@@ -29,15 +29,7 @@ fn iso(date: NaiveDate) -> String {
 /// Every day from `from` to `to` (admins).
 pub async fn days(state: &AppState, actor: &Actor, from: NaiveDate, to: NaiveDate) -> AppResult<Vec<Day>> {
     actor.require_admin()?;
-    if to < from {
-        return Err(AppError::bad_field("to", "`to` comes before `from`"));
-    }
-    if (to - from).num_days() >= MAX_RANGE_DAYS {
-        return Err(AppError::bad_field(
-            "to",
-            format!("ask for at most {MAX_RANGE_DAYS} days at once"),
-        ));
-    }
+    crate::clock::check_date_range(from, to, MAX_RANGE_DAYS)?;
     let zone = state.config.time_zone;
     let overrides = state
         .db

@@ -18,7 +18,7 @@ use crate::db::Db;
 use crate::departments::repo as departments_repo;
 use crate::error::{AppError, AppResult};
 use crate::graphql::ids::{self, IdKind};
-use crate::ids::RequestId;
+use crate::ids::{CompanyId, DepartmentId, RequestId, UserId};
 use crate::requests::model::{Channel, Request, RequestKind, RequestStatus, Task, TaskStatus, Urgency};
 use crate::requests::repo::{self as requests_repo, RequestFilter};
 use crate::state::AppState;
@@ -83,7 +83,7 @@ fn enum_param<T>(field: &str, value: Option<String>, parse: fn(&str) -> Option<T
         .transpose()
 }
 
-fn id_param(kind: IdKind, field: &str, value: Option<String>) -> AppResult<Option<i64>> {
+fn id_param<T: From<i64>>(kind: IdKind, field: &str, value: Option<String>) -> AppResult<Option<T>> {
     value
         .map(|v| ids::decode(kind, &async_graphql::ID(v), field))
         .transpose()
@@ -182,16 +182,16 @@ fn yes_no(value: Option<bool>) -> &'static str {
 /// Names looked up once per export, whatever the number of pages.
 #[derive(Default)]
 struct Names {
-    companies: HashMap<i64, Company>,
+    companies: HashMap<CompanyId, Company>,
     categories: HashMap<i64, String>,
-    users: HashMap<i64, String>,
-    departments: HashMap<i64, String>,
+    users: HashMap<UserId, String>,
+    departments: HashMap<DepartmentId, String>,
 }
 
 impl Names {
     fn fill(&mut self, conn: &mut crate::db::DbConnection, rows: &[Request], tasks: &[Task]) -> AppResult<()> {
-        fn missing<V>(map: &HashMap<i64, V>, ids: impl Iterator<Item = i64>) -> Vec<i64> {
-            let mut ids: Vec<i64> = ids.filter(|id| !map.contains_key(id)).collect();
+        fn missing<K: Copy + Ord + std::hash::Hash, V>(map: &HashMap<K, V>, ids: impl Iterator<Item = K>) -> Vec<K> {
+            let mut ids: Vec<_> = ids.filter(|id| !map.contains_key(id)).collect();
             ids.sort_unstable();
             ids.dedup();
             ids
@@ -365,7 +365,7 @@ pub fn for_admin(
     let params: ExportParams =
         serde_urlencoded::from_str(query).map_err(|e| AppError::bad_input(format!("the export's parameters: {e}")))?;
     let filter = params.into_filter()?;
-    tracing::info!(by = actor.user_id, "ledger exported");
+    tracing::info!(by = actor.user_id.get(), "ledger exported");
     Ok(ledger_csv(state.db.clone(), state.config.time_zone, filter, PAGE_ROWS))
 }
 

@@ -1,6 +1,5 @@
 use std::collections::BTreeMap;
 
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Object, SimpleObject};
 use chrono::NaiveDate;
 
@@ -12,8 +11,9 @@ use crate::departments::model::Department;
 use crate::error::AppResult;
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids::{self, IdKind};
+use crate::graphql::loaders::load_one;
 use crate::graphql::pagination::page_request;
-use crate::requests::graphql::{CategoryLoader, CategoryNode};
+use crate::requests::graphql::CategoryNode;
 use crate::requests::model::{Channel, RequestKind, RequestStatus};
 
 /// A share in [0, 1], or null when there is nothing to divide by.
@@ -87,9 +87,7 @@ pub struct CategoryTally {
 impl CategoryTally {
     /// The category.
     async fn category(&self, ctx: &Context<'_>) -> AppResult<Option<CategoryNode>> {
-        Ok(ctx
-            .data_unchecked::<DataLoader<CategoryLoader>>()
-            .load_one(self.category_id)
+        Ok(load_one::<i64, crate::requests::model::Category>(ctx, self.category_id)
             .await?
             .map(CategoryNode))
     }

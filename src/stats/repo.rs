@@ -8,6 +8,7 @@ use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 
 use crate::db::DbConnection;
 use crate::error::AppResult;
+use crate::ids::{DepartmentId, UserId};
 
 /// Runs the statistics of one answer in one read-only snapshot, so its figures agree with each
 /// other. PostgreSQL also gets room to sort the durations in memory for the percentiles.
@@ -306,18 +307,21 @@ pub fn coverage(conn: &mut DbConnection) -> AppResult<Coverage> {
     Ok(diesel::sql_query(sql).load::<Coverage>(conn)?.pop().unwrap_or_default())
 }
 
-fn id_list(ids: &[i64]) -> String {
+fn id_list<T: Copy + Into<i64>>(ids: &[T]) -> String {
     if ids.is_empty() {
         return "NULL".into();
     }
-    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+    ids.iter()
+        .map(|id| (*id).into().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// One officer's figures.
-#[derive(Debug, Clone, Default, QueryableByName)]
+#[derive(Debug, Clone, QueryableByName)]
 pub struct OfficerFigures {
     #[diesel(sql_type = BigInt)]
-    pub officer_id: i64,
+    pub officer_id: UserId,
     #[diesel(sql_type = BigInt)]
     pub received: i64,
     #[diesel(sql_type = BigInt)]
@@ -330,9 +334,27 @@ pub struct OfficerFigures {
     pub satisfied: i64,
 }
 
+impl OfficerFigures {
+    /// The figures of an officer with no request in the window.
+    pub fn none(officer_id: UserId) -> OfficerFigures {
+        OfficerFigures {
+            officer_id,
+            received: 0,
+            resolved: 0,
+            overdue: 0,
+            answered: 0,
+            satisfied: 0,
+        }
+    }
+}
+
 /// Per officer of `officer_ids`: requests received, resolved, gone overdue and confirmed
 /// (with satisfaction) in the window.
-pub fn officer_figures(conn: &mut DbConnection, officer_ids: &[i64], window: Window) -> AppResult<Vec<OfficerFigures>> {
+pub fn officer_figures(
+    conn: &mut DbConnection,
+    officer_ids: &[UserId],
+    window: Window,
+) -> AppResult<Vec<OfficerFigures>> {
     let mut sql = Sql::new();
     sql.push("SELECT officer_id, COALESCE(SUM(CASE WHEN ");
     sql.within("created_at", window);
@@ -364,13 +386,13 @@ pub fn officer_figures(conn: &mut DbConnection, officer_ids: &[i64], window: Win
 #[derive(Debug, Clone, QueryableByName)]
 pub struct PerId {
     #[diesel(sql_type = BigInt)]
-    pub id: i64,
+    pub id: UserId,
     #[diesel(sql_type = BigInt)]
     pub n: i64,
 }
 
 /// Open requests (waiting for the officer or a department) per officer, whenever raised.
-pub fn open_load(conn: &mut DbConnection, officer_ids: &[i64]) -> AppResult<Vec<PerId>> {
+pub fn open_load(conn: &mut DbConnection, officer_ids: &[UserId]) -> AppResult<Vec<PerId>> {
     let sql = format!(
         "SELECT officer_id AS id, COUNT(*) AS n FROM requests \
          WHERE status IN ({OPEN_STATES}) AND officer_id IN ({}) GROUP BY officer_id",
@@ -380,7 +402,7 @@ pub fn open_load(conn: &mut DbConnection, officer_ids: &[i64]) -> AppResult<Vec<
 }
 
 /// Companies each officer serves now.
-pub fn companies_served(conn: &mut DbConnection, officer_ids: &[i64]) -> AppResult<Vec<PerId>> {
+pub fn companies_served(conn: &mut DbConnection, officer_ids: &[UserId]) -> AppResult<Vec<PerId>> {
     let sql = format!(
         "SELECT officer_id AS id, COUNT(*) AS n FROM officer_assignments \
          WHERE ended_at IS NULL AND officer_id IN ({}) GROUP BY officer_id",
@@ -393,7 +415,7 @@ pub fn companies_served(conn: &mut DbConnection, officer_ids: &[i64]) -> AppResu
 #[derive(Debug, Clone, QueryableByName)]
 pub struct LastEvaluation {
     #[diesel(sql_type = BigInt)]
-    pub officer_id: i64,
+    pub officer_id: UserId,
     #[diesel(sql_type = BigInt)]
     pub period_id: i64,
     #[diesel(sql_type = BigInt)]
@@ -404,7 +426,7 @@ pub struct LastEvaluation {
     pub not_voted: i64,
 }
 
-pub fn last_evaluation(conn: &mut DbConnection, officer_ids: &[i64]) -> AppResult<Vec<LastEvaluation>> {
+pub fn last_evaluation(conn: &mut DbConnection, officer_ids: &[UserId]) -> AppResult<Vec<LastEvaluation>> {
     let sql = format!(
         "SELECT r.officer_id AS officer_id, r.period_id AS period_id, \
          COALESCE(SUM(CASE WHEN r.verdict = 'SATISFIED' THEN 1 ELSE 0 END), 0) AS satisfied, \
@@ -420,10 +442,10 @@ pub fn last_evaluation(conn: &mut DbConnection, officer_ids: &[i64]) -> AppResul
 }
 
 /// One department's figures over tasks dispatched to it in the window.
-#[derive(Debug, Clone, Default, QueryableByName)]
+#[derive(Debug, Clone, QueryableByName)]
 pub struct DepartmentFigures {
     #[diesel(sql_type = BigInt)]
-    pub department_id: i64,
+    pub department_id: DepartmentId,
     #[diesel(sql_type = BigInt)]
     pub tasks: i64,
     #[diesel(sql_type = BigInt)]
@@ -443,9 +465,26 @@ pub struct DepartmentFigures {
     pub done_seconds_total: Option<i64>,
 }
 
+impl DepartmentFigures {
+    /// The figures of a department with no task in the window.
+    pub fn none(department_id: DepartmentId) -> DepartmentFigures {
+        DepartmentFigures {
+            department_id,
+            tasks: 0,
+            replied: 0,
+            replied_on_time: 0,
+            judged: 0,
+            done: 0,
+            transferred_out: 0,
+            reply_seconds_total: None,
+            done_seconds_total: None,
+        }
+    }
+}
+
 pub fn department_figures(
     conn: &mut DbConnection,
-    department_ids: &[i64],
+    department_ids: &[DepartmentId],
     window: Window,
 ) -> AppResult<Vec<DepartmentFigures>> {
     let reply = seconds(conn, "replied_at", "created_at");

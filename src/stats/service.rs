@@ -6,12 +6,13 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
 
 use super::repo::{self, Coverage, CubeRow, DepartmentFigures, Durations, Feedback, LastEvaluation, Outcomes, Window};
-use crate::actor::{Actor, Role};
+use crate::actor::Actor;
 use crate::auth::repo as users_repo;
 use crate::db::{Page, PageRequest};
 use crate::departments::model::Department;
 use crate::departments::repo as departments_repo;
 use crate::error::{AppError, AppResult};
+use crate::ids::{DepartmentId, UserId};
 use crate::state::AppState;
 
 /// The longest range one statistics query covers.
@@ -45,15 +46,7 @@ pub fn day_start(zone: Tz, date: NaiveDate) -> NaiveDateTime {
 }
 
 pub fn date_range(zone: Tz, from: NaiveDate, to: NaiveDate) -> AppResult<DateRange> {
-    if to < from {
-        return Err(AppError::bad_field("to", "`to` comes before `from`"));
-    }
-    if (to - from).num_days() >= MAX_RANGE_DAYS {
-        return Err(AppError::bad_field(
-            "to",
-            format!("ask for at most {MAX_RANGE_DAYS} days at once"),
-        ));
-    }
+    crate::clock::check_date_range(from, to, MAX_RANGE_DAYS)?;
     let next_day = to
         .succ_opt()
         .ok_or_else(|| AppError::bad_field("to", "`to` is out of range"))?;
@@ -140,32 +133,27 @@ pub async fn officer_performance(
     state
         .db
         .read(move |conn| {
-            let filter = users_repo::UserFilter {
-                role: Some(Role::Officer),
-                ..Default::default()
-            };
-            let officers = users_repo::list(conn, &filter, page)?;
-            let ids: Vec<i64> = officers.items.iter().map(|u| u.id).collect();
-            let served: HashMap<i64, i64> = repo::companies_served(conn, &ids)?
+            let officers = users_repo::officers(conn, page)?;
+            let ids: Vec<UserId> = officers.items.iter().map(|u| u.id).collect();
+            let served: HashMap<UserId, i64> = repo::companies_served(conn, &ids)?
                 .into_iter()
                 .map(|r| (r.id, r.n))
                 .collect();
-            let open: HashMap<i64, i64> = repo::open_load(conn, &ids)?.into_iter().map(|r| (r.id, r.n)).collect();
-            let mut figures: HashMap<i64, repo::OfficerFigures> = repo::officer_figures(conn, &ids, range.window)?
+            let open: HashMap<UserId, i64> = repo::open_load(conn, &ids)?.into_iter().map(|r| (r.id, r.n)).collect();
+            let mut figures: HashMap<UserId, repo::OfficerFigures> = repo::officer_figures(conn, &ids, range.window)?
                 .into_iter()
                 .map(|f| (f.officer_id, f))
                 .collect();
-            let mut evaluations: HashMap<i64, LastEvaluation> = repo::last_evaluation(conn, &ids)?
+            let mut evaluations: HashMap<UserId, LastEvaluation> = repo::last_evaluation(conn, &ids)?
                 .into_iter()
                 .map(|e| (e.officer_id, e))
                 .collect();
             Ok(officers.map(|officer| OfficerLine {
                 companies_served: served.get(&officer.id).copied().unwrap_or(0),
                 open_requests: open.get(&officer.id).copied().unwrap_or(0),
-                figures: figures.remove(&officer.id).unwrap_or(repo::OfficerFigures {
-                    officer_id: officer.id,
-                    ..Default::default()
-                }),
+                figures: figures
+                    .remove(&officer.id)
+                    .unwrap_or_else(|| repo::OfficerFigures::none(officer.id)),
                 last_evaluation: evaluations.remove(&officer.id),
                 officer,
             }))
@@ -187,16 +175,16 @@ pub async fn department_performance(
         .db
         .read(move |conn| {
             let departments = departments_repo::list(conn, None, true, page)?;
-            let ids: Vec<i64> = departments.items.iter().map(|d| d.id).collect();
-            let mut figures: HashMap<i64, DepartmentFigures> = repo::department_figures(conn, &ids, range.window)?
-                .into_iter()
-                .map(|f| (f.department_id, f))
-                .collect();
+            let ids: Vec<DepartmentId> = departments.items.iter().map(|d| d.id).collect();
+            let mut figures: HashMap<DepartmentId, DepartmentFigures> =
+                repo::department_figures(conn, &ids, range.window)?
+                    .into_iter()
+                    .map(|f| (f.department_id, f))
+                    .collect();
             Ok(departments.map(|department| {
-                let line = figures.remove(&department.id).unwrap_or(DepartmentFigures {
-                    department_id: department.id,
-                    ..Default::default()
-                });
+                let line = figures
+                    .remove(&department.id)
+                    .unwrap_or_else(|| DepartmentFigures::none(department.id));
                 (department, line)
             }))
         })

@@ -9,6 +9,7 @@ use crate::companies::repo as companies_repo;
 use crate::db::{DbConnection, Page, PageRequest};
 use crate::departments::repo as departments_repo;
 use crate::error::{AppError, AppResult};
+use crate::ids::{CompanyId, DepartmentId, UserId};
 use crate::state::AppState;
 
 #[derive(Debug, Clone)]
@@ -17,8 +18,8 @@ pub struct CreateUser {
     pub phone: String,
     pub name: String,
     pub password: Option<String>,
-    pub company_id: Option<i64>,
-    pub department_id: Option<i64>,
+    pub company_id: Option<CompanyId>,
+    pub department_id: Option<DepartmentId>,
     pub principal: bool,
     pub zone_leader: bool,
 }
@@ -28,8 +29,8 @@ pub struct CreateUser {
 fn check_links(
     conn: &mut DbConnection,
     role: Role,
-    company_id: Option<i64>,
-    department_id: Option<i64>,
+    company_id: Option<CompanyId>,
+    department_id: Option<DepartmentId>,
 ) -> AppResult<()> {
     match (role, company_id, department_id) {
         (Role::Company, Some(company_id), None) => {
@@ -131,7 +132,7 @@ pub async fn create_user(state: &AppState, actor: &Actor, input: CreateUser) -> 
             Ok(user)
         })
         .await?;
-    tracing::info!(user_id = user.id, role = %user.role, by = actor.user_id, "user created");
+    tracing::info!(user_id = user.id.get(), role = %user.role, by = actor.user_id.get(), "user created");
     Ok((user, generated))
 }
 
@@ -146,7 +147,7 @@ pub struct UpdateUser {
 pub async fn update_user(
     state: &AppState,
     actor: &Actor,
-    id: i64,
+    id: UserId,
     version: Option<i32>,
     input: UpdateUser,
 ) -> AppResult<User> {
@@ -200,10 +201,10 @@ pub async fn update_user(
 pub async fn change_role(
     state: &AppState,
     actor: &Actor,
-    id: i64,
+    id: UserId,
     role: Role,
-    company_id: Option<i64>,
-    department_id: Option<i64>,
+    company_id: Option<CompanyId>,
+    department_id: Option<DepartmentId>,
 ) -> AppResult<User> {
     actor.require_admin()?;
     if id == actor.user_id {
@@ -241,14 +242,14 @@ pub async fn change_role(
             let updated =
                 repo::update_versioned(conn, id, None, &changes, now)?.ok_or_else(|| AppError::not_found("user"))?;
             let revoked = repo::revoke_all_for_user(conn, id, now)?;
-            tracing::info!(user_id = id, from = %user.role, to = %role, by, revoked, "role changed; sessions revoked");
+            tracing::info!(user_id = id.get(), from = %user.role, to = %role, by = by.get(), revoked, "role changed; sessions revoked");
             Ok(updated)
         })
         .await
 }
 
 /// Disables or re-enables an account. Disabling ends its sessions at once.
-pub async fn set_disabled(state: &AppState, actor: &Actor, id: i64, disabled: bool) -> AppResult<User> {
+pub async fn set_disabled(state: &AppState, actor: &Actor, id: UserId, disabled: bool) -> AppResult<User> {
     actor.require_admin()?;
     if disabled && id == actor.user_id {
         return Err(AppError::bad_input("you cannot disable your own account"));
@@ -283,7 +284,7 @@ pub async fn set_disabled(state: &AppState, actor: &Actor, id: i64, disabled: bo
 }
 
 /// Gives an account a new generated password (returned once) and ends its sessions.
-pub async fn reset_password(state: &AppState, actor: &Actor, id: i64) -> AppResult<(User, String)> {
+pub async fn reset_password(state: &AppState, actor: &Actor, id: UserId) -> AppResult<(User, String)> {
     actor.require_admin()?;
     let generated = password::generate();
     let to_hash = generated.clone();
@@ -307,7 +308,7 @@ pub async fn reset_password(state: &AppState, actor: &Actor, id: i64) -> AppResu
 
 /// A user as `actor` may see them: admins see everyone; others see themselves, their
 /// colleagues, and the officer of their company (or, for officers, staff of their companies).
-pub async fn visible_user(state: &AppState, actor: &Actor, id: i64) -> AppResult<User> {
+pub async fn visible_user(state: &AppState, actor: &Actor, id: UserId) -> AppResult<User> {
     let actor = actor.clone();
     state
         .db

@@ -2,14 +2,14 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::{visit_requests, visits};
-use crate::ids::RequestId;
+use crate::ids::{CompanyId, RequestId, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = visits)]
 pub struct Visit {
     pub id: i64,
-    pub officer_id: i64,
-    pub company_id: i64,
+    pub officer_id: UserId,
+    pub company_id: CompanyId,
     /// `YYYY-MM-DD` in the zone's time zone.
     pub visited_on: String,
     pub people_met: String,
@@ -22,8 +22,8 @@ pub struct Visit {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = visits)]
 pub struct NewVisit {
-    pub officer_id: i64,
-    pub company_id: i64,
+    pub officer_id: UserId,
+    pub company_id: CompanyId,
     pub visited_on: String,
     pub people_met: String,
     pub notes: String,
@@ -41,8 +41,8 @@ pub struct VisitRequest {
 /// Which visits to list (within what the caller may see).
 #[derive(Debug, Clone, Default)]
 pub struct VisitFilter {
-    pub company_id: Option<i64>,
-    pub officer_id: Option<i64>,
+    pub company_id: Option<CompanyId>,
+    pub officer_id: Option<UserId>,
     /// `YYYY-MM-DD`, included.
     pub from: Option<String>,
     /// `YYYY-MM-DD`, included.

@@ -4,7 +4,7 @@ use super::model::{NewVisit, Visit, VisitFilter, VisitRequest};
 use crate::db::schema::{officer_assignments, visit_requests, visits};
 use crate::db::{DbConnection, MultiBackend, Page, PageRequest};
 use crate::error::AppResult;
-use crate::ids::RequestId;
+use crate::ids::{CompanyId, RequestId, UserId};
 
 pub fn insert(conn: &mut DbConnection, new: &NewVisit) -> AppResult<Visit> {
     Ok(diesel::insert_into(visits::table)
@@ -21,7 +21,7 @@ pub fn find_by_id(conn: &mut DbConnection, id: i64) -> AppResult<Option<Visit>> 
         .optional()?)
 }
 
-pub fn find_by_key(conn: &mut DbConnection, officer_id: i64, key: &str) -> AppResult<Option<Visit>> {
+pub fn find_by_key(conn: &mut DbConnection, officer_id: UserId, key: &str) -> AppResult<Option<Visit>> {
     Ok(visits::table
         .filter(visits::officer_id.eq(officer_id))
         .filter(visits::idempotency_key.eq(key))
@@ -86,13 +86,18 @@ pub fn links_of(conn: &mut DbConnection, visit_ids: &[i64]) -> AppResult<Vec<Vis
 
 /// Per officer: the companies served now, and how many of them were visited between `from`
 /// and `to` (dates, included).
-pub fn coverage(conn: &mut DbConnection, officer_ids: &[i64], from: &str, to: &str) -> AppResult<Vec<(i64, i64, i64)>> {
-    let served: Vec<(i64, i64)> = officer_assignments::table
+pub fn coverage(
+    conn: &mut DbConnection,
+    officer_ids: &[UserId],
+    from: &str,
+    to: &str,
+) -> AppResult<Vec<(UserId, i64, i64)>> {
+    let served: Vec<(UserId, CompanyId)> = officer_assignments::table
         .filter(officer_assignments::officer_id.eq_any(officer_ids))
         .filter(officer_assignments::ended_at.is_null())
         .select((officer_assignments::officer_id, officer_assignments::company_id))
         .load(conn)?;
-    let visited: Vec<(i64, i64)> = visits::table
+    let visited: Vec<(UserId, CompanyId)> = visits::table
         .filter(visits::officer_id.eq_any(officer_ids))
         .filter(visits::visited_on.ge(from.to_string()))
         .filter(visits::visited_on.le(to.to_string()))
@@ -102,7 +107,7 @@ pub fn coverage(conn: &mut DbConnection, officer_ids: &[i64], from: &str, to: &s
     Ok(officer_ids
         .iter()
         .map(|officer| {
-            let companies: Vec<i64> = served.iter().filter(|(o, _)| o == officer).map(|(_, c)| *c).collect();
+            let companies: Vec<CompanyId> = served.iter().filter(|(o, _)| o == officer).map(|(_, c)| *c).collect();
             let seen = visited
                 .iter()
                 .filter(|(o, c)| o == officer && companies.contains(c))

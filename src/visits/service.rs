@@ -11,6 +11,7 @@ use crate::auth::repo as users_repo;
 use crate::companies::repo as companies_repo;
 use crate::db::{Page, PageRequest};
 use crate::error::{AppError, AppResult};
+use crate::ids::{CompanyId, UserId};
 use crate::requests::model::{Channel, Request, RequestKind, Urgency};
 use crate::requests::service::{self as requests_service, Raise};
 use crate::state::AppState;
@@ -35,7 +36,7 @@ fn text(field: &str, value: &str, max: usize, required: bool) -> AppResult<Strin
 
 #[derive(Debug, Clone)]
 pub struct RecordVisit {
-    pub company_id: i64,
+    pub company_id: CompanyId,
     pub visited_on: NaiveDate,
     pub people_met: String,
     pub notes: Option<String>,
@@ -223,18 +224,12 @@ pub async fn coverage(
     page: PageRequest,
 ) -> AppResult<Page<CoverageLine>> {
     actor.require_admin()?;
-    if to < from {
-        return Err(AppError::bad_field("to", "`to` comes before `from`"));
-    }
+    crate::clock::check_date_range(from, to, i64::MAX)?;
     state
         .db
         .read(move |conn| {
-            let filter = users_repo::UserFilter {
-                role: Some(Role::Officer),
-                ..Default::default()
-            };
-            let officers = users_repo::list(conn, &filter, page)?;
-            let ids: Vec<i64> = officers.items.iter().map(|u| u.id).collect();
+            let officers = users_repo::officers(conn, page)?;
+            let ids: Vec<UserId> = officers.items.iter().map(|u| u.id).collect();
             let figures = repo::coverage(conn, &ids, &iso(from), &iso(to))?;
             Ok(officers.map(|officer| {
                 let (_, served, visited) = figures

@@ -331,7 +331,7 @@ async fn a_rolled_back_change_sends_nothing(app: TestApp) {
                 company_id: None,
                 urgent: true,
             };
-            let written = notify(conn, now, None, [officer_id], &notice)?;
+            let written = notify(conn, now, None, [officer_id.into()], &notice)?;
             assert_eq!(written.len(), 1);
             Err::<(), _>(AppError::conflict("the change failed after notifying"))
         })

@@ -102,11 +102,11 @@ pub struct CategoryPayload {
 }
 
 pub(super) fn request_id(id: &ID) -> AppResult<RequestId> {
-    ids::decode_id::<RequestId>(IdKind::Request, id, "id")
+    ids::decode::<RequestId>(IdKind::Request, id, "id")
 }
 
 pub(super) fn task_id(id: &ID) -> AppResult<TaskId> {
-    ids::decode_id::<TaskId>(IdKind::Task, id, "taskId")
+    ids::decode::<TaskId>(IdKind::Task, id, "taskId")
 }
 
 pub(super) fn payload(request: Request) -> RequestPayload {
@@ -380,7 +380,7 @@ impl RequestMutation {
         #[graphql(desc = "True for a note company staff never see (default false).")] internal: Option<bool>,
     ) -> AppResult<RequestPayload> {
         let actor = ctx.actor()?;
-        let id = ids::decode_id::<RequestId>(IdKind::Request, &request_id, "requestId")?;
+        let id = ids::decode::<RequestId>(IdKind::Request, &request_id, "requestId")?;
         Ok(payload(
             service::add_note(ctx.state(), actor, id, &text, internal.unwrap_or(false)).await?,
         ))

@@ -1,10 +1,9 @@
 //! The node types of requests: categories, requests, department tasks and timeline events.
 
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
-use crate::ids::RequestId;
+use crate::ids::{RequestId, UserId};
 use crate::requests::time_limits::extensions;
 
 use super::time_limits::{ExtensionNode, SlaStatus};
@@ -16,12 +15,11 @@ use crate::departments::graphql::{load_department, DepartmentNode};
 use crate::error::AppResult;
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids::{self, IdKind};
+use crate::graphql::loaders::load_one;
 use crate::requests::model::{
     Category, Channel, Event, EventKind, Request, RequestKind, RequestStatus, Task, TaskStatus, Urgency,
 };
 use crate::requests::service::{self};
-
-use super::loaders::*;
 
 /// A kind of matter a request is about, managed by admins (permits, water, power, …).
 pub struct CategoryNode(pub Category);
@@ -66,9 +64,7 @@ pub struct RequestNode(pub Request);
 crate::connection_types!(RequestConnection, RequestEdge, RequestNode, "requests");
 
 pub(super) async fn request_tasks(ctx: &Context<'_>, request_id: RequestId) -> AppResult<Vec<Task>> {
-    Ok(ctx
-        .data_unchecked::<DataLoader<TasksLoader>>()
-        .load_one(request_id)
+    Ok(load_one::<RequestId, Vec<Task>>(ctx, request_id)
         .await?
         .unwrap_or_default())
 }
@@ -76,9 +72,7 @@ pub(super) async fn request_tasks(ctx: &Context<'_>, request_id: RequestId) -> A
 /// The request's events the caller may see (company staff never see internal ones).
 pub(super) async fn visible_events(ctx: &Context<'_>, request_id: RequestId) -> AppResult<Vec<Event>> {
     let sees_internal = service::sees_internal(ctx.actor()?);
-    Ok(ctx
-        .data_unchecked::<DataLoader<EventsLoader>>()
-        .load_one(request_id)
+    Ok(load_one::<RequestId, Vec<Event>>(ctx, request_id)
         .await?
         .unwrap_or_default()
         .into_iter()
@@ -88,7 +82,7 @@ pub(super) async fn visible_events(ctx: &Context<'_>, request_id: RequestId) -> 
 
 /// A person taking part in a request, as the caller may see them: company staff see their own
 /// colleagues and officers, while department staff and admins appear to them only by role.
-pub(super) async fn participant(ctx: &Context<'_>, user_id: i64) -> AppResult<Option<UserNode>> {
+pub(super) async fn participant(ctx: &Context<'_>, user_id: UserId) -> AppResult<Option<UserNode>> {
     let viewer = ctx.actor()?;
     Ok(load_user(ctx, user_id)
         .await?
@@ -120,9 +114,7 @@ impl RequestNode {
 
     /// What the request is about.
     async fn category(&self, ctx: &Context<'_>) -> AppResult<Option<CategoryNode>> {
-        Ok(ctx
-            .data_unchecked::<DataLoader<CategoryLoader>>()
-            .load_one(self.0.category_id)
+        Ok(load_one::<i64, Category>(ctx, self.0.category_id)
             .await?
             .map(CategoryNode))
     }

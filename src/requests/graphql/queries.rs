@@ -66,7 +66,7 @@ impl RequestFilterInput {
     }
 }
 
-pub(super) fn decode_opt(kind: IdKind, id: Option<ID>, field: &str) -> AppResult<Option<i64>> {
+pub(super) fn decode_opt<T: From<i64>>(kind: IdKind, id: Option<ID>, field: &str) -> AppResult<Option<T>> {
     id.map(|id| ids::decode(kind, &id, field)).transpose()
 }
 
@@ -93,7 +93,7 @@ impl RequestQuery {
         #[graphql(desc = "The request's id.")] id: ID,
     ) -> AppResult<RequestNode> {
         let actor = ctx.actor()?;
-        let id = ids::decode_id::<RequestId>(IdKind::Request, &id, "id")?;
+        let id = ids::decode::<RequestId>(IdKind::Request, &id, "id")?;
         Ok(RequestNode(service::get(ctx.state(), actor, id).await?))
     }
 

@@ -6,7 +6,7 @@ use futures_util::{Stream, StreamExt};
 use crate::actor::Role;
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids::{self, IdKind};
-use crate::ids::RequestId;
+use crate::ids::{RequestId, UserId};
 use crate::requests::service::{self};
 use crate::state::AppState;
 
@@ -15,7 +15,7 @@ use super::nodes::*;
 /// Whether a change should reach a subscriber, and the request as the subscriber may see it.
 pub(super) async fn visible_update(
     state: &AppState,
-    user_id: i64,
+    user_id: UserId,
     request_id: RequestId,
 ) -> Option<async_graphql::Result<RequestNode>> {
     match service::for_subscriber(state, user_id, request_id).await {
@@ -39,7 +39,7 @@ impl RequestSubscription {
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<RequestNode>>> {
         let actor = ctx.actor()?.clone();
         let state = ctx.state().clone();
-        let id = ids::decode_id::<RequestId>(IdKind::Request, &id, "id")?;
+        let id = ids::decode::<RequestId>(IdKind::Request, &id, "id")?;
         // Listen first, so no change between the snapshot and the subscription is lost.
         let changes = state.db.live().changes().await;
         let now = RequestNode(service::get(&state, &actor, id).await?);

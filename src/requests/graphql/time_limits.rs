@@ -330,7 +330,7 @@ impl SupervisionMutation {
         #[graphql(desc = "What is missing; the company sees it.")] question: String,
     ) -> AppResult<RequestPayload> {
         let actor = ctx.actor()?;
-        let id = ids::decode_id::<RequestId>(IdKind::Request, &request_id, "requestId")?;
+        let id = ids::decode::<RequestId>(IdKind::Request, &request_id, "requestId")?;
         Ok(RequestPayload {
             request: RequestNode(requests_service::request_information(ctx.state(), actor, id, &question).await?),
         })
@@ -345,7 +345,7 @@ impl SupervisionMutation {
         #[graphql(desc = "The information asked for.")] answer: String,
     ) -> AppResult<RequestPayload> {
         let actor = ctx.actor()?;
-        let id = ids::decode_id::<RequestId>(IdKind::Request, &request_id, "requestId")?;
+        let id = ids::decode::<RequestId>(IdKind::Request, &request_id, "requestId")?;
         Ok(RequestPayload {
             request: RequestNode(requests_service::provide_information(ctx.state(), actor, id, &answer).await?),
         })
@@ -361,7 +361,7 @@ impl SupervisionMutation {
         #[graphql(desc = "Why more time is needed.")] reason: String,
     ) -> AppResult<ExtensionPayload> {
         let actor = ctx.actor()?;
-        let id = ids::decode_id::<TaskId>(IdKind::Task, &task_id, "taskId")?;
+        let id = ids::decode::<TaskId>(IdKind::Task, &task_id, "taskId")?;
         Ok(ExtensionPayload {
             extension: ExtensionNode(extensions::request(ctx.state(), actor, id, until.naive_utc(), &reason).await?),
         })

@@ -1,6 +1,7 @@
 //! Who may see a request and who may take each step (the parties of `lifecycle`'s table).
 
 use super::*;
+use crate::ids::{CompanyId, DepartmentId};
 
 pub(super) fn stale() -> AppError {
     AppError::conflict("the request was changed by someone else; reload and try again")
@@ -97,9 +98,9 @@ pub(super) fn check_version(request: &Request, version: i32) -> AppResult<()> {
 pub fn scope_of(actor: &Actor) -> Scope {
     match actor.role {
         Role::Admin => Scope::All,
-        Role::Company => Scope::Company(actor.company_id.unwrap_or(0)),
+        Role::Company => Scope::Company(actor.company_id.unwrap_or(CompanyId::NONE)),
         Role::Officer => Scope::Officer(actor.user_id),
-        Role::Department => Scope::Department(actor.department_id.unwrap_or(0)),
+        Role::Department => Scope::Department(actor.department_id.unwrap_or(DepartmentId::NONE)),
     }
 }
 

@@ -1,11 +1,12 @@
 //! Reading requests as each role may see them.
 
 use super::*;
+use crate::ids::{DepartmentId, UserId};
 
 /// The request as a live subscriber may see it now: `None` when the subscriber's account is
 /// gone or disabled (a long-lived connection must not outlive the account), or when the request
 /// is not (or no longer) visible to them.
-pub async fn for_subscriber(state: &AppState, user_id: i64, id: RequestId) -> AppResult<Option<Request>> {
+pub async fn for_subscriber(state: &AppState, user_id: UserId, id: RequestId) -> AppResult<Option<Request>> {
     state
         .db
         .read(move |conn| {
@@ -56,7 +57,7 @@ pub async fn my_requests(
 pub async fn my_tasks(state: &AppState, actor: &Actor, page: PageRequest) -> AppResult<Page<Request>> {
     let awaiting = match actor.role {
         Role::Officer => Awaiting::Officer(actor.user_id),
-        Role::Department => Awaiting::Department(actor.department_id.unwrap_or(0)),
+        Role::Department => Awaiting::Department(actor.department_id.unwrap_or(DepartmentId::NONE)),
         _ => return Err(AppError::forbidden("myTasks is for officers and department staff")),
     };
     state.db.read(move |conn| repo::awaiting(conn, awaiting, page)).await

@@ -1,10 +1,11 @@
 //! Raising a request, from the app or on a company's behalf.
 
 use super::*;
+use crate::ids::CompanyId;
 
 #[derive(Debug, Clone)]
 pub struct Raise {
-    pub company_id: Option<i64>,
+    pub company_id: Option<CompanyId>,
     pub kind: RequestKind,
     pub category_id: i64,
     pub urgency: Urgency,

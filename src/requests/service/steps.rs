@@ -2,6 +2,7 @@
 //! urging, information requests and the automatic close.
 
 use super::*;
+use crate::ids::DepartmentId;
 
 /// Runs one step on a request in a write transaction, after the visibility check.
 pub(super) async fn request_step<F>(state: &AppState, actor: &Actor, id: RequestId, step: F) -> AppResult<Request>
@@ -109,7 +110,7 @@ pub async fn answer(state: &AppState, actor: &Actor, id: RequestId, version: i32
 
 #[derive(Debug, Clone, Copy)]
 pub struct DispatchTarget {
-    pub department_id: i64,
+    pub department_id: DepartmentId,
     pub lead: bool,
 }
 

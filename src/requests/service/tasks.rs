@@ -2,6 +2,7 @@
 //! completing.
 
 use super::*;
+use crate::ids::DepartmentId;
 
 /// What a task step does once its checks have passed.
 pub(super) struct TaskContext<'a, 'c> {
@@ -71,7 +72,7 @@ impl TaskContext<'_, '_> {
         Ok((task, request))
     }
 
-    fn department_name(&mut self, id: Option<i64>) -> AppResult<String> {
+    fn department_name(&mut self, id: Option<DepartmentId>) -> AppResult<String> {
         Ok(match id {
             Some(id) => departments_repo::find_by_id(self.conn, id)?
                 .map(|d| d.name)
@@ -158,7 +159,7 @@ pub async fn transfer(
     state: &AppState,
     actor: &Actor,
     task_id: TaskId,
-    to_department_id: i64,
+    to_department_id: DepartmentId,
     reason: &str,
 ) -> AppResult<(Task, Request)> {
     let reason = NOTE.required("reason", reason)?;

@@ -8,7 +8,7 @@ use super::repo;
 use crate::actor::{Actor, Role};
 use crate::db::{Page, PageRequest, Tx};
 use crate::error::{AppError, AppResult};
-use crate::ids::TaskId;
+use crate::ids::{TaskId, UserId};
 use crate::requests::events::{self, Entry};
 use crate::requests::model::{EventKind, Request, Task};
 use crate::requests::{repo as requests_repo, service as requests_service};
@@ -26,7 +26,7 @@ fn record(
     request: &Request,
     task: &Task,
     kind: EventKind,
-    actor_id: i64,
+    actor_id: UserId,
     text: String,
     now: NaiveDateTime,
 ) -> AppResult<()> {

@@ -5,7 +5,7 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::schema::sla_extensions;
-use crate::ids::{RequestId, TaskId};
+use crate::ids::{RequestId, TaskId, UserId};
 use crate::requests::model::EventKind;
 
 crate::stored_enum!(
@@ -26,12 +26,12 @@ pub struct Extension {
     pub id: i64,
     pub request_id: RequestId,
     pub task_id: TaskId,
-    pub requested_by: i64,
+    pub requested_by: UserId,
     pub reason: String,
     pub previous_due_at: NaiveDateTime,
     pub requested_due_at: NaiveDateTime,
     pub status: ExtensionStatus,
-    pub decided_by: Option<i64>,
+    pub decided_by: Option<UserId>,
     pub decided_at: Option<NaiveDateTime>,
     pub decision_note: Option<String>,
     pub created_at: NaiveDateTime,
@@ -42,7 +42,7 @@ pub struct Extension {
 pub struct NewExtension {
     pub request_id: RequestId,
     pub task_id: TaskId,
-    pub requested_by: i64,
+    pub requested_by: UserId,
     pub reason: String,
     pub previous_due_at: NaiveDateTime,
     pub requested_due_at: NaiveDateTime,

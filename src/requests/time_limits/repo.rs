@@ -10,7 +10,7 @@ use super::model::{Deadline, Extension, ExtensionStatus, Limit, NewExtension, St
 use crate::db::schema::{request_tasks, requests, sla_alerts, sla_extensions};
 use crate::db::{DbConnection, Page, PageRequest};
 use crate::error::AppResult;
-use crate::ids::{RequestId, TaskId};
+use crate::ids::{RequestId, TaskId, UserId};
 use crate::requests::model::{RequestStatus, TaskStatus};
 
 /// Limits read per sweep query.
@@ -54,7 +54,7 @@ pub fn decide_pending(
     conn: &mut DbConnection,
     id: i64,
     status: ExtensionStatus,
-    decided_by: i64,
+    decided_by: UserId,
     now: NaiveDateTime,
     note: Option<String>,
 ) -> AppResult<Option<Extension>> {
