@@ -1,7 +1,7 @@
 //! Who is calling: the role of an account and the authenticated caller every service checks
 //! its rules against. It is shared by every domain and depends on none.
 
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, CoreReason};
 use crate::ids::{CompanyId, DepartmentId, UserId};
 
 crate::stored_enum!(
@@ -29,6 +29,8 @@ pub struct Actor {
     pub department_id: Option<DepartmentId>,
     pub principal: bool,
     pub zone_leader: bool,
+    /// The caller's own language (an `Accept-Language` header may override it per request).
+    pub locale: crate::i18n::Locale,
 }
 
 impl Actor {
@@ -45,10 +47,7 @@ impl Actor {
             Ok(())
         } else {
             let names: Vec<&str> = roles.iter().map(Role::as_str).collect();
-            Err(AppError::forbidden(format!(
-                "only {} users may do this",
-                names.join(" or ")
-            )))
+            Err(AppError::forbidden(CoreReason::ROLE_REQUIRED).arg("roles", names.join(" or ")))
         }
     }
 }

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, SubsecRound, Utc};
 
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, CoreReason};
 
 pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> DateTime<Utc>;
@@ -60,13 +60,10 @@ pub type SharedClock = Arc<dyn Clock>;
 /// `from`, and the range may hold at most `max_days` days (BAD_USER_INPUT on `to` otherwise).
 pub fn check_date_range(from: NaiveDate, to: NaiveDate, max_days: i64) -> AppResult<()> {
     if to < from {
-        return Err(AppError::bad_field("to", "`to` comes before `from`"));
+        return Err(AppError::bad_field("to", CoreReason::DATE_RANGE_REVERSED));
     }
     if (to - from).num_days() >= max_days {
-        return Err(AppError::bad_field(
-            "to",
-            format!("ask for at most {max_days} days at once"),
-        ));
+        return Err(AppError::bad_field("to", CoreReason::DATE_RANGE_TOO_LONG).arg("max", max_days));
     }
     Ok(())
 }

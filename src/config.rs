@@ -195,8 +195,12 @@ impl ConfigArgs {
         if self.db_pool_size == 0 {
             return Err("ZHITONG_DB_POOL_SIZE must be at least 1".into());
         }
-        let admin_phone =
-            crate::auth::phone::normalize(&self.admin_phone).map_err(|e| format!("ZHITONG_ADMIN_PHONE: {e}"))?;
+        let admin_phone = crate::auth::phone::normalize(&self.admin_phone).map_err(|e| {
+            format!(
+                "ZHITONG_ADMIN_PHONE: {}",
+                crate::i18n::Reason::template(e, crate::i18n::Locale::En)
+            )
+        })?;
         Ok(Config {
             bind: self.bind,
             jwt_secret,

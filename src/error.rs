@@ -7,20 +7,111 @@
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
+use std::borrow::Cow;
+
+use crate::i18n::{self, Locale, Reason};
+
+/// What a client is told: a stable reason and its text in the reader's language, filled with
+/// the named arguments when rendered.
+#[derive(Debug, Clone)]
+pub struct Message {
+    reason: &'static str,
+    zh: Cow<'static, str>,
+    en: Cow<'static, str>,
+    args: Vec<(&'static str, String)>,
+    /// For a `CONFLICT` on a versioned entity: its current version.
+    current_version: Option<i64>,
+}
+
+/// What an error may be made from: an entry of a domain's table of reasons.
+pub trait IntoMessage {
+    fn into_message(self) -> Message;
+}
+
+impl<R: Reason> IntoMessage for R {
+    fn into_message(self) -> Message {
+        Message {
+            reason: self.code(),
+            zh: Cow::Borrowed(self.template(Locale::ZhCn)),
+            en: Cow::Borrowed(self.template(Locale::En)),
+            args: Vec::new(),
+            current_version: None,
+        }
+    }
+}
+
+/// TRANSITION ONLY: a bare sentence, while the domains move onto their tables.
+impl IntoMessage for String {
+    fn into_message(self) -> Message {
+        Message {
+            reason: "UNSPECIFIED",
+            zh: Cow::Owned(self.clone()),
+            en: Cow::Owned(self),
+            args: Vec::new(),
+            current_version: None,
+        }
+    }
+}
+
+/// TRANSITION ONLY, as above.
+impl IntoMessage for &str {
+    fn into_message(self) -> Message {
+        self.to_string().into_message()
+    }
+}
+
+/// TRANSITION ONLY, as above.
+impl From<&str> for Message {
+    fn from(text: &str) -> Message {
+        text.into_message()
+    }
+}
+
+/// TRANSITION ONLY, as above.
+impl From<String> for Message {
+    fn from(text: String) -> Message {
+        text.into_message()
+    }
+}
+
+impl Message {
+    pub fn new(reason: impl IntoMessage) -> Message {
+        reason.into_message()
+    }
+
+    /// Fills the `{name}` placeholder.
+    pub fn arg(mut self, name: &'static str, value: impl std::fmt::Display) -> Message {
+        self.args.push((name, value.to_string()));
+        self
+    }
+
+    /// The stable SCREAMING_SNAKE_CASE reason (`extensions.reason`).
+    pub fn reason(&self) -> &'static str {
+        self.reason
+    }
+
+    /// The text in `locale`.
+    pub fn render(&self, locale: Locale) -> String {
+        i18n::render(locale.pick(&self.zh, &self.en), &self.args)
+    }
+
+    pub fn current_version(&self) -> Option<i64> {
+        self.current_version
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum AppError {
-    Unauthenticated(String),
-    Forbidden(String),
-    NotFound(String),
+    Unauthenticated(Message),
+    Forbidden(Message),
+    NotFound(Message),
     BadInput {
-        message: String,
+        message: Message,
         /// The input field at fault, when there is one.
         field: Option<String>,
-        /// A finer machine-readable reason, such as `INVALID_TRANSITION`.
-        reason: Option<&'static str>,
     },
-    Conflict(String),
-    TooManyRequests(String),
+    Conflict(Message),
+    TooManyRequests(Message),
     /// The database (or another dependency) cannot be reached; the detail is logged only.
     Unavailable(String),
     /// Anything else; the detail is logged only.
@@ -28,6 +119,29 @@ pub enum AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+crate::reasons! {
+    /// Refusals shared by every domain: the database's own answers, the rules of user text,
+    /// the ids, pages and dates of the GraphQL plumbing.
+    pub enum CoreReason {
+        INTERNAL => "服务器内部错误", "internal error";
+        SERVICE_UNAVAILABLE => "服务暂时不可用，请稍后重试", "the service is temporarily unavailable; try again shortly";
+        ALREADY_EXISTS => "该记录已存在", "this already exists";
+        CONCURRENT_CHANGE => "同时有其他修改，请重试", "a concurrent change interfered; try again";
+        TEXT_REQUIRED => "此项必填", "{field} is required";
+        TEXT_TOO_LONG => "此项最多 {max} 个字符", "{field} has at most {max} characters";
+        TEXT_CONTROL_CHARACTERS => "此项不能包含控制字符", "{field} cannot contain control characters";
+        INVALID_ID => "{kind}编号无效：{id}", "{id} is not a {kind} id";
+        PAGE_SIZE_NEGATIVE => "每页条数不能为负数", "`first` cannot be negative";
+        PAGE_SIZE_TOO_LARGE => "每页最多 {max} 条", "`first` is at most {max}";
+        INVALID_CURSOR => "翻页游标无效，请使用本列表返回的游标", "`after` is not a cursor from this list";
+        DATE_RANGE_REVERSED => "结束日期不能早于开始日期", "`to` comes before `from`";
+        DATE_RANGE_TOO_LONG => "一次最多查询 {max} 天", "ask for at most {max} days at once";
+        NOT_SIGNED_IN => "请先登录", "sign in first: send `Authorization: Bearer <accessToken>`";
+        ROLE_REQUIRED => "您的角色无权执行此操作", "only {roles} users may do this";
+        VERSION_MISMATCH => "该记录已被他人修改（当前版本 {version}），请刷新后重试", "this was changed meanwhile (now version {version}); reload and try again";
+    }
+}
 
 impl AppError {
     pub fn code(&self) -> &'static str {
@@ -43,49 +157,141 @@ impl AppError {
         }
     }
 
-    pub fn internal(detail: impl Into<String>) -> AppError {
-        AppError::Internal(detail.into())
-    }
-
-    pub fn bad_input(message: impl Into<String>) -> AppError {
-        AppError::BadInput {
-            message: message.into(),
-            field: None,
-            reason: None,
+    /// The stable reason (`extensions.reason`).
+    pub fn reason(&self) -> &'static str {
+        match self {
+            AppError::Unavailable(_) => CoreReason::SERVICE_UNAVAILABLE.code(),
+            AppError::Internal(_) => CoreReason::INTERNAL.code(),
+            other => other.message().map(Message::reason).unwrap_or("INTERNAL"),
         }
     }
 
-    pub fn bad_field(field: &str, message: impl Into<String>) -> AppError {
-        AppError::BadInput {
-            message: message.into(),
-            field: Some(field.to_string()),
-            reason: None,
-        }
-    }
-
-    pub fn not_found(what: &str) -> AppError {
-        AppError::NotFound(format!("{what} not found"))
-    }
-
-    pub fn forbidden(message: impl Into<String>) -> AppError {
-        AppError::Forbidden(message.into())
-    }
-
-    pub fn conflict(message: impl Into<String>) -> AppError {
-        AppError::Conflict(message.into())
-    }
-
-    /// The message a client may see.
-    pub fn public_message(&self) -> String {
+    fn message(&self) -> Option<&Message> {
         match self {
             AppError::Unauthenticated(m)
             | AppError::Forbidden(m)
             | AppError::NotFound(m)
             | AppError::Conflict(m)
-            | AppError::TooManyRequests(m) => m.clone(),
-            AppError::BadInput { message, .. } => message.clone(),
-            AppError::Unavailable(_) => "the service is temporarily unavailable; try again shortly".into(),
-            AppError::Internal(_) => "internal error".into(),
+            | AppError::TooManyRequests(m)
+            | AppError::BadInput { message: m, .. } => Some(m),
+            AppError::Unavailable(_) | AppError::Internal(_) => None,
+        }
+    }
+
+    fn message_mut(&mut self) -> Option<&mut Message> {
+        match self {
+            AppError::Unauthenticated(m)
+            | AppError::Forbidden(m)
+            | AppError::NotFound(m)
+            | AppError::Conflict(m)
+            | AppError::TooManyRequests(m)
+            | AppError::BadInput { message: m, .. } => Some(m),
+            AppError::Unavailable(_) | AppError::Internal(_) => None,
+        }
+    }
+
+    /// Fills the `{name}` placeholder of the message.
+    pub fn arg(mut self, name: &'static str, value: impl std::fmt::Display) -> AppError {
+        if let Some(message) = self.message_mut() {
+            message.args.push((name, value.to_string()));
+        }
+        self
+    }
+
+    /// Says which version the entity has now (sent as `extensions.version`).
+    pub fn with_version(mut self, version: i64) -> AppError {
+        if let Some(message) = self.message_mut() {
+            message.current_version = Some(version);
+            message.args.push(("version", version.to_string()));
+        }
+        self
+    }
+
+    /// The entity's current version, for a `CONFLICT` that knows it.
+    pub fn current_version(&self) -> Option<i64> {
+        self.message().and_then(Message::current_version)
+    }
+
+    /// The input field at fault, for `BAD_USER_INPUT`.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            AppError::BadInput { field, .. } => field.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// TRANSITION ONLY: a bare sentence with a reason code, while the domains move onto their
+    /// tables.
+    pub fn legacy_reasoned(field: Option<&str>, reason: &'static str, text: impl Into<String>) -> AppError {
+        let mut message = Message::new(text.into());
+        message.reason = reason;
+        AppError::BadInput {
+            message,
+            field: field.map(str::to_string),
+        }
+    }
+
+    pub fn internal(detail: impl Into<String>) -> AppError {
+        AppError::Internal(detail.into())
+    }
+
+    pub fn unauthenticated(reason: impl IntoMessage) -> AppError {
+        AppError::Unauthenticated(Message::new(reason))
+    }
+
+    pub fn too_many_requests(reason: impl IntoMessage) -> AppError {
+        AppError::TooManyRequests(Message::new(reason))
+    }
+
+    pub fn bad_input(reason: impl IntoMessage) -> AppError {
+        AppError::BadInput {
+            message: Message::new(reason),
+            field: None,
+        }
+    }
+
+    pub fn bad_field(field: &str, reason: impl IntoMessage) -> AppError {
+        AppError::BadInput {
+            message: Message::new(reason),
+            field: Some(field.to_string()),
+        }
+        .arg("field", field.to_string())
+    }
+
+    pub fn not_found(reason: impl IntoMessage) -> AppError {
+        let mut message = Message::new(reason);
+        if message.reason == "UNSPECIFIED" {
+            // TRANSITION ONLY: the old callers named the missing thing.
+            message.en = Cow::Owned(format!("{} not found", message.en));
+            message.zh = message.en.clone();
+        }
+        AppError::NotFound(message)
+    }
+
+    pub fn forbidden(reason: impl IntoMessage) -> AppError {
+        AppError::Forbidden(Message::new(reason))
+    }
+
+    pub fn conflict(reason: impl IntoMessage) -> AppError {
+        AppError::Conflict(Message::new(reason))
+    }
+
+    /// A write that named an older version than the entity has now.
+    pub fn stale_version(current: i64) -> AppError {
+        AppError::conflict(CoreReason::VERSION_MISMATCH).with_version(current)
+    }
+
+    /// The message a client may see, in the reader's language.
+    pub fn public_message(&self) -> String {
+        self.message_in(i18n::current())
+    }
+
+    /// The message a client may see, in `locale`.
+    pub fn message_in(&self, locale: Locale) -> String {
+        match self {
+            AppError::Unavailable(_) => Message::new(CoreReason::SERVICE_UNAVAILABLE).render(locale),
+            AppError::Internal(_) => Message::new(CoreReason::INTERNAL).render(locale),
+            other => other.message().map(|m| m.render(locale)).unwrap_or_default(),
         }
     }
 
@@ -102,10 +308,10 @@ impl From<DieselError> for AppError {
     fn from(error: DieselError) -> AppError {
         match &error {
             DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-                AppError::Conflict("this already exists".into())
+                AppError::conflict(CoreReason::ALREADY_EXISTS)
             }
             DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
-                AppError::Conflict("a concurrent change interfered; try again".into())
+                AppError::conflict(CoreReason::CONCURRENT_CHANGE)
             }
             DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
                 AppError::Unavailable(format!("database connection closed: {}", info.message()))

@@ -16,6 +16,7 @@ pub mod departments;
 pub mod error;
 pub mod evaluations;
 pub mod graphql;
+pub mod i18n;
 pub mod ids;
 pub mod notifications;
 pub mod requests;

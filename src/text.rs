@@ -5,7 +5,7 @@
 //! with [`TextRule::required`], [`TextRule::optional`] or [`TextRule::blank_allowed`]; every
 //! refusal is `BAD_USER_INPUT` with the input's field.
 
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, CoreReason};
 
 /// Which characters a text may hold besides printable ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,16 +48,10 @@ impl TextRule {
     pub fn blank_allowed(self, field: &str, value: &str) -> AppResult<String> {
         let value = value.trim();
         if value.chars().count() > self.max_chars {
-            return Err(AppError::bad_field(
-                field,
-                format!("{field} has at most {} characters", self.max_chars),
-            ));
+            return Err(AppError::bad_field(field, CoreReason::TEXT_TOO_LONG).arg("max", self.max_chars));
         }
         if !value.chars().all(|c| self.allowed(c)) {
-            return Err(AppError::bad_field(
-                field,
-                format!("{field} cannot contain control characters"),
-            ));
+            return Err(AppError::bad_field(field, CoreReason::TEXT_CONTROL_CHARACTERS));
         }
         Ok(value.to_string())
     }
@@ -66,7 +60,7 @@ impl TextRule {
     pub fn required(self, field: &str, value: &str) -> AppResult<String> {
         let value = self.blank_allowed(field, value)?;
         if value.is_empty() {
-            return Err(AppError::bad_field(field, format!("{field} is required")));
+            return Err(AppError::bad_field(field, CoreReason::TEXT_REQUIRED));
         }
         Ok(value)
     }

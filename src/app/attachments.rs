@@ -4,11 +4,11 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
-use super::http::{request_error, require_caller};
+use super::http::{app_error, reader_locale, request_error, require_caller, HttpReason};
 use super::routes::ServerData;
 use crate::attachments::service as attachments_service;
 use crate::db::run_blocking;
-use crate::error::AppError;
+use crate::error::{AppError, Message};
 use crate::graphql::ids::{self, IdKind};
 
 /// What stays unescaped in `filename*=UTF-8''…`: letters, digits and `-._` (a subset of
@@ -20,7 +20,15 @@ pub async fn download(request: HttpRequest, path: web::Path<String>, data: web::
         Ok(actor) => actor,
         Err(response) => return response,
     };
-    let not_found = || request_error(StatusCode::NOT_FOUND, "NOT_FOUND", "attachment not found");
+    let locale = reader_locale(&request, Some(actor.locale));
+    let not_found = || {
+        request_error(
+            locale,
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            Message::new(HttpReason::ATTACHMENT_NOT_FOUND),
+        )
+    };
     let Ok(id) = ids::decode(IdKind::Attachment, &path.into_inner().into(), "id") else {
         return not_found();
     };
@@ -29,14 +37,19 @@ pub async fn download(request: HttpRequest, path: web::Path<String>, data: web::
         Err(AppError::NotFound(_)) => return not_found(),
         Err(error) => {
             tracing::error!(error = ?error, "attachment lookup failed");
-            return request_error(StatusCode::SERVICE_UNAVAILABLE, error.code(), &error.public_message());
+            return app_error(locale, StatusCode::SERVICE_UNAVAILABLE, &error);
         }
     };
     let bytes = match run_blocking(move || std::fs::read(&file).map_err(|e| AppError::internal(format!("{e}")))).await {
         Ok(bytes) => bytes,
         Err(error) => {
             tracing::error!(error = ?error, attachment_id = attachment.id, "attachment file unreadable");
-            return request_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "the file cannot be read");
+            return request_error(
+                locale,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                Message::new(HttpReason::FILE_UNREADABLE),
+            );
         }
     };
     let encoded = utf8_percent_encode(&attachment.file_name, FILE_NAME);

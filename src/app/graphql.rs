@@ -11,10 +11,19 @@ use async_graphql_actix_web::GraphQLSubscription;
 use futures_util::{FutureExt, StreamExt};
 use serde_json::json;
 
-use super::http::{authenticate, authenticate_bearer, client_address, read_body, request_error};
+use super::http::{
+    authenticate, authenticate_bearer, client_address, header_locale, read_body, reader_locale, request_error,
+    HttpReason,
+};
 use super::routes::ServerData;
 use super::schema::{self, AppSchema};
+use crate::error::{AppError, Message};
 use crate::graphql::context::RequestAuth;
+use crate::i18n::{self, Locale};
+
+/// The language of a websocket session (in its data), for the messages of its streams.
+#[derive(Debug, Clone, Copy)]
+struct SessionLocale(Locale);
 use crate::graphql::errors::new_correlation_id;
 use crate::graphql::limits;
 use crate::state::AppState;
@@ -41,19 +50,22 @@ pub async fn post(request: HttpRequest, payload: web::Payload, data: web::Data<S
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let lowered = content_type.to_ascii_lowercase();
+    let asked = header_locale(&request);
+    let locale = asked.unwrap_or_default();
+    let bad_request = |message: Message| request_error(locale, StatusCode::BAD_REQUEST, "BAD_REQUEST", message);
     let gql_request = if lowered.starts_with("application/json") {
-        let body = match read_body(payload, data.state.config.max_body_bytes).await {
+        let body = match read_body(locale, payload, data.state.config.max_body_bytes).await {
             Ok(body) => body,
             Err(response) => return response,
         };
         match parse_json_request(&body) {
             Ok(r) => r,
-            Err(why) => return request_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &why),
+            Err(why) => return bad_request(Message::new(HttpReason::NOT_JSON).arg("detail", why)),
         }
     } else if lowered.starts_with("multipart/form-data") {
         // The GraphQL multipart request spec, for attachments: one file per request.
         let limit = data.state.config.max_attachment_bytes + data.state.config.max_body_bytes;
-        let body = match read_body(payload, limit).await {
+        let body = match read_body(locale, payload, limit).await {
             Ok(body) => body,
             Err(response) => return response,
         };
@@ -62,33 +74,36 @@ pub async fn post(request: HttpRequest, payload: web::Payload, data: web::Data<S
             .max_num_files(1);
         match async_graphql::http::receive_body(Some(content_type), &body[..], options).await {
             Ok(r) => r,
-            Err(e) => {
-                let message = format!("the multipart body is not a GraphQL upload: {e}");
-                return request_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &message);
-            }
+            Err(e) => return bad_request(Message::new(HttpReason::NOT_AN_UPLOAD).arg("detail", e)),
         }
     } else {
         return request_error(
+            locale,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "BAD_REQUEST",
-            "send GraphQL requests as POST with Content-Type: application/json (multipart/form-data for uploads)",
+            Message::new(HttpReason::UNSUPPORTED_MEDIA_TYPE),
         );
     };
     if let Err(why) = limits::check_query_text(&gql_request.query) {
-        return request_error(StatusCode::BAD_REQUEST, "QUERY_TOO_COMPLEX", &why);
+        let message = Message::new(HttpReason::QUERY_TOO_COMPLEX).arg("detail", why);
+        return request_error(locale, StatusCode::BAD_REQUEST, "QUERY_TOO_COMPLEX", message);
     }
-    let auth = authenticate(&data.state, &request).await;
+    let mut auth = authenticate(&data.state, &request).await;
+    if let Some(asked) = asked {
+        auth.locale = asked;
+    }
+    let locale = auth.locale;
     let gql_request = with_request_data(gql_request, &data.state, auth).data(client_address(&data.state, &request));
-    let response = std::panic::AssertUnwindSafe(data.schema.execute(gql_request))
-        .catch_unwind()
-        .await;
+    let execution = i18n::scope(locale, data.schema.execute(gql_request));
+    let response = std::panic::AssertUnwindSafe(execution).catch_unwind().await;
     match response {
         Ok(response) => HttpResponse::Ok().json(response),
         Err(_) => {
             let correlation_id = new_correlation_id();
             tracing::error!(correlation_id, "a resolver panicked");
+            let message = AppError::internal("").message_in(locale);
             HttpResponse::InternalServerError().json(json!({
-                "errors": [{ "message": "internal error", "extensions": { "code": "INTERNAL", "correlationId": correlation_id } }]
+                "errors": [{ "message": message, "extensions": { "code": "INTERNAL", "reason": "INTERNAL", "correlationId": correlation_id } }]
             }))
         }
     }
@@ -157,7 +172,14 @@ impl async_graphql::Executor for CheckedSchema {
         match limits::check_query_text(&request.query) {
             Ok(()) => {
                 let request = self.guard(request, session_data.as_deref());
-                async_graphql::Executor::execute_stream(&self.schema, request, session_data)
+                let locale = session_data
+                    .as_deref()
+                    .and_then(|data| data.get(&std::any::TypeId::of::<SessionLocale>()))
+                    .and_then(|locale| locale.downcast_ref::<SessionLocale>())
+                    .map(|locale| locale.0)
+                    .unwrap_or_default();
+                let stream = async_graphql::Executor::execute_stream(&self.schema, request, session_data);
+                i18n::scope_stream(locale, stream).boxed()
             }
             Err(why) => futures_util::stream::once(async move { too_complex(why) }).boxed(),
         }
@@ -174,6 +196,7 @@ pub async fn websocket(
 ) -> actix_web::Result<HttpResponse> {
     let state = data.state.clone();
     let address = client_address(&state, &request);
+    let asked = header_locale(&request);
     let checked = CheckedSchema {
         schema: data.schema.clone(),
         open_introspection: state.config.open_introspection,
@@ -188,17 +211,22 @@ pub async fn websocket(
                         .iter()
                         .find_map(|key| init.get(*key).and_then(|v| v.as_str()).map(|t| format!("Bearer {t}")))
                 });
-            let auth = match bearer {
+            let mut auth = match bearer {
                 Some(bearer) => {
                     let auth = authenticate_bearer(&state, Some(&bearer)).await;
                     if let Some(why) = &auth.token_error {
-                        return Err(async_graphql::Error::new(why.clone()));
+                        let locale = asked.unwrap_or(auth.locale);
+                        return Err(async_graphql::Error::new(why.message_in(locale)));
                     }
                     auth
                 }
                 None => RequestAuth::default(),
             };
+            if let Some(asked) = asked {
+                auth.locale = asked;
+            }
             let mut session = async_graphql::Data::default();
+            session.insert(SessionLocale(auth.locale));
             session.insert(auth);
             session.insert(address);
             schema::register_loaders(&state, &mut session);
@@ -211,9 +239,10 @@ pub async fn websocket(
 pub async fn explorer(request: HttpRequest) -> HttpResponse {
     if request.query_string().contains("query=") {
         return request_error(
+            reader_locale(&request, None),
             StatusCode::METHOD_NOT_ALLOWED,
             "BAD_REQUEST",
-            "GraphQL operations are not accepted over GET: POST them as application/json",
+            Message::new(HttpReason::GET_NOT_ALLOWED),
         );
     }
     HttpResponse::Ok().content_type("text/html; charset=utf-8").body(

@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 
-use super::http::{request_error, require_caller};
+use super::http::{app_error, reader_locale, require_caller};
 use super::routes::ServerData;
 use crate::stats::export;
 
@@ -21,7 +21,7 @@ pub async fn export_requests(request: HttpRequest, data: web::Data<ServerData>) 
                 "FORBIDDEN" => StatusCode::FORBIDDEN,
                 _ => StatusCode::BAD_REQUEST,
             };
-            return request_error(status, error.code(), &error.public_message());
+            return app_error(reader_locale(&request, Some(actor.locale)), status, &error);
         }
     };
     let chunks = chunks.map(|chunk| {

@@ -8,12 +8,13 @@ use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
-use actix_web::{web, App, HttpResponse, HttpServer};
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use serde_json::json;
 
-use super::http::request_error;
+use super::http::{reader_locale, request_error, HttpReason};
 use super::schema::{build_schema, AppSchema};
 use super::{attachments, graphql, ledger};
+use crate::error::Message;
 use crate::graphql::errors::new_correlation_id;
 use crate::state::AppState;
 
@@ -89,10 +90,11 @@ async fn readyz(data: web::Data<ServerData>) -> HttpResponse {
     }
 }
 
-async fn not_found() -> HttpResponse {
+async fn not_found(request: HttpRequest) -> HttpResponse {
     request_error(
+        reader_locale(&request, None),
         StatusCode::NOT_FOUND,
         "NOT_FOUND",
-        "no such endpoint: GraphQL is at /graphql",
+        Message::new(HttpReason::NO_SUCH_ENDPOINT),
     )
 }

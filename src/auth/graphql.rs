@@ -1,3 +1,4 @@
+use crate::auth::errors::AuthReason;
 use async_graphql::{ComplexObject, Context, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
@@ -120,12 +121,10 @@ impl UserNode {
     ) -> AppResult<CompanyConnection> {
         let actor = ctx.actor()?;
         if !(actor.is_admin() || actor.user_id == self.0.id) {
-            return Err(AppError::forbidden(
-                "only admins and the officer may list an officer's companies",
-            ));
+            return Err(AppError::forbidden(AuthReason::OFFICER_COMPANIES_FORBIDDEN));
         }
         if self.0.role != Role::Officer {
-            return Err(AppError::bad_input("only officers serve companies"));
+            return Err(AppError::bad_input(AuthReason::NOT_AN_OFFICER));
         }
         let mut filter = filter.map(|f| f.into_filter()).transpose()?.unwrap_or_default();
         filter.officer_id = Some(self.0.id);
@@ -205,7 +204,7 @@ impl AuthQuery {
         let actor = ctx.actor()?;
         load_user(ctx, actor.user_id)
             .await?
-            .ok_or_else(|| AppError::Unauthenticated("the account no longer exists".into()))
+            .ok_or_else(|| AppError::unauthenticated(AuthReason::ACCOUNT_GONE))
     }
 }
 

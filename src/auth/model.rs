@@ -28,6 +28,8 @@ pub struct User {
     pub quiet_start_minute: i32,
     /// End of the quiet hours, in minutes after midnight.
     pub quiet_end_minute: i32,
+    /// The language the server writes in for this user.
+    pub locale: crate::i18n::Locale,
 }
 
 #[derive(Debug, Insertable)]
@@ -93,6 +95,7 @@ impl Actor {
             department_id: user.department_id,
             principal: user.principal,
             zone_leader: user.zone_leader,
+            locale: user.locale,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! tens of milliseconds and 19 MiB, so callers run it through `off_request_thread`: on the
 //! blocking pool, never on the async runtime, and only a few at once.
 
+use crate::auth::errors::AuthReason;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -17,19 +18,13 @@ pub const MAX_PASSWORD_CHARS: usize = 128;
 pub fn check_policy(password: &str) -> AppResult<()> {
     let chars = password.chars().count();
     if chars < MIN_PASSWORD_CHARS {
-        return Err(AppError::bad_field(
-            "password",
-            format!("a password needs at least {MIN_PASSWORD_CHARS} characters"),
-        ));
+        return Err(AppError::bad_field("password", AuthReason::PASSWORD_TOO_SHORT).arg("min", MIN_PASSWORD_CHARS));
     }
     if chars > MAX_PASSWORD_CHARS {
-        return Err(AppError::bad_field(
-            "password",
-            format!("a password has at most {MAX_PASSWORD_CHARS} characters"),
-        ));
+        return Err(AppError::bad_field("password", AuthReason::PASSWORD_TOO_LONG).arg("max", MAX_PASSWORD_CHARS));
     }
     if password.trim().is_empty() {
-        return Err(AppError::bad_field("password", "a password cannot be only spaces"));
+        return Err(AppError::bad_field("password", AuthReason::PASSWORD_BLANK));
     }
     Ok(())
 }

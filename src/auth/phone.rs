@@ -1,19 +1,21 @@
 //! Mainland China mobile numbers, the login name of every account.
 
+use super::errors::AuthReason;
+
 /// Accepts `13812345678`, `+86 138 1234 5678`, `138-1234-5678` and `0086…`; returns the bare
 /// 11 digits, or why the number is not a mobile number.
-pub fn normalize(input: &str) -> Result<String, String> {
+pub fn normalize(input: &str) -> Result<String, AuthReason> {
     let compact: String = input.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')')).collect();
     let digits = compact
         .strip_prefix("+86")
         .or_else(|| compact.strip_prefix("0086"))
         .unwrap_or(&compact);
     if digits.len() != 11 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err("a phone number is a mainland mobile number of 11 digits, such as 13812345678".into());
+        return Err(AuthReason::PHONE_NOT_MOBILE);
     }
     let bytes = digits.as_bytes();
     if bytes[0] != b'1' || !(b'3'..=b'9').contains(&bytes[1]) {
-        return Err("a mobile number starts with 13–19".into());
+        return Err(AuthReason::PHONE_BAD_PREFIX);
     }
     Ok(digits.to_string())
 }

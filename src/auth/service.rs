@@ -1,6 +1,7 @@
 //! Sessions: login, refresh tokens, logout, password changes and the caller behind an access
 //! token. The administration of accounts is in `users`.
 
+use crate::auth::errors::AuthReason;
 use chrono::{DateTime, Duration, Utc};
 
 use super::model::{NewRefreshToken, User};
@@ -14,7 +15,6 @@ use crate::state::AppState;
 use crate::text::single_line;
 
 pub const MAX_NAME_CHARS: usize = 50;
-const WRONG_CREDENTIALS: &str = "wrong phone number or password";
 /// A refresh token presented again this soon after its exchange is a retry (the phone never
 /// got the answer), not a stolen copy: it gets a new pair instead of ending the session.
 pub const REFRESH_RETRY_WINDOW: Duration = Duration::seconds(30);
@@ -102,9 +102,7 @@ pub async fn login(
             .await?
     };
     if let Err(retry_after) = charged {
-        return Err(AppError::TooManyRequests(format!(
-            "too many failed logins; try again in {retry_after} seconds or ask the zone administration to unlock"
-        )));
+        return Err(AppError::too_many_requests(AuthReason::LOGIN_LOCKED).arg("seconds", retry_after));
     }
     let password_input = password_input.to_string();
     let verified = password::off_request_thread(move || {
@@ -120,12 +118,10 @@ pub async fn login(
     .await?;
     let Some(user) = verified else {
         tracing::info!(phone = %phone::mask(&phone), "login refused: wrong phone number or password");
-        return Err(AppError::Unauthenticated(WRONG_CREDENTIALS.into()));
+        return Err(AppError::unauthenticated(AuthReason::WRONG_CREDENTIALS));
     };
     if user.disabled_at.is_some() {
-        return Err(AppError::Unauthenticated(
-            "this account is disabled; contact the zone administration".into(),
-        ));
+        return Err(AppError::unauthenticated(AuthReason::ACCOUNT_DISABLED));
     }
     tracing::info!(user_id = user.id.get(), phone = %phone::mask(&user.phone), "login");
     let state2 = state.clone();
@@ -160,7 +156,7 @@ pub async fn lift_login_lockout(
         keys.push(Key::address(address));
     }
     if keys.is_empty() {
-        return Err(AppError::bad_input("give a phone number, an address or both"));
+        return Err(AppError::bad_input(AuthReason::UNLOCK_NEEDS_KEY));
     }
     let labels: Vec<String> = keys.iter().map(|k| k.label.clone()).collect();
     let lifted = state
@@ -186,7 +182,7 @@ pub async fn login_lockouts(state: &AppState, actor: &Actor, limit: i64) -> AppR
 
 enum RefreshOutcome {
     Rotated(Box<Session>),
-    Refused(&'static str),
+    Refused(AuthReason),
 }
 
 /// Exchanges a refresh token for a new pair. A token exchanged again within
@@ -200,12 +196,10 @@ pub async fn refresh(state: &AppState, presented: &str) -> AppResult<Session> {
         .write(move |conn| {
             let now = state2.clock.now_naive();
             let Some(token) = repo::find_refresh_token(conn, &token_hash)? else {
-                return Ok(RefreshOutcome::Refused(
-                    "the refresh token is not recognised; log in again",
-                ));
+                return Ok(RefreshOutcome::Refused(AuthReason::REFRESH_TOKEN_UNKNOWN));
             };
             if token.revoked_at.is_some() {
-                return Ok(RefreshOutcome::Refused("the session has ended; log in again"));
+                return Ok(RefreshOutcome::Refused(AuthReason::SESSION_ENDED));
             }
             // Not yet exchanged (or exchanged by a concurrent request a moment ago): go on.
             let exchanged_at = match token.rotated_at {
@@ -226,24 +220,22 @@ pub async fn refresh(state: &AppState, presented: &str) -> AppResult<Session> {
                     revoked,
                     "refresh token reused; session family revoked"
                 );
-                return Ok(RefreshOutcome::Refused(
-                    "the refresh token was already used; log in again",
-                ));
+                return Ok(RefreshOutcome::Refused(AuthReason::REFRESH_TOKEN_REUSED));
             }
             if token.expires_at <= now {
-                return Ok(RefreshOutcome::Refused("the session has expired; log in again"));
+                return Ok(RefreshOutcome::Refused(AuthReason::SESSION_EXPIRED));
             }
             let user = repo::find_by_id(conn, token.user_id)?.ok_or_else(|| AppError::not_found("user"))?;
             if user.disabled_at.is_some() {
                 repo::revoke_family(conn, &token.family_id, now)?;
-                return Ok(RefreshOutcome::Refused("this account is disabled"));
+                return Ok(RefreshOutcome::Refused(AuthReason::ACCOUNT_DISABLED));
             }
             open_session(conn, &state2, user, token.family_id).map(|s| RefreshOutcome::Rotated(Box::new(s)))
         })
         .await?;
     match outcome {
         RefreshOutcome::Rotated(session) => Ok(*session),
-        RefreshOutcome::Refused(why) => Err(AppError::Unauthenticated(why.into())),
+        RefreshOutcome::Refused(why) => Err(AppError::unauthenticated(why)),
     }
 }
 
@@ -273,10 +265,7 @@ pub async fn change_password(
 ) -> AppResult<Session> {
     password::check_policy(new_password)?;
     if old_password == new_password {
-        return Err(AppError::bad_field(
-            "newPassword",
-            "the new password must differ from the old one",
-        ));
+        return Err(AppError::bad_field("newPassword", AuthReason::PASSWORD_UNCHANGED));
     }
     let user_id = actor.user_id;
     let user = state
@@ -288,7 +277,7 @@ pub async fn change_password(
     let stored = user.password_hash.clone();
     let new_hash = password::off_request_thread(move || {
         if !password::verify(&old, &stored) {
-            return Err(AppError::bad_field("oldPassword", "the current password is wrong"));
+            return Err(AppError::bad_field("oldPassword", AuthReason::PASSWORD_WRONG));
         }
         password::hash(&new)
     })
@@ -312,7 +301,7 @@ pub async fn actor_for_token(state: &AppState, token: &str) -> AppResult<Actor> 
     let user = state.db.read(move |conn| repo::find_by_id(conn, user_id)).await?;
     match user {
         Some(user) if user.disabled_at.is_none() => Ok(Actor::from_user(&user)),
-        Some(_) => Err(AppError::Unauthenticated("this account is disabled".into())),
-        None => Err(AppError::Unauthenticated("the access token is not valid".into())),
+        Some(_) => Err(AppError::unauthenticated(AuthReason::ACCOUNT_DISABLED)),
+        None => Err(AppError::unauthenticated(AuthReason::ACCESS_TOKEN_INVALID)),
     }
 }

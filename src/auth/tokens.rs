@@ -2,6 +2,7 @@
 //! as a SHA-256 hash). A refresh token is never a JWT, and an access token carries `typ: access`,
 //! so neither can stand in for the other.
 
+use crate::auth::errors::AuthReason;
 use std::path::Path;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -76,20 +77,18 @@ impl JwtKeys {
 
     /// The user id of a valid access token that has not expired at `now`.
     pub fn verify_access_token(&self, token: &str, now: DateTime<Utc>) -> AppResult<UserId> {
-        let invalid = || AppError::Unauthenticated("the access token is not valid".into());
+        let invalid = || AppError::unauthenticated(AuthReason::ACCESS_TOKEN_INVALID);
         let data = decode::<AccessClaims>(token, &self.decoding, &self.validation).map_err(|_| invalid())?;
         if data.claims.typ != ACCESS_TYPE {
             return Err(invalid());
         }
         if data.claims.exp <= now.timestamp() - CLOCK_LEEWAY_SECS {
-            return Err(AppError::Unauthenticated(
-                "the access token has expired; refresh it".into(),
-            ));
+            return Err(AppError::unauthenticated(AuthReason::ACCESS_TOKEN_EXPIRED));
         }
         data.claims
             .sub
             .parse()
-            .map_err(|_| AppError::Unauthenticated("the access token is not valid".into()))
+            .map_err(|_| AppError::unauthenticated(AuthReason::ACCESS_TOKEN_INVALID))
     }
 }
 

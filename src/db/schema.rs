@@ -24,6 +24,7 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        name_en -> Nullable<Text>,
     }
 }
 
@@ -46,6 +47,7 @@ diesel::table! {
         updated_at -> Timestamp,
         quiet_start_minute -> Integer,
         quiet_end_minute -> Integer,
+        locale -> Text,
     }
 }
 
@@ -171,6 +173,7 @@ diesel::table! {
         from_status -> Nullable<Text>,
         to_status -> Nullable<Text>,
         created_at -> Timestamp,
+        details -> Nullable<Text>,
     }
 }
 

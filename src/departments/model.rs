@@ -15,6 +15,8 @@ pub struct Department {
     pub version: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The English name, when the zone gave one; readers in English see `name` without it.
+    pub name_en: Option<String>,
 }
 
 #[derive(Debug, Insertable)]

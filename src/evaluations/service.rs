@@ -34,11 +34,7 @@ pub const REMINDER_BEFORE_DAYS: i64 = 3;
 pub const MAX_SUGGESTIONS: i32 = 20;
 
 fn closed_error(message: &str) -> AppError {
-    AppError::BadInput {
-        message: message.to_string(),
-        field: None,
-        reason: Some("EVALUATION_CLOSED"),
-    }
+    AppError::legacy_reasoned(None, "EVALUATION_CLOSED", message.to_string())
 }
 
 fn optional_text(field: &str, text: Option<&str>) -> AppResult<Option<String>> {
@@ -552,11 +548,11 @@ pub async fn replace_officer(
             companies_repo::find_by_id(conn, company_id)?.ok_or_else(|| AppError::not_found("company"))?;
             let open = repo::open_flags_of_company(conn, company_id)?;
             if open.is_empty() {
-                return Err(AppError::BadInput {
-                    message: "the company has no open replacement flag; use assignOfficer".into(),
-                    field: Some("companyId".into()),
-                    reason: Some("NO_OPEN_FLAG"),
-                });
+                return Err(AppError::legacy_reasoned(
+                    Some("companyId"),
+                    "NO_OPEN_FLAG",
+                    "the company has no open replacement flag; use assignOfficer",
+                ));
             }
             if open.iter().any(|f| f.officer_id == new_officer_id) {
                 return Err(AppError::bad_field(

@@ -3,7 +3,7 @@
 use async_graphql::Context;
 
 use crate::actor::Actor;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, CoreReason};
 use crate::state::AppState;
 
 /// Who is calling, as established from the bearer token before the query runs.
@@ -11,11 +11,13 @@ use crate::state::AppState;
 pub struct RequestAuth {
     pub actor: Option<Actor>,
     /// Why a presented token was refused, reported when a resolver needs a user.
-    pub token_error: Option<String>,
+    pub token_error: Option<AppError>,
     /// The token could not be checked because the database is unreachable: a resolver that
     /// needs a user answers `SERVICE_UNAVAILABLE`, not `UNAUTHENTICATED` (the phone must not
     /// log its user out over an outage).
     pub unavailable: bool,
+    /// The language of the request: the caller's own, or the `Accept-Language` header's.
+    pub locale: crate::i18n::Locale,
 }
 
 pub trait ContextExt {
@@ -36,10 +38,8 @@ impl ContextExt for Context<'_> {
             )),
             Some(RequestAuth {
                 token_error: Some(why), ..
-            }) => Err(AppError::Unauthenticated(why.clone())),
-            _ => Err(AppError::Unauthenticated(
-                "log in first: send `Authorization: Bearer <accessToken>`".into(),
-            )),
+            }) => Err(why.clone()),
+            _ => Err(AppError::unauthenticated(CoreReason::NOT_SIGNED_IN)),
         }
     }
 }

@@ -9,19 +9,19 @@ use async_graphql::extensions::{
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{ErrorExtensionValues, Response, ServerError, ServerResult, ValidationResult, Value, Variables};
 
-use crate::error::AppError;
+use crate::error::{AppError, CoreReason};
+use crate::i18n::{self, Reason};
 
 impl From<AppError> for async_graphql::Error {
     fn from(error: AppError) -> async_graphql::Error {
         let mut extensions = ErrorExtensionValues::default();
         extensions.set("code", error.code());
-        if let AppError::BadInput { field, reason, .. } = &error {
-            if let Some(field) = field {
-                extensions.set("field", field.as_str());
-            }
-            if let Some(reason) = reason {
-                extensions.set("reason", *reason);
-            }
+        extensions.set("reason", error.reason());
+        if let Some(field) = error.field() {
+            extensions.set("field", field);
+        }
+        if let Some(version) = error.current_version() {
+            extensions.set("version", version);
         }
         if let Some(detail) = error.hidden_detail() {
             let correlation_id = new_correlation_id();
@@ -51,10 +51,42 @@ impl ExtensionFactory for ErrorCodes {
 
 struct ErrorCodesExtension;
 
+crate::reasons! {
+    /// Refusals async-graphql raises itself, before or around our resolvers; `{detail}` is its
+    /// own English description of what is wrong with the document.
+    pub enum DocumentReason {
+        GRAPHQL_PARSE_FAILED => "查询语句无法解析：{detail}", "{detail}";
+        GRAPHQL_VALIDATION_FAILED => "查询语句不符合接口定义：{detail}", "{detail}";
+        INVALID_ARGUMENT_VALUE => "参数值无效：{detail}", "{detail}";
+        QUERY_TOO_COMPLEX => "查询过于复杂：{detail}", "{detail}";
+    }
+}
+
+fn document_reason(code: &str) -> Option<DocumentReason> {
+    match code {
+        "GRAPHQL_PARSE_FAILED" => Some(DocumentReason::GRAPHQL_PARSE_FAILED),
+        "GRAPHQL_VALIDATION_FAILED" => Some(DocumentReason::GRAPHQL_VALIDATION_FAILED),
+        "BAD_USER_INPUT" => Some(DocumentReason::INVALID_ARGUMENT_VALUE),
+        "QUERY_TOO_COMPLEX" => Some(DocumentReason::QUERY_TOO_COMPLEX),
+        _ => None,
+    }
+}
+
+/// Gives an error async-graphql raised its code, a reason and a message in the reader's
+/// language (ours already have all three).
 fn with_code(mut error: ServerError, code: &str) -> ServerError {
     let extensions = error.extensions.get_or_insert_with(ErrorExtensionValues::default);
     if extensions.get("code").is_none() {
         extensions.set("code", code);
+    }
+    if extensions.get("reason").is_none() {
+        if let Some(reason) = document_reason(code) {
+            extensions.set("reason", reason.code());
+            let template = reason.template(i18n::current());
+            error.message = i18n::render(template, &[("detail", error.message.clone())]);
+        } else {
+            extensions.set("reason", code);
+        }
     }
     error
 }
@@ -101,11 +133,12 @@ pub fn classify_uncoded(error: ServerError) -> ServerError {
     }
     let correlation_id = new_correlation_id();
     tracing::error!(correlation_id = %correlation_id, detail = %error.message, "request failed without a code");
-    let mut hidden = ServerError::new("internal error", None);
+    let mut hidden = ServerError::new(AppError::internal("").public_message(), None);
     hidden.locations = error.locations;
     hidden.path = error.path;
     let extensions = hidden.extensions.get_or_insert_with(ErrorExtensionValues::default);
     extensions.set("code", "INTERNAL");
+    extensions.set("reason", CoreReason::INTERNAL.code());
     extensions.set("correlationId", Value::from(correlation_id));
     hidden
 }

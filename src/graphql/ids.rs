@@ -3,7 +3,7 @@
 
 use async_graphql::ID;
 
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, CoreReason};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IdKind {
@@ -49,25 +49,26 @@ impl IdKind {
         }
     }
 
-    fn noun(self) -> &'static str {
+    /// What an id of this kind names, in `locale`.
+    pub fn noun(self, locale: crate::i18n::Locale) -> &'static str {
         match self {
-            IdKind::User => "user",
-            IdKind::Company => "company",
-            IdKind::Department => "department",
-            IdKind::Assignment => "assignment",
-            IdKind::Device => "device",
-            IdKind::Notification => "notification",
-            IdKind::PushDelivery => "push delivery",
-            IdKind::Category => "category",
-            IdKind::Request => "request",
-            IdKind::Task => "task",
-            IdKind::Event => "event",
-            IdKind::Attachment => "attachment",
-            IdKind::EvaluationPeriod => "evaluation period",
-            IdKind::ReplacementFlag => "replacement flag",
-            IdKind::Extension => "extension",
-            IdKind::AuditEntry => "audit log entry",
-            IdKind::Visit => "visit",
+            IdKind::User => locale.pick("用户", "user"),
+            IdKind::Company => locale.pick("企业", "company"),
+            IdKind::Department => locale.pick("部门", "department"),
+            IdKind::Assignment => locale.pick("分管记录", "assignment"),
+            IdKind::Device => locale.pick("设备", "device"),
+            IdKind::Notification => locale.pick("通知", "notification"),
+            IdKind::PushDelivery => locale.pick("推送", "push delivery"),
+            IdKind::Category => locale.pick("类别", "category"),
+            IdKind::Request => locale.pick("诉求", "request"),
+            IdKind::Task => locale.pick("任务", "task"),
+            IdKind::Event => locale.pick("事件", "event"),
+            IdKind::Attachment => locale.pick("附件", "attachment"),
+            IdKind::EvaluationPeriod => locale.pick("评价期", "evaluation period"),
+            IdKind::ReplacementFlag => locale.pick("更换标记", "replacement flag"),
+            IdKind::Extension => locale.pick("延期申请", "extension"),
+            IdKind::AuditEntry => locale.pick("审计记录", "audit log entry"),
+            IdKind::Visit => locale.pick("走访", "visit"),
         }
     }
 }
@@ -85,7 +86,11 @@ pub fn decode<T: From<i64>>(kind: IdKind, id: &ID, field: &str) -> AppResult<T> 
         .and_then(|digits| digits.parse::<i64>().ok())
         .filter(|n| *n > 0)
         .map(T::from)
-        .ok_or_else(|| AppError::bad_field(field, format!("{:?} is not a {} id", id.as_str(), kind.noun())))
+        .ok_or_else(|| {
+            AppError::bad_field(field, CoreReason::INVALID_ID)
+                .arg("id", format!("{:?}", id.as_str()))
+                .arg("kind", kind.noun(crate::i18n::current()))
+        })
 }
 
 #[cfg(test)]

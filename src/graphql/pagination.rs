@@ -7,7 +7,7 @@ use base64::Engine;
 
 use super::limits::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use crate::db::{Page, PageRequest};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, CoreReason};
 
 /// A cursor naming the row a page continues after.
 pub struct RowCursor(pub i64);
@@ -110,12 +110,9 @@ macro_rules! connection_types {
 pub fn page_request(first: Option<i32>, after: Option<String>) -> AppResult<PageRequest> {
     let limit = match first {
         None => DEFAULT_PAGE_SIZE,
-        Some(n) if n < 0 => return Err(AppError::bad_field("first", "`first` cannot be negative")),
+        Some(n) if n < 0 => return Err(AppError::bad_field("first", CoreReason::PAGE_SIZE_NEGATIVE)),
         Some(n) if n > MAX_PAGE_SIZE => {
-            return Err(AppError::bad_field(
-                "first",
-                format!("`first` is at most {MAX_PAGE_SIZE}"),
-            ))
+            return Err(AppError::bad_field("first", CoreReason::PAGE_SIZE_TOO_LARGE).arg("max", MAX_PAGE_SIZE))
         }
         Some(n) => n,
     };
@@ -123,7 +120,7 @@ pub fn page_request(first: Option<i32>, after: Option<String>) -> AppResult<Page
         None => None,
         Some(cursor) => Some(
             RowCursor::decode_cursor(&cursor)
-                .map_err(|_| AppError::bad_field("after", "`after` is not a cursor from this list"))?
+                .map_err(|_| AppError::bad_field("after", CoreReason::INVALID_CURSOR))?
                 .0,
         ),
     };

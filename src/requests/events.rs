@@ -69,6 +69,7 @@ pub fn record(
             from_status: from,
             to_status: Some(request.status),
             created_at: at,
+            details: None,
         },
     )?;
     notices::on_event(conn, request, &event, at)?;

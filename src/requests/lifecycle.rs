@@ -248,11 +248,7 @@ pub fn step(action: Action) -> &'static Step {
 }
 
 fn invalid(message: String) -> AppError {
-    AppError::BadInput {
-        message,
-        field: None,
-        reason: Some("INVALID_TRANSITION"),
-    }
+    AppError::legacy_reasoned(None, "INVALID_TRANSITION", message)
 }
 
 /// Whether `action` may be taken on a request in `status`.

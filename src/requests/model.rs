@@ -360,6 +360,9 @@ pub struct Event {
     pub from_status: Option<RequestStatus>,
     pub to_status: Option<RequestStatus>,
     pub created_at: NaiveDateTime,
+    /// The event's parts (who, which departments, the user's own words, due times) as typed
+    /// JSON; `None` for events written before the timeline was structured.
+    pub details: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -374,6 +377,9 @@ pub struct NewEvent {
     pub from_status: Option<RequestStatus>,
     pub to_status: Option<RequestStatus>,
     pub created_at: NaiveDateTime,
+    /// The event's parts (who, which departments, the user's own words, due times) as typed
+    /// JSON; `None` for events written before the timeline was structured.
+    pub details: Option<String>,
 }
 
 impl crate::audit::Audited for Category {

@@ -372,7 +372,8 @@ async fn errors_leak_no_internals(app: TestApp) {
         for error in response["errors"].as_array().into_iter().flatten() {
             assert!(error["extensions"]["code"].is_string(), "{error:#}");
             if error["extensions"]["code"] == "INTERNAL" {
-                assert_eq!(error["message"], "internal error");
+                assert_eq!(error["message"], "服务器内部错误");
+                assert_eq!(error["extensions"]["reason"], "INTERNAL");
                 assert!(error["extensions"]["correlationId"].is_string());
             }
         }

@@ -84,11 +84,11 @@ pub async fn answer(state: &AppState, actor: &Actor, id: RequestId, version: i32
     request_step(state, actor, id, move |conn, actor, request, now| {
         let to = handler_step(conn, actor, &request, version, Action::Answer)?;
         if request.kind != RequestKind::Consultation {
-            return Err(AppError::BadInput {
-                message: "answerRequest is for consultations: dispatch or resolve other requests".into(),
-                field: None,
-                reason: Some("INVALID_TRANSITION"),
-            });
+            return Err(AppError::legacy_reasoned(
+                None,
+                "INVALID_TRANSITION",
+                "answerRequest is for consultations: dispatch or resolve other requests",
+            ));
         }
         let changes = RequestChanges {
             answer: Some(Some(answer.clone())),
@@ -471,11 +471,11 @@ pub async fn request_information(state: &AppState, actor: &Actor, id: RequestId,
         authorize(conn, actor, &request, None, Action::AskCompany)?;
         lifecycle::check(request.status, Action::AskCompany)?;
         if request.awaiting_company_since.is_some() {
-            return Err(AppError::BadInput {
-                message: "the request already waits for the company's answer".into(),
-                field: None,
-                reason: Some("INVALID_TRANSITION"),
-            });
+            return Err(AppError::legacy_reasoned(
+                None,
+                "INVALID_TRANSITION",
+                "the request already waits for the company's answer",
+            ));
         }
         let task_id = match actor.role {
             Role::Department => repo::tasks_of(conn, request.id)?
@@ -509,11 +509,11 @@ pub async fn provide_information(state: &AppState, actor: &Actor, id: RequestId,
         authorize(conn, actor, &request, None, Action::AnswerCompanyQuestion)?;
         lifecycle::check(request.status, Action::AnswerCompanyQuestion)?;
         let Some(since) = request.awaiting_company_since else {
-            return Err(AppError::BadInput {
-                message: "nobody is waiting for information from the company".into(),
-                field: None,
-                reason: Some("INVALID_TRANSITION"),
-            });
+            return Err(AppError::legacy_reasoned(
+                None,
+                "INVALID_TRANSITION",
+                "nobody is waiting for information from the company",
+            ));
         };
         let waited = (now - since).max(Duration::zero());
         let shift = |at: Option<NaiveDateTime>| Some(at.map(|t| t + waited));

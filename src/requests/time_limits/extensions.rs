@@ -62,18 +62,18 @@ pub async fn request(
             let request = requests_service::visible(conn, &actor, task.request_id)?;
             let open = task.status.is_active() && task.replied_at.is_none() && request.status.is_open();
             let Some(due_at) = task.reply_due_at.filter(|_| open) else {
-                return Err(AppError::BadInput {
-                    message: "the task has no open time limit to extend".into(),
-                    field: Some("taskId".into()),
-                    reason: Some("INVALID_TRANSITION"),
-                });
+                return Err(AppError::legacy_reasoned(
+                    Some("taskId"),
+                    "INVALID_TRANSITION",
+                    "the task has no open time limit to extend",
+                ));
             };
             if due_at <= now {
-                return Err(AppError::BadInput {
-                    message: "an extension is asked for before the deadline passes".into(),
-                    field: Some("taskId".into()),
-                    reason: Some("DEADLINE_PASSED"),
-                });
+                return Err(AppError::legacy_reasoned(
+                    Some("taskId"),
+                    "DEADLINE_PASSED",
+                    "an extension is asked for before the deadline passes",
+                ));
             }
             if until <= due_at {
                 return Err(AppError::bad_field(

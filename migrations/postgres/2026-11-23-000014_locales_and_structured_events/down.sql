@@ -1,0 +1,3 @@
+ALTER TABLE request_events DROP COLUMN details;
+ALTER TABLE departments DROP COLUMN name_en;
+ALTER TABLE users DROP COLUMN locale;
