@@ -23,6 +23,7 @@ mod idempotency;
 mod ledger_csv;
 mod migrations;
 mod notifications;
+mod offline_sync;
 mod organisation;
 mod process;
 mod properties;
