@@ -141,16 +141,17 @@ fn may_take(
     task: Option<&Task>,
     action: Action,
 ) -> AppResult<bool> {
-    match authorize(conn, actor, request, task, action) {
-        Ok(()) => {}
-        Err(AppError::Forbidden(_)) => return Ok(false),
-        Err(other) => return Err(other),
-    }
+    // The state checks first: they need no query, and most steps fail them.
     if lifecycle::check(request.status, action).is_err() {
         return Ok(false);
     }
     if task.is_some_and(|t| lifecycle::check_task(t.status, action).is_err()) {
         return Ok(false);
+    }
+    match authorize(conn, actor, request, task, action) {
+        Ok(()) => {}
+        Err(AppError::Forbidden(_)) => return Ok(false),
+        Err(other) => return Err(other),
     }
     preconditions(conn, actor, request, action)
 }
