@@ -90,6 +90,7 @@ const LOADERS: &[Registration] = &[
     crate::companies::graphql::register_loaders,
     crate::departments::graphql::register_loaders,
     crate::evaluations::graphql::register_loaders,
+    crate::notifications::graphql::register_loaders,
     crate::requests::graphql::register_loaders,
 ];
 

@@ -109,6 +109,10 @@ impl AttachmentMutation {
         #[graphql(desc = "The file (multipart upload).")] file: Upload,
         #[graphql(desc = "A timeline event of the request the file belongs to.")] event_id: Option<ID>,
         #[graphql(desc = "Visible to officials only (not for company staff; default false).")] internal: Option<bool>,
+        #[graphql(
+            desc = "A client-generated key (e.g. a UUID): sending the same file again with the same key returns the first attachment and stores nothing."
+        )]
+        idempotency_key: Option<String>,
     ) -> AppResult<AddAttachmentPayload> {
         let actor = ctx.actor()?;
         let request_id = ids::decode::<RequestId>(IdKind::Request, &request_id, "requestId")?;
@@ -129,6 +133,7 @@ impl AttachmentMutation {
             event_id,
             internal.unwrap_or(false),
             incoming,
+            idempotency_key.as_deref(),
         )
         .await?;
         Ok(AddAttachmentPayload {

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use super::model::{Attachment, NewAttachment};
 use super::{repo, storage};
 use crate::actor::{Actor, Role};
-use crate::db::run_blocking;
+use crate::db::{run_blocking, DbConnection, Once, Replay};
 use crate::error::{AppError, AppResult};
 use crate::ids::RequestId;
 use crate::requests::service::visible;
@@ -36,6 +36,7 @@ pub async fn attach(
     event_id: Option<i64>,
     internal: bool,
     file: IncomingFile,
+    idempotency_key: Option<&str>,
 ) -> AppResult<Attachment> {
     if internal && actor.role == Role::Company {
         return Err(AppError::forbidden("company staff add public attachments only"));
@@ -72,10 +73,17 @@ pub async fn attach(
     let root = state.config.attachments_dir.clone();
     let now = state.clock.now_naive();
     let key = storage::new_key(now);
+    // The same file sent again under the same key is the same upload; another file is refused.
+    let once = Once::new(
+        actor.user_id,
+        idempotency_key,
+        "addAttachment",
+        &(request_id, event_id, internal, &file_name, &sha256),
+    )?;
     let actor = actor.clone();
     state
         .db
-        .write(move |conn| {
+        .write_once(once, now, move |conn| {
             let request = visible(conn, &actor, request_id)?;
             if let Some(event_id) = event_id {
                 match repo::event_owner(conn, event_id)? {
@@ -142,4 +150,17 @@ pub async fn open(state: &AppState, actor: &Actor, id: i64) -> AppResult<(Attach
             Ok((attachment, path))
         })
         .await
+}
+
+/// A repeated upload answers the first one's attachment (`db::idempotency`).
+impl Replay for Attachment {
+    type Ref = i64;
+
+    fn reference(&self) -> i64 {
+        self.id
+    }
+
+    fn replay(conn: &mut DbConnection, id: i64) -> AppResult<Attachment> {
+        repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("attachment"))
+    }
 }

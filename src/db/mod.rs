@@ -3,10 +3,12 @@
 //! the blocking thread pool so no query ever stalls the async runtime.
 
 pub mod enums;
+pub mod idempotency;
 pub mod live;
 pub mod schema;
 mod tx;
 
+pub use idempotency::{Once, Replay};
 pub use live::{LiveBus, RequestChanged};
 pub use tx::{Effect, Tx};
 
@@ -311,6 +313,38 @@ impl Db {
             Ok(value)
         })
         .await
+    }
+
+    /// [`Db::write`] for a mutation with an optional idempotency key (`once`): the key is
+    /// claimed at the start of the transaction and stored with the answer's rows before it
+    /// commits, so a repeat with the same key (also one racing this one) changes nothing and
+    /// answers the same rows; the key reused with other arguments is refused.
+    /// `now` is the application clock's time, stamped on the key for the purge.
+    pub async fn write_once<T, F>(&self, once: Option<Once>, now: chrono::NaiveDateTime, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut Tx<'_>) -> Result<T, AppError> + Send + 'static,
+        T: Replay + Send + 'static,
+    {
+        self.write(move |tx| {
+            let Some(once) = once else {
+                return f(tx);
+            };
+            if let Some(stored) = idempotency::claim(tx, &once, now)? {
+                return idempotency::decode(tx, &stored);
+            }
+            let value = f(tx)?;
+            idempotency::record(tx, &once, &idempotency::encode(&value)?)?;
+            Ok(value)
+        })
+        .await
+    }
+
+    /// One round of the idempotency-key purge (keys past [`idempotency::KEEP_HOURS`] at `now`).
+    pub async fn purge_idempotency_keys(
+        &self,
+        now: chrono::NaiveDateTime,
+    ) -> Result<idempotency::PurgeReport, AppError> {
+        self.write(move |tx| idempotency::purge(tx, now)).await
     }
 
     /// True when a connection can be had and answers a trivial query.

@@ -413,6 +413,18 @@ diesel::joinable!(sla_extensions -> request_tasks (task_id));
 diesel::joinable!(sla_alerts -> requests (request_id));
 
 diesel::table! {
+    idempotency_keys (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        key -> Text,
+        operation -> Text,
+        fingerprint -> Text,
+        result_ref -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     login_throttles (id) {
         id -> BigInt,
         scope -> Text,

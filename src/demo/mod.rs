@@ -499,6 +499,7 @@ pub async fn seed(state: &AppState, clock: &ManualClock, options: &DemoOptions) 
                     },
                     reason: unhappy.then(|| "多次联系不上，问题拖了很久才有回音".to_string()),
                     officer_id: None,
+                    idempotency_key: None,
                 };
                 // Some principals never vote.
                 if company % 9 != 3 {
@@ -683,7 +684,7 @@ async fn act(state: &AppState, zone: &Zone, story: &mut Story, step: Step, rng: 
     let updated = match step {
         Step::Accept => {
             // Every fifth request needs higher approval: the coordinated tier's time limits.
-            requests_service::accept(state, officer, id, version, Some(id.get() % 5 == 0)).await?
+            requests_service::accept(state, officer, id, version, Some(id.get() % 5 == 0), None).await?
         }
         Step::Reject => {
             requests_service::reject(
@@ -692,14 +693,15 @@ async fn act(state: &AppState, zone: &Zone, story: &mut Story, step: Step, rng: 
                 id,
                 version,
                 "不属于开发区受理范围，已告知企业向市场监管部门反映",
+                None,
             )
             .await?
         }
         Step::Answer => {
             let answer = names::ANSWERS[rng.random_range(0..names::ANSWERS.len())];
-            requests_service::answer(state, officer, id, version, answer).await?
+            requests_service::answer(state, officer, id, version, answer, None).await?
         }
-        Step::Withdraw => requests_service::withdraw(state, principal, id, Some("企业已自行解决")).await?,
+        Step::Withdraw => requests_service::withdraw(state, principal, id, Some("企业已自行解决"), None).await?,
         Step::Unresolvable => {
             requests_service::mark_unresolvable(
                 state,
@@ -708,6 +710,7 @@ async fn act(state: &AppState, zone: &Zone, story: &mut Story, step: Step, rng: 
                 version,
                 "涉及上级政策调整，现阶段无法解决，已向企业解释",
                 &format!("BA-{}-{:04}", state.clock.now().year(), id),
+                None,
             )
             .await?
         }
@@ -731,7 +734,7 @@ async fn act(state: &AppState, zone: &Zone, story: &mut Story, step: Step, rng: 
                 note: Some("请按时限办理并反馈方案".into()),
                 ..Default::default()
             };
-            requests_service::dispatch(state, officer, id, version, dispatch)
+            requests_service::dispatch(state, officer, id, version, dispatch, None)
                 .await?
                 .0
         }
@@ -743,9 +746,15 @@ async fn act(state: &AppState, zone: &Zone, story: &mut Story, step: Step, rng: 
             }
             let task = task_of(from).await?;
             let clerk = &zone.departments[from].1;
-            let (_, updated) =
-                requests_service::transfer(state, clerk, task, zone.departments[to].0, "属于兄弟部门职责，转办")
-                    .await?;
+            let (_, updated) = requests_service::transfer(
+                state,
+                clerk,
+                task,
+                zone.departments[to].0,
+                "属于兄弟部门职责，转办",
+                None,
+            )
+            .await?;
             story.departments[0] = to;
             updated
         }
@@ -753,7 +762,7 @@ async fn act(state: &AppState, zone: &Zone, story: &mut Story, step: Step, rng: 
             let mut updated = request.clone();
             for department in story.departments.clone() {
                 let task = task_of(department).await?;
-                updated = requests_service::sign(state, &zone.departments[department].1, task)
+                updated = requests_service::sign(state, &zone.departments[department].1, task, None)
                     .await?
                     .1;
             }
@@ -772,6 +781,7 @@ async fn act(state: &AppState, zone: &Zone, story: &mut Story, step: Step, rng: 
                     &format!("{}（科长）", clerk.name),
                     names::APPROACHES[rng.random_range(0..names::APPROACHES.len())],
                     due,
+                    None,
                 )
                 .await?
                 .1;
@@ -785,13 +795,15 @@ async fn act(state: &AppState, zone: &Zone, story: &mut Story, step: Step, rng: 
                 let task = task_of(*department).await?;
                 let clerk = &zone.departments[*department].1;
                 let result = names::RESULTS[rng.random_range(0..names::RESULTS.len())];
-                updated = requests_service::complete_task(state, clerk, task, result).await?.1;
+                updated = requests_service::complete_task(state, clerk, task, result, None)
+                    .await?
+                    .1;
             }
             updated
         }
         Step::Confirm { solved, satisfied } => {
             let comment = (!satisfied).then_some("问题没有真正解决，希望再跟进");
-            requests_service::confirm(state, principal, id, solved, satisfied, comment).await?
+            requests_service::confirm(state, principal, id, solved, satisfied, comment, None).await?
         }
     };
     story.request = Some(updated);

@@ -611,6 +611,10 @@ impl EvaluationMutation {
         #[graphql(desc = "Satisfied or unsatisfied.")] verdict: EvaluationVerdict,
         #[graphql(desc = "Why; required for UNSATISFIED (at most 500 characters).")] reason: Option<String>,
         #[graphql(desc = "The officer meant; refused unless it is the company's officer now.")] officer_id: Option<ID>,
+        #[graphql(
+            desc = "A client-generated key (e.g. a UUID): a repeat with the same key returns the first vote and changes nothing."
+        )]
+        idempotency_key: Option<String>,
     ) -> AppResult<CastEvaluationVotePayload> {
         let actor = ctx.actor()?;
         let officer_id = officer_id
@@ -620,6 +624,7 @@ impl EvaluationMutation {
             verdict,
             reason,
             officer_id,
+            idempotency_key,
         };
         let (period, vote) = service::cast_vote(ctx.state(), actor, input).await?;
         Ok(CastEvaluationVotePayload {

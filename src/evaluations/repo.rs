@@ -162,6 +162,14 @@ pub fn find_vote(conn: &mut DbConnection, period_id: i64, company_id: CompanyId)
         .optional()?)
 }
 
+pub fn find_vote_by_id(conn: &mut DbConnection, id: i64) -> AppResult<Option<Vote>> {
+    Ok(evaluation_votes::table
+        .find(id)
+        .select(Vote::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 pub fn votes_of_period(conn: &mut DbConnection, period_id: i64) -> AppResult<Vec<Vote>> {
     Ok(evaluation_votes::table
         .filter(evaluation_votes::period_id.eq(period_id))

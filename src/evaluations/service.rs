@@ -21,7 +21,7 @@ use crate::auth::repo as users_repo;
 use crate::companies::model::{Company, OfficerAssignment};
 use crate::companies::repo as companies_repo;
 use crate::companies::service::{self as companies_service, required_reason, Reassignment, MAX_REASON_CHARS};
-use crate::db::DbConnection;
+use crate::db::{DbConnection, Once, Replay};
 use crate::error::{AppError, AppResult};
 use crate::ids::{CompanyId, UserId};
 use crate::notifications::service::{notify, Notice};
@@ -275,6 +275,8 @@ pub struct CastVote {
     pub reason: Option<String>,
     /// The officer the principal means to rate; must be the company's officer when given.
     pub officer_id: Option<UserId>,
+    /// A repeat with the same key answers the first vote and changes nothing.
+    pub idempotency_key: Option<String>,
 }
 
 pub async fn cast_vote(state: &AppState, actor: &Actor, input: CastVote) -> AppResult<(Period, Vote)> {
@@ -285,9 +287,15 @@ pub async fn cast_vote(state: &AppState, actor: &Actor, input: CastVote) -> AppR
     };
     let actor_id = actor.user_id;
     let now = state.clock.now();
+    let once = Once::new(
+        actor_id,
+        input.idempotency_key.as_deref(),
+        "castEvaluationVote",
+        &(format!("{:?}", input.verdict), &reason, input.officer_id),
+    )?;
     let (period, vote) = state
         .db
-        .write(move |conn| {
+        .write_once(once, now.naive_utc(), move |conn| {
             // The principal may have changed since the token was issued.
             let voter = users_repo::find_by_id(conn, actor_id)?;
             if !voter.is_some_and(|u| u.principal && u.disabled_at.is_none() && u.company_id == Some(company_id)) {
@@ -697,4 +705,19 @@ pub async fn eligibility(
 /// How far before closing the reminder goes.
 pub fn reminder_lead() -> Duration {
     Duration::days(REMINDER_BEFORE_DAYS)
+}
+
+/// A repeated vote answers the first one's period and vote (`db::idempotency`).
+impl Replay for (Period, Vote) {
+    type Ref = (i64, i64);
+
+    fn reference(&self) -> (i64, i64) {
+        (self.0.id, self.1.id)
+    }
+
+    fn replay(conn: &mut DbConnection, (period_id, vote_id): (i64, i64)) -> AppResult<Self> {
+        let period = repo::find_period(conn, period_id)?.ok_or_else(|| AppError::not_found("evaluation period"))?;
+        let vote = repo::find_vote_by_id(conn, vote_id)?.ok_or_else(|| AppError::not_found("vote"))?;
+        Ok((period, vote))
+    }
 }

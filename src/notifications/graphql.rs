@@ -400,3 +400,9 @@ impl NotificationSubscription {
         Ok(arrivals.flat_map(|batch| futures_util::stream::iter(batch.into_iter().map(NotificationNode))))
     }
 }
+
+/// This domain's DataLoaders, for the registry in `graphql::loaders`: the unread notifications
+/// of many (reader, request) pairs in one query (`Request.unreadNotificationCount`).
+pub fn register_loaders(loaders: &mut crate::graphql::loaders::Loaders<'_>) {
+    loaders.pairs(super::repo::unread_counts_by_request);
+}

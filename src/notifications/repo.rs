@@ -7,7 +7,7 @@ use super::model::{DeliveryStatus, Device, NewDevice, NewNotification, NewPushDe
 use crate::db::schema::{devices, notifications, push_deliveries, users};
 use crate::db::{DbConnection, Page, PageRequest};
 use crate::error::AppResult;
-use crate::ids::UserId;
+use crate::ids::{RequestId, UserId};
 
 pub fn find_device_by_token(conn: &mut DbConnection, token: &str) -> AppResult<Option<Device>> {
     Ok(devices::table
@@ -130,6 +130,47 @@ pub fn unread_count(conn: &mut DbConnection, user_id: UserId) -> AppResult<i64> 
         .filter(notifications::read_at.is_null())
         .count()
         .get_result(conn)?)
+}
+
+/// The unread notifications of each (reader, request) pair, in one query (the per-request
+/// badge); pairs without unread notifications are left out.
+pub fn unread_counts_by_request(
+    conn: &mut DbConnection,
+    keys: &[(UserId, RequestId)],
+) -> AppResult<Vec<((UserId, RequestId), i64)>> {
+    let users: Vec<UserId> = keys.iter().map(|(u, _)| *u).collect();
+    let requests: Vec<i64> = keys.iter().map(|(_, r)| r.get()).collect();
+    let rows: Vec<(UserId, Option<i64>, i64)> = notifications::table
+        .filter(notifications::user_id.eq_any(users))
+        .filter(notifications::request_id.eq_any(requests))
+        .filter(notifications::read_at.is_null())
+        .group_by((notifications::user_id, notifications::request_id))
+        .select((
+            notifications::user_id,
+            notifications::request_id,
+            diesel::dsl::count_star(),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(user, request, n)| request.map(|r| ((user, RequestId(r)), n)))
+        .filter(|(key, _)| keys.contains(key))
+        .collect())
+}
+
+/// Marks the user's unread notifications about one request read; returns how many.
+pub fn mark_request_read(
+    conn: &mut DbConnection,
+    user_id: UserId,
+    request_id: RequestId,
+    now: NaiveDateTime,
+) -> AppResult<usize> {
+    Ok(diesel::update(notifications::table)
+        .filter(notifications::user_id.eq(user_id))
+        .filter(notifications::request_id.eq(request_id.get()))
+        .filter(notifications::read_at.is_null())
+        .set(notifications::read_at.eq(now))
+        .execute(conn)?)
 }
 
 /// Marks the user's own notifications read; ids of other users are ignored.

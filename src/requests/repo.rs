@@ -256,6 +256,27 @@ pub struct RequestFilter {
     pub overdue: Option<bool>,
     /// An open, running limit (request or task) falls due in `[from, before)`.
     pub due_between: Option<(NaiveDateTime, NaiveDateTime)>,
+    /// Changed at or after this time (see [`changed_since`]).
+    pub updated_since: Option<NaiveDateTime>,
+}
+
+/// Requests changed at or after `since`: the request or one of its tasks moved (every step
+/// stamps the request's `updated_at`), or its timeline gained an event (notes and urges add an
+/// event without changing the request).
+fn changed_since(
+    query: requests::BoxedQuery<'static, MultiBackend>,
+    since: Option<NaiveDateTime>,
+) -> requests::BoxedQuery<'static, MultiBackend> {
+    match since {
+        Some(since) => query.filter(
+            requests::updated_at.ge(since).or(requests::id.eq_any(
+                request_events::table
+                    .filter(request_events::created_at.ge(since))
+                    .select(request_events::request_id),
+            )),
+        ),
+        None => query,
+    }
 }
 
 pub fn filtered(
@@ -263,7 +284,7 @@ pub fn filtered(
     scope: Scope,
     filter: &RequestFilter,
 ) -> AppResult<requests::BoxedQuery<'static, MultiBackend>> {
-    let mut query = scoped(conn, scope)?;
+    let mut query = changed_since(scoped(conn, scope)?, filter.updated_since);
     if let Some(statuses) = filter.statuses.clone() {
         query = query.filter(requests::status.eq_any(statuses));
     }
@@ -449,9 +470,17 @@ fn awaiting_query(
 
 /// A page of what waits for action, most urgent first, then oldest first. The cursor is the
 /// last row's id; its urgency is looked up so the page continues in the same order.
-pub fn awaiting(conn: &mut DbConnection, awaiting: Awaiting, page: PageRequest) -> AppResult<Page<Request>> {
-    let total: i64 = awaiting_query(conn, awaiting)?.count().get_result(conn)?;
-    let mut query = awaiting_query(conn, awaiting)?
+/// What waits for `awaiting`, changed at or after `since` when given.
+pub fn awaiting(
+    conn: &mut DbConnection,
+    awaiting: Awaiting,
+    since: Option<NaiveDateTime>,
+    page: PageRequest,
+) -> AppResult<Page<Request>> {
+    let total: i64 = changed_since(awaiting_query(conn, awaiting)?, since)
+        .count()
+        .get_result(conn)?;
+    let mut query = changed_since(awaiting_query(conn, awaiting)?, since)
         .select(Request::as_select())
         .order((requests::urgency.desc(), requests::id.asc()))
         .limit(page.limit + 1);

@@ -133,6 +133,7 @@ impl ExportParams {
                 })
                 .transpose()?,
             due_between: None,
+            updated_since: None,
         })
     }
 }

@@ -20,6 +20,9 @@ use crate::state::AppState;
 /// How often RESOLVED requests are checked for the 7-day automatic close.
 const AUTO_CLOSE_EVERY: Duration = Duration::from_secs(600);
 
+/// How often idempotency keys past their retention window are purged.
+const IDEMPOTENCY_PURGE_EVERY: Duration = Duration::from_secs(3600);
+
 /// How often evaluation periods are checked for opening, the closing reminder and closing.
 const EVALUATION_EVERY: Duration = Duration::from_secs(60);
 
@@ -103,8 +106,8 @@ impl Workers {
     }
 }
 
-/// The jobs of an instance: push delivery, automatic closing, the time-limit sweep and the
-/// evaluation periods.
+/// The jobs of an instance: push delivery, automatic closing, the time-limit sweep, the
+/// evaluation periods and the idempotency-key purge.
 pub fn jobs(state: &AppState) -> Result<Vec<Job>, String> {
     let sender = push::sender_for(state.config.fcm_credentials.as_deref(), &state.config.fcm_endpoint)?;
     let options = PushOptions {
@@ -113,7 +116,7 @@ pub fn jobs(state: &AppState) -> Result<Vec<Job>, String> {
     };
     let worker = PushWorker::new(state.clone(), sender, options);
     tracing::info!(sender = worker.sender_name(), "push delivery enabled");
-    let (s1, s2, s3) = (state.clone(), state.clone(), state.clone());
+    let (s1, s2, s3, s4) = (state.clone(), state.clone(), state.clone(), state.clone());
     Ok(vec![
         Job::new("push delivery", state.config.push_interval, move || {
             let worker = worker.clone();
@@ -130,6 +133,10 @@ pub fn jobs(state: &AppState) -> Result<Vec<Job>, String> {
         Job::new("evaluation periods", EVALUATION_EVERY, move || {
             let state = s3.clone();
             Box::pin(async move { crate::evaluations::worker::run_once(&state).await })
+        }),
+        Job::new("idempotency-key purge", IDEMPOTENCY_PURGE_EVERY, move || {
+            let state = s4.clone();
+            Box::pin(async move { state.db.purge_idempotency_keys(state.clock.now_naive()).await })
         }),
     ])
 }
@@ -174,5 +181,15 @@ impl Report for crate::requests::time_limits::sweeper::Sweep {
 impl Report for crate::evaluations::worker::EvaluationReport {
     fn did_work(&self) -> bool {
         *self != Self::default()
+    }
+}
+
+impl Report for crate::db::idempotency::PurgeReport {
+    fn did_work(&self) -> bool {
+        self.purged > 0
+    }
+
+    fn more_waiting(&self) -> bool {
+        self.more
     }
 }

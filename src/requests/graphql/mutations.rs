@@ -94,6 +94,15 @@ pub struct DispatchPayload {
     pub tasks: Vec<TaskNode>,
 }
 
+/// What marking a request's notifications read did.
+#[derive(SimpleObject)]
+pub struct MarkRequestNotificationsReadPayload {
+    /// How many unread notifications were marked read.
+    pub marked_count: i64,
+    /// The request (its `unreadNotificationCount` is now 0).
+    pub request: RequestNode,
+}
+
 /// A category after a change.
 #[derive(SimpleObject)]
 pub struct CategoryPayload {
@@ -207,10 +216,22 @@ impl RequestMutation {
             desc = "True when the request needs higher approval (the coordinated tier's longer time limits); omit to keep the tier."
         )]
         needs_coordination: Option<bool>,
+        #[graphql(
+            desc = "A client-generated key (e.g. a UUID) for retries: a repeat with the same key returns the first answer and changes nothing; the same key with other arguments is refused (IDEMPOTENCY_KEY_REUSED)."
+        )]
+        idempotency_key: Option<String>,
     ) -> AppResult<RequestPayload> {
         let actor = ctx.actor()?;
         Ok(payload(
-            service::accept(ctx.state(), actor, request_id(&id)?, version, needs_coordination).await?,
+            service::accept(
+                ctx.state(),
+                actor,
+                request_id(&id)?,
+                version,
+                needs_coordination,
+                idempotency_key.as_deref(),
+            )
+            .await?,
         ))
     }
 
@@ -221,10 +242,22 @@ impl RequestMutation {
         #[graphql(desc = "The request's id.")] id: ID,
         #[graphql(desc = "The version last read; a stale one gives CONFLICT.")] version: i32,
         #[graphql(desc = "Why (required).")] reason: String,
+        #[graphql(
+            desc = "A client-generated key (e.g. a UUID) for retries: a repeat with the same key returns the first answer and changes nothing; the same key with other arguments is refused (IDEMPOTENCY_KEY_REUSED)."
+        )]
+        idempotency_key: Option<String>,
     ) -> AppResult<RequestPayload> {
         let actor = ctx.actor()?;
         Ok(payload(
-            service::reject(ctx.state(), actor, request_id(&id)?, version, &reason).await?,
+            service::reject(
+                ctx.state(),
+                actor,
+                request_id(&id)?,
+                version,
+                &reason,
+                idempotency_key.as_deref(),
+            )
+            .await?,
         ))
     }
 
@@ -235,10 +268,22 @@ impl RequestMutation {
         #[graphql(desc = "The request's id.")] id: ID,
         #[graphql(desc = "The version last read; a stale one gives CONFLICT.")] version: i32,
         #[graphql(desc = "The answer.")] answer: String,
+        #[graphql(
+            desc = "A client-generated key (e.g. a UUID) for retries: a repeat with the same key returns the first answer and changes nothing; the same key with other arguments is refused (IDEMPOTENCY_KEY_REUSED)."
+        )]
+        idempotency_key: Option<String>,
     ) -> AppResult<RequestPayload> {
         let actor = ctx.actor()?;
         Ok(payload(
-            service::answer(ctx.state(), actor, request_id(&id)?, version, &answer).await?,
+            service::answer(
+                ctx.state(),
+                actor,
+                request_id(&id)?,
+                version,
+                &answer,
+                idempotency_key.as_deref(),
+            )
+            .await?,
         ))
     }
 
@@ -258,6 +303,10 @@ impl RequestMutation {
             desc = "True when the request needs higher approval (the coordinated tier's longer time limits); omit to keep the tier."
         )]
         needs_coordination: Option<bool>,
+        #[graphql(
+            desc = "A client-generated key (e.g. a UUID) for retries: a repeat with the same key returns the first answer and changes nothing; the same key with other arguments is refused (IDEMPOTENCY_KEY_REUSED)."
+        )]
+        idempotency_key: Option<String>,
     ) -> AppResult<DispatchPayload> {
         let actor = ctx.actor()?;
         let targets = departments
@@ -276,7 +325,15 @@ impl RequestMutation {
             to_pool: to_pool.unwrap_or(false),
             needs_coordination,
         };
-        let (request, tasks) = service::dispatch(ctx.state(), actor, request_id(&id)?, version, dispatch).await?;
+        let (request, tasks) = service::dispatch(
+            ctx.state(),
+            actor,
+            request_id(&id)?,
+            version,
+            dispatch,
+            idempotency_key.as_deref(),
+        )
+        .await?;
         Ok(DispatchPayload {
             request: RequestNode(request),
             tasks: tasks.into_iter().map(TaskNode).collect(),
@@ -288,10 +345,14 @@ impl RequestMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The pooled task's id.")] task_id: ID,
+        #[graphql(
+            desc = "A client-generated key (e.g. a UUID) for retries: a repeat with the same key returns the first answer and changes nothing; the same key with other arguments is refused (IDEMPOTENCY_KEY_REUSED)."
+        )]
+        idempotency_key: Option<String>,
     ) -> AppResult<TaskPayload> {
         let actor = ctx.actor()?;
         Ok(task_payload(
-            service::claim(ctx.state(), actor, self::task_id(&task_id)?).await?,
+            service::claim(ctx.state(), actor, self::task_id(&task_id)?, idempotency_key.as_deref()).await?,
         ))
     }
 
@@ -300,10 +361,14 @@ impl RequestMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The task's id.")] task_id: ID,
+        #[graphql(
+            desc = "A client-generated key (e.g. a UUID) for retries: a repeat with the same key returns the first answer and changes nothing; the same key with other arguments is refused (IDEMPOTENCY_KEY_REUSED)."
+        )]
+        idempotency_key: Option<String>,
     ) -> AppResult<TaskPayload> {
         let actor = ctx.actor()?;
         Ok(task_payload(
-            service::sign(ctx.state(), actor, self::task_id(&task_id)?).await?,
+            service::sign(ctx.state(), actor, self::task_id(&task_id)?, idempotency_key.as_deref()).await?,
         ))
     }
 
@@ -313,10 +378,21 @@ impl RequestMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The task's id.")] task_id: ID,
         #[graphql(desc = "Why it is not the department's remit (required).")] reason: String,
+        #[graphql(
+            desc = "A client-generated key (e.g. a UUID) for retries: a repeat with the same key returns the first answer and changes nothing; the same key with other arguments is refused (IDEMPOTENCY_KEY_REUSED)."
+        )]
+        idempotency_key: Option<String>,
     ) -> AppResult<TaskPayload> {
         let actor = ctx.actor()?;
         Ok(task_payload(
-            service::return_task(ctx.state(), actor, self::task_id(&task_id)?, &reason).await?,
+            service::return_task(
+                ctx.state(),
+                actor,
+                self::task_id(&task_id)?,
+                &reason,
+                idempotency_key.as_deref(),
+            )
+            .await?,
         ))
     }
 
@@ -327,11 +403,23 @@ impl RequestMutation {
         #[graphql(desc = "The task's id.")] task_id: ID,
         #[graphql(desc = "The department to take it over.")] to_department_id: ID,
         #[graphql(desc = "Why (required).")] reason: String,
+        #[graphql(
+            desc = "A client-generated key (e.g. a UUID) for retries: a repeat with the same key returns the first answer and changes nothing; the same key with other arguments is refused (IDEMPOTENCY_KEY_REUSED)."
+        )]
+        idempotency_key: Option<String>,
     ) -> AppResult<TaskPayload> {
         let actor = ctx.actor()?;
         let to = ids::decode(IdKind::Department, &to_department_id, "toDepartmentId")?;
         Ok(task_payload(
-            service::transfer(ctx.state(), actor, self::task_id(&task_id)?, to, &reason).await?,
+            service::transfer(
+                ctx.state(),
+                actor,
+                self::task_id(&task_id)?,
+                to,
+                &reason,
+                idempotency_key.as_deref(),
+            )
+            .await?,
         ))
     }
 
@@ -343,6 +431,10 @@ impl RequestMutation {
         #[graphql(desc = "The person responsible.")] responsible: String,
         #[graphql(desc = "How it will be handled.")] approach: String,
         #[graphql(desc = "By when (in the future).")] due_at: DateTime<Utc>,
+        #[graphql(
+            desc = "A client-generated key (e.g. a UUID) for retries: a repeat with the same key returns the first answer and changes nothing; the same key with other arguments is refused (IDEMPOTENCY_KEY_REUSED)."
+        )]
+        idempotency_key: Option<String>,
     ) -> AppResult<TaskPayload> {
         let actor = ctx.actor()?;
         Ok(task_payload(
@@ -353,6 +445,7 @@ impl RequestMutation {
                 &responsible,
                 &approach,
                 due_at.naive_utc(),
+                idempotency_key.as_deref(),
             )
             .await?,
         ))
@@ -364,10 +457,21 @@ impl RequestMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The task's id.")] task_id: ID,
         #[graphql(desc = "What was done (the company sees it).")] result: String,
+        #[graphql(
+            desc = "A client-generated key (e.g. a UUID) for retries: a repeat with the same key returns the first answer and changes nothing; the same key with other arguments is refused (IDEMPOTENCY_KEY_REUSED)."
+        )]
+        idempotency_key: Option<String>,
     ) -> AppResult<TaskPayload> {
         let actor = ctx.actor()?;
         Ok(task_payload(
-            service::complete_task(ctx.state(), actor, self::task_id(&task_id)?, &result).await?,
+            service::complete_task(
+                ctx.state(),
+                actor,
+                self::task_id(&task_id)?,
+                &result,
+                idempotency_key.as_deref(),
+            )
+            .await?,
         ))
     }
 
@@ -378,11 +482,23 @@ impl RequestMutation {
         #[graphql(desc = "The request's id.")] request_id: ID,
         #[graphql(desc = "The note.")] text: String,
         #[graphql(desc = "True for a note company staff never see (default false).")] internal: Option<bool>,
+        #[graphql(
+            desc = "A client-generated key (e.g. a UUID) for retries: a repeat with the same key returns the first answer and changes nothing; the same key with other arguments is refused (IDEMPOTENCY_KEY_REUSED)."
+        )]
+        idempotency_key: Option<String>,
     ) -> AppResult<RequestPayload> {
         let actor = ctx.actor()?;
         let id = ids::decode::<RequestId>(IdKind::Request, &request_id, "requestId")?;
         Ok(payload(
-            service::add_note(ctx.state(), actor, id, &text, internal.unwrap_or(false)).await?,
+            service::add_note(
+                ctx.state(),
+                actor,
+                id,
+                &text,
+                internal.unwrap_or(false),
+                idempotency_key.as_deref(),
+            )
+            .await?,
         ))
     }
 
@@ -393,10 +509,22 @@ impl RequestMutation {
         #[graphql(desc = "The request's id.")] id: ID,
         #[graphql(desc = "The version last read; a stale one gives CONFLICT.")] version: i32,
         #[graphql(desc = "What was done or the answer (the company sees it).")] answer: String,
+        #[graphql(
+            desc = "A client-generated key (e.g. a UUID) for retries: a repeat with the same key returns the first answer and changes nothing; the same key with other arguments is refused (IDEMPOTENCY_KEY_REUSED)."
+        )]
+        idempotency_key: Option<String>,
     ) -> AppResult<RequestPayload> {
         let actor = ctx.actor()?;
         Ok(payload(
-            service::resolve(ctx.state(), actor, request_id(&id)?, version, &answer).await?,
+            service::resolve(
+                ctx.state(),
+                actor,
+                request_id(&id)?,
+                version,
+                &answer,
+                idempotency_key.as_deref(),
+            )
+            .await?,
         ))
     }
 
@@ -409,10 +537,23 @@ impl RequestMutation {
         #[graphql(desc = "The version last read; a stale one gives CONFLICT.")] version: i32,
         #[graphql(desc = "The explanation (required).")] reason: String,
         #[graphql(desc = "The filing number (required).")] filing_number: String,
+        #[graphql(
+            desc = "A client-generated key (e.g. a UUID) for retries: a repeat with the same key returns the first answer and changes nothing; the same key with other arguments is refused (IDEMPOTENCY_KEY_REUSED)."
+        )]
+        idempotency_key: Option<String>,
     ) -> AppResult<RequestPayload> {
         let actor = ctx.actor()?;
         Ok(payload(
-            service::mark_unresolvable(ctx.state(), actor, request_id(&id)?, version, &reason, &filing_number).await?,
+            service::mark_unresolvable(
+                ctx.state(),
+                actor,
+                request_id(&id)?,
+                version,
+                &reason,
+                &filing_number,
+                idempotency_key.as_deref(),
+            )
+            .await?,
         ))
     }
 
@@ -425,6 +566,10 @@ impl RequestMutation {
         #[graphql(desc = "Was it solved?")] solved: bool,
         #[graphql(desc = "Is the company satisfied?")] satisfied: bool,
         #[graphql(desc = "A comment.")] comment: Option<String>,
+        #[graphql(
+            desc = "A client-generated key (e.g. a UUID) for retries: a repeat with the same key returns the first answer and changes nothing; the same key with other arguments is refused (IDEMPOTENCY_KEY_REUSED)."
+        )]
+        idempotency_key: Option<String>,
     ) -> AppResult<RequestPayload> {
         let actor = ctx.actor()?;
         Ok(payload(
@@ -435,6 +580,7 @@ impl RequestMutation {
                 solved,
                 satisfied,
                 comment.as_deref(),
+                idempotency_key.as_deref(),
             )
             .await?,
         ))
@@ -446,11 +592,38 @@ impl RequestMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The request's id.")] id: ID,
         #[graphql(desc = "Why.")] reason: Option<String>,
+        #[graphql(
+            desc = "A client-generated key (e.g. a UUID) for retries: a repeat with the same key returns the first answer and changes nothing; the same key with other arguments is refused (IDEMPOTENCY_KEY_REUSED)."
+        )]
+        idempotency_key: Option<String>,
     ) -> AppResult<RequestPayload> {
         let actor = ctx.actor()?;
         Ok(payload(
-            service::withdraw(ctx.state(), actor, request_id(&id)?, reason.as_deref()).await?,
+            service::withdraw(
+                ctx.state(),
+                actor,
+                request_id(&id)?,
+                reason.as_deref(),
+                idempotency_key.as_deref(),
+            )
+            .await?,
         ))
+    }
+
+    /// Marks the caller's notifications about one request read (clears its badge,
+    /// `Request.unreadNotificationCount`); the inbox's unread count drops by as many.
+    async fn mark_request_notifications_read(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The request's id.")] request_id: ID,
+    ) -> AppResult<MarkRequestNotificationsReadPayload> {
+        let actor = ctx.actor()?;
+        let id = ids::decode::<RequestId>(IdKind::Request, &request_id, "requestId")?;
+        let (marked_count, request) = service::mark_notifications_read(ctx.state(), actor, id).await?;
+        Ok(MarkRequestNotificationsReadPayload {
+            marked_count,
+            request: RequestNode(request),
+        })
     }
 
     /// Urges an open request on: company staff, or an admin supervising it (督办). The officer
@@ -460,10 +633,21 @@ impl RequestMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The request's id.")] id: ID,
         #[graphql(desc = "A message for the officer.")] message: Option<String>,
+        #[graphql(
+            desc = "A client-generated key (e.g. a UUID) for retries: a repeat with the same key returns the first answer and changes nothing; the same key with other arguments is refused (IDEMPOTENCY_KEY_REUSED)."
+        )]
+        idempotency_key: Option<String>,
     ) -> AppResult<RequestPayload> {
         let actor = ctx.actor()?;
         Ok(payload(
-            service::urge(ctx.state(), actor, request_id(&id)?, message.as_deref()).await?,
+            service::urge(
+                ctx.state(),
+                actor,
+                request_id(&id)?,
+                message.as_deref(),
+                idempotency_key.as_deref(),
+            )
+            .await?,
         ))
     }
 }

@@ -1,6 +1,6 @@
 //! The node types of requests: categories, requests, department tasks and timeline events.
 
-use async_graphql::{Context, Object, SimpleObject, ID};
+use async_graphql::{Context, Enum, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
 use crate::ids::{RequestId, UserId};
@@ -16,10 +16,97 @@ use crate::error::AppResult;
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids::{self, IdKind};
 use crate::graphql::loaders::load_one;
+use crate::requests::lifecycle::Action;
 use crate::requests::model::{
     Category, Channel, Event, EventKind, Request, RequestKind, RequestStatus, Task, TaskStatus, Urgency,
 };
 use crate::requests::service::{self};
+
+/// A step the reader may take on a request now (`Request.viewerActions`), named after its
+/// mutation. Computed from the same lifecycle table (`docs/requests.md`) and the same checks
+/// the mutations apply: a listed step is accepted (given valid arguments and the version last
+/// read); an unlisted one is refused. Show the buttons of the listed steps.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum RequestAction {
+    /// `acceptRequest`.
+    AcceptRequest,
+    /// `rejectRequest`.
+    RejectRequest,
+    /// `answerRequest` (consultations).
+    AnswerRequest,
+    /// `dispatchRequest` (also re-dispatching and adding assisting departments).
+    DispatchRequest,
+    /// `addProgressNote`.
+    AddProgressNote,
+    /// `resolveRequest`.
+    ResolveRequest,
+    /// `markUnresolvable`.
+    MarkUnresolvable,
+    /// `confirmResolution`.
+    ConfirmResolution,
+    /// `withdrawRequest`.
+    WithdrawRequest,
+    /// `urgeRequest`.
+    UrgeRequest,
+    /// `requestInformation` (asking the company for missing information).
+    RequestInformation,
+    /// `provideInformation` (the company's answer while it is asked).
+    ProvideInformation,
+}
+
+/// A step the reader may take on a department task now (`Task.viewerActions`), named after its
+/// mutation, from the same lifecycle table and checks as the mutations.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum TaskAction {
+    /// `claimTask` (from the open pool).
+    ClaimTask,
+    /// `signTask`.
+    SignTask,
+    /// `returnTask`.
+    ReturnTask,
+    /// `transferTask`.
+    TransferTask,
+    /// `submitPlan`.
+    SubmitPlan,
+    /// `completeTask`.
+    CompleteTask,
+}
+
+fn request_action(action: Action) -> Option<RequestAction> {
+    Some(match action {
+        Action::Accept => RequestAction::AcceptRequest,
+        Action::Reject => RequestAction::RejectRequest,
+        Action::Answer => RequestAction::AnswerRequest,
+        Action::Dispatch => RequestAction::DispatchRequest,
+        Action::Note => RequestAction::AddProgressNote,
+        Action::Resolve => RequestAction::ResolveRequest,
+        Action::MarkUnresolvable => RequestAction::MarkUnresolvable,
+        Action::Confirm => RequestAction::ConfirmResolution,
+        Action::Withdraw => RequestAction::WithdrawRequest,
+        Action::Urge => RequestAction::UrgeRequest,
+        Action::AskCompany => RequestAction::RequestInformation,
+        Action::AnswerCompanyQuestion => RequestAction::ProvideInformation,
+        Action::Claim
+        | Action::Sign
+        | Action::Return
+        | Action::Transfer
+        | Action::Plan
+        | Action::Complete
+        | Action::AutoClose => return None,
+    })
+}
+
+fn task_action(action: Action) -> Option<TaskAction> {
+    Some(match action {
+        Action::Claim => TaskAction::ClaimTask,
+        Action::Sign => TaskAction::SignTask,
+        Action::Return => TaskAction::ReturnTask,
+        Action::Transfer => TaskAction::TransferTask,
+        Action::Plan => TaskAction::SubmitPlan,
+        Action::Complete => TaskAction::CompleteTask,
+        _ => return None,
+    })
+}
 
 /// A kind of matter a request is about, managed by admins (permits, water, power, …).
 pub struct CategoryNode(pub Category);
@@ -253,6 +340,20 @@ impl RequestNode {
     async fn closed_at(&self) -> Option<DateTime<Utc>> {
         self.0.closed_at.map(to_utc)
     }
+
+    /// The request's own steps the reader may take now, from the lifecycle table (the steps on
+    /// its department tasks are each task's `viewerActions`).
+    async fn viewer_actions(&self, ctx: &Context<'_>) -> AppResult<Vec<RequestAction>> {
+        let actions = service::viewer_actions(ctx.state(), ctx.actor()?, &self.0, None).await?;
+        Ok(actions.into_iter().filter_map(request_action).collect())
+    }
+
+    /// How many of the reader's notifications about this request are unread (the badge);
+    /// `markRequestNotificationsRead` clears it.
+    async fn unread_notification_count(&self, ctx: &Context<'_>) -> AppResult<i64> {
+        let key = (ctx.actor()?.user_id, self.0.id);
+        Ok(load_one::<(UserId, RequestId), i64>(ctx, key).await?.unwrap_or(0))
+    }
 }
 
 /// The company's answers to "was it solved?" and "are you satisfied?" (kept apart, as 12345
@@ -357,6 +458,12 @@ impl TaskNode {
     async fn sla(&self, ctx: &Context<'_>) -> AppResult<SlaStatus> {
         let request = service::of_task(ctx.state(), self.0.request_id).await?;
         Ok(SlaStatus::of_task(&self.0, &request, ctx.state().clock.now_naive()))
+    }
+
+    /// The steps the reader may take on this task now, from the lifecycle table.
+    async fn viewer_actions(&self, ctx: &Context<'_>) -> AppResult<Vec<TaskAction>> {
+        let actions = service::task_viewer_actions(ctx.state(), ctx.actor()?, &self.0).await?;
+        Ok(actions.into_iter().filter_map(task_action).collect())
     }
 
     /// Extensions (延期) asked for on this task, oldest first (not shown to company staff).

@@ -62,6 +62,7 @@ impl RequestFilterInput {
             text: self.text,
             overdue: self.overdue,
             due_between: None,
+            updated_since: None,
         })
     }
 }
@@ -106,9 +107,14 @@ impl RequestQuery {
         #[graphql(desc = "Narrows the list.")] filter: Option<RequestFilterInput>,
         #[graphql(desc = "Page size (at most 100).")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last item of the previous page.")] after: Option<String>,
+        #[graphql(
+            desc = "Only requests changed at or after this time (a step on the request or its tasks, or a new timeline event): to catch up after being offline, send the time of the last sync minus a minute of margin."
+        )]
+        updated_since: Option<DateTime<Utc>>,
     ) -> AppResult<RequestConnection> {
         let actor = ctx.actor()?;
-        let filter = filter.unwrap_or_default().into_filter()?;
+        let mut filter = filter.unwrap_or_default().into_filter()?;
+        filter.updated_since = updated_since.map(|t| t.naive_utc());
         let page = service::list(ctx.state(), actor, filter, page_request(first, after)?).await?;
         Ok(RequestConnection::from_page(page, |r| r.id, RequestNode))
     }
@@ -120,9 +126,14 @@ impl RequestQuery {
         #[graphql(desc = "Only these statuses (an app tab).")] status: Option<Vec<RequestStatus>>,
         #[graphql(desc = "Page size (at most 100).")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last item of the previous page.")] after: Option<String>,
+        #[graphql(
+            desc = "Only requests changed at or after this time (a step on the request or its tasks, or a new timeline event): to catch up after being offline, send the time of the last sync minus a minute of margin."
+        )]
+        updated_since: Option<DateTime<Utc>>,
     ) -> AppResult<RequestConnection> {
         let actor = ctx.actor()?;
-        let page = service::my_requests(ctx.state(), actor, status, page_request(first, after)?).await?;
+        let since = updated_since.map(|t| t.naive_utc());
+        let page = service::my_requests(ctx.state(), actor, status, since, page_request(first, after)?).await?;
         Ok(RequestConnection::from_page(page, |r| r.id, RequestNode))
     }
 
@@ -134,9 +145,14 @@ impl RequestQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Page size (at most 100).")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last item of the previous page.")] after: Option<String>,
+        #[graphql(
+            desc = "Only requests changed at or after this time (a step on the request or its tasks, or a new timeline event): to catch up after being offline, send the time of the last sync minus a minute of margin."
+        )]
+        updated_since: Option<DateTime<Utc>>,
     ) -> AppResult<RequestConnection> {
         let actor = ctx.actor()?;
-        let page = service::my_tasks(ctx.state(), actor, page_request(first, after)?).await?;
+        let since = updated_since.map(|t| t.naive_utc());
+        let page = service::my_tasks(ctx.state(), actor, since, page_request(first, after)?).await?;
         Ok(RequestConnection::from_page(page, |r| r.id, RequestNode))
     }
 

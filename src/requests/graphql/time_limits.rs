@@ -328,11 +328,18 @@ impl SupervisionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The request's id.")] request_id: ID,
         #[graphql(desc = "What is missing; the company sees it.")] question: String,
+        #[graphql(
+            desc = "A client-generated key (e.g. a UUID) for retries: a repeat with the same key returns the first answer and changes nothing; the same key with other arguments is refused (IDEMPOTENCY_KEY_REUSED)."
+        )]
+        idempotency_key: Option<String>,
     ) -> AppResult<RequestPayload> {
         let actor = ctx.actor()?;
         let id = ids::decode::<RequestId>(IdKind::Request, &request_id, "requestId")?;
         Ok(RequestPayload {
-            request: RequestNode(requests_service::request_information(ctx.state(), actor, id, &question).await?),
+            request: RequestNode(
+                requests_service::request_information(ctx.state(), actor, id, &question, idempotency_key.as_deref())
+                    .await?,
+            ),
         })
     }
 
@@ -343,11 +350,18 @@ impl SupervisionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The request's id.")] request_id: ID,
         #[graphql(desc = "The information asked for.")] answer: String,
+        #[graphql(
+            desc = "A client-generated key (e.g. a UUID) for retries: a repeat with the same key returns the first answer and changes nothing; the same key with other arguments is refused (IDEMPOTENCY_KEY_REUSED)."
+        )]
+        idempotency_key: Option<String>,
     ) -> AppResult<RequestPayload> {
         let actor = ctx.actor()?;
         let id = ids::decode::<RequestId>(IdKind::Request, &request_id, "requestId")?;
         Ok(RequestPayload {
-            request: RequestNode(requests_service::provide_information(ctx.state(), actor, id, &answer).await?),
+            request: RequestNode(
+                requests_service::provide_information(ctx.state(), actor, id, &answer, idempotency_key.as_deref())
+                    .await?,
+            ),
         })
     }
 
@@ -359,11 +373,25 @@ impl SupervisionMutation {
         #[graphql(desc = "The task's id.")] task_id: ID,
         #[graphql(desc = "The due time asked for (after the current one).")] until: DateTime<Utc>,
         #[graphql(desc = "Why more time is needed.")] reason: String,
+        #[graphql(
+            desc = "A client-generated key (e.g. a UUID) for retries: a repeat with the same key returns the first answer and changes nothing; the same key with other arguments is refused (IDEMPOTENCY_KEY_REUSED)."
+        )]
+        idempotency_key: Option<String>,
     ) -> AppResult<ExtensionPayload> {
         let actor = ctx.actor()?;
         let id = ids::decode::<TaskId>(IdKind::Task, &task_id, "taskId")?;
         Ok(ExtensionPayload {
-            extension: ExtensionNode(extensions::request(ctx.state(), actor, id, until.naive_utc(), &reason).await?),
+            extension: ExtensionNode(
+                extensions::request(
+                    ctx.state(),
+                    actor,
+                    id,
+                    until.naive_utc(),
+                    &reason,
+                    idempotency_key.as_deref(),
+                )
+                .await?,
+            ),
         })
     }
 
@@ -374,11 +402,25 @@ impl SupervisionMutation {
         #[graphql(desc = "The extension's id.")] extension_id: ID,
         #[graphql(desc = "True to grant, false to refuse.")] approve: bool,
         #[graphql(desc = "A note for the department.")] note: Option<String>,
+        #[graphql(
+            desc = "A client-generated key (e.g. a UUID) for retries: a repeat with the same key returns the first answer and changes nothing; the same key with other arguments is refused (IDEMPOTENCY_KEY_REUSED)."
+        )]
+        idempotency_key: Option<String>,
     ) -> AppResult<ExtensionPayload> {
         let actor = ctx.actor()?;
         let id = ids::decode(IdKind::Extension, &extension_id, "extensionId")?;
         Ok(ExtensionPayload {
-            extension: ExtensionNode(extensions::decide(ctx.state(), actor, id, approve, note.as_deref()).await?),
+            extension: ExtensionNode(
+                extensions::decide(
+                    ctx.state(),
+                    actor,
+                    id,
+                    approve,
+                    note.as_deref(),
+                    idempotency_key.as_deref(),
+                )
+                .await?,
+            ),
         })
     }
 }

@@ -108,3 +108,74 @@ pub fn scope_of(actor: &Actor) -> Scope {
 pub fn sees_internal(actor: &Actor) -> bool {
     actor.role != Role::Company
 }
+
+/// Whether `actor`'s department already holds an active task on the request (a department
+/// holds at most one: claiming is refused then).
+pub(super) fn holds_task(conn: &mut DbConnection, actor: &Actor, request: &Request) -> AppResult<bool> {
+    let department_id = actor.department_id;
+    Ok(department_id.is_some()
+        && repo::tasks_of(conn, request.id)?
+            .iter()
+            .any(|t| t.status.is_active() && t.department_id == department_id))
+}
+
+/// The rules of a step beyond `lifecycle`'s table that its service function applies too: only
+/// consultations are answered, information is asked once and given only when asked, and a
+/// department claims no second task on a request.
+fn preconditions(conn: &mut DbConnection, actor: &Actor, request: &Request, action: Action) -> AppResult<bool> {
+    Ok(match action {
+        Action::Answer => request.kind == RequestKind::Consultation,
+        Action::AskCompany => request.awaiting_company_since.is_none(),
+        Action::AnswerCompanyQuestion => request.awaiting_company_since.is_some(),
+        Action::Claim => !holds_task(conn, actor, request)?,
+        _ => true,
+    })
+}
+
+/// Whether `actor` may take `action` now: the party and the states of `lifecycle`'s table,
+/// then the step's own rules, exactly as the step checks them (arguments aside).
+fn may_take(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    request: &Request,
+    task: Option<&Task>,
+    action: Action,
+) -> AppResult<bool> {
+    // The state checks first: they need no query, and most steps fail them.
+    if lifecycle::check(request.status, action).is_err() {
+        return Ok(false);
+    }
+    if task.is_some_and(|t| lifecycle::check_task(t.status, action).is_err()) {
+        return Ok(false);
+    }
+    match authorize(conn, actor, request, task, action) {
+        Ok(()) => {}
+        Err(AppError::Forbidden(_)) => return Ok(false),
+        Err(other) => return Err(other),
+    }
+    preconditions(conn, actor, request, action)
+}
+
+/// The steps `actor` may take now on `request` (without a task: the request's own steps) or
+/// on one of its tasks, in the order of `lifecycle`'s table; none when the request is not
+/// visible to them.
+pub fn allowed_actions(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    request: &Request,
+    task: Option<&Task>,
+) -> AppResult<Vec<Action>> {
+    if !can_see(conn, actor, request)? {
+        return Ok(Vec::new());
+    }
+    let mut actions = Vec::new();
+    for step in lifecycle::STEPS {
+        if step.by == Party::System || step.task.is_some() != task.is_some() {
+            continue;
+        }
+        if may_take(conn, actor, request, task, step.action)? {
+            actions.push(step.action);
+        }
+    }
+    Ok(actions)
+}

@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 
 use crate::actor::{Actor, Role};
 use crate::companies::repo as companies_repo;
-use crate::db::{DbConnection, Page, PageRequest, Tx};
+use crate::db::{DbConnection, Once, Page, PageRequest, Tx};
 use crate::departments::repo as departments_repo;
 use crate::error::{AppError, AppResult};
 use crate::ids::{RequestId, TaskId};
@@ -41,14 +41,27 @@ pub const AUTO_CLOSE_AFTER_DAYS: i64 = 7;
 
 mod access;
 mod apply;
+mod badges;
 mod queries;
 mod raise;
+mod replay;
 mod steps;
 mod tasks;
 
 use apply::*;
 
+/// The idempotency key of one lifecycle step, named by its mutation in `lifecycle`'s table.
+pub(super) fn once(
+    actor: &Actor,
+    key: Option<&str>,
+    action: Action,
+    arguments: &impl serde::Serialize,
+) -> AppResult<Option<Once>> {
+    Once::new(actor.user_id, key, lifecycle::step(action).mutation, arguments)
+}
+
 pub use access::*;
+pub use badges::*;
 
 pub use queries::*;
 pub use raise::*;

@@ -25,6 +25,34 @@ pub async fn for_subscriber(state: &AppState, user_id: UserId, id: RequestId) ->
         .await
 }
 
+/// The steps the caller may take now on the request (`task: None`) or on one of its tasks.
+pub async fn viewer_actions(
+    state: &AppState,
+    actor: &Actor,
+    request: &Request,
+    task: Option<&Task>,
+) -> AppResult<Vec<Action>> {
+    let (actor, request, task) = (actor.clone(), request.clone(), task.cloned());
+    state
+        .db
+        .read(move |conn| allowed_actions(conn, &actor, &request, task.as_ref()))
+        .await
+}
+
+/// The steps the caller may take now on one task (none when its request is not visible).
+pub async fn task_viewer_actions(state: &AppState, actor: &Actor, task: &Task) -> AppResult<Vec<Action>> {
+    let (actor, task) = (actor.clone(), task.clone());
+    state
+        .db
+        .read(move |conn| {
+            let Some(request) = repo::find_by_id(conn, task.request_id)? else {
+                return Ok(Vec::new());
+            };
+            allowed_actions(conn, &actor, &request, Some(&task))
+        })
+        .await
+}
+
 pub async fn get(state: &AppState, actor: &Actor, id: RequestId) -> AppResult<Request> {
     let actor = actor.clone();
     state.db.read(move |conn| visible(conn, &actor, id)).await
@@ -44,23 +72,33 @@ pub async fn my_requests(
     state: &AppState,
     actor: &Actor,
     status: Option<Vec<RequestStatus>>,
+    updated_since: Option<NaiveDateTime>,
     page: PageRequest,
 ) -> AppResult<Page<Request>> {
     actor.require_role(&[Role::Company])?;
     let filter = RequestFilter {
         statuses: status,
+        updated_since,
         ..Default::default()
     };
     list(state, actor, filter, page).await
 }
 
-pub async fn my_tasks(state: &AppState, actor: &Actor, page: PageRequest) -> AppResult<Page<Request>> {
+pub async fn my_tasks(
+    state: &AppState,
+    actor: &Actor,
+    updated_since: Option<NaiveDateTime>,
+    page: PageRequest,
+) -> AppResult<Page<Request>> {
     let awaiting = match actor.role {
         Role::Officer => Awaiting::Officer(actor.user_id),
         Role::Department => Awaiting::Department(actor.department_id.unwrap_or(DepartmentId::NONE)),
         _ => return Err(AppError::forbidden("myTasks is for officers and department staff")),
     };
-    state.db.read(move |conn| repo::awaiting(conn, awaiting, page)).await
+    state
+        .db
+        .read(move |conn| repo::awaiting(conn, awaiting, updated_since, page))
+        .await
 }
 
 /// How many requests the caller may see in each status (every status listed, zeros included).

@@ -5,7 +5,14 @@ use super::*;
 use crate::ids::DepartmentId;
 
 /// Runs one step on a request in a write transaction, after the visibility check.
-pub(super) async fn request_step<F>(state: &AppState, actor: &Actor, id: RequestId, step: F) -> AppResult<Request>
+/// With an idempotency key (`once`), a repeat answers the first step's request and changes nothing.
+pub(super) async fn request_step<F>(
+    state: &AppState,
+    actor: &Actor,
+    id: RequestId,
+    once: Option<Once>,
+    step: F,
+) -> AppResult<Request>
 where
     F: FnOnce(&mut Tx<'_>, &Actor, Request, NaiveDateTime) -> AppResult<Request> + Send + 'static,
 {
@@ -13,7 +20,7 @@ where
     let now = state.clock.now_naive();
     let outcome = state
         .db
-        .write(move |conn| {
+        .write_once(once, now, move |conn| {
             let request = visible(conn, &actor, id)?;
             step(conn, &actor, request, now)
         })
@@ -41,9 +48,16 @@ pub async fn accept(
     id: RequestId,
     version: i32,
     needs_coordination: Option<bool>,
+    idempotency_key: Option<&str>,
 ) -> AppResult<Request> {
     let zone = state.config.time_zone;
-    request_step(state, actor, id, move |conn, actor, request, now| {
+    let once = once(
+        actor,
+        idempotency_key,
+        Action::Accept,
+        &(id, version, needs_coordination),
+    )?;
+    request_step(state, actor, id, once, move |conn, actor, request, now| {
         let to = handler_step(conn, actor, &request, version, Action::Accept)?;
         let mut changes = RequestChanges::default();
         retier(conn, zone, &request, needs_coordination, &mut changes)?;
@@ -57,9 +71,17 @@ pub async fn accept(
     .await
 }
 
-pub async fn reject(state: &AppState, actor: &Actor, id: RequestId, version: i32, reason: &str) -> AppResult<Request> {
+pub async fn reject(
+    state: &AppState,
+    actor: &Actor,
+    id: RequestId,
+    version: i32,
+    reason: &str,
+    idempotency_key: Option<&str>,
+) -> AppResult<Request> {
     let reason = NOTE.required("reason", reason)?;
-    request_step(state, actor, id, move |conn, actor, request, now| {
+    let once = once(actor, idempotency_key, Action::Reject, &(id, version, &reason))?;
+    request_step(state, actor, id, once, move |conn, actor, request, now| {
         let to = handler_step(conn, actor, &request, version, Action::Reject)?;
         let changes = RequestChanges {
             answer: Some(Some(reason.clone())),
@@ -79,9 +101,17 @@ pub async fn reject(state: &AppState, actor: &Actor, id: RequestId, version: i32
     .await
 }
 
-pub async fn answer(state: &AppState, actor: &Actor, id: RequestId, version: i32, answer: &str) -> AppResult<Request> {
+pub async fn answer(
+    state: &AppState,
+    actor: &Actor,
+    id: RequestId,
+    version: i32,
+    answer: &str,
+    idempotency_key: Option<&str>,
+) -> AppResult<Request> {
     let answer = LONG.required("answer", answer)?;
-    request_step(state, actor, id, move |conn, actor, request, now| {
+    let once = once(actor, idempotency_key, Action::Answer, &(id, version, &answer))?;
+    request_step(state, actor, id, once, move |conn, actor, request, now| {
         let to = handler_step(conn, actor, &request, version, Action::Answer)?;
         if request.kind != RequestKind::Consultation {
             return Err(AppError::legacy_reasoned(
@@ -133,6 +163,7 @@ pub async fn dispatch(
     id: RequestId,
     version: i32,
     dispatch: Dispatch,
+    idempotency_key: Option<&str>,
 ) -> AppResult<(Request, Vec<Task>)> {
     let Dispatch {
         targets,
@@ -157,12 +188,19 @@ pub async fn dispatch(
     if !targets.iter().all(|t| seen.insert(t.department_id)) {
         return Err(AppError::bad_field("departments", "a department is named twice"));
     }
+    let targets_fingerprint: Vec<_> = targets.iter().map(|t| (t.department_id, t.lead)).collect();
+    let once = once(
+        actor,
+        idempotency_key,
+        Action::Dispatch,
+        &(id, version, targets_fingerprint, &note, to_pool, needs_coordination),
+    )?;
     let actor = actor.clone();
     let now = state.clock.now_naive();
     let zone = state.config.time_zone;
     let outcome = state
         .db
-        .write(move |conn| {
+        .write_once(once, now, move |conn| {
             let request = visible(conn, &actor, id)?;
             let to = handler_step(conn, &actor, &request, version, Action::Dispatch)?;
             let mut changes = RequestChanges::default();
@@ -273,12 +311,14 @@ pub async fn add_note(
     id: RequestId,
     text: &str,
     internal: bool,
+    idempotency_key: Option<&str>,
 ) -> AppResult<Request> {
     let text = NOTE.required("text", text)?;
     if internal && actor.role == Role::Company {
         return Err(AppError::forbidden("company staff write public notes only"));
     }
-    request_step(state, actor, id, move |conn, actor, request, now| {
+    let once = once(actor, idempotency_key, Action::Note, &(id, &text, internal))?;
+    request_step(state, actor, id, once, move |conn, actor, request, now| {
         authorize(conn, actor, &request, None, Action::Note)?;
         lifecycle::check(request.status, Action::Note)?;
         let entry = if internal {
@@ -293,9 +333,17 @@ pub async fn add_note(
     .await
 }
 
-pub async fn resolve(state: &AppState, actor: &Actor, id: RequestId, version: i32, answer: &str) -> AppResult<Request> {
+pub async fn resolve(
+    state: &AppState,
+    actor: &Actor,
+    id: RequestId,
+    version: i32,
+    answer: &str,
+    idempotency_key: Option<&str>,
+) -> AppResult<Request> {
     let answer = LONG.required("answer", answer)?;
-    request_step(state, actor, id, move |conn, actor, request, now| {
+    let once = once(actor, idempotency_key, Action::Resolve, &(id, version, &answer))?;
+    request_step(state, actor, id, once, move |conn, actor, request, now| {
         let to = handler_step(conn, actor, &request, version, Action::Resolve)?;
         let changes = RequestChanges {
             answer: Some(Some(answer.clone())),
@@ -322,10 +370,17 @@ pub async fn mark_unresolvable(
     version: i32,
     reason: &str,
     filing_number: &str,
+    idempotency_key: Option<&str>,
 ) -> AppResult<Request> {
     let reason = LONG.required("reason", reason)?;
     let filing_number = SHORT.required("filingNumber", filing_number)?;
-    request_step(state, actor, id, move |conn, actor, request, now| {
+    let once = once(
+        actor,
+        idempotency_key,
+        Action::MarkUnresolvable,
+        &(id, version, &reason, &filing_number),
+    )?;
+    request_step(state, actor, id, once, move |conn, actor, request, now| {
         let to = handler_step(conn, actor, &request, version, Action::MarkUnresolvable)?;
         let text = format!("cannot be solved under current policy (filed as {filing_number}): {reason}");
         let changes = RequestChanges {
@@ -356,10 +411,17 @@ pub async fn confirm(
     solved: bool,
     satisfied: bool,
     comment: Option<&str>,
+    idempotency_key: Option<&str>,
 ) -> AppResult<Request> {
     let comment = NOTE.optional("comment", comment)?;
     let zone = state.config.time_zone;
-    request_step(state, actor, id, move |conn, actor, request, now| {
+    let once = once(
+        actor,
+        idempotency_key,
+        Action::Confirm,
+        &(id, solved, satisfied, &comment),
+    )?;
+    request_step(state, actor, id, once, move |conn, actor, request, now| {
         authorize(conn, actor, &request, None, Action::Confirm)?;
         lifecycle::check(request.status, Action::Confirm)?;
         let closes = solved && satisfied;
@@ -411,9 +473,16 @@ pub async fn confirm(
     .await
 }
 
-pub async fn withdraw(state: &AppState, actor: &Actor, id: RequestId, reason: Option<&str>) -> AppResult<Request> {
+pub async fn withdraw(
+    state: &AppState,
+    actor: &Actor,
+    id: RequestId,
+    reason: Option<&str>,
+    idempotency_key: Option<&str>,
+) -> AppResult<Request> {
     let reason = NOTE.optional("reason", reason)?;
-    request_step(state, actor, id, move |conn, actor, request, now| {
+    let once = once(actor, idempotency_key, Action::Withdraw, &(id, &reason))?;
+    request_step(state, actor, id, once, move |conn, actor, request, now| {
         authorize(conn, actor, &request, None, Action::Withdraw)?;
         let step = lifecycle::check(request.status, Action::Withdraw)?;
         let to = lifecycle::next_status(request.status, step.outcome);
@@ -437,9 +506,16 @@ pub async fn withdraw(state: &AppState, actor: &Actor, id: RequestId, reason: Op
     .await
 }
 
-pub async fn urge(state: &AppState, actor: &Actor, id: RequestId, message: Option<&str>) -> AppResult<Request> {
+pub async fn urge(
+    state: &AppState,
+    actor: &Actor,
+    id: RequestId,
+    message: Option<&str>,
+    idempotency_key: Option<&str>,
+) -> AppResult<Request> {
     let message = NOTE.optional("message", message)?;
-    request_step(state, actor, id, move |conn, actor, request, now| {
+    let once = once(actor, idempotency_key, Action::Urge, &(id, &message))?;
+    request_step(state, actor, id, once, move |conn, actor, request, now| {
         authorize(conn, actor, &request, None, Action::Urge)?;
         lifecycle::check(request.status, Action::Urge)?;
         let by = if actor.role == Role::Admin {
@@ -465,9 +541,16 @@ pub async fn urge(state: &AppState, actor: &Actor, id: RequestId, message: Optio
 
 /// Asks the company for missing information (AWAITING_COMPANY): every time limit of the request
 /// and its tasks stands still until the company answers.
-pub async fn request_information(state: &AppState, actor: &Actor, id: RequestId, question: &str) -> AppResult<Request> {
+pub async fn request_information(
+    state: &AppState,
+    actor: &Actor,
+    id: RequestId,
+    question: &str,
+    idempotency_key: Option<&str>,
+) -> AppResult<Request> {
     let question = NOTE.required("question", question)?;
-    request_step(state, actor, id, move |conn, actor, request, now| {
+    let once = once(actor, idempotency_key, Action::AskCompany, &(id, &question))?;
+    request_step(state, actor, id, once, move |conn, actor, request, now| {
         authorize(conn, actor, &request, None, Action::AskCompany)?;
         lifecycle::check(request.status, Action::AskCompany)?;
         if request.awaiting_company_since.is_some() {
@@ -503,9 +586,16 @@ pub async fn request_information(state: &AppState, actor: &Actor, id: RequestId,
 
 /// The company's answer to a request for information: the clock runs again and every open due
 /// time (request and tasks) moves by exactly the time waited.
-pub async fn provide_information(state: &AppState, actor: &Actor, id: RequestId, answer: &str) -> AppResult<Request> {
+pub async fn provide_information(
+    state: &AppState,
+    actor: &Actor,
+    id: RequestId,
+    answer: &str,
+    idempotency_key: Option<&str>,
+) -> AppResult<Request> {
     let answer = LONG.required("answer", answer)?;
-    request_step(state, actor, id, move |conn, actor, request, now| {
+    let once = once(actor, idempotency_key, Action::AnswerCompanyQuestion, &(id, &answer))?;
+    request_step(state, actor, id, once, move |conn, actor, request, now| {
         authorize(conn, actor, &request, None, Action::AnswerCompanyQuestion)?;
         lifecycle::check(request.status, Action::AnswerCompanyQuestion)?;
         let Some(since) = request.awaiting_company_since else {

@@ -21,6 +21,7 @@ pub(super) async fn task_step<F>(
     actor: &Actor,
     task_id: TaskId,
     action: Action,
+    once: Option<Once>,
     step: F,
 ) -> AppResult<(Task, Request)>
 where
@@ -31,7 +32,7 @@ where
     let zone = state.config.time_zone;
     let outcome = state
         .db
-        .write(move |conn| {
+        .write_once(once, now, move |conn| {
             let task = repo::find_task(conn, task_id)?.ok_or_else(|| AppError::not_found("task"))?;
             let request = repo::find_by_id(conn, task.request_id)?.ok_or_else(|| AppError::not_found("task"))?;
             if !can_see(conn, &actor, &request)? {
@@ -86,13 +87,16 @@ impl TaskContext<'_, '_> {
     }
 }
 
-pub async fn claim(state: &AppState, actor: &Actor, task_id: TaskId) -> AppResult<(Task, Request)> {
-    task_step(state, actor, task_id, Action::Claim, |mut cx| {
+pub async fn claim(
+    state: &AppState,
+    actor: &Actor,
+    task_id: TaskId,
+    idempotency_key: Option<&str>,
+) -> AppResult<(Task, Request)> {
+    let once = once(actor, idempotency_key, Action::Claim, &task_id)?;
+    task_step(state, actor, task_id, Action::Claim, once, |mut cx| {
         let department_id = cx.actor.department_id;
-        let holds_one = repo::tasks_of(cx.conn, cx.request.id)?
-            .iter()
-            .any(|t| t.status.is_active() && t.department_id.is_some() && t.department_id == department_id);
-        if holds_one {
+        if holds_task(cx.conn, cx.actor, &cx.request)? {
             return Err(AppError::bad_field(
                 "taskId",
                 "your department already holds a task on this request",
@@ -114,8 +118,14 @@ pub async fn claim(state: &AppState, actor: &Actor, task_id: TaskId) -> AppResul
     .await
 }
 
-pub async fn sign(state: &AppState, actor: &Actor, task_id: TaskId) -> AppResult<(Task, Request)> {
-    task_step(state, actor, task_id, Action::Sign, |mut cx| {
+pub async fn sign(
+    state: &AppState,
+    actor: &Actor,
+    task_id: TaskId,
+    idempotency_key: Option<&str>,
+) -> AppResult<(Task, Request)> {
+    let once = once(actor, idempotency_key, Action::Sign, &task_id)?;
+    task_step(state, actor, task_id, Action::Sign, once, |mut cx| {
         let task = cx.move_task(TaskChanges::default())?;
         let name = cx.department_name(task.department_id)?;
         let to = cx.simple_next();
@@ -129,9 +139,16 @@ pub async fn sign(state: &AppState, actor: &Actor, task_id: TaskId) -> AppResult
     .await
 }
 
-pub async fn return_task(state: &AppState, actor: &Actor, task_id: TaskId, reason: &str) -> AppResult<(Task, Request)> {
+pub async fn return_task(
+    state: &AppState,
+    actor: &Actor,
+    task_id: TaskId,
+    reason: &str,
+    idempotency_key: Option<&str>,
+) -> AppResult<(Task, Request)> {
     let reason = NOTE.required("reason", reason)?;
-    task_step(state, actor, task_id, Action::Return, move |mut cx| {
+    let once = once(actor, idempotency_key, Action::Return, &(task_id, &reason))?;
+    task_step(state, actor, task_id, Action::Return, once, move |mut cx| {
         let task = cx.move_task(TaskChanges {
             reason: Some(Some(reason.clone())),
             ..Default::default()
@@ -161,9 +178,16 @@ pub async fn transfer(
     task_id: TaskId,
     to_department_id: DepartmentId,
     reason: &str,
+    idempotency_key: Option<&str>,
 ) -> AppResult<(Task, Request)> {
     let reason = NOTE.required("reason", reason)?;
-    task_step(state, actor, task_id, Action::Transfer, move |mut cx| {
+    let once = once(
+        actor,
+        idempotency_key,
+        Action::Transfer,
+        &(task_id, to_department_id, &reason),
+    )?;
+    task_step(state, actor, task_id, Action::Transfer, once, move |mut cx| {
         let target = departments_repo::find_by_id(cx.conn, to_department_id)?
             .ok_or_else(|| AppError::bad_field("toDepartmentId", "no such department"))?;
         if target.disabled_at.is_some() {
@@ -219,13 +243,20 @@ pub async fn submit_plan(
     responsible: &str,
     approach: &str,
     due_at: NaiveDateTime,
+    idempotency_key: Option<&str>,
 ) -> AppResult<(Task, Request)> {
     let responsible = SHORT.required("responsible", responsible)?;
     let approach = NOTE.required("approach", approach)?;
     if due_at <= state.clock.now_naive() {
         return Err(AppError::bad_field("dueAt", "a plan's deadline is in the future"));
     }
-    task_step(state, actor, task_id, Action::Plan, move |mut cx| {
+    let once = once(
+        actor,
+        idempotency_key,
+        Action::Plan,
+        &(task_id, &responsible, &approach, due_at),
+    )?;
+    task_step(state, actor, task_id, Action::Plan, once, move |mut cx| {
         let task = cx.move_task(TaskChanges {
             responsible: Some(Some(responsible.clone())),
             approach: Some(Some(approach.clone())),
@@ -265,9 +296,11 @@ pub async fn complete_task(
     actor: &Actor,
     task_id: TaskId,
     result: &str,
+    idempotency_key: Option<&str>,
 ) -> AppResult<(Task, Request)> {
     let result = LONG.required("result", result)?;
-    task_step(state, actor, task_id, Action::Complete, move |mut cx| {
+    let once = once(actor, idempotency_key, Action::Complete, &(task_id, &result))?;
+    task_step(state, actor, task_id, Action::Complete, once, move |mut cx| {
         let task = cx.move_task(TaskChanges {
             result: Some(Some(result.clone())),
             ..Default::default()

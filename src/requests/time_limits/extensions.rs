@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use super::model::{Extension, ExtensionStatus, NewExtension};
 use super::repo;
 use crate::actor::{Actor, Role};
-use crate::db::{Page, PageRequest, Tx};
+use crate::db::{DbConnection, Once, Page, PageRequest, Replay, Tx};
 use crate::error::{AppError, AppResult};
 use crate::ids::{TaskId, UserId};
 use crate::requests::events::{self, Entry};
@@ -47,14 +47,21 @@ pub async fn request(
     task_id: TaskId,
     until: NaiveDateTime,
     reason: &str,
+    idempotency_key: Option<&str>,
 ) -> AppResult<Extension> {
     actor.require_role(&[Role::Department])?;
     let reason = text("reason", reason)?;
+    let once = Once::new(
+        actor.user_id,
+        idempotency_key,
+        "requestExtension",
+        &(task_id, until, &reason),
+    )?;
     let actor = actor.clone();
     let now = state.clock.now_naive();
     state
         .db
-        .write(move |conn| {
+        .write_once(once, now, move |conn| {
             let task = requests_repo::find_task(conn, task_id)?.ok_or_else(|| AppError::not_found("task"))?;
             if task.department_id.is_none() || task.department_id != actor.department_id {
                 return Err(AppError::not_found("task"));
@@ -124,14 +131,16 @@ pub async fn decide(
     id: i64,
     approve: bool,
     note: Option<&str>,
+    idempotency_key: Option<&str>,
 ) -> AppResult<Extension> {
     actor.require_admin()?;
     let note = note.map(|n| text("note", n)).transpose()?;
+    let once = Once::new(actor.user_id, idempotency_key, "decideExtension", &(id, approve, &note))?;
     let actor = actor.clone();
     let now = state.clock.now_naive();
     state
         .db
-        .write(move |conn| {
+        .write_once(once, now, move |conn| {
             let extension = repo::find_extension(conn, id)?.ok_or_else(|| AppError::not_found("extension"))?;
             let task =
                 requests_repo::find_task(conn, extension.task_id)?.ok_or_else(|| AppError::not_found("extension"))?;
@@ -210,4 +219,17 @@ pub async fn of_task(state: &AppState, actor: &Actor, task_id: TaskId) -> AppRes
         return Ok(Vec::new());
     }
     state.db.read(move |conn| repo::for_tasks(conn, &[task_id])).await
+}
+
+/// A repeated request or decision answers the same extension (`db::idempotency`).
+impl Replay for Extension {
+    type Ref = i64;
+
+    fn reference(&self) -> i64 {
+        self.id
+    }
+
+    fn replay(conn: &mut DbConnection, id: i64) -> AppResult<Extension> {
+        repo::find_extension(conn, id)?.ok_or_else(|| AppError::not_found("extension"))
+    }
 }
