@@ -20,6 +20,7 @@ mod hardening_logs;
 mod hardening_shutdown;
 mod hostile_input;
 mod ledger_csv;
+mod log_colour;
 mod migrations;
 mod notifications;
 mod organisation;
