@@ -11,6 +11,7 @@ mod authorization;
 mod calendar;
 mod crash_recovery;
 mod evaluations;
+mod explorer;
 mod first_run;
 mod fuzz;
 mod hardening_faults;
