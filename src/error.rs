@@ -14,7 +14,10 @@ use crate::i18n::{self, Locale, Reason};
 /// What a client is told: a stable reason and its text in the reader's language, filled with
 /// the named arguments when rendered.
 #[derive(Debug, Clone)]
-pub struct Message {
+pub struct Message(Box<MessageParts>);
+
+#[derive(Debug, Clone)]
+struct MessageParts {
     reason: &'static str,
     zh: Cow<'static, str>,
     en: Cow<'static, str>,
@@ -30,26 +33,26 @@ pub trait IntoMessage {
 
 impl<R: Reason> IntoMessage for R {
     fn into_message(self) -> Message {
-        Message {
+        Message(Box::new(MessageParts {
             reason: self.code(),
             zh: Cow::Borrowed(self.template(Locale::ZhCn)),
             en: Cow::Borrowed(self.template(Locale::En)),
             args: Vec::new(),
             current_version: None,
-        }
+        }))
     }
 }
 
 /// TRANSITION ONLY: a bare sentence, while the domains move onto their tables.
 impl IntoMessage for String {
     fn into_message(self) -> Message {
-        Message {
+        Message(Box::new(MessageParts {
             reason: "UNSPECIFIED",
             zh: Cow::Owned(self.clone()),
             en: Cow::Owned(self),
             args: Vec::new(),
             current_version: None,
-        }
+        }))
     }
 }
 
@@ -81,22 +84,22 @@ impl Message {
 
     /// Fills the `{name}` placeholder.
     pub fn arg(mut self, name: &'static str, value: impl std::fmt::Display) -> Message {
-        self.args.push((name, value.to_string()));
+        self.0.args.push((name, value.to_string()));
         self
     }
 
     /// The stable SCREAMING_SNAKE_CASE reason (`extensions.reason`).
     pub fn reason(&self) -> &'static str {
-        self.reason
+        self.0.reason
     }
 
     /// The text in `locale`.
     pub fn render(&self, locale: Locale) -> String {
-        i18n::render(locale.pick(&self.zh, &self.en), &self.args)
+        i18n::render(locale.pick(&self.0.zh, &self.0.en), &self.0.args)
     }
 
     pub fn current_version(&self) -> Option<i64> {
-        self.current_version
+        self.0.current_version
     }
 }
 
@@ -139,6 +142,7 @@ crate::reasons! {
         DATE_RANGE_TOO_LONG => "一次最多查询 {max} 天", "ask for at most {max} days at once";
         NOT_SIGNED_IN => "请先登录", "sign in first: send `Authorization: Bearer <accessToken>`";
         ROLE_REQUIRED => "您的角色无权执行此操作", "only {roles} users may do this";
+        IDEMPOTENCY_KEY_REUSED => "该幂等键已用于其他操作或其他参数，新的修改请使用新的键", "this idempotency key was already used for another operation or with other arguments; send a new key for a new change";
         VERSION_MISMATCH => "该记录已被他人修改（当前版本 {version}），请刷新后重试", "this was changed meanwhile (now version {version}); reload and try again";
     }
 }
@@ -193,7 +197,7 @@ impl AppError {
     /// Fills the `{name}` placeholder of the message.
     pub fn arg(mut self, name: &'static str, value: impl std::fmt::Display) -> AppError {
         if let Some(message) = self.message_mut() {
-            message.args.push((name, value.to_string()));
+            message.0.args.push((name, value.to_string()));
         }
         self
     }
@@ -201,8 +205,8 @@ impl AppError {
     /// Says which version the entity has now (sent as `extensions.version`).
     pub fn with_version(mut self, version: i64) -> AppError {
         if let Some(message) = self.message_mut() {
-            message.current_version = Some(version);
-            message.args.push(("version", version.to_string()));
+            message.0.current_version = Some(version);
+            message.0.args.push(("version", version.to_string()));
         }
         self
     }
@@ -224,7 +228,7 @@ impl AppError {
     /// tables.
     pub fn legacy_reasoned(field: Option<&str>, reason: &'static str, text: impl Into<String>) -> AppError {
         let mut message = Message::new(text.into());
-        message.reason = reason;
+        message.0.reason = reason;
         AppError::BadInput {
             message,
             field: field.map(str::to_string),
@@ -260,10 +264,10 @@ impl AppError {
 
     pub fn not_found(reason: impl IntoMessage) -> AppError {
         let mut message = Message::new(reason);
-        if message.reason == "UNSPECIFIED" {
+        if message.0.reason == "UNSPECIFIED" {
             // TRANSITION ONLY: the old callers named the missing thing.
-            message.en = Cow::Owned(format!("{} not found", message.en));
-            message.zh = message.en.clone();
+            message.0.en = Cow::Owned(format!("{} not found", message.0.en));
+            message.0.zh = message.0.en.clone();
         }
         AppError::NotFound(message)
     }

@@ -22,6 +22,8 @@ crate::stored_enum!(
     }
 );
 
+// The enum is declared by `stored_enum!`, whose derives do not include `Default`.
+#[allow(clippy::derivable_impls)]
 impl Default for Locale {
     fn default() -> Locale {
         Locale::ZhCn

@@ -1,19 +1,18 @@
-//! The GraphQL endpoint: `POST /graphql` (JSON, or multipart for uploads), the explorer on
-//! `GET /graphql`, and subscriptions over `graphql-ws` on `/graphql/ws`.
+//! The GraphQL endpoint: `POST /graphql` (JSON, or multipart for uploads) and subscriptions
+//! over `graphql-ws` on `/graphql/ws` (the explorer on `GET /graphql` is in `explorer`).
 
 use std::sync::Arc;
 
 use actix_web::http::header;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use async_graphql::http::{GraphiQLSource, MultipartOptions};
+use async_graphql::http::MultipartOptions;
 use async_graphql_actix_web::GraphQLSubscription;
 use futures_util::{FutureExt, StreamExt};
 use serde_json::json;
 
 use super::http::{
-    authenticate, authenticate_bearer, client_address, header_locale, read_body, reader_locale, request_error,
-    HttpReason,
+    authenticate, authenticate_bearer, client_address, header_locale, read_body, request_error, HttpReason,
 };
 use super::routes::ServerData;
 use super::schema::{self, AppSchema};
@@ -233,23 +232,4 @@ pub async fn websocket(
             Ok(session)
         })
         .start(&request, payload)
-}
-
-/// `GET /graphql`: the GraphiQL explorer (operations are never executed from a GET).
-pub async fn explorer(request: HttpRequest) -> HttpResponse {
-    if request.query_string().contains("query=") {
-        return request_error(
-            reader_locale(&request, None),
-            StatusCode::METHOD_NOT_ALLOWED,
-            "BAD_REQUEST",
-            Message::new(HttpReason::GET_NOT_ALLOWED),
-        );
-    }
-    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql/ws")
-            .title("zhitong")
-            .finish(),
-    )
 }

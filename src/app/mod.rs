@@ -7,10 +7,12 @@
 //! - `http`: what every endpoint shares (bearer authentication, the client address, errors
 //!   shaped like GraphQL's, bounded bodies);
 //! - `schema`: the merged schema and the domains' loader registrations;
-//! - `graphql`: `POST /graphql`, the explorer and the websocket;
+//! - `graphql`: `POST /graphql` and the websocket;
+//! - `explorer`: the GraphiQL page and its embedded assets;
 //! - `attachments`, `ledger`: the plain HTTP endpoints.
 
 pub mod attachments;
+pub mod explorer;
 pub mod graphql;
 pub mod http;
 pub mod ledger;

@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::http::{reader_locale, request_error, HttpReason};
 use super::schema::{build_schema, AppSchema};
-use super::{attachments, graphql, ledger};
+use super::{attachments, explorer, graphql, ledger};
 use crate::error::Message;
 use crate::graphql::errors::new_correlation_id;
 use crate::state::AppState;
@@ -34,7 +34,8 @@ pub fn start(listener: TcpListener, state: AppState, workers: usize) -> std::io:
             .app_data(data.clone())
             .wrap(actix_web::middleware::from_fn(log_requests))
             .route("/graphql", web::post().to(graphql::post))
-            .route("/graphql", web::get().to(graphql::explorer))
+            .route("/graphql", web::get().to(explorer::page))
+            .route("/graphql/assets/{name}", web::get().to(explorer::asset))
             .route("/attachments/{id}", web::get().to(attachments::download))
             .route("/export/requests.csv", web::get().to(ledger::export_requests))
             .route("/graphql/ws", web::get().to(graphql::websocket))

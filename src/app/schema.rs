@@ -79,9 +79,9 @@ pub fn build_schema(state: Option<AppState>) -> AppSchema {
     builder.finish()
 }
 
-/// The SDL committed as `schema.graphql`.
+/// The SDL committed as `schema.graphql`, with each scalar's `@specifiedBy` URL.
 pub fn sdl() -> String {
-    build_schema(None).sdl()
+    build_schema(None).sdl_with_options(async_graphql::SDLExportOptions::new().include_specified_by())
 }
 
 /// Every domain's loader registration (see `graphql::loaders`).

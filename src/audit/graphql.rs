@@ -1,4 +1,4 @@
-use async_graphql::{Context, InputObject, Json, Object, ID};
+use async_graphql::{Context, InputObject, Object, ID};
 use chrono::{DateTime, Utc};
 
 use super::model::{AuditEntry, AuditFilter};
@@ -8,6 +8,7 @@ use crate::error::AppResult;
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids::{self, IdKind};
 use crate::graphql::pagination::page_request;
+use crate::graphql::scalars::Json;
 
 /// One admin action in the audit log.
 pub struct AuditEntryNode(pub AuditEntry);
@@ -19,7 +20,7 @@ crate::connection_types!(
     "audit log entries"
 );
 
-fn parse(json: Option<&str>) -> Option<Json<serde_json::Value>> {
+fn parse(json: Option<&str>) -> Option<Json> {
     json.and_then(|j| serde_json::from_str(j).ok()).map(Json)
 }
 
@@ -57,12 +58,12 @@ impl AuditEntryNode {
     }
 
     /// The target before the action (null when it was created).
-    async fn before(&self) -> Option<Json<serde_json::Value>> {
+    async fn before(&self) -> Option<Json> {
         parse(self.0.before_json.as_deref())
     }
 
     /// The target after the action (null when it was removed).
-    async fn after(&self) -> Option<Json<serde_json::Value>> {
+    async fn after(&self) -> Option<Json> {
         parse(self.0.after_json.as_deref())
     }
 

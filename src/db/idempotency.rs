@@ -24,7 +24,7 @@ use sha2::{Digest, Sha256};
 
 use super::schema::idempotency_keys;
 use super::DbConnection;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, CoreReason};
 use crate::ids::UserId;
 use crate::text::{single_line, TextRule};
 
@@ -91,13 +91,7 @@ struct Stored {
 }
 
 fn reused() -> AppError {
-    AppError::BadInput {
-        message: "this idempotency key was already used for another operation or with other arguments; \
-                  send a new key for a new change"
-            .into(),
-        field: Some("idempotencyKey".into()),
-        reason: Some("IDEMPOTENCY_KEY_REUSED"),
-    }
+    AppError::bad_field("idempotencyKey", CoreReason::IDEMPOTENCY_KEY_REUSED)
 }
 
 /// Claims the key inside the open write transaction: `None` when it is new (the caller runs

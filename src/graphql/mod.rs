@@ -8,4 +8,5 @@ pub mod ids;
 pub mod limits;
 pub mod loaders;
 pub mod pagination;
+pub mod scalars;
 pub mod validation;

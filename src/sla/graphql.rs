@@ -1,10 +1,10 @@
 use async_graphql::{Context, InputObject, Object, SimpleObject};
-use chrono::NaiveDate;
 
 use super::model::{DayKind, LimitUnit, SlaPolicy, SlaSubject};
 use super::service::{self, Day, Limit};
 use crate::error::AppResult;
 use crate::graphql::context::ContextExt;
+use crate::graphql::scalars::Date;
 use crate::requests::model::Urgency;
 
 /// A day of the zone's working calendar.
@@ -14,8 +14,8 @@ pub struct CalendarDayNode(pub Day);
 #[Object(name = "CalendarDay")]
 impl CalendarDayNode {
     /// The date, in the zone's time zone.
-    async fn date(&self) -> NaiveDate {
-        self.0.date
+    async fn date(&self) -> Date {
+        Date(self.0.date)
     }
 
     /// True when time limits run on this day.
@@ -98,11 +98,11 @@ impl SlaQuery {
     async fn calendar_days(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "First day.")] from: NaiveDate,
-        #[graphql(desc = "Last day.")] to: NaiveDate,
+        #[graphql(desc = "First day.")] from: Date,
+        #[graphql(desc = "Last day.")] to: Date,
     ) -> AppResult<Vec<CalendarDayNode>> {
         let actor = ctx.actor()?;
-        Ok(service::days(ctx.state(), actor, from, to)
+        Ok(service::days(ctx.state(), actor, from.0, to.0)
             .await?
             .into_iter()
             .map(CalendarDayNode)
@@ -144,12 +144,12 @@ impl SlaMutation {
     async fn set_calendar_day(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The date.")] date: NaiveDate,
+        #[graphql(desc = "The date.")] date: Date,
         #[graphql(desc = "HOLIDAY or WORKDAY; omit to make it an ordinary day.")] kind: Option<DayKind>,
         #[graphql(desc = "Why, e.g. 春节.")] note: Option<String>,
     ) -> AppResult<SetCalendarDayPayload> {
         let actor = ctx.actor()?;
-        let day = service::set_day(ctx.state(), actor, date, kind, note.as_deref()).await?;
+        let day = service::set_day(ctx.state(), actor, date.0, kind, note.as_deref()).await?;
         Ok(SetCalendarDayPayload {
             day: CalendarDayNode(day),
         })

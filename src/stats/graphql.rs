@@ -1,7 +1,6 @@
 use std::collections::BTreeMap;
 
 use async_graphql::{Context, Object, SimpleObject};
-use chrono::NaiveDate;
 
 use super::repo::{DepartmentFigures, Durations};
 use super::service::{self, OfficerLine, Stats};
@@ -13,6 +12,7 @@ use crate::graphql::context::ContextExt;
 use crate::graphql::ids::{self, IdKind};
 use crate::graphql::loaders::load_one;
 use crate::graphql::pagination::page_request;
+use crate::graphql::scalars::Date;
 use crate::requests::graphql::CategoryNode;
 use crate::requests::model::{Channel, RequestKind, RequestStatus};
 
@@ -141,13 +141,13 @@ pub struct StatsNode(Stats);
 #[Object(name = "LedgerStats")]
 impl StatsNode {
     /// First day of the range (the zone's time zone).
-    async fn from(&self) -> NaiveDate {
-        self.0.range.from
+    async fn from(&self) -> Date {
+        Date(self.0.range.from)
     }
 
     /// Last day of the range, included.
-    async fn to(&self) -> NaiveDate {
-        self.0.range.to
+    async fn to(&self) -> Date {
+        Date(self.0.range.to)
     }
 
     /// Requests raised in the range.
@@ -459,24 +459,24 @@ impl StatsQuery {
     async fn stats(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "First day of the range.")] from: NaiveDate,
-        #[graphql(desc = "Last day of the range, included.")] to: NaiveDate,
+        #[graphql(desc = "First day of the range.")] from: Date,
+        #[graphql(desc = "Last day of the range, included.")] to: Date,
     ) -> AppResult<StatsNode> {
         let actor = ctx.actor()?;
-        Ok(StatsNode(service::stats(ctx.state(), actor, from, to).await?))
+        Ok(StatsNode(service::stats(ctx.state(), actor, from.0, to.0).await?))
     }
 
     /// Each active officer's load and results over a range of days (admins).
     async fn officer_performance(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "First day of the range.")] from: NaiveDate,
-        #[graphql(desc = "Last day of the range, included.")] to: NaiveDate,
+        #[graphql(desc = "First day of the range.")] from: Date,
+        #[graphql(desc = "Last day of the range, included.")] to: Date,
         #[graphql(desc = "Page size (at most 100).")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last item of the previous page.")] after: Option<String>,
     ) -> AppResult<OfficerPerformanceConnection> {
         let actor = ctx.actor()?;
-        let page = service::officer_performance(ctx.state(), actor, from, to, page_request(first, after)?).await?;
+        let page = service::officer_performance(ctx.state(), actor, from.0, to.0, page_request(first, after)?).await?;
         Ok(OfficerPerformanceConnection::from_page(
             page,
             |line| line.officer.id,
@@ -488,13 +488,14 @@ impl StatsQuery {
     async fn department_performance(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "First day of the range.")] from: NaiveDate,
-        #[graphql(desc = "Last day of the range, included.")] to: NaiveDate,
+        #[graphql(desc = "First day of the range.")] from: Date,
+        #[graphql(desc = "Last day of the range, included.")] to: Date,
         #[graphql(desc = "Page size (at most 100).")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last item of the previous page.")] after: Option<String>,
     ) -> AppResult<DepartmentPerformanceConnection> {
         let actor = ctx.actor()?;
-        let page = service::department_performance(ctx.state(), actor, from, to, page_request(first, after)?).await?;
+        let page =
+            service::department_performance(ctx.state(), actor, from.0, to.0, page_request(first, after)?).await?;
         Ok(DepartmentPerformanceConnection::from_page(
             page,
             |(d, _)| d.id,

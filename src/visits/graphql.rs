@@ -1,5 +1,5 @@
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 
 use super::model::{Visit, VisitFilter};
 use super::service::{self, CoverageLine, RecordVisit, VisitRequestInput};
@@ -10,6 +10,7 @@ use crate::error::AppResult;
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids::{self, IdKind};
 use crate::graphql::pagination::page_request;
+use crate::graphql::scalars::Date;
 use crate::requests::graphql::RequestNode;
 use crate::requests::model::{RequestKind, Urgency};
 
@@ -37,8 +38,8 @@ impl VisitNode {
     }
 
     /// The day of the visit (the zone's calendar).
-    async fn visited_on(&self) -> Option<NaiveDate> {
-        NaiveDate::parse_from_str(&self.0.visited_on, "%Y-%m-%d").ok()
+    async fn visited_on(&self) -> Option<Date> {
+        Date::parse(&self.0.visited_on)
     }
 
     /// Whom the officer met.
@@ -105,9 +106,9 @@ pub struct VisitFilterInput {
     /// Visits by this officer.
     pub officer_id: Option<ID>,
     /// On or after this day.
-    pub from: Option<NaiveDate>,
+    pub from: Option<Date>,
     /// On or before this day.
-    pub to: Option<NaiveDate>,
+    pub to: Option<Date>,
 }
 
 #[derive(Default)]
@@ -135,8 +136,8 @@ impl VisitQuery {
                 .officer_id
                 .map(|id| ids::decode(IdKind::User, &id, "officerId"))
                 .transpose()?,
-            from: input.from.map(|d| d.format("%Y-%m-%d").to_string()),
-            to: input.to.map(|d| d.format("%Y-%m-%d").to_string()),
+            from: input.from.map(|d| d.to_string()),
+            to: input.to.map(|d| d.to_string()),
         };
         let page = service::list(ctx.state(), actor, filter, page_request(first, after)?).await?;
         Ok(VisitConnection::from_page(page, |v| v.id, VisitNode))
@@ -146,13 +147,13 @@ impl VisitQuery {
     async fn visit_coverage(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "First day of the range.")] from: NaiveDate,
-        #[graphql(desc = "Last day of the range, included.")] to: NaiveDate,
+        #[graphql(desc = "First day of the range.")] from: Date,
+        #[graphql(desc = "Last day of the range, included.")] to: Date,
         #[graphql(desc = "Page size (at most 100).")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last item of the previous page.")] after: Option<String>,
     ) -> AppResult<VisitCoverageConnection> {
         let actor = ctx.actor()?;
-        let page = service::coverage(ctx.state(), actor, from, to, page_request(first, after)?).await?;
+        let page = service::coverage(ctx.state(), actor, from.0, to.0, page_request(first, after)?).await?;
         Ok(VisitCoverageConnection::from_page(
             page,
             |line| line.officer.id,
@@ -167,7 +168,7 @@ pub struct RecordVisitInput {
     /// The company visited (one the officer serves).
     pub company_id: ID,
     /// The day of the visit; not in the future.
-    pub visited_on: NaiveDate,
+    pub visited_on: Date,
     /// Whom the officer met (at most 200 characters).
     pub people_met: String,
     /// Internal notes (at most 5,000 characters), never shown to the company.
@@ -223,7 +224,7 @@ impl VisitMutation {
         let actor = ctx.actor()?;
         let input = RecordVisit {
             company_id: ids::decode(IdKind::Company, &input.company_id, "companyId")?,
-            visited_on: input.visited_on,
+            visited_on: input.visited_on.0,
             people_met: input.people_met,
             notes: input.notes,
             idempotency_key: input.idempotency_key,

@@ -5,9 +5,8 @@ use serde_json::json;
 use crate::backend_tests;
 use crate::helpers::TestApp;
 
-const DAYS: &str =
-    "query($f: NaiveDate!, $t: NaiveDate!) { calendarDays(from: $f, to: $t) { date working kind note } }";
-const SET: &str = "mutation($d: NaiveDate!, $k: DayKind, $n: String) { setCalendarDay(date: $d, kind: $k, note: $n) { day { date working kind note } } }";
+const DAYS: &str = "query($f: Date!, $t: Date!) { calendarDays(from: $f, to: $t) { date working kind note } }";
+const SET: &str = "mutation($d: Date!, $k: DayKind, $n: String) { setCalendarDay(date: $d, kind: $k, note: $n) { day { date working kind note } } }";
 
 backend_tests!(admins_keep_holidays_and_make_up_days);
 

@@ -114,3 +114,71 @@ async fn the_check_catches_an_operation_that_does_not_match() {
         .unwrap();
     assert!(!errors.is_empty(), "subscriptions are validated too");
 }
+
+/// Client generators (graphql-codegen, Apollo iOS and Kotlin) take every file at once: an
+/// operation or fragment name defined twice, even in two files, breaks the build of the apps.
+#[test]
+fn operation_and_fragment_names_are_unique_across_every_file() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/operations");
+    let mut operations: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    let mut fragments: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for entry in std::fs::read_dir(dir).expect("docs/operations") {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "graphql") {
+            continue;
+        }
+        let file = path.file_name().unwrap().to_string_lossy().to_string();
+        let document = std::fs::read_to_string(&path).unwrap();
+        // Counted from the text as well as from the parse: the parser keeps one entry per
+        // name, so a name repeated within one file would hide there.
+        for line in document.lines() {
+            let words: Vec<&str> = line
+                .split(|c: char| c.is_whitespace() || c == '(' || c == '{')
+                .collect();
+            match words.as_slice() {
+                ["query" | "mutation" | "subscription", name, ..] if !name.is_empty() => {
+                    operations.entry(name.to_string()).or_default().push(file.clone())
+                }
+                ["fragment", name, ..] => fragments.entry(name.to_string()).or_default().push(file.clone()),
+                _ => {}
+            }
+        }
+        let parsed = async_graphql::parser::parse_query(&document).expect("the document parses");
+        for (name, _) in parsed.operations.iter() {
+            let name = name.expect("every operation is named").to_string();
+            assert!(
+                operations.contains_key(&name),
+                "{file}: {name} was not seen in the text"
+            );
+        }
+    }
+    let twice = |names: &std::collections::BTreeMap<String, Vec<String>>| -> Vec<String> {
+        names
+            .iter()
+            .filter(|(_, files)| files.len() > 1)
+            .map(|(name, files)| format!("{name} in {files:?}"))
+            .collect()
+    };
+    assert_eq!(
+        twice(&operations),
+        Vec::<String>::new(),
+        "operation names defined more than once"
+    );
+    assert_eq!(
+        twice(&fragments),
+        Vec::<String>::new(),
+        "fragment names defined more than once"
+    );
+    // The account and visit operations are part of the contract.
+    for name in [
+        "Login",
+        "RefreshToken",
+        "Logout",
+        "Me",
+        "ChangePassword",
+        "RecordVisit",
+        "MyVisits",
+    ] {
+        assert!(operations.contains_key(name), "no {name} operation in docs/operations");
+    }
+}

@@ -244,7 +244,7 @@ async fn build(app: &TestApp) -> Fixture {
     }
 }
 
-const STATS: &str = "query($from: NaiveDate!, $to: NaiveDate!) { stats(from: $from, to: $to) {
+const STATS: &str = "query($from: Date!, $to: Date!) { stats(from: $from, to: $to) {
     from to received resolutionRate resolved resolvedOnTime onTimeRate overdue
     satisfactionAnswers satisfied satisfactionRate solvedRate
     firstReply { count medianSeconds p90Seconds } resolution { count medianSeconds p90Seconds }

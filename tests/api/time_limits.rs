@@ -193,8 +193,7 @@ async fn a_late_reply_is_overdue_even_without_the_sweeper(app: TestApp) {
     assert_eq!(listed["overdueRequests"]["totalCount"], 1);
 }
 
-const SET_DAY: &str =
-    "mutation($d: NaiveDate!, $k: DayKind) { setCalendarDay(date: $d, kind: $k) { day { working } } }";
+const SET_DAY: &str = "mutation($d: Date!, $k: DayKind) { setCalendarDay(date: $d, kind: $k) { day { working } } }";
 
 async fn due_times_follow_the_zone_s_calendar(app: TestApp) {
     let mut app = app;

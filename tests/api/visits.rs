@@ -157,7 +157,7 @@ async fn admins_see_visit_coverage_per_officer(app: TestApp) {
     app.ok(&z.officer.token, RECORD, visit(&z.company, "2026-02-10")).await;
     app.ok(&z.officer.token, RECORD, visit(&z.company, "2026-02-11")).await;
     app.ok(&z.officer.token, RECORD, visit(&third, "2026-01-05")).await;
-    const COVERAGE: &str = "query($from: NaiveDate!, $to: NaiveDate!) { visitCoverage(from: $from, to: $to) { totalCount edges { node { officer { id } companiesServed companiesVisited rate } } } }";
+    const COVERAGE: &str = "query($from: Date!, $to: Date!) { visitCoverage(from: $from, to: $to) { totalCount edges { node { officer { id } companiesServed companiesVisited rate } } } }";
     let data = app
         .ok(
             &app.admin_token,
