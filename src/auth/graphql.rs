@@ -56,6 +56,12 @@ impl UserNode {
         self.0.role
     }
 
+    /// The language the server writes in for this user (texts, errors, notifications); an
+    /// `Accept-Language` header overrides it for one request.
+    async fn locale(&self) -> crate::i18n::Locale {
+        self.0.locale
+    }
+
     /// The company a `COMPANY` user works for.
     async fn company(&self, ctx: &Context<'_>) -> AppResult<Option<CompanyNode>> {
         match self.0.company_id {
@@ -250,6 +256,17 @@ impl AuthMutation {
             crate::notifications::service::unregister_device(ctx.state(), user_id, &device_token).await?;
         }
         Ok(true)
+    }
+
+    /// Sets the language the server writes in for the caller: event texts, error messages,
+    /// notification texts and labels. Returns the caller.
+    async fn set_my_locale(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "ZH_CN (the default) or EN.")] locale: crate::i18n::Locale,
+    ) -> AppResult<UserNode> {
+        let actor = ctx.actor()?;
+        Ok(UserNode(service::set_locale(ctx.state(), actor, locale).await?))
     }
 
     /// Changes the caller's password, ends every other session, and returns a fresh one.

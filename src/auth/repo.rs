@@ -1,3 +1,4 @@
+use crate::i18n::Locale;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -112,6 +113,13 @@ pub fn set_quiet_hours(conn: &mut DbConnection, id: UserId, start: i32, end: i32
             users::quiet_end_minute.eq(end),
             users::updated_at.eq(now),
         ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_locale(conn: &mut DbConnection, id: UserId, locale: Locale, now: NaiveDateTime) -> AppResult<()> {
+    diesel::update(users::table.find(id))
+        .set((users::locale.eq(locale), users::updated_at.eq(now)))
         .execute(conn)?;
     Ok(())
 }

@@ -296,6 +296,19 @@ pub async fn change_password(
 }
 
 /// Loads the caller behind a verified access token; disabled accounts are refused at once.
+/// Sets the language the server writes in for the caller (texts, errors, notifications).
+pub async fn set_locale(state: &AppState, actor: &Actor, locale: crate::i18n::Locale) -> AppResult<User> {
+    let user_id = actor.user_id;
+    let now = state.clock.now_naive();
+    state
+        .db
+        .write(move |conn| {
+            repo::set_locale(conn, user_id, locale, now)?;
+            repo::find_by_id(conn, user_id)?.ok_or_else(|| AppError::unauthenticated(AuthReason::ACCOUNT_GONE))
+        })
+        .await
+}
+
 pub async fn actor_for_token(state: &AppState, token: &str) -> AppResult<Actor> {
     let user_id = state.jwt.verify_access_token(token, state.clock.now())?;
     let user = state.db.read(move |conn| repo::find_by_id(conn, user_id)).await?;

@@ -4,6 +4,7 @@ use super::model::{Category, CategoryChanges, NewCategory};
 use super::repo;
 use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
+use crate::requests::errors::RequestsReason;
 use crate::state::AppState;
 use crate::text::single_line;
 
@@ -13,16 +14,10 @@ pub const MAX_NAME_CHARS: usize = 50;
 fn clean_code(code: &str) -> AppResult<String> {
     let code = code.trim().to_lowercase();
     if code.is_empty() || code.chars().count() > MAX_CODE_CHARS {
-        return Err(AppError::bad_field(
-            "code",
-            format!("a category code has 1 to {MAX_CODE_CHARS} characters"),
-        ));
+        return Err(AppError::bad_field("code", RequestsReason::CATEGORY_CODE_LENGTH).arg("max", MAX_CODE_CHARS));
     }
     if !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
-        return Err(AppError::bad_field(
-            "code",
-            "a category code uses only letters, digits, '-' and '_'",
-        ));
+        return Err(AppError::bad_field("code", RequestsReason::CATEGORY_CODE_CHARACTERS));
     }
     Ok(code)
 }
@@ -65,7 +60,7 @@ pub async fn create(
         .db
         .write(move |conn| {
             if repo::category_code_taken(conn, &new.code, None)? {
-                return Err(AppError::conflict("a category with this code already exists"));
+                return Err(AppError::conflict(RequestsReason::CATEGORY_CODE_TAKEN));
             }
             let category = repo::insert_category(conn, &new)?;
             crate::audit::record(conn, actor_id, "createCategory", None, Some(&category), now)?;
@@ -99,10 +94,11 @@ pub async fn update(
     state
         .db
         .write(move |conn| {
-            let current = repo::category(conn, id)?.ok_or_else(|| AppError::not_found("category"))?;
+            let current =
+                repo::category(conn, id)?.ok_or_else(|| AppError::not_found(RequestsReason::CATEGORY_NOT_FOUND))?;
             if let Some(code) = &changes.code {
                 if repo::category_code_taken(conn, code, Some(id))? {
-                    return Err(AppError::conflict("a category with this code already exists"));
+                    return Err(AppError::conflict(RequestsReason::CATEGORY_CODE_TAKEN));
                 }
             }
             if matches!(changes.disabled_at, Some(Some(_))) && current.disabled_at.is_some() {

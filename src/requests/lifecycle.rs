@@ -4,6 +4,7 @@
 
 use super::model::{RequestStatus, TaskStatus};
 use crate::error::{AppError, AppResult};
+use crate::requests::errors::RequestsReason;
 
 use RequestStatus::*;
 
@@ -247,20 +248,15 @@ pub fn step(action: Action) -> &'static Step {
         .expect("every action has a step")
 }
 
-fn invalid(message: String) -> AppError {
-    AppError::legacy_reasoned(None, "INVALID_TRANSITION", message)
-}
-
 /// Whether `action` may be taken on a request in `status`.
 pub fn check(status: RequestStatus, action: Action) -> AppResult<&'static Step> {
     let step = step(action);
     if step.from.contains(&status) {
         Ok(step)
     } else {
-        Err(invalid(format!(
-            "{} is not possible while the request is {}",
-            step.mutation, status
-        )))
+        Err(AppError::bad_input(RequestsReason::INVALID_TRANSITION)
+            .arg("action", step.mutation)
+            .arg("status", status))
     }
 }
 
@@ -269,10 +265,9 @@ pub fn check_task(status: TaskStatus, action: Action) -> AppResult<TaskStatus> {
     let step = step(action);
     match step.task {
         Some((from, to)) if from.contains(&status) => Ok(to),
-        _ => Err(invalid(format!(
-            "{} is not possible while the task is {}",
-            step.mutation, status
-        ))),
+        _ => Err(AppError::bad_input(RequestsReason::TASK_INVALID_TRANSITION)
+            .arg("action", step.mutation)
+            .arg("status", status)),
     }
 }
 

@@ -2,6 +2,7 @@
 //! the timeline, and what each role sees.
 
 pub mod categories;
+pub mod errors;
 pub mod events;
 pub mod graphql;
 pub mod lifecycle;

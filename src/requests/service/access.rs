@@ -3,8 +3,9 @@
 use super::*;
 use crate::ids::{CompanyId, DepartmentId};
 
-pub(super) fn stale() -> AppError {
-    AppError::conflict("the request was changed by someone else; reload and try again")
+/// The request was changed meanwhile: it is now at `version`.
+pub(super) fn stale(version: i32) -> AppError {
+    AppError::conflict(RequestsReason::REQUEST_CHANGED).with_version(version.into())
 }
 
 /// The officer handles the request: recorded on it at raise time, or serving its company now.
@@ -31,9 +32,9 @@ pub(super) fn can_see(conn: &mut DbConnection, actor: &Actor, request: &Request)
 
 /// The request, if `actor` may see it (NOT_FOUND otherwise, so existence does not leak).
 pub fn visible(conn: &mut DbConnection, actor: &Actor, id: RequestId) -> AppResult<Request> {
-    let request = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("request"))?;
+    let request = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found(RequestsReason::REQUEST_NOT_FOUND))?;
     if !can_see(conn, actor, &request)? {
-        return Err(AppError::not_found("request"));
+        return Err(AppError::not_found(RequestsReason::REQUEST_NOT_FOUND));
     }
     Ok(request)
 }
@@ -75,15 +76,13 @@ pub(super) fn authorize(
         return Ok(());
     }
     Err(AppError::forbidden(match party {
-        Party::Handler => "only the request's officer or an admin may do this",
-        Party::Company => "only the company's staff may do this",
-        Party::CompanyOrAdmin => "only the company's staff or an admin may do this",
-        Party::TaskDepartment => "only staff of the department that holds the task may do this",
-        Party::AnyDepartment => "only department staff may do this",
-        Party::HandlerOrTaskHolder => {
-            "only the request's officer, an admin or a department holding a task on it may do this"
-        }
-        Party::Viewer | Party::System => "this step is not yours to take",
+        Party::Handler => RequestsReason::ONLY_HANDLER,
+        Party::Company => RequestsReason::ONLY_COMPANY,
+        Party::CompanyOrAdmin => RequestsReason::ONLY_COMPANY_OR_ADMIN,
+        Party::TaskDepartment => RequestsReason::ONLY_TASK_DEPARTMENT,
+        Party::AnyDepartment => RequestsReason::ONLY_DEPARTMENTS,
+        Party::HandlerOrTaskHolder => RequestsReason::ONLY_HANDLER_OR_TASK_HOLDER,
+        Party::Viewer | Party::System => RequestsReason::NOT_YOUR_STEP,
     }))
 }
 
@@ -91,7 +90,7 @@ pub(super) fn check_version(request: &Request, version: i32) -> AppResult<()> {
     if request.version == version {
         Ok(())
     } else {
-        Err(stale())
+        Err(stale(request.version))
     }
 }
 

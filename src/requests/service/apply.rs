@@ -96,7 +96,10 @@ pub(super) fn apply(
     if let Some(missed) = missed_limit(request, to, &changes, now) {
         changes.overdue_at = Some(Some(missed));
     }
-    let updated = repo::advance(conn, request.id, request.version, to, &changes, now)?.ok_or_else(stale)?;
+    let Some(updated) = repo::advance(conn, request.id, request.version, to, &changes, now)? else {
+        let current = repo::find_by_id(conn, request.id)?.map_or(request.version, |r| r.version);
+        return Err(stale(current));
+    };
     events::record(conn, &updated, Some(request.status), entry, now)?;
     Ok(updated)
 }

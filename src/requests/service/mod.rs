@@ -3,6 +3,7 @@
 //! `access` (who may see and do what), `apply` (how a step is written), `raise`, `steps` (the
 //! request's own steps), `tasks` (department task steps) and `queries`.
 
+use crate::requests::errors::RequestsReason;
 use chrono::{Datelike, Duration, NaiveDateTime};
 use chrono_tz::Tz;
 

@@ -93,7 +93,7 @@ pub async fn my_tasks(
     let awaiting = match actor.role {
         Role::Officer => Awaiting::Officer(actor.user_id),
         Role::Department => Awaiting::Department(actor.department_id.unwrap_or(DepartmentId::NONE)),
-        _ => return Err(AppError::forbidden("myTasks is for officers and department staff")),
+        _ => return Err(AppError::forbidden(RequestsReason::MY_TASKS_ROLES)),
     };
     state
         .db
@@ -136,7 +136,7 @@ pub async fn overdue(
 pub async fn due_soon(state: &AppState, actor: &Actor, hours: i32, page: PageRequest) -> AppResult<Page<Request>> {
     actor.require_role(&[Role::Admin, Role::Officer, Role::Department])?;
     if !(1..=720).contains(&hours) {
-        return Err(AppError::bad_field("withinHours", "between 1 and 720 hours"));
+        return Err(AppError::bad_field("withinHours", RequestsReason::WITHIN_HOURS_RANGE));
     }
     let now = state.clock.now_naive();
     let filter = RequestFilter {
@@ -152,7 +152,7 @@ pub async fn of_task(state: &AppState, request_id: RequestId) -> AppResult<Reque
         .db
         .read(move |conn| repo::find_by_id(conn, request_id))
         .await?
-        .ok_or_else(|| AppError::not_found("request"))
+        .ok_or_else(|| AppError::not_found(RequestsReason::REQUEST_NOT_FOUND))
 }
 
 /// Whether a company's staff may see who a participant is: they see their colleagues and

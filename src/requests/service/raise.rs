@@ -20,41 +20,33 @@ pub struct Raise {
 pub async fn raise(state: &AppState, actor: &Actor, input: Raise) -> AppResult<Request> {
     let (company_id, channel) = match actor.role {
         Role::Company => {
-            let own = actor.company_id.ok_or_else(|| AppError::forbidden("no company"))?;
+            let own = actor
+                .company_id
+                .ok_or_else(|| AppError::forbidden(RequestsReason::NO_COMPANY))?;
             if input.company_id.is_some_and(|c| c != own) {
-                return Err(AppError::forbidden(
-                    "company staff raise requests for their own company",
-                ));
+                return Err(AppError::forbidden(RequestsReason::OWN_COMPANY_ONLY));
             }
             if input.channel.is_some_and(|c| c != Channel::App) {
-                return Err(AppError::bad_field(
-                    "channel",
-                    "requests raised in the app use the channel APP",
-                ));
+                return Err(AppError::bad_field("channel", RequestsReason::APP_CHANNEL_ONLY));
             }
             (own, Channel::App)
         }
         Role::Officer | Role::Admin => {
             let company_id = input
                 .company_id
-                .ok_or_else(|| AppError::bad_field("companyId", "say which company the request is for"))?;
+                .ok_or_else(|| AppError::bad_field("companyId", RequestsReason::COMPANY_REQUIRED))?;
             match input.channel {
-                None => {
-                    return Err(AppError::bad_field(
-                        "channel",
-                        "say how the request came in: HOTLINE, VISIT, GROUP_CHAT or OTHER",
-                    ))
-                }
+                None => return Err(AppError::bad_field("channel", RequestsReason::CHANNEL_REQUIRED)),
                 Some(Channel::App) => {
                     return Err(AppError::bad_field(
                         "channel",
-                        "APP is for requests the company raises itself: use HOTLINE, VISIT, GROUP_CHAT or OTHER",
+                        RequestsReason::APP_CHANNEL_FOR_COMPANIES,
                     ))
                 }
                 Some(channel) => (company_id, channel),
             }
         }
-        Role::Department => return Err(AppError::forbidden("department staff do not raise requests")),
+        Role::Department => return Err(AppError::forbidden(RequestsReason::DEPARTMENTS_DO_NOT_RAISE)),
     };
     let title = TITLE.required("title", &input.title)?;
     let description = LONG.required("description", &input.description)?;
@@ -76,21 +68,19 @@ pub async fn raise(state: &AppState, actor: &Actor, input: Raise) -> AppResult<R
                     return Ok(existing);
                 }
             }
-            let company =
-                companies_repo::find_by_id(conn, company_id)?.ok_or_else(|| AppError::not_found("company"))?;
+            let company = companies_repo::find_by_id(conn, company_id)?
+                .ok_or_else(|| AppError::not_found(RequestsReason::COMPANY_NOT_FOUND_FOR_REQUEST))?;
             let officer_id = companies_repo::active_officer_id(conn, company_id)?;
             if actor.role == Role::Officer && officer_id != Some(actor.user_id) {
-                return Err(AppError::forbidden(
-                    "officers raise requests only for the companies they serve",
-                ));
+                return Err(AppError::forbidden(RequestsReason::OFFICER_OWN_COMPANIES_ONLY));
             }
             if company.disabled_at.is_some() {
-                return Err(AppError::bad_field("companyId", "the company is disabled"));
+                return Err(AppError::bad_field("companyId", RequestsReason::COMPANY_DISABLED));
             }
             let category = repo::category(conn, category_id)?
-                .ok_or_else(|| AppError::bad_field("categoryId", "no such category"))?;
+                .ok_or_else(|| AppError::bad_field("categoryId", RequestsReason::NO_SUCH_CATEGORY))?;
             if category.disabled_at.is_some() {
-                return Err(AppError::bad_field("categoryId", "this category is no longer in use"));
+                return Err(AppError::bad_field("categoryId", RequestsReason::CATEGORY_RETIRED));
             }
             let number = repo::next_number(conn, year)?;
             let due = deadlines::for_request(conn, zone, kind, false, urgency, now)?;
@@ -139,7 +129,7 @@ pub async fn raise(state: &AppState, actor: &Actor, input: Raise) -> AppResult<R
                 .db
                 .read(move |conn| repo::find_by_idempotency_key(conn, user_id, &key))
                 .await?
-                .ok_or_else(|| AppError::conflict("a concurrent change interfered; try again"))
+                .ok_or_else(|| AppError::conflict(crate::error::CoreReason::CONCURRENT_CHANGE))
         }
         (outcome, _) => outcome,
     }

@@ -5,11 +5,11 @@ use super::*;
 use crate::db::Replay;
 
 fn request(conn: &mut DbConnection, id: RequestId) -> AppResult<Request> {
-    repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("request"))
+    repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found(RequestsReason::REQUEST_NOT_FOUND))
 }
 
 fn task(conn: &mut DbConnection, id: TaskId) -> AppResult<Task> {
-    repo::find_task(conn, id)?.ok_or_else(|| AppError::not_found("task"))
+    repo::find_task(conn, id)?.ok_or_else(|| AppError::not_found(RequestsReason::TASK_NOT_FOUND))
 }
 
 impl Replay for Request {

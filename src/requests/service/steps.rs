@@ -114,11 +114,7 @@ pub async fn answer(
     request_step(state, actor, id, once, move |conn, actor, request, now| {
         let to = handler_step(conn, actor, &request, version, Action::Answer)?;
         if request.kind != RequestKind::Consultation {
-            return Err(AppError::legacy_reasoned(
-                None,
-                "INVALID_TRANSITION",
-                "answerRequest is for consultations: dispatch or resolve other requests",
-            ));
+            return Err(AppError::bad_input(RequestsReason::ANSWER_ONLY_CONSULTATIONS));
         }
         let changes = RequestChanges {
             answer: Some(Some(answer.clone())),
@@ -173,20 +169,14 @@ pub async fn dispatch(
     } = dispatch;
     let note = NOTE.optional("note", note.as_deref())?.unwrap_or_default();
     if to_pool && !targets.is_empty() {
-        return Err(AppError::bad_field(
-            "departments",
-            "a request goes either to departments or to the pool",
-        ));
+        return Err(AppError::bad_field("departments", RequestsReason::DEPARTMENTS_OR_POOL));
     }
     if !to_pool && targets.is_empty() {
-        return Err(AppError::bad_field(
-            "departments",
-            "name at least one department (or send toPool: true)",
-        ));
+        return Err(AppError::bad_field("departments", RequestsReason::DEPARTMENT_REQUIRED));
     }
     let mut seen = std::collections::HashSet::new();
     if !targets.iter().all(|t| seen.insert(t.department_id)) {
-        return Err(AppError::bad_field("departments", "a department is named twice"));
+        return Err(AppError::bad_field("departments", RequestsReason::DEPARTMENT_TWICE));
     }
     let targets_fingerprint: Vec<_> = targets.iter().map(|t| (t.department_id, t.lead)).collect();
     let once = once(
@@ -219,9 +209,9 @@ pub async fn dispatch(
                 return Err(AppError::bad_field(
                     "departments",
                     if existing_leads > 0 {
-                        "the request already has a lead department (主办): add assisting departments only"
+                        RequestsReason::LEAD_EXISTS
                     } else {
-                        "name exactly one lead department (主办)"
+                        RequestsReason::ONE_LEAD_REQUIRED
                     },
                 ));
             }
@@ -249,18 +239,18 @@ pub async fn dispatch(
             }
             for target in &targets {
                 let department = departments_repo::find_by_id(conn, target.department_id)?
-                    .ok_or_else(|| AppError::bad_field("departments", "no such department"))?;
+                    .ok_or_else(|| AppError::bad_field("departments", RequestsReason::NO_SUCH_DEPARTMENT))?;
                 if department.disabled_at.is_some() {
-                    return Err(AppError::bad_field(
-                        "departments",
-                        format!("{} is disabled", department.name),
-                    ));
+                    return Err(
+                        AppError::bad_field("departments", RequestsReason::NAMED_DEPARTMENT_DISABLED)
+                            .arg("department", &department.name),
+                    );
                 }
                 if active.iter().any(|t| t.department_id == Some(department.id)) {
-                    return Err(AppError::bad_field(
-                        "departments",
-                        format!("{} already holds a task on this request", department.name),
-                    ));
+                    return Err(
+                        AppError::bad_field("departments", RequestsReason::NAMED_DEPARTMENT_HOLDS_TASK)
+                            .arg("department", &department.name),
+                    );
                 }
                 names.push(if target.lead {
                     format!("{} (lead)", department.name)
@@ -315,7 +305,7 @@ pub async fn add_note(
 ) -> AppResult<Request> {
     let text = NOTE.required("text", text)?;
     if internal && actor.role == Role::Company {
-        return Err(AppError::forbidden("company staff write public notes only"));
+        return Err(AppError::forbidden(RequestsReason::COMPANY_NOTES_PUBLIC));
     }
     let once = once(actor, idempotency_key, Action::Note, &(id, &text, internal))?;
     request_step(state, actor, id, once, move |conn, actor, request, now| {
@@ -554,11 +544,7 @@ pub async fn request_information(
         authorize(conn, actor, &request, None, Action::AskCompany)?;
         lifecycle::check(request.status, Action::AskCompany)?;
         if request.awaiting_company_since.is_some() {
-            return Err(AppError::legacy_reasoned(
-                None,
-                "INVALID_TRANSITION",
-                "the request already waits for the company's answer",
-            ));
+            return Err(AppError::bad_input(RequestsReason::ALREADY_AWAITING_COMPANY));
         }
         let task_id = match actor.role {
             Role::Department => repo::tasks_of(conn, request.id)?
@@ -599,11 +585,7 @@ pub async fn provide_information(
         authorize(conn, actor, &request, None, Action::AnswerCompanyQuestion)?;
         lifecycle::check(request.status, Action::AnswerCompanyQuestion)?;
         let Some(since) = request.awaiting_company_since else {
-            return Err(AppError::legacy_reasoned(
-                None,
-                "INVALID_TRANSITION",
-                "nobody is waiting for information from the company",
-            ));
+            return Err(AppError::bad_input(RequestsReason::NOT_AWAITING_COMPANY));
         };
         let waited = (now - since).max(Duration::zero());
         let shift = |at: Option<NaiveDateTime>| Some(at.map(|t| t + waited));

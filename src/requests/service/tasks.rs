@@ -33,10 +33,12 @@ where
     let outcome = state
         .db
         .write_once(once, now, move |conn| {
-            let task = repo::find_task(conn, task_id)?.ok_or_else(|| AppError::not_found("task"))?;
-            let request = repo::find_by_id(conn, task.request_id)?.ok_or_else(|| AppError::not_found("task"))?;
+            let task =
+                repo::find_task(conn, task_id)?.ok_or_else(|| AppError::not_found(RequestsReason::TASK_NOT_FOUND))?;
+            let request = repo::find_by_id(conn, task.request_id)?
+                .ok_or_else(|| AppError::not_found(RequestsReason::TASK_NOT_FOUND))?;
             if !can_see(conn, &actor, &request)? {
-                return Err(AppError::not_found("task"));
+                return Err(AppError::not_found(RequestsReason::TASK_NOT_FOUND));
             }
             authorize(conn, &actor, &request, Some(&task), action)?;
             let outcome = lifecycle::check(request.status, action)?.outcome;
@@ -59,7 +61,7 @@ where
 impl TaskContext<'_, '_> {
     fn move_task(&mut self, changes: TaskChanges) -> AppResult<Task> {
         repo::update_task(self.conn, self.task.id, self.task.status, self.next, &changes, self.now)?
-            .ok_or_else(|| AppError::conflict("the task was changed by someone else; reload and try again"))
+            .ok_or_else(|| AppError::conflict(RequestsReason::TASK_CHANGED))
     }
 
     fn finish(
@@ -99,7 +101,7 @@ pub async fn claim(
         if holds_task(cx.conn, cx.actor, &cx.request)? {
             return Err(AppError::bad_field(
                 "taskId",
-                "your department already holds a task on this request",
+                RequestsReason::DEPARTMENT_ALREADY_HOLDS_TASK,
             ));
         }
         let task = cx.move_task(TaskChanges {
@@ -189,9 +191,12 @@ pub async fn transfer(
     )?;
     task_step(state, actor, task_id, Action::Transfer, once, move |mut cx| {
         let target = departments_repo::find_by_id(cx.conn, to_department_id)?
-            .ok_or_else(|| AppError::bad_field("toDepartmentId", "no such department"))?;
+            .ok_or_else(|| AppError::bad_field("toDepartmentId", RequestsReason::NO_SUCH_DEPARTMENT))?;
         if target.disabled_at.is_some() {
-            return Err(AppError::bad_field("toDepartmentId", "this department is disabled"));
+            return Err(AppError::bad_field(
+                "toDepartmentId",
+                RequestsReason::DEPARTMENT_DISABLED,
+            ));
         }
         let held = repo::tasks_of(cx.conn, cx.request.id)?
             .iter()
@@ -199,7 +204,7 @@ pub async fn transfer(
         if held {
             return Err(AppError::bad_field(
                 "toDepartmentId",
-                "this department already holds a task on this request",
+                RequestsReason::TARGET_ALREADY_HOLDS_TASK,
             ));
         }
         let old = cx.move_task(TaskChanges {
@@ -248,7 +253,7 @@ pub async fn submit_plan(
     let responsible = SHORT.required("responsible", responsible)?;
     let approach = NOTE.required("approach", approach)?;
     if due_at <= state.clock.now_naive() {
-        return Err(AppError::bad_field("dueAt", "a plan's deadline is in the future"));
+        return Err(AppError::bad_field("dueAt", RequestsReason::PLAN_DUE_IN_PAST));
     }
     let once = once(
         actor,

@@ -1,6 +1,7 @@
 //! Extensions (延期): a department asks for more time on its task's reply limit before it
 //! passes, with a reason; an admin approves (the due time moves, on the record) or refuses.
 
+use crate::requests::errors::RequestsReason;
 use chrono::NaiveDateTime;
 
 use super::model::{Extension, ExtensionStatus, NewExtension};
@@ -62,36 +63,24 @@ pub async fn request(
     state
         .db
         .write_once(once, now, move |conn| {
-            let task = requests_repo::find_task(conn, task_id)?.ok_or_else(|| AppError::not_found("task"))?;
+            let task = requests_repo::find_task(conn, task_id)?
+                .ok_or_else(|| AppError::not_found(RequestsReason::TASK_NOT_FOUND))?;
             if task.department_id.is_none() || task.department_id != actor.department_id {
-                return Err(AppError::not_found("task"));
+                return Err(AppError::not_found(RequestsReason::TASK_NOT_FOUND));
             }
             let request = requests_service::visible(conn, &actor, task.request_id)?;
             let open = task.status.is_active() && task.replied_at.is_none() && request.status.is_open();
             let Some(due_at) = task.reply_due_at.filter(|_| open) else {
-                return Err(AppError::legacy_reasoned(
-                    Some("taskId"),
-                    "INVALID_TRANSITION",
-                    "the task has no open time limit to extend",
-                ));
+                return Err(AppError::bad_field("taskId", RequestsReason::NO_OPEN_LIMIT));
             };
             if due_at <= now {
-                return Err(AppError::legacy_reasoned(
-                    Some("taskId"),
-                    "DEADLINE_PASSED",
-                    "an extension is asked for before the deadline passes",
-                ));
+                return Err(AppError::bad_field("taskId", RequestsReason::DEADLINE_PASSED));
             }
             if until <= due_at {
-                return Err(AppError::bad_field(
-                    "until",
-                    "ask for a moment after the current due time",
-                ));
+                return Err(AppError::bad_field("until", RequestsReason::EXTENSION_NOT_LATER));
             }
             if repo::pending_for_task(conn, task.id)? > 0 {
-                return Err(AppError::conflict(
-                    "an extension for this task already waits for a decision",
-                ));
+                return Err(AppError::conflict(RequestsReason::EXTENSION_PENDING));
             }
             let extension = repo::insert_extension(
                 conn,
@@ -141,11 +130,12 @@ pub async fn decide(
     state
         .db
         .write_once(once, now, move |conn| {
-            let extension = repo::find_extension(conn, id)?.ok_or_else(|| AppError::not_found("extension"))?;
-            let task =
-                requests_repo::find_task(conn, extension.task_id)?.ok_or_else(|| AppError::not_found("extension"))?;
+            let extension = repo::find_extension(conn, id)?
+                .ok_or_else(|| AppError::not_found(RequestsReason::EXTENSION_NOT_FOUND))?;
+            let task = requests_repo::find_task(conn, extension.task_id)?
+                .ok_or_else(|| AppError::not_found(RequestsReason::EXTENSION_NOT_FOUND))?;
             let request = requests_repo::find_by_id(conn, extension.request_id)?
-                .ok_or_else(|| AppError::not_found("extension"))?;
+                .ok_or_else(|| AppError::not_found(RequestsReason::EXTENSION_NOT_FOUND))?;
             let status = if approve {
                 ExtensionStatus::Approved
             } else {
@@ -153,7 +143,7 @@ pub async fn decide(
             };
             let decided = repo::decide_pending(conn, id, status, actor.user_id, now, note.clone())?;
             let Some(decided) = decided else {
-                return Err(AppError::conflict("this extension has been decided already"));
+                return Err(AppError::conflict(RequestsReason::EXTENSION_DECIDED));
             };
             let suffix = note.map(|n| format!(": {n}")).unwrap_or_default();
             if approve {
@@ -230,6 +220,6 @@ impl Replay for Extension {
     }
 
     fn replay(conn: &mut DbConnection, id: i64) -> AppResult<Extension> {
-        repo::find_extension(conn, id)?.ok_or_else(|| AppError::not_found("extension"))
+        repo::find_extension(conn, id)?.ok_or_else(|| AppError::not_found(RequestsReason::EXTENSION_NOT_FOUND))
     }
 }
