@@ -636,4 +636,18 @@ async fn admins_choose_the_critical_kinds(backend: Backend) {
     let again = app.ok(&app.admin_token, set, json!({ "k": "OVERDUE" })).await;
     assert_eq!(again["setSmsKind"]["smsKind"]["kind"], "OVERDUE");
     assert_eq!(app.count("audit_log").await, audit_before + 2);
+    // Changing a kind that is already there.
+    let changed = app
+        .ok(
+            &app.admin_token,
+            "mutation { setSmsKind(kind: \"OVERDUE\", mandatory: false, overridesQuietHours: false, urgentOnly: true) { smsKind { kind mandatory overridesQuietHours urgentOnly } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        changed["setSmsKind"]["smsKind"],
+        json!({ "kind": "OVERDUE", "mandatory": false, "overridesQuietHours": false, "urgentOnly": true })
+    );
+    assert_eq!(app.count("sms_kinds").await, 4);
+    assert_eq!(app.count("audit_log").await, audit_before + 3);
 }
