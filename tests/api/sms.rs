@@ -42,6 +42,7 @@ sms_tests!(
     refusals_and_wrong_signatures_fail_with_the_provider_s_code,
     without_a_provider_sms_are_held_and_kept,
     admins_choose_the_critical_kinds,
+    a_worker_whose_lease_ran_out_does_not_send,
 );
 
 const OVERDUE_TEMPLATE: &str = "SMS_100001";
@@ -650,4 +651,32 @@ async fn admins_choose_the_critical_kinds(backend: Backend) {
     );
     assert_eq!(app.count("sms_kinds").await, 4);
     assert_eq!(app.count("audit_log").await, audit_before + 3);
+}
+
+async fn a_worker_whose_lease_ran_out_does_not_send(backend: Backend) {
+    let fake = FakeAliyun::start().await;
+    let app = TestApp::spawn_configured(backend, |c| with_aliyun(&fake, aliyun::ACCESS_KEY_SECRET, c)).await;
+    let z = zone(&app).await;
+    raise_urgent(&app, &z).await;
+    raise_urgent(&app, &z).await;
+    fake.delay_each_send(std::time::Duration::from_millis(800));
+    // Worker A takes both and is slow on the first; meanwhile its leases run out and worker B
+    // takes both again.
+    let state = app.state.clone();
+    let a = actix_rt::spawn(async move { SmsWorker::from_config(&state).run_once().await.unwrap() });
+    actix_rt::time::sleep(std::time::Duration::from_millis(200)).await;
+    app.clock.advance(chrono::Duration::seconds(61));
+    let b = round(&app).await;
+    let a = a.await.unwrap();
+    assert_eq!((a.claimed, a.sent, a.lost_lease), (2, 1, 1), "{a:?}");
+    assert_eq!((b.claimed, b.sent), (2, 2), "{b:?}");
+    // The second message went once (by B); only the first, in flight at A, went twice.
+    let mut counts = std::collections::BTreeMap::new();
+    for sms in fake.accepted() {
+        *counts.entry(sms["OutId"].clone()).or_insert(0) += 1;
+    }
+    let mut repeats: Vec<i32> = counts.values().copied().collect();
+    repeats.sort();
+    assert_eq!(repeats, vec![1, 2], "{counts:?}");
+    assert_eq!(app.count("sms_deliveries").await, 2);
 }

@@ -142,6 +142,28 @@ pub fn claim_due(
         .collect())
 }
 
+/// Renews this worker's lease on a message just before it is sent, so that a long round never
+/// sends a message whose lease ran out (and another worker may have taken). False when the
+/// lease is no longer ours.
+pub fn renew_lease(
+    conn: &mut DbConnection,
+    id: i64,
+    ours: NaiveDateTime,
+    now: NaiveDateTime,
+    until: NaiveDateTime,
+) -> AppResult<bool> {
+    Ok(diesel::update(
+        sms_deliveries::table
+            .find(id)
+            .filter(sms_deliveries::status.eq(SmsStatus::Pending))
+            .filter(sms_deliveries::locked_until.eq(ours))
+            .filter(sms_deliveries::locked_until.gt(now)),
+    )
+    .set(sms_deliveries::locked_until.eq(until))
+    .execute(conn)?
+        == 1)
+}
+
 /// SMS accepted by the provider for `phone` in `[from, until)`.
 pub fn sent_to_phone_between(
     conn: &mut DbConnection,

@@ -58,6 +58,8 @@ pub struct SmsReport {
     /// Held because the phone reached the daily cap.
     pub capped: usize,
     pub expired: usize,
+    /// Not sent by this worker: its lease ran out before the message's turn.
+    pub lost_lease: usize,
     /// The round took a full batch: more may be due at once.
     pub full_batch: bool,
 }
@@ -207,6 +209,21 @@ impl SmsWorker {
                 .db
                 .write(move |conn| repo::hold(conn, id, SmsStatus::HeldDailyCap, Some(provider), &why, naive_now))
                 .await;
+        }
+        // Only a message whose lease is still ours is sent; the lease covers the send.
+        let (ours, lease) = (
+            delivery.locked_until.unwrap_or(naive_now),
+            chrono::Duration::from_std(self.options.lease).unwrap_or(chrono::Duration::minutes(1)),
+        );
+        let until = (now + lease).naive_utc();
+        let renewed = self
+            .state
+            .db
+            .write(move |conn| repo::renew_lease(conn, id, ours, naive_now, until))
+            .await?;
+        if !renewed {
+            report.lost_lease += 1;
+            return Ok(());
         }
         let message = SmsMessage {
             phone: delivery.phone.clone(),
