@@ -86,6 +86,17 @@ fn with_tencent(fake: &FakeTencent, secret: &str, config: &mut Config) {
     });
 }
 
+/// The start-up line that says which SMS provider is on was logged (by this or another test of
+/// this process with the same configuration).
+fn logged_at_start(expected: &str) {
+    let log = std::fs::read_to_string(crate::helpers::suite_log_file()).expect("the suite's log");
+    assert!(
+        log.lines()
+            .any(|l| l.contains("zhitong::app::startup") && l.contains(expected)),
+        "no start-up line with {expected:?}"
+    );
+}
+
 fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap()
 }
@@ -180,6 +191,7 @@ async fn relogin_all(app: &mut TestApp, users: &mut [&mut TestUser]) {
 async fn an_overdue_step_texts_its_holder_once_through_alibaba_cloud(backend: Backend) {
     let fake = FakeAliyun::start().await;
     let mut app = TestApp::spawn_configured(backend, |c| with_aliyun(&fake, aliyun::ACCESS_KEY_SECRET, c)).await;
+    logged_at_start("SMS provider on provider=\"aliyun\"");
     let z = zone(&app).await;
     one_limit(&app).await;
     let (id, _) = z.raise(&app, "CONSULTATION").await;
@@ -232,6 +244,7 @@ async fn an_overdue_step_texts_its_holder_once_through_alibaba_cloud(backend: Ba
 async fn an_overdue_step_texts_its_holder_once_through_tencent_cloud(backend: Backend) {
     let fake = FakeTencent::start().await;
     let mut app = TestApp::spawn_configured(backend, |c| with_tencent(&fake, tencent::SECRET_KEY, c)).await;
+    logged_at_start("SMS provider on provider=\"tencent\"");
     let z = zone(&app).await;
     one_limit(&app).await;
     let (id, _) = z.raise(&app, "CONSULTATION").await;
@@ -539,6 +552,7 @@ async fn refusals_and_wrong_signatures_fail_with_the_provider_s_code(backend: Ba
 
 async fn without_a_provider_sms_are_held_and_kept(backend: Backend) {
     let app = TestApp::spawn(backend).await;
+    logged_at_start("SMS provider off");
     let z = zone(&app).await;
     raise_urgent(&app, &z).await;
     let report = round(&app).await;
