@@ -1,8 +1,8 @@
 //! A stand-in for Tencent Cloud SMS (`SendSms`, 2021-01-11) on a loopback port. It recomputes
 //! the TC3-HMAC-SHA256 signature of every request from what arrived, exactly as
-//! <https://cloud.tencent.com/document/api/382/52072> defines it, checks the common headers
+//! <https://www.tencentcloud.com/document/product/267/37447> defines it, checks the common headers
 //! (X-TC-Action, X-TC-Version, X-TC-Timestamp, X-TC-Region) and the SendSms body
-//! (<https://cloud.tencent.com/document/api/382/55981>), and answers like the service: HTTP 200
+//! (<https://cloud.tencent.cn/document/product/409/55981>), and answers like the service: HTTP 200
 //! with `Response.SendStatusSet[].Code` "Ok", a per-number error code, or `Response.Error`.
 
 use std::collections::VecDeque;

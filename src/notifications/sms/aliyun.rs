@@ -5,7 +5,7 @@
 //! - Signature V3: <https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature>
 //!   (中文: <https://help.aliyun.com/zh/resource-management/common-parameters>)
 //! - SendSms: <https://help.aliyun.com/zh/sms/developer-reference/api-dysmsapi-2017-05-25-sendsms>
-//! - Error codes: <https://help.aliyun.com/zh/sms/developer-reference/api-error-codes>
+//! - Error codes: the SendSms page's list (`isv.BUSINESS_LIMIT_CONTROL`, `isv.MOBILE_NUMBER_ILLEGAL`, …).
 //!
 //! An RPC-style operation carries its parameters in the query string; the body is empty, so
 //! `x-acs-content-sha256` is the SHA-256 of the empty string.

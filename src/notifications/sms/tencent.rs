@@ -1,11 +1,11 @@
 //! Tencent Cloud SMS: `SendSms`, version 2021-01-11, at sms.tencentcloudapi.com, signed with
 //! TC3-HMAC-SHA256 (signature v3).
 //!
-//! - SendSms: <https://cloud.tencent.com/document/api/382/55981>
+//! - SendSms (2021-01-11): <https://cloud.tencent.cn/document/product/409/55981>
 //!   (English, older version: <https://www.tencentcloud.com/document/product/382/34859>)
-//! - Signature v3: <https://cloud.tencent.com/document/api/382/52072>
-//!   (English: <https://www.tencentcloud.com/document/product/267/37447>)
-//! - Error codes: <https://cloud.tencent.com/document/api/382/52075>
+//! - Signature v3 (TC3-HMAC-SHA256, the same for every Tencent Cloud API):
+//!   <https://www.tencentcloud.com/document/product/267/37447>
+//! - Error codes: the SendSms page's list (`LimitExceeded.PhoneNumberDailyLimit`, …).
 //!
 //! Tencent answers HTTP 200 also for errors: the request's own error is `Response.Error.Code`,
 //! and each number's outcome is a `Response.SendStatusSet[].Code` (`Ok` when accepted).
