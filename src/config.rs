@@ -136,6 +136,10 @@ pub struct ConfigArgs {
     /// login limits.
     #[arg(long, env = "ZHITONG_TRUST_FORWARDED_FOR", default_value_t = false, action = clap::ArgAction::Set, global = true)]
     pub trust_forwarded_for: bool,
+
+    /// SMS settings (provider, credentials, templates, daily cap).
+    #[command(flatten)]
+    pub sms: SmsArgs,
 }
 
 /// The validated configuration.
@@ -165,6 +169,7 @@ pub struct Config {
     pub attachments_dir: PathBuf,
     pub max_attachment_bytes: usize,
     pub trust_forwarded_for: bool,
+    pub sms: SmsConfig,
 }
 
 impl ConfigArgs {
@@ -226,6 +231,7 @@ impl ConfigArgs {
                 .unwrap_or_else(|| default_attachments_dir(&database)),
             max_attachment_bytes: self.max_attachment_bytes.clamp(1024, 100 * 1024 * 1024),
             trust_forwarded_for: self.trust_forwarded_for,
+            sms: self.sms.validate()?,
             database,
         })
     }
@@ -272,7 +278,228 @@ impl Config {
             attachments_dir: default_attachments_dir(&database),
             max_attachment_bytes: 10 * 1024 * 1024,
             trust_forwarded_for: false,
+            sms: SmsConfig::default(),
             database,
         }
+    }
+}
+
+/// Which SMS service sends the critical notices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SmsProviderName {
+    /// Alibaba Cloud SMS (dysmsapi `SendSms`, 2017-05-25).
+    Aliyun,
+    /// Tencent Cloud SMS (`SendSms`, 2021-01-11).
+    Tencent,
+}
+
+impl SmsProviderName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SmsProviderName::Aliyun => "aliyun",
+            SmsProviderName::Tencent => "tencent",
+        }
+    }
+}
+
+/// SMS settings. Every flag has a matching `ZHITONG_*` variable; secrets are never printed.
+#[derive(Debug, Clone, Args)]
+pub struct SmsArgs {
+    /// `aliyun` or `tencent`. Without it (or without that provider's credentials) SMS are kept
+    /// in the outbox as HELD_UNCONFIGURED.
+    #[arg(long, env = "ZHITONG_SMS_PROVIDER", value_enum, global = true)]
+    pub sms_provider: Option<SmsProviderName>,
+
+    /// The approved sign name (签名) put before every SMS.
+    #[arg(long, env = "ZHITONG_SMS_SIGN_NAME", global = true)]
+    pub sms_sign_name: Option<String>,
+
+    /// The approved template of each notice kind, e.g. `OVERDUE=SMS_1234,SUPERVISED=SMS_5678`
+    /// (Tencent: template ids). Each template has one variable, the request number.
+    #[arg(long, env = "ZHITONG_SMS_TEMPLATES", default_value = "", global = true)]
+    pub sms_templates: String,
+
+    /// SMS sent to one phone number per day (the zone's day) at most; more are held.
+    #[arg(long, env = "ZHITONG_SMS_DAILY_CAP", default_value_t = 20, global = true)]
+    pub sms_daily_cap: i64,
+
+    /// How often an idle SMS worker looks for due messages, in milliseconds.
+    #[arg(long, env = "ZHITONG_SMS_INTERVAL_MS", default_value_t = 1000, global = true)]
+    pub sms_interval_ms: u64,
+
+    /// How long an SMS worker holds a message it took before another may send it (seconds).
+    #[arg(long, env = "ZHITONG_SMS_LEASE_SECS", default_value_t = 60, global = true)]
+    pub sms_lease_secs: u64,
+
+    /// Alibaba Cloud AccessKey ID.
+    #[arg(long, env = "ZHITONG_ALIYUN_SMS_ACCESS_KEY_ID", global = true)]
+    pub aliyun_access_key_id: Option<String>,
+
+    /// Alibaba Cloud AccessKey secret.
+    #[arg(
+        long,
+        env = "ZHITONG_ALIYUN_SMS_ACCESS_KEY_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    pub aliyun_access_key_secret: Option<String>,
+
+    /// Base URL of the Alibaba Cloud SMS API (a local fake in tests).
+    #[arg(
+        long,
+        env = "ZHITONG_ALIYUN_SMS_ENDPOINT",
+        default_value = "https://dysmsapi.aliyuncs.com",
+        global = true
+    )]
+    pub aliyun_endpoint: String,
+
+    /// Tencent Cloud SecretId.
+    #[arg(long, env = "ZHITONG_TENCENT_SMS_SECRET_ID", global = true)]
+    pub tencent_secret_id: Option<String>,
+
+    /// Tencent Cloud SecretKey.
+    #[arg(long, env = "ZHITONG_TENCENT_SMS_SECRET_KEY", hide_env_values = true, global = true)]
+    pub tencent_secret_key: Option<String>,
+
+    /// Tencent Cloud SMS application id (SmsSdkAppId, e.g. 1400006666).
+    #[arg(long, env = "ZHITONG_TENCENT_SMS_SDK_APP_ID", global = true)]
+    pub tencent_sdk_app_id: Option<String>,
+
+    /// Tencent Cloud region of the SMS API.
+    #[arg(
+        long,
+        env = "ZHITONG_TENCENT_SMS_REGION",
+        default_value = "ap-guangzhou",
+        global = true
+    )]
+    pub tencent_region: String,
+
+    /// Base URL of the Tencent Cloud SMS API (a local fake in tests).
+    #[arg(
+        long,
+        env = "ZHITONG_TENCENT_SMS_ENDPOINT",
+        default_value = "https://sms.tencentcloudapi.com",
+        global = true
+    )]
+    pub tencent_endpoint: String,
+}
+
+/// Alibaba Cloud credentials.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AliyunSms {
+    pub access_key_id: String,
+    pub access_key_secret: String,
+    pub endpoint: String,
+}
+
+/// Tencent Cloud credentials.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TencentSms {
+    pub secret_id: String,
+    pub secret_key: String,
+    pub sdk_app_id: String,
+    pub region: String,
+    pub endpoint: String,
+}
+
+impl std::fmt::Debug for AliyunSms {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AliyunSms")
+            .field("access_key_id", &self.access_key_id)
+            .field("endpoint", &self.endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for TencentSms {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TencentSms")
+            .field("secret_id", &self.secret_id)
+            .field("sdk_app_id", &self.sdk_app_id)
+            .field("region", &self.region)
+            .field("endpoint", &self.endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The validated SMS settings.
+#[derive(Debug, Clone)]
+pub struct SmsConfig {
+    pub provider: Option<SmsProviderName>,
+    pub sign_name: Option<String>,
+    /// Notice kind → template code (or id).
+    pub templates: std::collections::BTreeMap<String, String>,
+    pub daily_cap: i64,
+    pub interval: Duration,
+    pub lease: Duration,
+    pub aliyun: Option<AliyunSms>,
+    pub tencent: Option<TencentSms>,
+}
+
+impl Default for SmsConfig {
+    fn default() -> Self {
+        SmsConfig {
+            provider: None,
+            sign_name: None,
+            templates: Default::default(),
+            daily_cap: 20,
+            interval: Duration::from_secs(1),
+            lease: Duration::from_secs(60),
+            aliyun: None,
+            tencent: None,
+        }
+    }
+}
+
+fn given(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+impl SmsArgs {
+    pub fn validate(self) -> Result<SmsConfig, String> {
+        let mut templates = std::collections::BTreeMap::new();
+        for pair in self.sms_templates.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (kind, code) = pair
+                .split_once('=')
+                .map(|(k, c)| (k.trim(), c.trim()))
+                .filter(|(k, c)| !k.is_empty() && !c.is_empty())
+                .ok_or_else(|| format!("ZHITONG_SMS_TEMPLATES: {pair:?} is not KIND=TEMPLATE"))?;
+            templates.insert(kind.to_ascii_uppercase(), code.to_string());
+        }
+        if self.sms_daily_cap < 1 {
+            return Err("ZHITONG_SMS_DAILY_CAP must be at least 1".into());
+        }
+        let aliyun = match (given(self.aliyun_access_key_id), given(self.aliyun_access_key_secret)) {
+            (Some(access_key_id), Some(access_key_secret)) => Some(AliyunSms {
+                access_key_id,
+                access_key_secret,
+                endpoint: self.aliyun_endpoint.trim_end_matches('/').to_string(),
+            }),
+            _ => None,
+        };
+        let tencent = match (
+            given(self.tencent_secret_id),
+            given(self.tencent_secret_key),
+            given(self.tencent_sdk_app_id),
+        ) {
+            (Some(secret_id), Some(secret_key), Some(sdk_app_id)) => Some(TencentSms {
+                secret_id,
+                secret_key,
+                sdk_app_id,
+                region: self.tencent_region,
+                endpoint: self.tencent_endpoint.trim_end_matches('/').to_string(),
+            }),
+            _ => None,
+        };
+        Ok(SmsConfig {
+            provider: self.sms_provider,
+            sign_name: given(self.sms_sign_name),
+            templates,
+            daily_cap: self.sms_daily_cap,
+            interval: Duration::from_millis(self.sms_interval_ms.max(10)),
+            lease: Duration::from_secs(self.sms_lease_secs.max(1)),
+            aliyun,
+            tencent,
+        })
     }
 }

@@ -12,6 +12,7 @@ use crate::evaluations::graphql::{EvaluationMutation, EvaluationQuery};
 use crate::graphql::loaders::{self, Registration};
 use crate::graphql::{errors, limits, validation};
 use crate::notifications::graphql::{NotificationMutation, NotificationQuery, NotificationSubscription};
+use crate::notifications::sms::graphql::{SmsMutation, SmsQuery};
 use crate::requests::graphql::{
     RequestMutation, RequestQuery, RequestSubscription, SupervisionMutation, SupervisionQuery,
 };
@@ -30,6 +31,7 @@ pub struct QueryRoot(
     CompanyQuery,
     DepartmentQuery,
     NotificationQuery,
+    SmsQuery,
     RequestQuery,
     AttachmentQuery,
     SlaQuery,
@@ -49,6 +51,7 @@ pub struct MutationRoot(
     CompanyMutation,
     DepartmentMutation,
     NotificationMutation,
+    SmsMutation,
     RequestMutation,
     AttachmentMutation,
     SlaMutation,

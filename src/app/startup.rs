@@ -28,6 +28,7 @@ pub fn build_state(config: Config, clock: SharedClock) -> Result<AppState, Strin
             "no ZHITONG_JWT_SECRET configured: generated one and kept it in this file; set ZHITONG_JWT_SECRET in production"
         );
     }
+    log_sms_provider(&config);
     Ok(AppState {
         config: Arc::new(config),
         db,
@@ -58,4 +59,20 @@ pub async fn prepare(state: &AppState) -> Result<Startup, AppError> {
         applied_migrations,
         first_admin_password,
     })
+}
+
+/// Says which SMS provider is on, and for which kinds it has templates.
+fn log_sms_provider(config: &Config) {
+    match crate::notifications::sms::sender::sender_for(&config.sms) {
+        Ok(sender) => tracing::info!(
+            provider = sender.provider(),
+            templates = %config.sms.templates.keys().cloned().collect::<Vec<_>>().join(","),
+            daily_cap = config.sms.daily_cap,
+            "SMS provider on"
+        ),
+        Err(why) => tracing::info!(
+            reason = %why,
+            "SMS provider off: SMS of critical notices are kept as HELD_UNCONFIGURED"
+        ),
+    }
 }

@@ -479,3 +479,47 @@ diesel::allow_tables_to_appear_in_same_query!(visits, companies);
 diesel::allow_tables_to_appear_in_same_query!(visits, requests);
 diesel::allow_tables_to_appear_in_same_query!(visits, officer_assignments);
 diesel::allow_tables_to_appear_in_same_query!(visit_requests, requests);
+
+diesel::table! {
+    sms_kinds (kind) {
+        kind -> Text,
+        mandatory -> Bool,
+        overrides_quiet_hours -> Bool,
+        urgent_only -> Bool,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sms_opt_outs (user_id) {
+        user_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sms_deliveries (id) {
+        id -> BigInt,
+        notification_id -> BigInt,
+        user_id -> BigInt,
+        phone -> Text,
+        kind -> Text,
+        request_number -> Text,
+        overrides_quiet_hours -> Bool,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        expire_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        provider -> Nullable<Text>,
+        provider_code -> Nullable<Text>,
+        provider_message_id -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(sms_deliveries -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(sms_deliveries, users);

@@ -41,6 +41,20 @@ pub fn notify(
     recipients: impl IntoIterator<Item = UserId>,
     notice: &Notice,
 ) -> AppResult<Vec<Notification>> {
+    notify_with_sms(conn, now, actor_id, recipients, notice, false)
+}
+
+/// Like [`notify`]; when `sms_reach` is true the recipients are the ones who must act (the
+/// holder of a limit, the officer of a new request), and a notice of a critical kind also
+/// queues an SMS to each of them (`sms::service::enqueue`), in the same transaction.
+pub fn notify_with_sms(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    actor_id: Option<UserId>,
+    recipients: impl IntoIterator<Item = UserId>,
+    notice: &Notice,
+    sms_reach: bool,
+) -> AppResult<Vec<Notification>> {
     let recipients: Vec<UserId> = recipients
         .into_iter()
         .filter(|id| Some(*id) != actor_id)
@@ -62,9 +76,9 @@ pub fn notify(
     let naive_now = now.naive_utc();
     let mut created = Vec::with_capacity(recipients.len());
     for user_id in recipients {
-        if !users.contains_key(&user_id) {
+        let Some(user) = users.get(&user_id) else {
             continue;
-        }
+        };
         let devices = devices_by_user.remove(&user_id).unwrap_or_default();
         // The inbox speaks the language of the most recently used device.
         let inbox_locale = devices
@@ -103,6 +117,9 @@ pub fn notify(
                     updated_at: naive_now,
                 },
             )?;
+        }
+        if sms_reach {
+            super::sms::service::enqueue(conn, &notification, user, &notice.subject, naive_now)?;
         }
         created.push(notification);
     }

@@ -13,7 +13,7 @@ use crate::companies::repo as companies_repo;
 use crate::db::{DbConnection, PageRequest};
 use crate::error::AppResult;
 use crate::ids::{DepartmentId, UserId};
-use crate::notifications::service::{notify, Notice};
+use crate::notifications::service::{notify_with_sms, Notice};
 use crate::notifications::texts::NoticeKind;
 
 /// Who, relative to the request, is told.
@@ -171,6 +171,28 @@ fn admins(conn: &mut DbConnection, zone_leaders_only: bool) -> AppResult<Vec<Use
         .collect())
 }
 
+/// Whether `audience` is who must act on `event`, and so may also get it as SMS when its kind
+/// is critical (`notifications::sms`): officers and departments, never company staff or the
+/// admins; for a time-limit alert only the holder of the limit (the task's department, or the
+/// officer for the request's own limits).
+pub fn sms_reaches(event: &Event, audience: Audience) -> bool {
+    let alert = matches!(
+        event.kind,
+        EventKind::DueReminder
+            | EventKind::Overdue
+            | EventKind::Chased
+            | EventKind::Supervised
+            | EventKind::Reprimanded
+    );
+    match audience {
+        CompanyStaff | Admins | ZoneLeaders => false,
+        Holder => true,
+        TaskDepartment if alert => event.task_id.is_some(),
+        Officer if alert => event.task_id.is_none(),
+        Officer | TaskDepartment | DispatchedDepartments | ActiveDepartments => !alert,
+    }
+}
+
 /// Writes the notifications `event` causes.
 pub fn on_event(conn: &mut DbConnection, request: &Request, event: &Event, at: NaiveDateTime) -> AppResult<()> {
     let plan = notices_for(event.kind, request.status);
@@ -224,7 +246,8 @@ pub fn on_event(conn: &mut DbConnection, request: &Request, event: &Event, at: N
                         | EventKind::Reprimanded
                 ),
         };
-        notify(conn, to_utc(at), event.actor_id, recipients, &notice)?;
+        let sms_reach = sms_reaches(event, audience);
+        notify_with_sms(conn, to_utc(at), event.actor_id, recipients, &notice, sms_reach)?;
     }
     Ok(())
 }

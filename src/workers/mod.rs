@@ -14,6 +14,7 @@ use tokio::sync::watch;
 
 use crate::error::AppResult;
 use crate::notifications::push;
+use crate::notifications::sms::worker::SmsWorker;
 use crate::notifications::worker::{PushOptions, PushWorker};
 use crate::state::AppState;
 
@@ -106,8 +107,8 @@ impl Workers {
     }
 }
 
-/// The jobs of an instance: push delivery, automatic closing, the time-limit sweep, the
-/// evaluation periods and the idempotency-key purge.
+/// The jobs of an instance: SMS delivery, push delivery, automatic closing, the time-limit
+/// sweep, the evaluation periods and the idempotency-key purge.
 pub fn jobs(state: &AppState) -> Result<Vec<Job>, String> {
     let sender = push::sender_for(state.config.fcm_credentials.as_deref(), &state.config.fcm_endpoint)?;
     let options = PushOptions {
@@ -117,7 +118,12 @@ pub fn jobs(state: &AppState) -> Result<Vec<Job>, String> {
     let worker = PushWorker::new(state.clone(), sender, options);
     tracing::info!(sender = worker.sender_name(), "push delivery enabled");
     let (s1, s2, s3, s4) = (state.clone(), state.clone(), state.clone(), state.clone());
+    let sms = SmsWorker::from_config(state);
     Ok(vec![
+        Job::new("sms delivery", state.config.sms.interval, move || {
+            let sms = sms.clone();
+            Box::pin(async move { sms.run_once().await })
+        }),
         Job::new("push delivery", state.config.push_interval, move || {
             let worker = worker.clone();
             Box::pin(async move { worker.run_once().await })
@@ -191,5 +197,15 @@ impl Report for crate::db::idempotency::PurgeReport {
 
     fn more_waiting(&self) -> bool {
         self.more
+    }
+}
+
+impl Report for crate::notifications::sms::worker::SmsReport {
+    fn did_work(&self) -> bool {
+        self.claimed > 0 || self.expired > 0
+    }
+
+    fn more_waiting(&self) -> bool {
+        self.full_batch
     }
 }

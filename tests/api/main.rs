@@ -2,6 +2,8 @@
 //! the explorer would send, on SQLite and (when configured) PostgreSQL.
 
 mod fake_fcm;
+mod fake_sms_aliyun;
+mod fake_sms_tencent;
 mod helpers;
 
 mod accounts;
@@ -39,6 +41,8 @@ mod requests_rules;
 mod requests_ws;
 mod schema;
 mod seed_demo;
+mod sms;
+mod sms_crash_recovery;
 mod stats;
 mod time_limits;
 mod viewer_actions;
