@@ -18,6 +18,13 @@ crate::stored_enum!(
     }
 );
 
+crate::labels!(Role {
+    Company => "企业", "company";
+    Officer => "服务专员", "service officer";
+    Department => "承办部门", "department";
+    Admin => "管理员", "administrator";
+});
+
 /// The authenticated caller of a request, loaded fresh from the database on every request so a
 /// disabled account or a changed role takes effect at once.
 #[derive(Debug, Clone)]

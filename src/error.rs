@@ -141,7 +141,7 @@ crate::reasons! {
         DATE_RANGE_REVERSED => "结束日期不能早于开始日期", "`to` comes before `from`";
         DATE_RANGE_TOO_LONG => "一次最多查询 {max} 天", "ask for at most {max} days at once";
         NOT_SIGNED_IN => "请先登录", "sign in first: send `Authorization: Bearer <accessToken>`";
-        ROLE_REQUIRED => "您的角色无权执行此操作", "only {roles} users may do this";
+        ROLE_REQUIRED => "仅以下角色可执行此操作：{roles}", "only {roles} users may do this";
         IDEMPOTENCY_KEY_REUSED => "该幂等键已用于其他操作或其他参数，新的修改请使用新的键", "this idempotency key was already used for another operation or with other arguments; send a new key for a new change";
         VERSION_MISMATCH => "该记录已被他人修改（当前版本 {version}），请刷新后重试", "this was changed meanwhile (now version {version}); reload and try again";
     }

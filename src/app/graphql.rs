@@ -84,7 +84,7 @@ pub async fn post(request: HttpRequest, payload: web::Payload, data: web::Data<S
         );
     };
     if let Err(why) = limits::check_query_text(&gql_request.query) {
-        let message = Message::new(HttpReason::QUERY_TOO_COMPLEX).arg("detail", why);
+        let message = Message::new(crate::graphql::errors::DocumentReason::QUERY_TOO_COMPLEX).arg("detail", why);
         return request_error(locale, StatusCode::BAD_REQUEST, "QUERY_TOO_COMPLEX", message);
     }
     let mut auth = authenticate(&data.state, &request).await;

@@ -23,7 +23,6 @@ crate::reasons! {
         NOT_JSON => "请求体不是 GraphQL 的 JSON 请求：{detail}", "the body is not a GraphQL JSON request: {detail}";
         NOT_AN_UPLOAD => "multipart 请求体不是 GraphQL 上传：{detail}", "the multipart body is not a GraphQL upload: {detail}";
         UNSUPPORTED_MEDIA_TYPE => "请以 POST 发送 GraphQL 请求，Content-Type 为 application/json（上传用 multipart/form-data）", "send GraphQL requests as POST with Content-Type: application/json (multipart/form-data for uploads)";
-        QUERY_TOO_COMPLEX => "查询过于复杂：{detail}", "{detail}";
         GET_NOT_ALLOWED => "不接受通过 GET 执行 GraphQL 操作，请以 application/json 格式 POST", "GraphQL operations are not accepted over GET: POST them as application/json";
         NO_SUCH_ENDPOINT => "没有该接口：GraphQL 位于 /graphql", "no such endpoint: GraphQL is at /graphql";
         NO_SUCH_ASSET => "没有该浏览器资源", "no such explorer asset";

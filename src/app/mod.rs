@@ -9,7 +9,8 @@
 //! - `schema`: the merged schema and the domains' loader registrations;
 //! - `graphql`: `POST /graphql` and the websocket;
 //! - `explorer`: the GraphiQL page and its embedded assets;
-//! - `attachments`, `ledger`: the plain HTTP endpoints.
+//! - `attachments`, `ledger`: the plain HTTP endpoints;
+//! - `texts`: every table of reasons and labels, the `labels` query and the tables' test.
 
 pub mod attachments;
 pub mod explorer;
@@ -19,6 +20,7 @@ pub mod ledger;
 pub mod routes;
 pub mod schema;
 pub mod startup;
+pub mod texts;
 
 pub use graphql::with_request_data;
 pub use routes::start;

@@ -40,6 +40,7 @@ pub struct QueryRoot(
     AuditQuery,
     StatsQuery,
     VisitQuery,
+    super::texts::TextsQuery,
 );
 
 /// Everything that can be changed.

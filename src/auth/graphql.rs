@@ -56,6 +56,11 @@ impl UserNode {
         self.0.role
     }
 
+    /// `role` in the reader's language (服务专员, service officer, …).
+    async fn role_label(&self) -> &'static str {
+        self.0.role.label(crate::i18n::current())
+    }
+
     /// The language the server writes in for this user (texts, errors, notifications); an
     /// `Accept-Language` header overrides it for one request.
     async fn locale(&self) -> crate::i18n::Locale {

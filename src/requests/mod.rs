@@ -5,6 +5,7 @@ pub mod categories;
 pub mod errors;
 pub mod events;
 pub mod graphql;
+pub mod labels;
 pub mod lifecycle;
 pub mod model;
 pub mod notices;

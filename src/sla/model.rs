@@ -105,3 +105,8 @@ impl crate::audit::Audited for SlaPolicy {
         })
     }
 }
+
+crate::labels!(Urgency {
+    Normal => "一般", "normal";
+    Urgent => "紧急", "urgent";
+});

@@ -1,5 +1,6 @@
 //! The node types of requests: categories, requests, department tasks and timeline events.
 
+use crate::i18n;
 use async_graphql::{Context, Enum, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
@@ -192,6 +193,26 @@ impl RequestNode {
     /// Where the request stands.
     async fn status(&self) -> RequestStatus {
         self.0.status
+    }
+
+    /// `status` in the reader's language (待受理, submitted, …).
+    async fn status_label(&self) -> &'static str {
+        self.0.status.label(i18n::current())
+    }
+
+    /// `kind` in the reader's language.
+    async fn kind_label(&self) -> &'static str {
+        self.0.kind.label(i18n::current())
+    }
+
+    /// `urgency` in the reader's language.
+    async fn urgency_label(&self) -> &'static str {
+        self.0.urgency.label(i18n::current())
+    }
+
+    /// `channel` in the reader's language.
+    async fn channel_label(&self) -> &'static str {
+        self.0.channel.label(i18n::current())
     }
 
     /// What the company asks for.
@@ -417,6 +438,11 @@ impl TaskNode {
         self.0.status
     }
 
+    /// `status` in the reader's language (待签收, dispatched, …).
+    async fn status_label(&self) -> &'static str {
+        self.0.status.label(i18n::current())
+    }
+
     /// The officer's note when dispatching (or the reason of the transfer that created it).
     async fn note(&self) -> &str {
         &self.0.note
@@ -487,6 +513,11 @@ impl EventNode {
     /// What happened.
     async fn kind(&self) -> EventKind {
         self.0.kind
+    }
+
+    /// `kind` in the reader's language (受理, accepted, …).
+    async fn kind_label(&self) -> &'static str {
+        self.0.kind.label(i18n::current())
     }
 
     /// Who did it; null for the system, and for company staff when department staff or an
