@@ -1,6 +1,7 @@
 //! Notifications: the inbox (the source of truth), devices, and the push outbox delivered through
 //! Firebase Cloud Messaging's HTTP v1 API by a background worker.
 
+pub mod errors;
 pub mod graphql;
 pub mod model;
 pub mod push;
