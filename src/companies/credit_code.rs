@@ -1,6 +1,9 @@
 //! The unified social credit code (统一社会信用代码, GB 32100-2015): 18 characters from a
 //! 31-letter alphabet, the last a check character over the first 17.
 
+use super::errors::CompaniesReason;
+use crate::error::{AppError, AppResult};
+
 const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 
@@ -22,24 +25,22 @@ pub fn check_char(first17: &str) -> Option<char> {
     Some(ALPHABET[check as usize] as char)
 }
 
-/// Upper-cases and checks a code; returns it or why it is wrong.
-pub fn normalize(input: &str) -> Result<String, String> {
+/// Upper-cases and checks a code; returns it or why it is wrong (on the `creditCode` field).
+pub fn normalize(input: &str) -> AppResult<String> {
+    let refuse = |reason: CompaniesReason| AppError::bad_field("creditCode", reason);
     let code: String = input.trim().to_ascii_uppercase();
     if code.len() != 18 || !code.is_ascii() {
-        return Err("a unified social credit code has 18 characters".into());
+        return Err(refuse(CompaniesReason::CREDIT_CODE_LENGTH));
     }
     if let Some(bad) = code.bytes().find(|&c| value_of(c).is_none()) {
-        return Err(format!(
-            "{:?} cannot appear in a unified social credit code (I, O, S, V and Z are never used)",
-            bad as char
-        ));
+        return Err(refuse(CompaniesReason::CREDIT_CODE_BAD_CHARACTER).arg("character", bad as char));
     }
     if !code.as_bytes()[2..8].iter().all(u8::is_ascii_digit) {
-        return Err("characters 3 to 8 of a unified social credit code are the region's digits".into());
+        return Err(refuse(CompaniesReason::CREDIT_CODE_BAD_REGION));
     }
     let expected = check_char(&code[..17]).expect("alphabet checked above");
     if code.as_bytes()[17] as char != expected {
-        return Err("the check character of this unified social credit code is wrong; look for a typo".into());
+        return Err(refuse(CompaniesReason::CREDIT_CODE_CHECK_FAILED));
     }
     Ok(code)
 }

@@ -1,6 +1,7 @@
 //! Rules for companies and officer assignments.
 
 use super::credit_code;
+use super::errors::CompaniesReason;
 use super::model::{Company, CompanyChanges, NewCompany, NewOfficerAssignment, OfficerAssignment};
 use super::repo::{self, CompanyFilter};
 use crate::actor::{Actor, Role};
@@ -31,7 +32,7 @@ pub fn required_reason(field: &str, reason: &str) -> AppResult<String> {
 }
 
 fn clean_credit_code(code: &str) -> AppResult<String> {
-    credit_code::normalize(code).map_err(|why| AppError::bad_field("creditCode", why))
+    credit_code::normalize(code)
 }
 
 #[derive(Debug, Clone)]
@@ -62,9 +63,7 @@ pub async fn create_company(state: &AppState, actor: &Actor, input: CreateCompan
         .db
         .write(move |conn| {
             if repo::credit_code_taken(conn, &new.credit_code, None)? {
-                return Err(AppError::conflict(
-                    "a company with this unified social credit code already exists",
-                ));
+                return Err(AppError::conflict(CompaniesReason::CREDIT_CODE_TAKEN));
             }
             let company = repo::insert(conn, &new)?;
             crate::audit::record(conn, actor_id, "createCompany", None, Some(&company), new.created_at)?;
@@ -131,16 +130,16 @@ pub async fn update_company(
     state
         .db
         .write(move |conn| {
-            let before = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("company"))?;
+            let before =
+                repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found(CompaniesReason::COMPANY_NOT_FOUND))?;
             if let Some(code) = &changes.credit_code {
                 if repo::credit_code_taken(conn, code, Some(id))? {
-                    return Err(AppError::conflict(
-                        "a company with this unified social credit code already exists",
-                    ));
+                    return Err(AppError::conflict(CompaniesReason::CREDIT_CODE_TAKEN));
                 }
             }
-            let after = repo::update_versioned(conn, id, version, &changes, clock.now_naive())?
-                .ok_or_else(|| AppError::conflict("the company was changed by someone else; reload and try again"))?;
+            let after = repo::update_versioned(conn, id, version, &changes, clock.now_naive())?.ok_or_else(|| {
+                AppError::conflict(CompaniesReason::COMPANY_CHANGED_MEANWHILE).with_version(i64::from(before.version))
+            })?;
             crate::audit::record(
                 conn,
                 actor_id,
@@ -163,7 +162,8 @@ pub async fn set_disabled(state: &AppState, actor: &Actor, id: CompanyId, disabl
     state
         .db
         .write(move |conn| {
-            let company = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("company"))?;
+            let company =
+                repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found(CompaniesReason::COMPANY_NOT_FOUND))?;
             if company.disabled_at.is_some() == disabled {
                 return Ok(company);
             }
@@ -177,8 +177,8 @@ pub async fn set_disabled(state: &AppState, actor: &Actor, id: CompanyId, disabl
                 disabled_at: Some(disabled.then_some(now)),
                 ..Default::default()
             };
-            let after =
-                repo::update_versioned(conn, id, None, &changes, now)?.ok_or_else(|| AppError::not_found("company"))?;
+            let after = repo::update_versioned(conn, id, None, &changes, now)?
+                .ok_or_else(|| AppError::not_found(CompaniesReason::COMPANY_NOT_FOUND))?;
             let action = if disabled { "disableCompany" } else { "enableCompany" };
             crate::audit::record(conn, actor_id, action, Some(&company), Some(&after), now)?;
             Ok(after)
@@ -187,13 +187,16 @@ pub async fn set_disabled(state: &AppState, actor: &Actor, id: CompanyId, disabl
 }
 
 fn check_officer(conn: &mut DbConnection, officer_id: UserId) -> AppResult<()> {
-    let officer =
-        users_repo::find_by_id(conn, officer_id)?.ok_or_else(|| AppError::bad_field("officerId", "no such officer"))?;
+    let officer = users_repo::find_by_id(conn, officer_id)?
+        .ok_or_else(|| AppError::bad_field("officerId", CompaniesReason::OFFICER_UNKNOWN))?;
     if officer.role != Role::Officer {
-        return Err(AppError::bad_field("officerId", "this user is not a service officer"));
+        return Err(AppError::bad_field("officerId", CompaniesReason::ASSIGNEE_NOT_OFFICER));
     }
     if officer.disabled_at.is_some() {
-        return Err(AppError::bad_field("officerId", "this officer's account is disabled"));
+        return Err(AppError::bad_field(
+            "officerId",
+            CompaniesReason::OFFICER_ACCOUNT_DISABLED,
+        ));
     }
     Ok(())
 }
@@ -228,9 +231,10 @@ pub fn reassign(
     } = *change;
     let reason = reason.as_str();
     let naive_now = now.naive_utc();
-    let company = repo::find_by_id(conn, company_id)?.ok_or_else(|| AppError::not_found("company"))?;
+    let company =
+        repo::find_by_id(conn, company_id)?.ok_or_else(|| AppError::not_found(CompaniesReason::COMPANY_NOT_FOUND))?;
     if company.disabled_at.is_some() {
-        return Err(AppError::bad_field("companyId", "the company is disabled"));
+        return Err(AppError::bad_field("companyId", CompaniesReason::COMPANY_DISABLED));
     }
     check_officer(conn, officer_id)?;
     // Bumping the version first serialises concurrent reassignments of one company: on
@@ -242,19 +246,19 @@ pub fn reassign(
         &CompanyChanges::default(),
         naive_now,
     )?
-    .ok_or_else(|| AppError::conflict("the company was changed by someone else; reload and try again"))?;
+    .ok_or_else(|| {
+        AppError::conflict(CompaniesReason::COMPANY_CHANGED_MEANWHILE).with_version(i64::from(company.version))
+    })?;
     let previous = repo::active_assignment(conn, company_id)?;
     if let Some(current) = &previous {
         if current.officer_id == officer_id {
             return Err(AppError::bad_field(
                 "officerId",
-                "this officer already serves the company",
+                CompaniesReason::OFFICER_ALREADY_SERVES,
             ));
         }
         if !repo::end_assignment(conn, current.id, reason, Some(actor_id), naive_now)? {
-            return Err(AppError::conflict(
-                "the assignment was changed by someone else; reload and try again",
-            ));
+            return Err(AppError::conflict(CompaniesReason::ASSIGNMENT_CHANGED_MEANWHILE));
         }
     }
     let assignment = repo::insert_assignment(
@@ -374,9 +378,9 @@ pub async fn visible_company(state: &AppState, actor: &Actor, id: CompanyId) -> 
         .db
         .read(move |conn| {
             if !can_see_company(conn, &actor, id)? {
-                return Err(AppError::not_found("company"));
+                return Err(AppError::not_found(CompaniesReason::COMPANY_NOT_FOUND));
             }
-            repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("company"))
+            repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found(CompaniesReason::COMPANY_NOT_FOUND))
         })
         .await
 }
@@ -392,16 +396,12 @@ pub async fn list_companies(
         Role::Admin => {}
         Role::Officer => {
             if filter.officer_id.is_some_and(|o| o != actor.user_id) {
-                return Err(AppError::forbidden("officers list only the companies they serve"));
+                return Err(AppError::forbidden(CompaniesReason::OFFICER_LISTS_OWN_COMPANIES));
             }
             filter.officer_id = Some(actor.user_id);
         }
         Role::Company => filter.only_id = actor.company_id,
-        Role::Department => {
-            return Err(AppError::forbidden(
-                "department staff see companies through their tasks",
-            ))
-        }
+        Role::Department => return Err(AppError::forbidden(CompaniesReason::DEPARTMENT_SEES_COMPANIES_BY_TASKS)),
     }
     state.db.read(move |conn| repo::list(conn, &filter, page)).await
 }
@@ -416,9 +416,7 @@ pub async fn assignment_history(
         .db
         .read(move |conn| {
             if !(actor.is_admin() || (actor.role == Role::Officer && can_see_company(conn, &actor, company_id)?)) {
-                return Err(AppError::forbidden(
-                    "only admins and the company's officer see its assignment history",
-                ));
+                return Err(AppError::forbidden(CompaniesReason::ASSIGNMENT_HISTORY_FORBIDDEN));
             }
             repo::assignments_of_company(conn, company_id)
         })
@@ -432,7 +430,7 @@ pub async fn staff(state: &AppState, actor: &Actor, company_id: CompanyId) -> Ap
         .db
         .read(move |conn| {
             if !can_see_company(conn, &actor, company_id)? {
-                return Err(AppError::not_found("company"));
+                return Err(AppError::not_found(CompaniesReason::COMPANY_NOT_FOUND));
             }
             let filter = users_repo::UserFilter {
                 company_id: Some(company_id),

@@ -1,3 +1,4 @@
+use super::errors::DepartmentsReason;
 use super::model::{Department, DepartmentChanges, NewDepartment};
 use super::repo;
 use crate::actor::{Actor, Role};
@@ -39,7 +40,7 @@ pub async fn create_department(
         .db
         .write(move |conn| {
             if repo::name_taken(conn, &new.name, None)? {
-                return Err(AppError::conflict("a department with this name already exists"));
+                return Err(AppError::conflict(DepartmentsReason::DEPARTMENT_NAME_TAKEN));
             }
             let department = repo::insert(conn, &new)?;
             crate::audit::record(conn, actor_id, "createDepartment", None, Some(&department), now)?;
@@ -67,14 +68,16 @@ pub async fn update_department(
     state
         .db
         .write(move |conn| {
-            let before = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("department"))?;
+            let before = repo::find_by_id(conn, id)?
+                .ok_or_else(|| AppError::not_found(DepartmentsReason::DEPARTMENT_NOT_FOUND))?;
             if let Some(name) = &changes.name {
                 if repo::name_taken(conn, name, Some(id))? {
-                    return Err(AppError::conflict("a department with this name already exists"));
+                    return Err(AppError::conflict(DepartmentsReason::DEPARTMENT_NAME_TAKEN));
                 }
             }
             let after = repo::update_versioned(conn, id, version, &changes, clock.now_naive())?.ok_or_else(|| {
-                AppError::conflict("the department was changed by someone else; reload and try again")
+                AppError::conflict(DepartmentsReason::DEPARTMENT_CHANGED_MEANWHILE)
+                    .with_version(i64::from(before.version))
             })?;
             crate::audit::record(
                 conn,
@@ -96,7 +99,8 @@ pub async fn set_disabled(state: &AppState, actor: &Actor, id: DepartmentId, dis
     state
         .db
         .write(move |conn| {
-            let department = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("department"))?;
+            let department = repo::find_by_id(conn, id)?
+                .ok_or_else(|| AppError::not_found(DepartmentsReason::DEPARTMENT_NOT_FOUND))?;
             if department.disabled_at.is_some() == disabled {
                 return Ok(department);
             }
@@ -106,7 +110,7 @@ pub async fn set_disabled(state: &AppState, actor: &Actor, id: DepartmentId, dis
                 ..Default::default()
             };
             let after = repo::update_versioned(conn, id, None, &changes, now)?
-                .ok_or_else(|| AppError::not_found("department"))?;
+                .ok_or_else(|| AppError::not_found(DepartmentsReason::DEPARTMENT_NOT_FOUND))?;
             let action = if disabled {
                 "disableDepartment"
             } else {
@@ -137,20 +141,20 @@ pub async fn list_departments(
 
 pub async fn visible_department(state: &AppState, actor: &Actor, id: DepartmentId) -> AppResult<Department> {
     if actor.role == Role::Company {
-        return Err(AppError::not_found("department"));
+        return Err(AppError::not_found(DepartmentsReason::DEPARTMENT_NOT_FOUND));
     }
     state
         .db
-        .read(move |conn| repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("department")))
+        .read(move |conn| {
+            repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found(DepartmentsReason::DEPARTMENT_NOT_FOUND))
+        })
         .await
 }
 
 /// The department's staff accounts (admins and the department's own staff may see them).
 pub async fn staff(state: &AppState, actor: &Actor, department_id: DepartmentId) -> AppResult<Vec<User>> {
     if !(actor.is_admin() || (actor.role == Role::Department && actor.department_id == Some(department_id))) {
-        return Err(AppError::forbidden(
-            "only admins and the department's staff see its staff",
-        ));
+        return Err(AppError::forbidden(DepartmentsReason::DEPARTMENT_STAFF_FORBIDDEN));
     }
     let filter = UserFilter {
         department_id: Some(department_id),

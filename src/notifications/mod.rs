@@ -2,6 +2,7 @@
 //! Firebase Cloud Messaging's HTTP v1 API by a background worker, and the SMS outbox for the
 //! critical kinds (`sms`).
 
+pub mod errors;
 pub mod graphql;
 pub mod model;
 pub mod push;

@@ -4,6 +4,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 
+use super::errors::NotificationsReason;
 use super::model::{
     DeliveryStatus, Device, NewDevice, NewNotification, NewPushDelivery, Notification, Platform, PushDelivery,
 };
@@ -16,6 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::ids::{CompanyId, UserId};
 use crate::state::AppState;
 use crate::text::single_line;
+use crate::users::errors::UsersReason;
 
 pub const MAX_TOKEN_CHARS: usize = 4096;
 
@@ -129,7 +131,7 @@ pub fn notify_with_sms(
 fn clean_token(token: &str) -> AppResult<String> {
     let token = token.trim();
     if token.is_empty() || token.len() > MAX_TOKEN_CHARS || token.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(AppError::bad_field("token", "not a push token"));
+        return Err(AppError::bad_field("token", NotificationsReason::PUSH_TOKEN_INVALID));
     }
     Ok(token.to_string())
 }
@@ -235,15 +237,17 @@ pub async fn set_quiet_hours(
     start: &str,
     end: &str,
 ) -> AppResult<crate::auth::model::User> {
-    let start = quiet::parse_hhmm(start).ok_or_else(|| AppError::bad_field("start", "use HH:MM, e.g. 22:00"))?;
-    let end = quiet::parse_hhmm(end).ok_or_else(|| AppError::bad_field("end", "use HH:MM, e.g. 07:00"))?;
+    let start = quiet::parse_hhmm(start)
+        .ok_or_else(|| AppError::bad_field("start", NotificationsReason::QUIET_START_INVALID))?;
+    let end =
+        quiet::parse_hhmm(end).ok_or_else(|| AppError::bad_field("end", NotificationsReason::QUIET_END_INVALID))?;
     let user_id = actor.user_id;
     let now = state.clock.now_naive();
     state
         .db
         .write(move |conn| {
             users_repo::set_quiet_hours(conn, user_id, start, end, now)?;
-            users_repo::find_by_id(conn, user_id)?.ok_or_else(|| AppError::not_found("user"))
+            users_repo::find_by_id(conn, user_id)?.ok_or_else(|| AppError::not_found(UsersReason::USER_NOT_FOUND))
         })
         .await
 }
@@ -269,17 +273,17 @@ pub async fn retry_delivery(state: &AppState, actor: &Actor, id: i64) -> AppResu
     state
         .db
         .write(move |conn| {
-            let delivery = repo::find_delivery(conn, id)?.ok_or_else(|| AppError::not_found("delivery"))?;
+            let delivery = repo::find_delivery(conn, id)?
+                .ok_or_else(|| AppError::not_found(NotificationsReason::DELIVERY_NOT_FOUND))?;
             if delivery.status != DeliveryStatus::Dead {
-                return Err(AppError::bad_input("only dead deliveries can be retried"));
+                return Err(AppError::bad_input(NotificationsReason::DELIVERY_NOT_DEAD));
             }
             if delivery.device_id.is_none() {
-                return Err(AppError::bad_input(
-                    "the device of this delivery is gone; it cannot be retried",
-                ));
+                return Err(AppError::bad_input(NotificationsReason::DELIVERY_DEVICE_GONE));
             }
             repo::requeue(conn, id, now)?;
-            let after = repo::find_delivery(conn, id)?.ok_or_else(|| AppError::not_found("delivery"))?;
+            let after = repo::find_delivery(conn, id)?
+                .ok_or_else(|| AppError::not_found(NotificationsReason::DELIVERY_NOT_FOUND))?;
             crate::audit::record(conn, actor_id, "retryPushDelivery", Some(&delivery), Some(&after), now)?;
             Ok(after)
         })

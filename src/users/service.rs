@@ -11,6 +11,7 @@ use crate::departments::repo as departments_repo;
 use crate::error::{AppError, AppResult};
 use crate::ids::{CompanyId, DepartmentId, UserId};
 use crate::state::AppState;
+use crate::users::errors::UsersReason;
 
 #[derive(Debug, Clone)]
 pub struct CreateUser {
@@ -35,37 +36,35 @@ fn check_links(
     match (role, company_id, department_id) {
         (Role::Company, Some(company_id), None) => {
             let company = companies_repo::find_by_id(conn, company_id)?
-                .ok_or_else(|| AppError::bad_field("companyId", "no such company"))?;
+                .ok_or_else(|| AppError::bad_field("companyId", UsersReason::USER_COMPANY_UNKNOWN))?;
             if company.disabled_at.is_some() {
-                return Err(AppError::bad_field("companyId", "the company is disabled"));
+                return Err(AppError::bad_field("companyId", UsersReason::USER_COMPANY_DISABLED));
             }
         }
         (Role::Company, _, _) => {
             return Err(AppError::bad_field(
                 "companyId",
-                "company staff need a companyId and no departmentId",
+                UsersReason::USER_COMPANY_LINK_REQUIRED,
             ))
         }
         (Role::Department, None, Some(department_id)) => {
             let department = departments_repo::find_by_id(conn, department_id)?
-                .ok_or_else(|| AppError::bad_field("departmentId", "no such department"))?;
+                .ok_or_else(|| AppError::bad_field("departmentId", UsersReason::USER_DEPARTMENT_UNKNOWN))?;
             if department.disabled_at.is_some() {
-                return Err(AppError::bad_field("departmentId", "the department is disabled"));
+                return Err(AppError::bad_field(
+                    "departmentId",
+                    UsersReason::USER_DEPARTMENT_DISABLED,
+                ));
             }
         }
         (Role::Department, _, _) => {
             return Err(AppError::bad_field(
                 "departmentId",
-                "department staff need a departmentId and no companyId",
+                UsersReason::USER_DEPARTMENT_LINK_REQUIRED,
             ))
         }
         (_, None, None) => {}
-        (role, _, _) => {
-            return Err(AppError::bad_field(
-                "role",
-                format!("{role} users belong to no company or department"),
-            ))
-        }
+        (role, _, _) => return Err(AppError::bad_field("role", UsersReason::USER_ROLE_HAS_NO_LINKS).arg("role", role)),
     }
     Ok(())
 }
@@ -79,11 +78,11 @@ pub async fn create_user(state: &AppState, actor: &Actor, input: CreateUser) -> 
     if input.principal && input.role != Role::Company {
         return Err(AppError::bad_field(
             "principal",
-            "only company staff can be a company's principal",
+            UsersReason::PRINCIPAL_NOT_COMPANY_STAFF,
         ));
     }
     if input.zone_leader && input.role != Role::Admin {
-        return Err(AppError::bad_field("zoneLeader", "only admins can be zone leaders"));
+        return Err(AppError::bad_field("zoneLeader", UsersReason::ZONE_LEADER_NOT_ADMIN));
     }
     let (password, generated) = match input.password {
         Some(p) => {
@@ -103,7 +102,7 @@ pub async fn create_user(state: &AppState, actor: &Actor, input: CreateUser) -> 
         .db
         .write(move |conn| {
             if repo::phone_taken(conn, &phone, None)? {
-                return Err(AppError::conflict("another account already uses this phone number"));
+                return Err(AppError::conflict(UsersReason::USER_PHONE_TAKEN));
             }
             check_links(conn, input.role, input.company_id, input.department_id)?;
             let now = state2.clock.now_naive();
@@ -166,19 +165,19 @@ pub async fn update_user(
     state
         .db
         .write(move |conn| {
-            let user = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("user"))?;
+            let user = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found(UsersReason::USER_NOT_FOUND))?;
             if changes.principal == Some(true) && user.role != Role::Company {
                 return Err(AppError::bad_field(
                     "principal",
-                    "only company staff can be a company's principal",
+                    UsersReason::PRINCIPAL_NOT_COMPANY_STAFF,
                 ));
             }
             if changes.zone_leader == Some(true) && user.role != Role::Admin {
-                return Err(AppError::bad_field("zoneLeader", "only admins can be zone leaders"));
+                return Err(AppError::bad_field("zoneLeader", UsersReason::ZONE_LEADER_NOT_ADMIN));
             }
             if let Some(phone) = &changes.phone {
                 if repo::phone_taken(conn, phone, Some(id))? {
-                    return Err(AppError::conflict("another account already uses this phone number"));
+                    return Err(AppError::conflict(UsersReason::USER_PHONE_TAKEN));
                 }
             }
             let now = state2.clock.now_naive();
@@ -187,8 +186,9 @@ pub async fn update_user(
                     companies_repo::clear_principal(conn, company_id, now)?;
                 }
             }
-            let updated = repo::update_versioned(conn, id, version, &changes, now)?
-                .ok_or_else(|| AppError::conflict("the user was changed by someone else; reload and try again"))?;
+            let updated = repo::update_versioned(conn, id, version, &changes, now)?.ok_or_else(|| {
+                AppError::conflict(UsersReason::USER_CHANGED_MEANWHILE).with_version(i64::from(user.version))
+            })?;
             crate::audit::record(conn, actor_id, "updateUser", Some(&user), Some(&updated), now)?;
             Ok(updated)
         })
@@ -208,14 +208,14 @@ pub async fn change_role(
 ) -> AppResult<User> {
     actor.require_admin()?;
     if id == actor.user_id {
-        return Err(AppError::bad_input("you cannot change your own role"));
+        return Err(AppError::bad_input(UsersReason::OWN_ROLE_UNCHANGEABLE));
     }
     let state2 = state.clone();
     let by = actor.user_id;
     state
         .db
         .write(move |conn| {
-            let user = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("user"))?;
+            let user = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found(UsersReason::USER_NOT_FOUND))?;
             if user.role == role && user.company_id == company_id && user.department_id == department_id {
                 return Ok(user);
             }
@@ -224,9 +224,7 @@ pub async fn change_role(
                     .first()
                     .map_or(0, |(_, n)| *n);
                 if serving > 0 {
-                    return Err(AppError::conflict(format!(
-                        "this officer still serves {serving} companies: assign them another officer first"
-                    )));
+                    return Err(AppError::conflict(UsersReason::OFFICER_STILL_SERVES).arg("count", serving));
                 }
             }
             check_links(conn, role, company_id, department_id)?;
@@ -240,7 +238,7 @@ pub async fn change_role(
                 ..Default::default()
             };
             let updated =
-                repo::update_versioned(conn, id, None, &changes, now)?.ok_or_else(|| AppError::not_found("user"))?;
+                repo::update_versioned(conn, id, None, &changes, now)?.ok_or_else(|| AppError::not_found(UsersReason::USER_NOT_FOUND))?;
             let revoked = repo::revoke_all_for_user(conn, id, now)?;
             tracing::info!(user_id = id.get(), from = %user.role, to = %role, by = by.get(), revoked, "role changed; sessions revoked");
             Ok(updated)
@@ -252,14 +250,14 @@ pub async fn change_role(
 pub async fn set_disabled(state: &AppState, actor: &Actor, id: UserId, disabled: bool) -> AppResult<User> {
     actor.require_admin()?;
     if disabled && id == actor.user_id {
-        return Err(AppError::bad_input("you cannot disable your own account"));
+        return Err(AppError::bad_input(UsersReason::OWN_ACCOUNT_UNDISABLEABLE));
     }
     let state2 = state.clone();
     let actor_id = actor.user_id;
     state
         .db
         .write(move |conn| {
-            let user = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("user"))?;
+            let user = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found(UsersReason::USER_NOT_FOUND))?;
             let now = state2.clock.now_naive();
             if disabled == user.disabled_at.is_some() {
                 return Ok(user);
@@ -271,8 +269,8 @@ pub async fn set_disabled(state: &AppState, actor: &Actor, id: UserId, disabled:
                 disabled_at: Some(disabled.then_some(now)),
                 ..Default::default()
             };
-            let updated =
-                repo::update_versioned(conn, id, None, &changes, now)?.ok_or_else(|| AppError::not_found("user"))?;
+            let updated = repo::update_versioned(conn, id, None, &changes, now)?
+                .ok_or_else(|| AppError::not_found(UsersReason::USER_NOT_FOUND))?;
             if disabled {
                 repo::revoke_all_for_user(conn, id, now)?;
             }
@@ -294,11 +292,11 @@ pub async fn reset_password(state: &AppState, actor: &Actor, id: UserId) -> AppR
     let user = state
         .db
         .write(move |conn| {
-            let before = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("user"))?;
+            let before = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found(UsersReason::USER_NOT_FOUND))?;
             let now = clock.now_naive();
             repo::set_password(conn, id, &password_hash, true, now)?;
             repo::revoke_all_for_user(conn, id, now)?;
-            let after = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("user"))?;
+            let after = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found(UsersReason::USER_NOT_FOUND))?;
             crate::audit::record(conn, actor_id, "resetPassword", Some(&before), Some(&after), now)?;
             Ok(after)
         })
@@ -313,11 +311,11 @@ pub async fn visible_user(state: &AppState, actor: &Actor, id: UserId) -> AppRes
     state
         .db
         .read(move |conn| {
-            let user = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("user"))?;
+            let user = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found(UsersReason::USER_NOT_FOUND))?;
             if can_see_user(conn, &actor, &user)? {
                 Ok(user)
             } else {
-                Err(AppError::not_found("user"))
+                Err(AppError::not_found(UsersReason::USER_NOT_FOUND))
             }
         })
         .await
@@ -366,10 +364,7 @@ pub fn ensure_first_admin(
         return Ok(None);
     }
     if repo::phone_taken(conn, phone, None)? {
-        return Err(AppError::conflict(format!(
-            "no active admin exists and phone {} is taken by another account: create one with `zhitong create-admin`",
-            phone::mask(phone)
-        )));
+        return Err(AppError::conflict(UsersReason::FIRST_ADMIN_PHONE_TAKEN).arg("phone", phone::mask(phone)));
     }
     let generated = password::generate();
     let password_hash = password::hash(&generated)?;
@@ -406,11 +401,9 @@ pub fn create_admin(
     let password_hash = password::hash(password_input)?;
     if let Some(existing) = repo::find_by_phone(conn, &phone)? {
         if existing.role != Role::Admin {
-            return Err(AppError::conflict(format!(
-                "{} belongs to a {} account",
-                phone::mask(&phone),
-                existing.role
-            )));
+            return Err(AppError::conflict(UsersReason::ADMIN_PHONE_TAKEN)
+                .arg("phone", phone::mask(&phone))
+                .arg("role", existing.role));
         }
         repo::set_password(conn, existing.id, &password_hash, false, now)?;
         repo::revoke_all_for_user(conn, existing.id, now)?;
@@ -420,7 +413,7 @@ pub fn create_admin(
             ..Default::default()
         };
         return repo::update_versioned(conn, existing.id, None, &changes, now)?
-            .ok_or_else(|| AppError::not_found("user"));
+            .ok_or_else(|| AppError::not_found(UsersReason::USER_NOT_FOUND));
     }
     repo::insert(
         conn,
