@@ -5,6 +5,7 @@ use super::model::Attachment;
 use super::service::{self, IncomingFile};
 use crate::auth::graphql::{load_user, UserNode};
 use crate::clock::to_utc;
+use super::errors::AttachmentsReason;
 use crate::error::{AppError, AppResult};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids::{self, IdKind};
@@ -121,7 +122,7 @@ impl AttachmentMutation {
             .transpose()?;
         let upload = file
             .value(ctx)
-            .map_err(|_| AppError::bad_field("file", "send the file as a multipart upload"))?;
+            .map_err(|_| AppError::bad_field("file", AttachmentsReason::ATTACHMENT_NOT_AN_UPLOAD))?;
         let incoming = IncomingFile {
             file_name: upload.filename,
             content: upload.content,

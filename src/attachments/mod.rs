@@ -2,6 +2,7 @@
 //! request spec, checked by size and by their actual bytes, stored under a configured directory,
 //! and served only to those who may see the request.
 
+pub mod errors;
 pub mod graphql;
 pub mod model;
 pub mod repo;

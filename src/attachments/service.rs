@@ -5,6 +5,8 @@ use super::model::{Attachment, NewAttachment};
 use super::{repo, storage};
 use crate::actor::{Actor, Role};
 use crate::db::{run_blocking, DbConnection, Once, Replay};
+use super::errors::AttachmentsReason;
+use crate::app::http::HttpReason;
 use crate::error::{AppError, AppResult};
 use crate::ids::RequestId;
 use crate::requests::service::visible;
@@ -23,7 +25,7 @@ fn clean_file_name(name: &str) -> AppResult<String> {
     // Browsers may send a full path; keep the last part only.
     let base = name.rsplit(['/', '\\']).next().unwrap_or("").trim();
     if base.is_empty() || base.chars().any(char::is_control) {
-        return Err(AppError::bad_field("file", "the file needs a name"));
+        return Err(AppError::bad_field("file", AttachmentsReason::ATTACHMENT_NAME_MISSING));
     }
     Ok(base.chars().take(MAX_FILE_NAME_CHARS).collect())
 }
@@ -39,7 +41,7 @@ pub async fn attach(
     idempotency_key: Option<&str>,
 ) -> AppResult<Attachment> {
     if internal && actor.role == Role::Company {
-        return Err(AppError::forbidden("company staff add public attachments only"));
+        return Err(AppError::forbidden(AttachmentsReason::ATTACHMENT_INTERNAL_FORBIDDEN));
     }
     let file_name = clean_file_name(&file.file_name)?;
     let max_bytes = state.config.max_attachment_bytes;
@@ -51,19 +53,13 @@ pub async fn attach(
             .read_to_end(&mut bytes)
             .map_err(|e| AppError::internal(format!("reading an upload: {e}")))?;
         if bytes.len() > max_bytes {
-            return Err(AppError::bad_field(
-                "file",
-                format!("a file has at most {max_bytes} bytes"),
-            ));
+            return Err(AppError::bad_field("file", AttachmentsReason::ATTACHMENT_TOO_LARGE).arg("max", max_bytes));
         }
         if bytes.is_empty() {
-            return Err(AppError::bad_field("file", "the file is empty"));
+            return Err(AppError::bad_field("file", AttachmentsReason::ATTACHMENT_EMPTY));
         }
         let content_type = storage::sniff(&bytes, &name_for_sniff).ok_or_else(|| {
-            AppError::bad_field(
-                "file",
-                "only photos (JPEG, PNG, WebP, HEIC), PDF and Word or Excel documents are accepted",
-            )
+            AppError::bad_field("file", AttachmentsReason::ATTACHMENT_TYPE_NOT_ACCEPTED)
         })?;
         let sha256 = storage::sha256_hex(&bytes);
         Ok((bytes, content_type, sha256))
@@ -89,13 +85,11 @@ pub async fn attach(
                 match repo::event_owner(conn, event_id)? {
                     Some((owner, event_internal))
                         if owner == request.id && !(event_internal && actor.role == Role::Company) => {}
-                    _ => return Err(AppError::bad_field("eventId", "no such event on this request")),
+                    _ => return Err(AppError::bad_field("eventId", AttachmentsReason::ATTACHMENT_EVENT_NOT_FOUND)),
                 }
             }
             if repo::count_of_request(conn, request.id)? >= MAX_ATTACHMENTS_PER_REQUEST {
-                return Err(AppError::bad_input(format!(
-                    "a request holds at most {MAX_ATTACHMENTS_PER_REQUEST} attachments"
-                )));
+                return Err(AppError::bad_input(AttachmentsReason::ATTACHMENTS_LIMIT_REACHED).arg("max", MAX_ATTACHMENTS_PER_REQUEST));
             }
             storage::store(&root, &key, &bytes)
                 .map_err(|e| AppError::internal(format!("storing an attachment: {e}")))?;
@@ -141,10 +135,10 @@ pub async fn open(state: &AppState, actor: &Actor, id: i64) -> AppResult<(Attach
     state
         .db
         .read(move |conn| {
-            let attachment = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("attachment"))?;
-            visible(conn, &actor, attachment.request_id).map_err(|_| AppError::not_found("attachment"))?;
+            let attachment = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found(HttpReason::ATTACHMENT_NOT_FOUND))?;
+            visible(conn, &actor, attachment.request_id).map_err(|_| AppError::not_found(HttpReason::ATTACHMENT_NOT_FOUND))?;
             if attachment.internal && actor.role == Role::Company {
-                return Err(AppError::not_found("attachment"));
+                return Err(AppError::not_found(HttpReason::ATTACHMENT_NOT_FOUND));
             }
             let path = storage::path_of(&root, &attachment.storage_key);
             Ok((attachment, path))
@@ -161,6 +155,6 @@ impl Replay for Attachment {
     }
 
     fn replay(conn: &mut DbConnection, id: i64) -> AppResult<Attachment> {
-        repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("attachment"))
+        repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found(HttpReason::ATTACHMENT_NOT_FOUND))
     }
 }

@@ -2,6 +2,7 @@
 //! services on a manual clock moved forward through half a year, so every row (timeline
 //! events, notifications, assignments, votes, due times) is what the app itself would write.
 
+pub mod errors;
 mod names;
 mod repo;
 
@@ -17,6 +18,7 @@ use crate::auth::model::User;
 use crate::clock::{Clock, ManualClock};
 use crate::companies::service::{self as companies_service, CreateCompany};
 use crate::departments::service as departments_service;
+use self::errors::DemoReason;
 use crate::error::{AppError, AppResult};
 use crate::evaluations::model::{EvaluationHalf, EvaluationVerdict};
 use crate::evaluations::service::{self as evaluations_service, CastVote, OpenPeriod};
@@ -228,9 +230,10 @@ fn credit_code(seed: usize) -> String {
 async fn check_empty(state: &AppState) -> AppResult<()> {
     let (people, firms, asks) = state.db.read(repo::totals).await?;
     if people + firms + asks > 0 {
-        return Err(AppError::conflict(format!(
-            "seed-demo fills an empty database only; this one has {people} accounts, {firms} companies and {asks} requests"
-        )));
+        return Err(AppError::conflict(DemoReason::DEMO_DATABASE_NOT_EMPTY)
+            .arg("accounts", people)
+            .arg("companies", firms)
+            .arg("requests", asks));
     }
     Ok(())
 }
@@ -358,9 +361,7 @@ pub async fn seed(state: &AppState, clock: &ManualClock, options: &DemoOptions) 
         .filter(|c| zone.companies[*c].2.is_some())
         .collect();
     if served.is_empty() || zone.departments.is_empty() {
-        return Err(AppError::bad_input(
-            "the demo needs at least one officer, department and company",
-        ));
+        return Err(AppError::bad_input(DemoReason::DEMO_ZONE_INCOMPLETE));
     }
 
     let mut queue: BinaryHeap<Reverse<(DateTime<Utc>, u64, Happening)>> = BinaryHeap::new();

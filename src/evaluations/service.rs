@@ -22,6 +22,7 @@ use crate::companies::model::{Company, OfficerAssignment};
 use crate::companies::repo as companies_repo;
 use crate::companies::service::{self as companies_service, required_reason, Reassignment, MAX_REASON_CHARS};
 use crate::db::{DbConnection, Once, Replay};
+use super::errors::EvaluationsReason;
 use crate::error::{AppError, AppResult};
 use crate::ids::{CompanyId, UserId};
 use crate::notifications::service::{notify, Notice};
@@ -33,8 +34,8 @@ use crate::text::multi_line;
 pub const REMINDER_BEFORE_DAYS: i64 = 3;
 pub const MAX_SUGGESTIONS: i32 = 20;
 
-fn closed_error(message: &str) -> AppError {
-    AppError::legacy_reasoned(None, "EVALUATION_CLOSED", message.to_string())
+fn closed_error() -> AppError {
+    AppError::bad_input(EvaluationsReason::EVALUATION_CLOSED)
 }
 
 fn optional_text(field: &str, text: Option<&str>) -> AppResult<Option<String>> {
@@ -45,9 +46,7 @@ fn optional_text(field: &str, text: Option<&str>) -> AppResult<Option<String>> {
 fn require_principal(actor: &Actor) -> AppResult<CompanyId> {
     match actor.company_id {
         Some(company_id) if actor.role == Role::Company && actor.principal => Ok(company_id),
-        _ => Err(AppError::forbidden(
-            "only a company's principal takes part in officer evaluations",
-        )),
+        _ => Err(AppError::forbidden(EvaluationsReason::PRINCIPAL_ONLY_EVALUATES)),
     }
 }
 
@@ -83,30 +82,26 @@ pub struct OpenPeriod {
 pub async fn open_period(state: &AppState, actor: &Actor, input: OpenPeriod) -> AppResult<Period> {
     actor.require_admin()?;
     if !(2000..=2100).contains(&input.year) {
-        return Err(AppError::bad_field("year", "year must be between 2000 and 2100"));
+        return Err(AppError::bad_field("year", EvaluationsReason::EVALUATION_YEAR_OUT_OF_RANGE));
     }
     if input.closes_at <= input.opens_at {
-        return Err(AppError::bad_field("closesAt", "closesAt must be after opensAt"));
+        return Err(AppError::bad_field("closesAt", EvaluationsReason::EVALUATION_CLOSES_BEFORE_OPENS));
     }
     let now = state.clock.now();
     if input.closes_at <= now {
-        return Err(AppError::bad_field("closesAt", "closesAt must be in the future"));
+        return Err(AppError::bad_field("closesAt", EvaluationsReason::EVALUATION_CLOSES_IN_PAST));
     }
     let actor_id = actor.user_id;
     let period = state
         .db
         .write(move |conn| {
             if repo::period_exists(conn, input.year, input.half)? {
-                return Err(AppError::conflict(format!(
-                    "the {}-{} evaluation period already exists",
-                    input.year, input.half
-                )));
+                return Err(AppError::conflict(EvaluationsReason::EVALUATION_PERIOD_EXISTS)
+                    .arg("period", format!("{}-{}", input.year, input.half)));
             }
             let (opens_at, closes_at) = (input.opens_at.naive_utc(), input.closes_at.naive_utc());
             if repo::overlapping_unclosed(conn, opens_at, closes_at)? > 0 {
-                return Err(AppError::conflict(
-                    "another evaluation period that is not closed overlaps this window",
-                ));
+                return Err(AppError::conflict(EvaluationsReason::EVALUATION_PERIOD_OVERLAPS));
             }
             let period = repo::insert_period(
                 conn,
@@ -215,11 +210,11 @@ pub async fn close_period(state: &AppState, actor: &Actor, id: i64) -> AppResult
     let period = state
         .db
         .write(move |conn| {
-            let period = repo::find_period(conn, id)?.ok_or_else(|| AppError::not_found("evaluation period"))?;
+            let period = repo::find_period(conn, id)?.ok_or_else(|| AppError::not_found(EvaluationsReason::EVALUATION_PERIOD_NOT_FOUND))?;
             if !close_now(conn, &period, now)? {
-                return Err(AppError::conflict("the evaluation period is already closed"));
+                return Err(AppError::conflict(EvaluationsReason::EVALUATION_ALREADY_CLOSED));
             }
-            let closed = repo::find_period(conn, id)?.ok_or_else(|| AppError::not_found("evaluation period"))?;
+            let closed = repo::find_period(conn, id)?.ok_or_else(|| AppError::not_found(EvaluationsReason::EVALUATION_PERIOD_NOT_FOUND))?;
             crate::audit::record(
                 conn,
                 actor_id,
@@ -299,22 +294,17 @@ pub async fn cast_vote(state: &AppState, actor: &Actor, input: CastVote) -> AppR
             // The principal may have changed since the token was issued.
             let voter = users_repo::find_by_id(conn, actor_id)?;
             if !voter.is_some_and(|u| u.principal && u.disabled_at.is_none() && u.company_id == Some(company_id)) {
-                return Err(AppError::forbidden(
-                    "only a company's principal takes part in officer evaluations",
-                ));
+                return Err(AppError::forbidden(EvaluationsReason::PRINCIPAL_ONLY_EVALUATES));
             }
-            let period = repo::open_period(conn)?.ok_or_else(|| closed_error("no evaluation period is open"))?;
+            let period = repo::open_period(conn)?.ok_or_else(|| closed_error())?;
             // Takes the period's row lock, so a vote and the closing never interleave.
             if !repo::mark_open_still(conn, period.id)? {
-                return Err(closed_error("the evaluation period has closed"));
+                return Err(closed_error());
             }
             let officer_id = companies_repo::active_officer_id(conn, company_id)?
-                .ok_or_else(|| AppError::bad_input("your company has no service officer to rate"))?;
+                .ok_or_else(|| AppError::bad_input(EvaluationsReason::NO_OFFICER_TO_RATE))?;
             if input.officer_id.is_some_and(|o| o != officer_id) {
-                return Err(AppError::bad_field(
-                    "officerId",
-                    "this officer does not serve your company; rate your current officer",
-                ));
+                return Err(AppError::bad_field("officerId", EvaluationsReason::OFFICER_NOT_YOURS));
             }
             let naive_now = now.naive_utc();
             let new = NewVote {
@@ -375,7 +365,7 @@ fn sync_flag(
             )?;
             put_under_review(conn, vote.officer_id, period.year, naive_now)?;
             let company =
-                companies_repo::find_by_id(conn, vote.company_id)?.ok_or_else(|| AppError::not_found("company"))?;
+                companies_repo::find_by_id(conn, vote.company_id)?.ok_or_else(|| AppError::not_found(EvaluationsReason::COMPANY_NOT_FOUND))?;
             let admins = repo::active_admin_ids(conn)?;
             notify(
                 conn,
@@ -485,7 +475,7 @@ pub async fn results(state: &AppState, actor: &Actor, period_id: i64) -> AppResu
     state
         .db
         .read(move |conn| {
-            let period = repo::find_period(conn, period_id)?.ok_or_else(|| AppError::not_found("evaluation period"))?;
+            let period = repo::find_period(conn, period_id)?.ok_or_else(|| AppError::not_found(EvaluationsReason::EVALUATION_PERIOD_NOT_FOUND))?;
             results_of(conn, period)
         })
         .await
@@ -553,20 +543,13 @@ pub async fn replace_officer(
     let (company, assignment, resolved) = state
         .db
         .write(move |conn| {
-            companies_repo::find_by_id(conn, company_id)?.ok_or_else(|| AppError::not_found("company"))?;
+            companies_repo::find_by_id(conn, company_id)?.ok_or_else(|| AppError::not_found(EvaluationsReason::COMPANY_NOT_FOUND))?;
             let open = repo::open_flags_of_company(conn, company_id)?;
             if open.is_empty() {
-                return Err(AppError::legacy_reasoned(
-                    Some("companyId"),
-                    "NO_OPEN_FLAG",
-                    "the company has no open replacement flag; use assignOfficer",
-                ));
+                return Err(AppError::bad_field("companyId", EvaluationsReason::NO_OPEN_FLAG));
             }
             if open.iter().any(|f| f.officer_id == new_officer_id) {
-                return Err(AppError::bad_field(
-                    "newOfficerId",
-                    "this officer is flagged for replacement at this company",
-                ));
+                return Err(AppError::bad_field("newOfficerId", EvaluationsReason::NEW_OFFICER_FLAGGED));
             }
             let change = Reassignment {
                 company_id,
@@ -613,15 +596,12 @@ pub async fn suggested_officers(
 ) -> AppResult<Vec<(User, i64)>> {
     actor.require_admin()?;
     if !(1..=MAX_SUGGESTIONS).contains(&limit) {
-        return Err(AppError::bad_field(
-            "first",
-            format!("first must be between 1 and {MAX_SUGGESTIONS}"),
-        ));
+        return Err(AppError::bad_field("first", EvaluationsReason::SUGGESTIONS_OUT_OF_RANGE).arg("max", MAX_SUGGESTIONS));
     }
     state
         .db
         .read(move |conn| {
-            companies_repo::find_by_id(conn, company_id)?.ok_or_else(|| AppError::not_found("company"))?;
+            companies_repo::find_by_id(conn, company_id)?.ok_or_else(|| AppError::not_found(EvaluationsReason::COMPANY_NOT_FOUND))?;
             let mut excluded: HashSet<_> = repo::open_flags_of_company(conn, company_id)?
                 .iter()
                 .map(|f| f.officer_id)
@@ -658,7 +638,7 @@ pub async fn set_eligibility(
     actor.require_admin()?;
     let note = required_reason("note", note)?;
     if !(2000..=2100).contains(&year) {
-        return Err(AppError::bad_field("year", "year must be between 2000 and 2100"));
+        return Err(AppError::bad_field("year", EvaluationsReason::EVALUATION_YEAR_OUT_OF_RANGE));
     }
     let actor_id = actor.user_id;
     let now = state.clock.now_naive();
@@ -667,7 +647,7 @@ pub async fn set_eligibility(
         .write(move |conn| {
             let officer = users_repo::find_by_id(conn, officer_id)?;
             if !officer.is_some_and(|u| u.role == Role::Officer) {
-                return Err(AppError::bad_field("officerId", "no such officer"));
+                return Err(AppError::bad_field("officerId", EvaluationsReason::ELIGIBILITY_OFFICER_NOT_FOUND));
             }
             let status = if eligible {
                 EligibilityStatus::Eligible
@@ -716,8 +696,8 @@ impl Replay for (Period, Vote) {
     }
 
     fn replay(conn: &mut DbConnection, (period_id, vote_id): (i64, i64)) -> AppResult<Self> {
-        let period = repo::find_period(conn, period_id)?.ok_or_else(|| AppError::not_found("evaluation period"))?;
-        let vote = repo::find_vote_by_id(conn, vote_id)?.ok_or_else(|| AppError::not_found("vote"))?;
+        let period = repo::find_period(conn, period_id)?.ok_or_else(|| AppError::not_found(EvaluationsReason::EVALUATION_PERIOD_NOT_FOUND))?;
+        let vote = repo::find_vote_by_id(conn, vote_id)?.ok_or_else(|| AppError::not_found(EvaluationsReason::VOTE_NOT_FOUND))?;
         Ok((period, vote))
     }
 }

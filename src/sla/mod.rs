@@ -4,6 +4,7 @@
 //! pausing, extending and sweeping the limits of requests is `requests::time_limits`.
 
 pub mod calendar;
+pub mod errors;
 pub mod graphql;
 pub mod limits;
 pub mod model;

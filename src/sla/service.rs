@@ -5,6 +5,7 @@ use super::model::Urgency;
 use super::model::{CalendarDay, DayKind, LimitUnit, SlaPolicy, SlaSubject};
 use super::repo::{self, PolicyLimits};
 use crate::actor::Actor;
+use super::errors::SlaReason;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::text::single_line;
@@ -97,13 +98,13 @@ pub struct Limit {
 }
 
 fn check_limit(field: &str, limit: Limit) -> AppResult<()> {
-    let (max, what) = match limit.unit {
-        LimitUnit::Hours => (24 * 60, "hours"),
-        LimitUnit::WorkingDays => (60, "working days"),
-        LimitUnit::SameDay => (0, "(the same day takes amount 0)"),
+    let (max, reason) = match limit.unit {
+        LimitUnit::Hours => (24 * 60, SlaReason::SLA_HOURS_OUT_OF_RANGE),
+        LimitUnit::WorkingDays => (60, SlaReason::SLA_WORKING_DAYS_OUT_OF_RANGE),
+        LimitUnit::SameDay => (0, SlaReason::SLA_SAME_DAY_AMOUNT),
     };
     if limit.amount < 0 || limit.amount > max || (limit.unit != LimitUnit::SameDay && limit.amount == 0) {
-        return Err(AppError::bad_field(field, format!("between 1 and {max} {what}")));
+        return Err(AppError::bad_field(field, reason).arg("max", max));
     }
     Ok(())
 }
@@ -128,13 +129,10 @@ pub async fn set_policy(
     check_limit("firstReply", first_reply)?;
     match (subject, resolve) {
         (SlaSubject::DepartmentTask, Some(_)) => {
-            return Err(AppError::bad_field(
-                "resolve",
-                "a department task has a reply limit only",
-            ))
+            return Err(AppError::bad_field("resolve", SlaReason::SLA_TASK_REPLY_ONLY))
         }
         (SlaSubject::DepartmentTask, None) => {}
-        (_, None) => return Err(AppError::bad_field("resolve", "a request needs a resolution limit")),
+        (_, None) => return Err(AppError::bad_field("resolve", SlaReason::SLA_RESOLVE_REQUIRED)),
         (_, Some(limit)) => check_limit("resolve", limit)?,
     }
     let actor_id = actor.user_id;
@@ -153,7 +151,7 @@ pub async fn set_policy(
                 .into_iter()
                 .find(|p| p.subject == subject && p.coordinated == coordinated && p.urgency == urgency);
             let after = repo::set_policy(conn, subject, coordinated, urgency, &limits)?
-                .ok_or_else(|| AppError::not_found("policy"))?;
+                .ok_or_else(|| AppError::not_found(SlaReason::SLA_POLICY_NOT_FOUND))?;
             crate::audit::record(
                 conn,
                 actor_id,

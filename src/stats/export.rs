@@ -16,6 +16,7 @@ use crate::companies::model::Company;
 use crate::companies::repo as companies_repo;
 use crate::db::Db;
 use crate::departments::repo as departments_repo;
+use super::errors::StatsReason;
 use crate::error::{AppError, AppResult};
 use crate::graphql::ids::{self, IdKind};
 use crate::ids::{CompanyId, DepartmentId, RequestId, UserId};
@@ -79,7 +80,9 @@ pub struct ExportParams {
 
 fn enum_param<T>(field: &str, value: Option<String>, parse: fn(&str) -> Option<T>) -> AppResult<Option<T>> {
     value
-        .map(|v| parse(v.trim()).ok_or_else(|| AppError::bad_field(field, format!("{field}: unknown value {v:?}"))))
+        .map(|v| parse(v.trim()).ok_or_else(|| AppError::bad_field(field, StatsReason::EXPORT_UNKNOWN_VALUE)
+                .arg("field", field)
+                .arg("value", format!("{v:?}"))))
         .transpose()
 }
 
@@ -94,7 +97,7 @@ fn time_param(field: &str, value: Option<String>) -> AppResult<Option<NaiveDateT
         .map(|v| {
             DateTime::parse_from_rfc3339(v.trim())
                 .map(|t| t.with_timezone(&Utc).naive_utc())
-                .map_err(|_| AppError::bad_field(field, format!("{field} is not an RFC 3339 time")))
+                .map_err(|_| AppError::bad_field(field, StatsReason::EXPORT_TIME_INVALID).arg("field", field))
         })
         .transpose()
 }
@@ -107,7 +110,9 @@ impl ExportParams {
                 list.split(',')
                     .map(|s| {
                         RequestStatus::from_text(s.trim())
-                            .ok_or_else(|| AppError::bad_field("status", format!("status: unknown value {s:?}")))
+                            .ok_or_else(|| AppError::bad_field("status", StatsReason::EXPORT_UNKNOWN_VALUE)
+                                .arg("field", "status")
+                                .arg("value", format!("{s:?}")))
                     })
                     .collect::<AppResult<Vec<_>>>()
             })
@@ -129,7 +134,7 @@ impl ExportParams {
                 .map(|v| match v.as_str() {
                     "true" => Ok(true),
                     "false" => Ok(false),
-                    _ => Err(AppError::bad_field("overdue", "overdue is true or false")),
+                    _ => Err(AppError::bad_field("overdue", StatsReason::EXPORT_OVERDUE_INVALID)),
                 })
                 .transpose()?,
             due_between: None,
@@ -364,7 +369,7 @@ pub fn for_admin(
 ) -> AppResult<impl Stream<Item = AppResult<Vec<u8>>> + Send + 'static> {
     actor.require_admin()?;
     let params: ExportParams =
-        serde_urlencoded::from_str(query).map_err(|e| AppError::bad_input(format!("the export's parameters: {e}")))?;
+        serde_urlencoded::from_str(query).map_err(|e| AppError::bad_input(StatsReason::EXPORT_PARAMETERS_INVALID).arg("detail", e))?;
     let filter = params.into_filter()?;
     tracing::info!(by = actor.user_id.get(), "ledger exported");
     Ok(ledger_csv(state.db.clone(), state.config.time_zone, filter, PAGE_ROWS))

@@ -3,6 +3,7 @@
 //! and resolution times; officers' and departments' performance; coverage. Every figure is one
 //! aggregate SQL statement over both backends (percentiles branch per backend).
 
+pub mod errors;
 pub mod export;
 pub mod graphql;
 pub mod repo;

@@ -11,6 +11,7 @@ use crate::auth::repo as users_repo;
 use crate::db::{Page, PageRequest};
 use crate::departments::model::Department;
 use crate::departments::repo as departments_repo;
+use super::errors::StatsReason;
 use crate::error::{AppError, AppResult};
 use crate::ids::{DepartmentId, UserId};
 use crate::state::AppState;
@@ -49,7 +50,7 @@ pub fn date_range(zone: Tz, from: NaiveDate, to: NaiveDate) -> AppResult<DateRan
     crate::clock::check_date_range(from, to, MAX_RANGE_DAYS)?;
     let next_day = to
         .succ_opt()
-        .ok_or_else(|| AppError::bad_field("to", "`to` is out of range"))?;
+        .ok_or_else(|| AppError::bad_field("to", StatsReason::STATS_DATE_OUT_OF_RANGE))?;
     let mut months = vec![(from.year(), from.month())];
     let mut month_ends = Vec::new();
     loop {

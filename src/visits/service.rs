@@ -10,6 +10,7 @@ use crate::actor::{Actor, Role};
 use crate::auth::repo as users_repo;
 use crate::companies::repo as companies_repo;
 use crate::db::{Page, PageRequest};
+use super::errors::VisitsReason;
 use crate::error::{AppError, AppResult};
 use crate::ids::{CompanyId, UserId};
 use crate::requests::model::{Channel, Request, RequestKind, Urgency};
@@ -48,10 +49,7 @@ pub async fn record_visit(state: &AppState, actor: &Actor, input: RecordVisit) -
     actor.require_role(&[Role::Officer])?;
     let today = state.clock.now().with_timezone(&state.config.time_zone).date_naive();
     if input.visited_on > today {
-        return Err(AppError::bad_field(
-            "visitedOn",
-            "a visit cannot be recorded before it happens",
-        ));
+        return Err(AppError::bad_field("visitedOn", VisitsReason::VISIT_IN_FUTURE));
     }
     let people_met = text("peopleMet", &input.people_met, MAX_PEOPLE_CHARS, true)?;
     let notes = text("notes", input.notes.as_deref().unwrap_or(""), MAX_NOTES_CHARS, false)?;
@@ -72,9 +70,7 @@ pub async fn record_visit(state: &AppState, actor: &Actor, input: RecordVisit) -
                 }
             }
             if companies_repo::active_officer_id(conn, input.company_id)? != Some(officer_id) {
-                return Err(AppError::forbidden(
-                    "officers record visits only to the companies they serve",
-                ));
+                return Err(AppError::forbidden(VisitsReason::VISIT_COMPANY_NOT_SERVED));
             }
             repo::insert(
                 conn,
@@ -98,18 +94,18 @@ fn scoped(actor: &Actor, mut filter: VisitFilter) -> AppResult<VisitFilter> {
         Role::Admin => {}
         Role::Officer => {
             if filter.officer_id.is_some_and(|o| o != actor.user_id) {
-                return Err(AppError::forbidden("officers see their own visits"));
+                return Err(AppError::forbidden(VisitsReason::VISITS_OWN_ONLY));
             }
             filter.officer_id = Some(actor.user_id);
         }
         Role::Company => {
-            let own = actor.company_id.ok_or_else(|| AppError::forbidden("no company"))?;
+            let own = actor.company_id.ok_or_else(|| AppError::forbidden(VisitsReason::VISITS_NO_COMPANY))?;
             if filter.company_id.is_some_and(|c| c != own) {
-                return Err(AppError::forbidden("company staff see their own company's visits"));
+                return Err(AppError::forbidden(VisitsReason::VISITS_OWN_COMPANY_ONLY));
             }
             filter.company_id = Some(own);
         }
-        Role::Department => return Err(AppError::forbidden("department staff do not see visits")),
+        Role::Department => return Err(AppError::forbidden(VisitsReason::VISITS_NOT_FOR_DEPARTMENTS)),
     }
     Ok(filter)
 }
@@ -125,7 +121,7 @@ pub async fn visible(state: &AppState, actor: &Actor, id: i64) -> AppResult<Visi
         .db
         .read(move |conn| repo::find_by_id(conn, id))
         .await?
-        .ok_or_else(|| AppError::not_found("visit"))?;
+        .ok_or_else(|| AppError::not_found(VisitsReason::VISIT_NOT_FOUND))?;
     let seen = match actor.role {
         Role::Admin => true,
         Role::Officer => visit.officer_id == actor.user_id,
@@ -133,7 +129,7 @@ pub async fn visible(state: &AppState, actor: &Actor, id: i64) -> AppResult<Visi
         Role::Department => false,
     };
     if !seen {
-        return Err(AppError::not_found("visit"));
+        return Err(AppError::not_found(VisitsReason::VISIT_NOT_FOUND));
     }
     Ok(visit)
 }
@@ -164,9 +160,7 @@ pub async fn raise_from_visit(
 ) -> AppResult<(Visit, Request)> {
     let visit = visible(state, actor, visit_id).await?;
     if actor.role != Role::Officer || visit.officer_id != actor.user_id {
-        return Err(AppError::forbidden(
-            "only the officer who made the visit raises requests from it",
-        ));
+        return Err(AppError::forbidden(VisitsReason::VISIT_RAISER_ONLY));
     }
     let raise = Raise {
         company_id: Some(visit.company_id),
@@ -180,7 +174,7 @@ pub async fn raise_from_visit(
     };
     let request = requests_service::raise(state, actor, raise).await?;
     if request.channel != Channel::Visit || request.company_id != visit.company_id {
-        return Err(AppError::conflict("this idempotency key was used for another request"));
+        return Err(AppError::conflict(VisitsReason::VISIT_IDEMPOTENCY_KEY_REUSED));
     }
     let request_id = request.id;
     state
