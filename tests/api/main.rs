@@ -1,7 +1,13 @@
 //! Integration tests: each drives a real server over HTTP with the GraphQL documents a phone or
 //! the explorer would send, on SQLite and (when configured) PostgreSQL.
 
+mod fake_apns;
 mod fake_fcm;
+mod fake_huawei;
+mod fake_oppo;
+mod fake_push;
+mod fake_vivo;
+mod fake_xiaomi;
 mod helpers;
 
 mod accounts;
@@ -25,6 +31,7 @@ mod notifications;
 mod organisation;
 mod process;
 mod properties;
+mod push_providers;
 mod request_notifications;
 mod requests;
 mod requests_docs;
