@@ -156,19 +156,20 @@ impl PushWorker {
         let lease_until = now + chrono::Duration::from_std(self.options.lease).unwrap_or(chrono::Duration::minutes(2));
         let (batch, naive_now) = (self.options.batch_size, now.naive_utc());
         let providers = self.router.providers();
-        let release = !self.released.swap(true, Ordering::SeqCst);
+        // Released every round, not only at start: with several instances configured
+        // differently, one that lacks a provider holds its deliveries and one that has it takes
+        // them back and sends them in the same transaction.
+        let first_round = !self.released.swap(true, Ordering::SeqCst);
         let (held, claimed) = self
             .state
             .db
             .write(move |conn| {
-                if release {
-                    let released = repo::release_held(conn, &providers, naive_now)?;
-                    if released > 0 {
-                        tracing::info!(
-                            released,
-                            "held push deliveries released: their providers are configured now"
-                        );
-                    }
+                let released = repo::release_held(conn, &providers, naive_now)?;
+                if released > 0 && first_round {
+                    tracing::info!(
+                        released,
+                        "held push deliveries released: their providers are configured now"
+                    );
                 }
                 let held = repo::hold_unconfigured(conn, &providers, naive_now)?;
                 let deliveries = repo::claim_due(conn, &providers, naive_now, lease_until.naive_utc(), batch)?;
