@@ -650,3 +650,39 @@ impl Config {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Args {
+        #[command(flatten)]
+        push: super::PushArgs,
+    }
+
+    #[test]
+    fn a_provider_is_on_with_all_its_settings_and_refused_with_half() {
+        let half = Args::try_parse_from(["t", "--oppo-app-key", "k"]).unwrap();
+        let error = half.push.validate().unwrap_err();
+        assert!(
+            error.contains("ZHITONG_OPPO_MASTER_SECRET") && error.contains("ZHITONG_OPPO_CHANNEL_ID"),
+            "{error}"
+        );
+        let vivo = Args::try_parse_from([
+            "t",
+            "--vivo-app-id",
+            "1",
+            "--vivo-app-key",
+            "k",
+            "--vivo-app-secret",
+            "s3cr3t",
+        ])
+        .unwrap()
+        .push
+        .validate()
+        .unwrap();
+        assert!(vivo.vivo.is_some() && vivo.oppo.is_none() && vivo.apns.is_none());
+        assert!(!format!("{vivo:?}").contains("s3cr3t"), "secrets stay out of Debug");
+    }
+}
