@@ -83,20 +83,6 @@ pub struct ConfigArgs {
     #[arg(long, env = "ZHITONG_MAX_BODY_BYTES", default_value_t = 256 * 1024, global = true)]
     pub max_body_bytes: usize,
 
-    /// Service-account JSON file for Firebase Cloud Messaging (HTTP v1). Without it pushes are
-    /// logged instead of sent.
-    #[arg(long, env = "ZHITONG_FCM_CREDENTIALS", global = true)]
-    pub fcm_credentials: Option<PathBuf>,
-
-    /// Base URL of the FCM API (a local fake in tests).
-    #[arg(
-        long,
-        env = "ZHITONG_FCM_ENDPOINT",
-        default_value = "https://fcm.googleapis.com",
-        global = true
-    )]
-    pub fcm_endpoint: String,
-
     /// Run the background workers (push delivery, …) in this instance.
     #[arg(long, env = "ZHITONG_WORKERS", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub workers: bool,
@@ -140,6 +126,398 @@ pub struct ConfigArgs {
     /// SMS settings (provider, credentials, templates, daily cap).
     #[command(flatten)]
     pub sms: SmsArgs,
+
+    #[command(flatten)]
+    pub push: PushArgs,
+}
+
+/// A secret setting: kept out of `Debug` output and logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(…)")
+    }
+}
+
+/// The push providers' settings. A provider is on when its required settings are all given;
+/// base URLs are overridable for tests and proxies.
+#[derive(Debug, Clone, Args)]
+pub struct PushArgs {
+    /// Service-account JSON file for Firebase Cloud Messaging (HTTP v1).
+    #[arg(long, env = "ZHITONG_FCM_CREDENTIALS", global = true)]
+    pub fcm_credentials: Option<PathBuf>,
+
+    /// Base URL of the FCM API.
+    #[arg(
+        long,
+        env = "ZHITONG_FCM_ENDPOINT",
+        default_value = "https://fcm.googleapis.com",
+        global = true
+    )]
+    pub fcm_endpoint: String,
+
+    /// APNs token-signing key (the `.p8` file from the Apple developer account).
+    #[arg(long, env = "ZHITONG_APNS_KEY_FILE", global = true)]
+    pub apns_key_file: Option<PathBuf>,
+
+    /// The 10-character id of the APNs key.
+    #[arg(long, env = "ZHITONG_APNS_KEY_ID", global = true)]
+    pub apns_key_id: Option<String>,
+
+    /// The Apple developer team id.
+    #[arg(long, env = "ZHITONG_APNS_TEAM_ID", global = true)]
+    pub apns_team_id: Option<String>,
+
+    /// The iOS app's bundle id (the `apns-topic`).
+    #[arg(long, env = "ZHITONG_APNS_TOPIC", global = true)]
+    pub apns_topic: Option<String>,
+
+    /// Base URL of APNs (`https://api.sandbox.push.apple.com` for development builds).
+    #[arg(
+        long,
+        env = "ZHITONG_APNS_ENDPOINT",
+        default_value = "https://api.push.apple.com",
+        global = true
+    )]
+    pub apns_endpoint: String,
+
+    /// Huawei Push Kit: the app id (in the send URL).
+    #[arg(long, env = "ZHITONG_HUAWEI_APP_ID", global = true)]
+    pub huawei_app_id: Option<String>,
+
+    /// Huawei OAuth client id (default: the app id).
+    #[arg(long, env = "ZHITONG_HUAWEI_CLIENT_ID", global = true)]
+    pub huawei_client_id: Option<String>,
+
+    /// Huawei OAuth client secret (the app secret).
+    #[arg(long, env = "ZHITONG_HUAWEI_CLIENT_SECRET", hide_env_values = true, global = true)]
+    pub huawei_client_secret: Option<String>,
+
+    /// Base URL of the Huawei push API.
+    #[arg(
+        long,
+        env = "ZHITONG_HUAWEI_ENDPOINT",
+        default_value = "https://push-api.cloud.huawei.com",
+        global = true
+    )]
+    pub huawei_endpoint: String,
+
+    /// Huawei's OAuth token endpoint.
+    #[arg(
+        long,
+        env = "ZHITONG_HUAWEI_TOKEN_URL",
+        default_value = "https://oauth-login.cloud.huawei.com/oauth2/v3/token",
+        global = true
+    )]
+    pub huawei_token_url: String,
+
+    /// The Android app's launcher activity, for the Huawei/Honor icon badge (unset: no badge).
+    #[arg(long, env = "ZHITONG_ANDROID_BADGE_CLASS", global = true)]
+    pub android_badge_class: Option<String>,
+
+    /// Honor Push: the app id.
+    #[arg(long, env = "ZHITONG_HONOR_APP_ID", global = true)]
+    pub honor_app_id: Option<String>,
+
+    /// Honor OAuth client id.
+    #[arg(long, env = "ZHITONG_HONOR_CLIENT_ID", global = true)]
+    pub honor_client_id: Option<String>,
+
+    /// Honor OAuth client secret.
+    #[arg(long, env = "ZHITONG_HONOR_CLIENT_SECRET", hide_env_values = true, global = true)]
+    pub honor_client_secret: Option<String>,
+
+    /// Base URL of the Honor push API.
+    #[arg(
+        long,
+        env = "ZHITONG_HONOR_ENDPOINT",
+        default_value = "https://push-api.cloud.honor.com",
+        global = true
+    )]
+    pub honor_endpoint: String,
+
+    /// Honor's OAuth token endpoint.
+    #[arg(
+        long,
+        env = "ZHITONG_HONOR_TOKEN_URL",
+        default_value = "https://iam.developer.honor.com/auth/realms/developer/protocol/openid-connect/token",
+        global = true
+    )]
+    pub honor_token_url: String,
+
+    /// Xiaomi MiPush: the app secret.
+    #[arg(long, env = "ZHITONG_XIAOMI_APP_SECRET", hide_env_values = true, global = true)]
+    pub xiaomi_app_secret: Option<String>,
+
+    /// The Android app's package name (Xiaomi's `restricted_package_name`).
+    #[arg(long, env = "ZHITONG_XIAOMI_PACKAGE", global = true)]
+    pub xiaomi_package: Option<String>,
+
+    /// The Xiaomi notification channel id registered for work notices.
+    #[arg(long, env = "ZHITONG_XIAOMI_CHANNEL_ID", global = true)]
+    pub xiaomi_channel_id: Option<String>,
+
+    /// Base URL of the Xiaomi push API.
+    #[arg(
+        long,
+        env = "ZHITONG_XIAOMI_ENDPOINT",
+        default_value = "https://api.xmpush.xiaomi.com",
+        global = true
+    )]
+    pub xiaomi_endpoint: String,
+
+    /// OPPO PUSH: the app key.
+    #[arg(long, env = "ZHITONG_OPPO_APP_KEY", global = true)]
+    pub oppo_app_key: Option<String>,
+
+    /// OPPO PUSH: the master secret.
+    #[arg(long, env = "ZHITONG_OPPO_MASTER_SECRET", hide_env_values = true, global = true)]
+    pub oppo_master_secret: Option<String>,
+
+    /// The OPPO private-message (私信) channel id registered for work notices.
+    #[arg(long, env = "ZHITONG_OPPO_CHANNEL_ID", global = true)]
+    pub oppo_channel_id: Option<String>,
+
+    /// Base URL of the OPPO push API.
+    #[arg(
+        long,
+        env = "ZHITONG_OPPO_ENDPOINT",
+        default_value = "https://api.push.oppomobile.com",
+        global = true
+    )]
+    pub oppo_endpoint: String,
+
+    /// vivo Push: the numeric app id.
+    #[arg(long, env = "ZHITONG_VIVO_APP_ID", global = true)]
+    pub vivo_app_id: Option<String>,
+
+    /// vivo Push: the app key.
+    #[arg(long, env = "ZHITONG_VIVO_APP_KEY", global = true)]
+    pub vivo_app_key: Option<String>,
+
+    /// vivo Push: the app secret.
+    #[arg(long, env = "ZHITONG_VIVO_APP_SECRET", hide_env_values = true, global = true)]
+    pub vivo_app_secret: Option<String>,
+
+    /// Base URL of the vivo push API.
+    #[arg(
+        long,
+        env = "ZHITONG_VIVO_ENDPOINT",
+        default_value = "https://api-push.vivo.com.cn",
+        global = true
+    )]
+    pub vivo_endpoint: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ApnsSettings {
+    pub key_file: std::path::PathBuf,
+    pub key_id: String,
+    pub team_id: String,
+    /// The app's bundle id.
+    pub topic: String,
+    /// `https://api.push.apple.com` (production) or `https://api.sandbox.push.apple.com`; an
+    /// `http://` URL speaks prior-knowledge HTTP/2 without TLS (local fakes only).
+    pub endpoint: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct OAuthAppSettings {
+    /// Used in the send URL.
+    pub app_id: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    /// Base URL of the push API.
+    pub endpoint: String,
+    /// The OAuth token endpoint.
+    pub token_url: String,
+    /// The app's launcher activity, for the icon badge (omitted: no badge).
+    pub badge_class: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct XiaomiSettings {
+    pub app_secret: Secret,
+    /// The app's package name.
+    pub package: String,
+    /// The notification channel registered in the Xiaomi push console for work notices.
+    pub channel_id: String,
+    pub endpoint: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct OppoSettings {
+    pub app_key: String,
+    pub master_secret: Secret,
+    /// The 私信 channel registered in the OPPO push console for work notices.
+    pub channel_id: String,
+    pub endpoint: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct VivoSettings {
+    pub app_id: String,
+    pub app_key: String,
+    pub app_secret: Secret,
+    pub endpoint: String,
+}
+
+/// The push providers that are on, with their settings.
+#[derive(Debug, Clone, Default)]
+pub struct PushConfig {
+    pub fcm_credentials: Option<PathBuf>,
+    pub fcm_endpoint: String,
+    pub apns: Option<ApnsSettings>,
+    pub huawei: Option<OAuthAppSettings>,
+    pub honor: Option<OAuthAppSettings>,
+    pub xiaomi: Option<XiaomiSettings>,
+    pub oppo: Option<OppoSettings>,
+    pub vivo: Option<VivoSettings>,
+}
+
+fn given(value: &Option<String>) -> Option<String> {
+    value.as_ref().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+/// All of a provider's required settings, none of them, or an error naming the missing ones.
+fn all_or_none<const N: usize>(
+    provider: &str,
+    values: [(&str, Option<String>); N],
+) -> Result<Option<[String; N]>, String> {
+    let missing: Vec<&str> = values
+        .iter()
+        .filter(|(_, v)| v.is_none())
+        .map(|(name, _)| *name)
+        .collect();
+    if missing.len() == N {
+        return Ok(None);
+    }
+    if !missing.is_empty() {
+        return Err(format!(
+            "{provider} push is half configured: set {}",
+            missing.join(", ")
+        ));
+    }
+    Ok(Some(values.map(|(_, v)| v.unwrap_or_default())))
+}
+
+impl PushArgs {
+    pub fn validate(self) -> Result<PushConfig, String> {
+        let apns = all_or_none(
+            "APNs",
+            [
+                (
+                    "ZHITONG_APNS_KEY_FILE",
+                    self.apns_key_file.as_ref().map(|p| p.display().to_string()),
+                ),
+                ("ZHITONG_APNS_KEY_ID", given(&self.apns_key_id)),
+                ("ZHITONG_APNS_TEAM_ID", given(&self.apns_team_id)),
+                ("ZHITONG_APNS_TOPIC", given(&self.apns_topic)),
+            ],
+        )?
+        .map(|[key_file, key_id, team_id, topic]| ApnsSettings {
+            key_file: PathBuf::from(key_file),
+            key_id,
+            team_id,
+            topic,
+            endpoint: self.apns_endpoint.clone(),
+        });
+        let huawei = all_or_none(
+            "Huawei",
+            [
+                ("ZHITONG_HUAWEI_APP_ID", given(&self.huawei_app_id)),
+                ("ZHITONG_HUAWEI_CLIENT_SECRET", given(&self.huawei_client_secret)),
+            ],
+        )?
+        .map(|[app_id, secret]| OAuthAppSettings {
+            client_id: given(&self.huawei_client_id).unwrap_or_else(|| app_id.clone()),
+            app_id,
+            client_secret: Secret::new(secret),
+            endpoint: self.huawei_endpoint.clone(),
+            token_url: self.huawei_token_url.clone(),
+            badge_class: given(&self.android_badge_class),
+        });
+        let honor = all_or_none(
+            "Honor",
+            [
+                ("ZHITONG_HONOR_APP_ID", given(&self.honor_app_id)),
+                ("ZHITONG_HONOR_CLIENT_ID", given(&self.honor_client_id)),
+                ("ZHITONG_HONOR_CLIENT_SECRET", given(&self.honor_client_secret)),
+            ],
+        )?
+        .map(|[app_id, client_id, secret]| OAuthAppSettings {
+            app_id,
+            client_id,
+            client_secret: Secret::new(secret),
+            endpoint: self.honor_endpoint.clone(),
+            token_url: self.honor_token_url.clone(),
+            badge_class: given(&self.android_badge_class),
+        });
+        let xiaomi = all_or_none(
+            "Xiaomi",
+            [
+                ("ZHITONG_XIAOMI_APP_SECRET", given(&self.xiaomi_app_secret)),
+                ("ZHITONG_XIAOMI_PACKAGE", given(&self.xiaomi_package)),
+                ("ZHITONG_XIAOMI_CHANNEL_ID", given(&self.xiaomi_channel_id)),
+            ],
+        )?
+        .map(|[secret, package, channel_id]| XiaomiSettings {
+            app_secret: Secret::new(secret),
+            package,
+            channel_id,
+            endpoint: self.xiaomi_endpoint.clone(),
+        });
+        let oppo = all_or_none(
+            "OPPO",
+            [
+                ("ZHITONG_OPPO_APP_KEY", given(&self.oppo_app_key)),
+                ("ZHITONG_OPPO_MASTER_SECRET", given(&self.oppo_master_secret)),
+                ("ZHITONG_OPPO_CHANNEL_ID", given(&self.oppo_channel_id)),
+            ],
+        )?
+        .map(|[app_key, secret, channel_id]| OppoSettings {
+            app_key,
+            master_secret: Secret::new(secret),
+            channel_id,
+            endpoint: self.oppo_endpoint.clone(),
+        });
+        let vivo = all_or_none(
+            "vivo",
+            [
+                ("ZHITONG_VIVO_APP_ID", given(&self.vivo_app_id)),
+                ("ZHITONG_VIVO_APP_KEY", given(&self.vivo_app_key)),
+                ("ZHITONG_VIVO_APP_SECRET", given(&self.vivo_app_secret)),
+            ],
+        )?
+        .map(|[app_id, app_key, secret]| VivoSettings {
+            app_id,
+            app_key,
+            app_secret: Secret::new(secret),
+            endpoint: self.vivo_endpoint.clone(),
+        });
+        Ok(PushConfig {
+            fcm_credentials: self.fcm_credentials,
+            fcm_endpoint: self.fcm_endpoint,
+            apns,
+            huawei,
+            honor,
+            xiaomi,
+            oppo,
+            vivo,
+        })
+    }
 }
 
 /// The validated configuration.
@@ -159,8 +537,7 @@ pub struct Config {
     pub admin_phone: String,
     pub max_body_bytes: usize,
     pub open_introspection: bool,
-    pub fcm_credentials: Option<PathBuf>,
-    pub fcm_endpoint: String,
+    pub push: PushConfig,
     pub workers: bool,
     pub push_interval: Duration,
     pub push_lease: Duration,
@@ -219,8 +596,7 @@ impl ConfigArgs {
             admin_phone,
             max_body_bytes: self.max_body_bytes.max(4096),
             open_introspection: self.open_introspection,
-            fcm_credentials: self.fcm_credentials,
-            fcm_endpoint: self.fcm_endpoint,
+            push: self.push.validate()?,
             workers: self.workers,
             push_interval: Duration::from_millis(self.push_interval_ms.max(10)),
             push_lease: Duration::from_secs(self.push_lease_secs.max(1)),
@@ -268,8 +644,10 @@ impl Config {
             admin_phone: "13800000000".into(),
             max_body_bytes: 256 * 1024,
             open_introspection: false,
-            fcm_credentials: None,
-            fcm_endpoint: "https://fcm.googleapis.com".into(),
+            push: PushConfig {
+                fcm_endpoint: "https://fcm.googleapis.com".into(),
+                ..PushConfig::default()
+            },
             workers: false,
             push_interval: Duration::from_secs(1),
             push_lease: Duration::from_secs(120),
@@ -451,10 +829,6 @@ impl Default for SmsConfig {
     }
 }
 
-fn given(value: Option<String>) -> Option<String> {
-    value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
-}
-
 impl SmsArgs {
     pub fn validate(self) -> Result<SmsConfig, String> {
         let mut templates = std::collections::BTreeMap::new();
@@ -469,7 +843,7 @@ impl SmsArgs {
         if self.sms_daily_cap < 1 {
             return Err("ZHITONG_SMS_DAILY_CAP must be at least 1".into());
         }
-        let aliyun = match (given(self.aliyun_access_key_id), given(self.aliyun_access_key_secret)) {
+        let aliyun = match (given(&self.aliyun_access_key_id), given(&self.aliyun_access_key_secret)) {
             (Some(access_key_id), Some(access_key_secret)) => Some(AliyunSms {
                 access_key_id,
                 access_key_secret,
@@ -478,9 +852,9 @@ impl SmsArgs {
             _ => None,
         };
         let tencent = match (
-            given(self.tencent_secret_id),
-            given(self.tencent_secret_key),
-            given(self.tencent_sdk_app_id),
+            given(&self.tencent_secret_id),
+            given(&self.tencent_secret_key),
+            given(&self.tencent_sdk_app_id),
         ) {
             (Some(secret_id), Some(secret_key), Some(sdk_app_id)) => Some(TencentSms {
                 secret_id,
@@ -493,7 +867,7 @@ impl SmsArgs {
         };
         Ok(SmsConfig {
             provider: self.sms_provider,
-            sign_name: given(self.sms_sign_name),
+            sign_name: given(&self.sms_sign_name),
             templates,
             daily_cap: self.sms_daily_cap,
             interval: Duration::from_millis(self.sms_interval_ms.max(10)),
@@ -501,5 +875,41 @@ impl SmsArgs {
             aliyun,
             tencent,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Args {
+        #[command(flatten)]
+        push: super::PushArgs,
+    }
+
+    #[test]
+    fn a_provider_is_on_with_all_its_settings_and_refused_with_half() {
+        let half = Args::try_parse_from(["t", "--oppo-app-key", "k"]).unwrap();
+        let error = half.push.validate().unwrap_err();
+        assert!(
+            error.contains("ZHITONG_OPPO_MASTER_SECRET") && error.contains("ZHITONG_OPPO_CHANNEL_ID"),
+            "{error}"
+        );
+        let vivo = Args::try_parse_from([
+            "t",
+            "--vivo-app-id",
+            "1",
+            "--vivo-app-key",
+            "k",
+            "--vivo-app-secret",
+            "s3cr3t",
+        ])
+        .unwrap()
+        .push
+        .validate()
+        .unwrap();
+        assert!(vivo.vivo.is_some() && vivo.oppo.is_none() && vivo.apns.is_none());
+        assert!(!format!("{vivo:?}").contains("s3cr3t"), "secrets stay out of Debug");
     }
 }

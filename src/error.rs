@@ -43,40 +43,6 @@ impl<R: Reason> IntoMessage for R {
     }
 }
 
-/// TRANSITION ONLY: a bare sentence, while the domains move onto their tables.
-impl IntoMessage for String {
-    fn into_message(self) -> Message {
-        Message(Box::new(MessageParts {
-            reason: "UNSPECIFIED",
-            zh: Cow::Owned(self.clone()),
-            en: Cow::Owned(self),
-            args: Vec::new(),
-            current_version: None,
-        }))
-    }
-}
-
-/// TRANSITION ONLY, as above.
-impl IntoMessage for &str {
-    fn into_message(self) -> Message {
-        self.to_string().into_message()
-    }
-}
-
-/// TRANSITION ONLY, as above.
-impl From<&str> for Message {
-    fn from(text: &str) -> Message {
-        text.into_message()
-    }
-}
-
-/// TRANSITION ONLY, as above.
-impl From<String> for Message {
-    fn from(text: String) -> Message {
-        text.into_message()
-    }
-}
-
 impl Message {
     pub fn new(reason: impl IntoMessage) -> Message {
         reason.into_message()
@@ -224,17 +190,6 @@ impl AppError {
         }
     }
 
-    /// TRANSITION ONLY: a bare sentence with a reason code, while the domains move onto their
-    /// tables.
-    pub fn legacy_reasoned(field: Option<&str>, reason: &'static str, text: impl Into<String>) -> AppError {
-        let mut message = Message::new(text.into());
-        message.0.reason = reason;
-        AppError::BadInput {
-            message,
-            field: field.map(str::to_string),
-        }
-    }
-
     pub fn internal(detail: impl Into<String>) -> AppError {
         AppError::Internal(detail.into())
     }
@@ -263,13 +218,7 @@ impl AppError {
     }
 
     pub fn not_found(reason: impl IntoMessage) -> AppError {
-        let mut message = Message::new(reason);
-        if message.0.reason == "UNSPECIFIED" {
-            // TRANSITION ONLY: the old callers named the missing thing.
-            message.0.en = Cow::Owned(format!("{} not found", message.0.en));
-            message.0.zh = message.0.en.clone();
-        }
-        AppError::NotFound(message)
+        AppError::NotFound(Message::new(reason))
     }
 
     pub fn forbidden(reason: impl IntoMessage) -> AppError {

@@ -19,6 +19,16 @@ pub fn reason_tables() -> Vec<Vec<TextRow>> {
         super::http::HttpReason::rows(),
         crate::auth::errors::AuthReason::rows(),
         crate::requests::errors::RequestsReason::rows(),
+        crate::users::errors::UsersReason::rows(),
+        crate::companies::errors::CompaniesReason::rows(),
+        crate::departments::errors::DepartmentsReason::rows(),
+        crate::notifications::errors::NotificationsReason::rows(),
+        crate::attachments::errors::AttachmentsReason::rows(),
+        crate::evaluations::errors::EvaluationsReason::rows(),
+        crate::visits::errors::VisitsReason::rows(),
+        crate::sla::errors::SlaReason::rows(),
+        crate::stats::errors::StatsReason::rows(),
+        crate::demo::errors::DemoReason::rows(),
     ]
 }
 

@@ -1,11 +1,11 @@
 use async_graphql::{Context, Object, SimpleObject, Upload, ID};
 use chrono::{DateTime, Utc};
 
+use super::errors::AttachmentsReason;
 use super::model::Attachment;
 use super::service::{self, IncomingFile};
 use crate::auth::graphql::{load_user, UserNode};
 use crate::clock::to_utc;
-use super::errors::AttachmentsReason;
 use crate::error::{AppError, AppResult};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids::{self, IdKind};

@@ -1,12 +1,12 @@
 use std::io::Read;
 use std::path::PathBuf;
 
+use super::errors::AttachmentsReason;
 use super::model::{Attachment, NewAttachment};
 use super::{repo, storage};
 use crate::actor::{Actor, Role};
-use crate::db::{run_blocking, DbConnection, Once, Replay};
-use super::errors::AttachmentsReason;
 use crate::app::http::HttpReason;
+use crate::db::{run_blocking, DbConnection, Once, Replay};
 use crate::error::{AppError, AppResult};
 use crate::ids::RequestId;
 use crate::requests::service::visible;
@@ -58,9 +58,8 @@ pub async fn attach(
         if bytes.is_empty() {
             return Err(AppError::bad_field("file", AttachmentsReason::ATTACHMENT_EMPTY));
         }
-        let content_type = storage::sniff(&bytes, &name_for_sniff).ok_or_else(|| {
-            AppError::bad_field("file", AttachmentsReason::ATTACHMENT_TYPE_NOT_ACCEPTED)
-        })?;
+        let content_type = storage::sniff(&bytes, &name_for_sniff)
+            .ok_or_else(|| AppError::bad_field("file", AttachmentsReason::ATTACHMENT_TYPE_NOT_ACCEPTED))?;
         let sha256 = storage::sha256_hex(&bytes);
         Ok((bytes, content_type, sha256))
     })
@@ -85,11 +84,17 @@ pub async fn attach(
                 match repo::event_owner(conn, event_id)? {
                     Some((owner, event_internal))
                         if owner == request.id && !(event_internal && actor.role == Role::Company) => {}
-                    _ => return Err(AppError::bad_field("eventId", AttachmentsReason::ATTACHMENT_EVENT_NOT_FOUND)),
+                    _ => {
+                        return Err(AppError::bad_field(
+                            "eventId",
+                            AttachmentsReason::ATTACHMENT_EVENT_NOT_FOUND,
+                        ))
+                    }
                 }
             }
             if repo::count_of_request(conn, request.id)? >= MAX_ATTACHMENTS_PER_REQUEST {
-                return Err(AppError::bad_input(AttachmentsReason::ATTACHMENTS_LIMIT_REACHED).arg("max", MAX_ATTACHMENTS_PER_REQUEST));
+                return Err(AppError::bad_input(AttachmentsReason::ATTACHMENTS_LIMIT_REACHED)
+                    .arg("max", MAX_ATTACHMENTS_PER_REQUEST));
             }
             storage::store(&root, &key, &bytes)
                 .map_err(|e| AppError::internal(format!("storing an attachment: {e}")))?;
@@ -135,8 +140,10 @@ pub async fn open(state: &AppState, actor: &Actor, id: i64) -> AppResult<(Attach
     state
         .db
         .read(move |conn| {
-            let attachment = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found(HttpReason::ATTACHMENT_NOT_FOUND))?;
-            visible(conn, &actor, attachment.request_id).map_err(|_| AppError::not_found(HttpReason::ATTACHMENT_NOT_FOUND))?;
+            let attachment =
+                repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found(HttpReason::ATTACHMENT_NOT_FOUND))?;
+            visible(conn, &actor, attachment.request_id)
+                .map_err(|_| AppError::not_found(HttpReason::ATTACHMENT_NOT_FOUND))?;
             if attachment.internal && actor.role == Role::Company {
                 return Err(AppError::not_found(HttpReason::ATTACHMENT_NOT_FOUND));
             }

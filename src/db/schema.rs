@@ -187,6 +187,7 @@ diesel::table! {
         app_version -> Text,
         created_at -> Timestamp,
         last_seen_at -> Timestamp,
+        provider -> Text,
     }
 }
 
@@ -223,6 +224,9 @@ diesel::table! {
         sent_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        provider -> Text,
+        kind -> Text,
+        expires_at -> Timestamp,
     }
 }
 

@@ -13,12 +13,12 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use self::errors::DemoReason;
 use crate::actor::{Actor, Role};
 use crate::auth::model::User;
 use crate::clock::{Clock, ManualClock};
 use crate::companies::service::{self as companies_service, CreateCompany};
 use crate::departments::service as departments_service;
-use self::errors::DemoReason;
 use crate::error::{AppError, AppResult};
 use crate::evaluations::model::{EvaluationHalf, EvaluationVerdict};
 use crate::evaluations::service::{self as evaluations_service, CastVote, OpenPeriod};

@@ -10,6 +10,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 
+use super::errors::EvaluationsReason;
 use super::model::{
     Eligibility, EligibilityStatus, EvaluationHalf, EvaluationVerdict, Flag, NewFlag, NewPeriod, NewVote,
     NonVoteReason, Period, PeriodStatus, ReplacementFlagStatus, RollEntry, Vote,
@@ -22,7 +23,6 @@ use crate::companies::model::{Company, OfficerAssignment};
 use crate::companies::repo as companies_repo;
 use crate::companies::service::{self as companies_service, required_reason, Reassignment, MAX_REASON_CHARS};
 use crate::db::{DbConnection, Once, Replay};
-use super::errors::EvaluationsReason;
 use crate::error::{AppError, AppResult};
 use crate::ids::{CompanyId, UserId};
 use crate::notifications::service::{notify, Notice};
@@ -82,14 +82,23 @@ pub struct OpenPeriod {
 pub async fn open_period(state: &AppState, actor: &Actor, input: OpenPeriod) -> AppResult<Period> {
     actor.require_admin()?;
     if !(2000..=2100).contains(&input.year) {
-        return Err(AppError::bad_field("year", EvaluationsReason::EVALUATION_YEAR_OUT_OF_RANGE));
+        return Err(AppError::bad_field(
+            "year",
+            EvaluationsReason::EVALUATION_YEAR_OUT_OF_RANGE,
+        ));
     }
     if input.closes_at <= input.opens_at {
-        return Err(AppError::bad_field("closesAt", EvaluationsReason::EVALUATION_CLOSES_BEFORE_OPENS));
+        return Err(AppError::bad_field(
+            "closesAt",
+            EvaluationsReason::EVALUATION_CLOSES_BEFORE_OPENS,
+        ));
     }
     let now = state.clock.now();
     if input.closes_at <= now {
-        return Err(AppError::bad_field("closesAt", EvaluationsReason::EVALUATION_CLOSES_IN_PAST));
+        return Err(AppError::bad_field(
+            "closesAt",
+            EvaluationsReason::EVALUATION_CLOSES_IN_PAST,
+        ));
     }
     let actor_id = actor.user_id;
     let period = state
@@ -210,11 +219,13 @@ pub async fn close_period(state: &AppState, actor: &Actor, id: i64) -> AppResult
     let period = state
         .db
         .write(move |conn| {
-            let period = repo::find_period(conn, id)?.ok_or_else(|| AppError::not_found(EvaluationsReason::EVALUATION_PERIOD_NOT_FOUND))?;
+            let period = repo::find_period(conn, id)?
+                .ok_or_else(|| AppError::not_found(EvaluationsReason::EVALUATION_PERIOD_NOT_FOUND))?;
             if !close_now(conn, &period, now)? {
                 return Err(AppError::conflict(EvaluationsReason::EVALUATION_ALREADY_CLOSED));
             }
-            let closed = repo::find_period(conn, id)?.ok_or_else(|| AppError::not_found(EvaluationsReason::EVALUATION_PERIOD_NOT_FOUND))?;
+            let closed = repo::find_period(conn, id)?
+                .ok_or_else(|| AppError::not_found(EvaluationsReason::EVALUATION_PERIOD_NOT_FOUND))?;
             crate::audit::record(
                 conn,
                 actor_id,
@@ -296,7 +307,7 @@ pub async fn cast_vote(state: &AppState, actor: &Actor, input: CastVote) -> AppR
             if !voter.is_some_and(|u| u.principal && u.disabled_at.is_none() && u.company_id == Some(company_id)) {
                 return Err(AppError::forbidden(EvaluationsReason::PRINCIPAL_ONLY_EVALUATES));
             }
-            let period = repo::open_period(conn)?.ok_or_else(|| closed_error())?;
+            let period = repo::open_period(conn)?.ok_or_else(closed_error)?;
             // Takes the period's row lock, so a vote and the closing never interleave.
             if !repo::mark_open_still(conn, period.id)? {
                 return Err(closed_error());
@@ -364,8 +375,8 @@ fn sync_flag(
                 },
             )?;
             put_under_review(conn, vote.officer_id, period.year, naive_now)?;
-            let company =
-                companies_repo::find_by_id(conn, vote.company_id)?.ok_or_else(|| AppError::not_found(EvaluationsReason::COMPANY_NOT_FOUND))?;
+            let company = companies_repo::find_by_id(conn, vote.company_id)?
+                .ok_or_else(|| AppError::not_found(EvaluationsReason::COMPANY_NOT_FOUND))?;
             let admins = repo::active_admin_ids(conn)?;
             notify(
                 conn,
@@ -475,7 +486,8 @@ pub async fn results(state: &AppState, actor: &Actor, period_id: i64) -> AppResu
     state
         .db
         .read(move |conn| {
-            let period = repo::find_period(conn, period_id)?.ok_or_else(|| AppError::not_found(EvaluationsReason::EVALUATION_PERIOD_NOT_FOUND))?;
+            let period = repo::find_period(conn, period_id)?
+                .ok_or_else(|| AppError::not_found(EvaluationsReason::EVALUATION_PERIOD_NOT_FOUND))?;
             results_of(conn, period)
         })
         .await
@@ -543,13 +555,17 @@ pub async fn replace_officer(
     let (company, assignment, resolved) = state
         .db
         .write(move |conn| {
-            companies_repo::find_by_id(conn, company_id)?.ok_or_else(|| AppError::not_found(EvaluationsReason::COMPANY_NOT_FOUND))?;
+            companies_repo::find_by_id(conn, company_id)?
+                .ok_or_else(|| AppError::not_found(EvaluationsReason::COMPANY_NOT_FOUND))?;
             let open = repo::open_flags_of_company(conn, company_id)?;
             if open.is_empty() {
                 return Err(AppError::bad_field("companyId", EvaluationsReason::NO_OPEN_FLAG));
             }
             if open.iter().any(|f| f.officer_id == new_officer_id) {
-                return Err(AppError::bad_field("newOfficerId", EvaluationsReason::NEW_OFFICER_FLAGGED));
+                return Err(AppError::bad_field(
+                    "newOfficerId",
+                    EvaluationsReason::NEW_OFFICER_FLAGGED,
+                ));
             }
             let change = Reassignment {
                 company_id,
@@ -596,12 +612,15 @@ pub async fn suggested_officers(
 ) -> AppResult<Vec<(User, i64)>> {
     actor.require_admin()?;
     if !(1..=MAX_SUGGESTIONS).contains(&limit) {
-        return Err(AppError::bad_field("first", EvaluationsReason::SUGGESTIONS_OUT_OF_RANGE).arg("max", MAX_SUGGESTIONS));
+        return Err(
+            AppError::bad_field("first", EvaluationsReason::SUGGESTIONS_OUT_OF_RANGE).arg("max", MAX_SUGGESTIONS),
+        );
     }
     state
         .db
         .read(move |conn| {
-            companies_repo::find_by_id(conn, company_id)?.ok_or_else(|| AppError::not_found(EvaluationsReason::COMPANY_NOT_FOUND))?;
+            companies_repo::find_by_id(conn, company_id)?
+                .ok_or_else(|| AppError::not_found(EvaluationsReason::COMPANY_NOT_FOUND))?;
             let mut excluded: HashSet<_> = repo::open_flags_of_company(conn, company_id)?
                 .iter()
                 .map(|f| f.officer_id)
@@ -638,7 +657,10 @@ pub async fn set_eligibility(
     actor.require_admin()?;
     let note = required_reason("note", note)?;
     if !(2000..=2100).contains(&year) {
-        return Err(AppError::bad_field("year", EvaluationsReason::EVALUATION_YEAR_OUT_OF_RANGE));
+        return Err(AppError::bad_field(
+            "year",
+            EvaluationsReason::EVALUATION_YEAR_OUT_OF_RANGE,
+        ));
     }
     let actor_id = actor.user_id;
     let now = state.clock.now_naive();
@@ -647,7 +669,10 @@ pub async fn set_eligibility(
         .write(move |conn| {
             let officer = users_repo::find_by_id(conn, officer_id)?;
             if !officer.is_some_and(|u| u.role == Role::Officer) {
-                return Err(AppError::bad_field("officerId", EvaluationsReason::ELIGIBILITY_OFFICER_NOT_FOUND));
+                return Err(AppError::bad_field(
+                    "officerId",
+                    EvaluationsReason::ELIGIBILITY_OFFICER_NOT_FOUND,
+                ));
             }
             let status = if eligible {
                 EligibilityStatus::Eligible
@@ -696,8 +721,10 @@ impl Replay for (Period, Vote) {
     }
 
     fn replay(conn: &mut DbConnection, (period_id, vote_id): (i64, i64)) -> AppResult<Self> {
-        let period = repo::find_period(conn, period_id)?.ok_or_else(|| AppError::not_found(EvaluationsReason::EVALUATION_PERIOD_NOT_FOUND))?;
-        let vote = repo::find_vote_by_id(conn, vote_id)?.ok_or_else(|| AppError::not_found(EvaluationsReason::VOTE_NOT_FOUND))?;
+        let period = repo::find_period(conn, period_id)?
+            .ok_or_else(|| AppError::not_found(EvaluationsReason::EVALUATION_PERIOD_NOT_FOUND))?;
+        let vote = repo::find_vote_by_id(conn, vote_id)?
+            .ok_or_else(|| AppError::not_found(EvaluationsReason::VOTE_NOT_FOUND))?;
         Ok((period, vote))
     }
 }

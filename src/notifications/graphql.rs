@@ -4,7 +4,8 @@ use async_graphql::{Context, Object, SimpleObject, Subscription, ID};
 use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt};
 
-use super::model::{DeliveryStatus, Device, Notification, Platform, PushDelivery};
+use super::model::{DeliveryStatus, Device, Notification, Platform, PushDelivery, PushProvider};
+use super::repo::DeliveryFilter;
 use super::service;
 use crate::auth::graphql::UserNode;
 use crate::clock::to_utc;
@@ -27,6 +28,11 @@ impl DeviceNode {
     /// The operating system.
     async fn platform(&self) -> Platform {
         self.0.platform
+    }
+
+    /// The push service that issued the token and delivers its pushes.
+    async fn provider(&self) -> PushProvider {
+        self.0.provider
     }
 
     /// The device's locale (e.g. `zh-CN`, `en-US`): pushes to it are written in this language.
@@ -147,6 +153,22 @@ impl PushDeliveryNode {
         self.0.platform
     }
 
+    /// The push service it goes through (the device's provider).
+    async fn provider(&self) -> PushProvider {
+        self.0.provider
+    }
+
+    /// The notice kind pushed, e.g. `REQUEST_ACCEPTED`.
+    async fn kind(&self) -> &str {
+        &self.0.kind
+    }
+
+    /// Retries stop at this time (24 hours for supervision steps and urgent requests, 72 for
+    /// routine notices); the provider keeps the message for an offline phone until then.
+    async fn expires_at(&self) -> DateTime<Utc> {
+        to_utc(self.0.expires_at)
+    }
+
     /// Where the delivery stands.
     async fn status(&self) -> DeliveryStatus {
         self.0.status
@@ -213,17 +235,29 @@ impl NotificationQuery {
         service::unread_count(ctx.state(), actor).await
     }
 
-    /// The push outbox, newest first, optionally by status (admins).
+    /// The push outbox, newest first, optionally by status, provider, kind and time (admins).
+    #[allow(clippy::too_many_arguments)]
     async fn push_deliveries(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only deliveries in this state.")] status: Option<DeliveryStatus>,
+        #[graphql(desc = "Only deliveries through this push provider.")] provider: Option<PushProvider>,
+        #[graphql(desc = "Only deliveries of this notice kind, e.g. OVERDUE.")] kind: Option<String>,
+        #[graphql(desc = "Only deliveries queued at or after this time.")] created_from: Option<DateTime<Utc>>,
+        #[graphql(desc = "Only deliveries queued before this time.")] created_before: Option<DateTime<Utc>>,
         #[graphql(desc = "Page size (at most 100).")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last item of the previous page.")] after: Option<String>,
     ) -> AppResult<PushDeliveryConnection> {
         let actor = ctx.actor()?;
         actor.require_admin()?;
-        let page = service::list_deliveries(ctx.state(), actor, status, page_request(first, after)?).await?;
+        let filter = DeliveryFilter {
+            status,
+            provider,
+            kind,
+            from: created_from.map(|t| t.naive_utc()),
+            to: created_before.map(|t| t.naive_utc()),
+        };
+        let page = service::list_deliveries(ctx.state(), actor, filter, page_request(first, after)?).await?;
         Ok(PushDeliveryConnection::from_page(page, |d| d.id, PushDeliveryNode))
     }
 }
@@ -249,6 +283,13 @@ pub struct SetQuietHoursPayload {
     pub user: UserNode,
 }
 
+/// What a bulk requeue did.
+#[derive(SimpleObject)]
+pub struct RequeuePushDeliveriesPayload {
+    /// How many dead, failed or held deliveries are pending again.
+    pub requeued_count: i64,
+}
+
 /// The requeued delivery.
 #[derive(SimpleObject)]
 pub struct RetryPushDeliveryPayload {
@@ -266,8 +307,13 @@ impl NotificationMutation {
     async fn register_device(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The FCM registration token.")] token: String,
+        #[graphql(desc = "The push token, as the provider's SDK gave it to the app.")] token: String,
         #[graphql(desc = "The operating system.")] platform: Platform,
+        #[graphql(
+            desc = "The push service that issued the token (default FCM): APNS for iPhones, HUAWEI / HONOR / \
+                    XIAOMI / OPPO / VIVO for those phones' own push services."
+        )]
+        provider: Option<PushProvider>,
         #[graphql(desc = "The device's locale, e.g. zh-CN or en-US (default zh-CN).")] locale: Option<String>,
         #[graphql(desc = "The app's version.")] app_version: Option<String>,
     ) -> AppResult<RegisterDevicePayload> {
@@ -277,6 +323,7 @@ impl NotificationMutation {
             actor,
             &token,
             platform,
+            provider.unwrap_or(PushProvider::Fcm),
             locale.as_deref(),
             app_version.as_deref(),
         )
@@ -290,7 +337,7 @@ impl NotificationMutation {
     async fn unregister_device(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The FCM registration token.")] token: String,
+        #[graphql(desc = "The push token registered.")] token: String,
     ) -> AppResult<bool> {
         let actor = ctx.actor()?;
         service::unregister_device(ctx.state(), actor.user_id, &token).await
@@ -331,7 +378,35 @@ impl NotificationMutation {
         Ok(SetQuietHoursPayload { user: UserNode(user) })
     }
 
-    /// Puts a dead push delivery back in the queue (admins).
+    /// Puts back in the queue every dead, failed or held push delivery the filter selects
+    /// whose device still exists (at most 10,000 at once), with a fresh lifetime; recorded in
+    /// the audit log (admins).
+    async fn requeue_push_deliveries(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only deliveries in this state (DEAD, FAILED or HELD; default: all three).")] status: Option<
+            DeliveryStatus,
+        >,
+        #[graphql(desc = "Only deliveries through this push provider.")] provider: Option<PushProvider>,
+        #[graphql(desc = "Only deliveries of this notice kind, e.g. OVERDUE.")] kind: Option<String>,
+        #[graphql(desc = "Only deliveries queued at or after this time.")] created_from: Option<DateTime<Utc>>,
+        #[graphql(desc = "Only deliveries queued before this time.")] created_before: Option<DateTime<Utc>>,
+    ) -> AppResult<RequeuePushDeliveriesPayload> {
+        let actor = ctx.actor()?;
+        let filter = DeliveryFilter {
+            status,
+            provider,
+            kind,
+            from: created_from.map(|t| t.naive_utc()),
+            to: created_before.map(|t| t.naive_utc()),
+        };
+        let requeued = service::requeue_deliveries(ctx.state(), actor, filter).await?;
+        Ok(RequeuePushDeliveriesPayload {
+            requeued_count: requeued as i64,
+        })
+    }
+
+    /// Puts a dead, failed or held push delivery back in the queue (admins).
     async fn retry_push_delivery(
         &self,
         ctx: &Context<'_>,

@@ -14,6 +14,29 @@ crate::stored_enum!(
         Ios => "IOS",
         /// A browser.
         Web => "WEB",
+        /// A HarmonyOS phone (Huawei Push Kit).
+        Harmony => "HARMONY",
+    }
+);
+
+crate::stored_enum!(
+    /// The push service that issued a device's token, and so delivers its pushes.
+    PushProvider {
+        /// Firebase Cloud Messaging (Android phones with Google services; not reachable from
+        /// mainland China).
+        Fcm => "FCM",
+        /// Apple Push Notification service, directly (iPhone, iPad).
+        Apns => "APNS",
+        /// Huawei Push Kit (Huawei Android phones and HarmonyOS).
+        Huawei => "HUAWEI",
+        /// Honor Push.
+        Honor => "HONOR",
+        /// Xiaomi MiPush (Xiaomi, Redmi, POCO).
+        Xiaomi => "XIAOMI",
+        /// OPPO PUSH (OPPO, OnePlus, realme).
+        Oppo => "OPPO",
+        /// vivo Push (vivo, iQOO).
+        Vivo => "VIVO",
     }
 );
 
@@ -24,8 +47,14 @@ crate::stored_enum!(
         Pending => "PENDING",
         /// Accepted by the push service.
         Sent => "SENT",
-        /// Given up: too many failures, or the device is gone.
+        /// Given up: its retry lifetime ran out, or the device is gone.
         Dead => "DEAD",
+        /// Refused by the push service with a code that does not say the token is gone: the
+        /// device is kept and the code is in `lastError`; admins can requeue it.
+        Failed => "FAILED",
+        /// Its device's push provider is not configured on this server: kept until it is
+        /// (sent when a server with that provider starts) or an admin requeues it.
+        Held => "HELD",
     }
 );
 
@@ -40,6 +69,7 @@ pub struct Device {
     pub app_version: String,
     pub created_at: NaiveDateTime,
     pub last_seen_at: NaiveDateTime,
+    pub provider: PushProvider,
 }
 
 #[derive(Debug, Insertable)]
@@ -52,6 +82,7 @@ pub struct NewDevice {
     pub app_version: String,
     pub created_at: NaiveDateTime,
     pub last_seen_at: NaiveDateTime,
+    pub provider: PushProvider,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -102,6 +133,10 @@ pub struct PushDelivery {
     pub sent_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub provider: PushProvider,
+    pub kind: String,
+    /// Retries stop here; the provider's TTL is set to the time left.
+    pub expires_at: NaiveDateTime,
 }
 
 #[derive(Debug, Insertable)]
@@ -117,6 +152,9 @@ pub struct NewPushDelivery {
     pub next_attempt_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub provider: PushProvider,
+    pub kind: String,
+    pub expires_at: NaiveDateTime,
 }
 
 impl crate::audit::Audited for PushDelivery {
@@ -128,7 +166,7 @@ impl crate::audit::Audited for PushDelivery {
         json!({
             "notificationId": self.notification_id, "status": self.status.as_str(),
             "attempts": self.attempts, "nextAttemptAt": self.next_attempt_at,
-            "lastError": self.last_error,
+            "lastError": self.last_error, "provider": self.provider.as_str(),
         })
     }
 }

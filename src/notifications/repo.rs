@@ -3,7 +3,9 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::model::{DeliveryStatus, Device, NewDevice, NewNotification, NewPushDelivery, Notification, PushDelivery};
+use super::model::{
+    DeliveryStatus, Device, NewDevice, NewNotification, NewPushDelivery, Notification, PushDelivery, PushProvider,
+};
 use crate::db::schema::{devices, notifications, push_deliveries, users};
 use crate::db::{DbConnection, Page, PageRequest};
 use crate::error::AppResult;
@@ -38,6 +40,7 @@ pub fn update_device(conn: &mut DbConnection, id: i64, new: &NewDevice) -> AppRe
         .set((
             devices::user_id.eq(new.user_id),
             devices::platform.eq(new.platform),
+            devices::provider.eq(new.provider),
             devices::locale.eq(&new.locale),
             devices::app_version.eq(&new.app_version),
             devices::last_seen_at.eq(new.last_seen_at),
@@ -195,12 +198,14 @@ pub fn mark_read(
 /// simply expires and the deliveries are taken again: delivery is at least once.
 pub fn claim_due(
     conn: &mut DbConnection,
+    providers: &[PushProvider],
     now: NaiveDateTime,
     lease_until: NaiveDateTime,
     limit: i64,
 ) -> AppResult<Vec<PushDelivery>> {
     let due = push_deliveries::table
         .filter(push_deliveries::status.eq(DeliveryStatus::Pending))
+        .filter(push_deliveries::provider.eq_any(providers.to_vec()))
         .filter(push_deliveries::next_attempt_at.le(now))
         .filter(
             push_deliveries::locked_until
@@ -264,9 +269,24 @@ pub fn schedule_retry(
 }
 
 pub fn mark_dead(conn: &mut DbConnection, id: i64, error: &str, now: NaiveDateTime) -> AppResult<()> {
+    mark_final(conn, id, DeliveryStatus::Dead, error, now)
+}
+
+/// Refused by the provider with a code that keeps the device.
+pub fn mark_failed(conn: &mut DbConnection, id: i64, error: &str, now: NaiveDateTime) -> AppResult<()> {
+    mark_final(conn, id, DeliveryStatus::Failed, error, now)
+}
+
+fn mark_final(
+    conn: &mut DbConnection,
+    id: i64,
+    status: DeliveryStatus,
+    error: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
     diesel::update(push_deliveries::table.find(id))
         .set((
-            push_deliveries::status.eq(DeliveryStatus::Dead),
+            push_deliveries::status.eq(status),
             push_deliveries::attempts.eq(push_deliveries::attempts + 1),
             push_deliveries::locked_until.eq(None::<NaiveDateTime>),
             push_deliveries::last_error.eq(error),
@@ -284,38 +304,126 @@ pub fn find_delivery(conn: &mut DbConnection, id: i64) -> AppResult<Option<PushD
         .optional()?)
 }
 
-/// Puts a dead delivery back in the queue (admins' retry).
-pub fn requeue(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> AppResult<bool> {
+/// The states an admin can put back in the queue.
+pub const REQUEUABLE: [DeliveryStatus; 3] = [DeliveryStatus::Dead, DeliveryStatus::Failed, DeliveryStatus::Held];
+
+/// Puts dead, failed or held deliveries back in the queue with a fresh lifetime (admins'
+/// retry). Deliveries whose device is gone are left alone. Returns how many were requeued.
+pub fn requeue(conn: &mut DbConnection, ids: &[i64], now: NaiveDateTime) -> AppResult<usize> {
+    let rows: Vec<(i64, NaiveDateTime, NaiveDateTime)> = push_deliveries::table
+        .filter(push_deliveries::id.eq_any(ids))
+        .filter(push_deliveries::status.eq_any(REQUEUABLE))
+        .filter(push_deliveries::device_id.is_not_null())
+        .select((
+            push_deliveries::id,
+            push_deliveries::created_at,
+            push_deliveries::expires_at,
+        ))
+        .load(conn)?;
+    // The same lifetime as first given (it depends on the kind and urgency), from now.
+    let mut by_lifetime: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (id, created_at, expires_at) in rows {
+        by_lifetime
+            .entry((expires_at - created_at).num_seconds())
+            .or_default()
+            .push(id);
+    }
+    let mut count = 0;
+    for (lifetime, ids) in by_lifetime {
+        count += diesel::update(push_deliveries::table.filter(push_deliveries::id.eq_any(ids)))
+            .set((
+                push_deliveries::status.eq(DeliveryStatus::Pending),
+                push_deliveries::attempts.eq(0),
+                push_deliveries::next_attempt_at.eq(now),
+                push_deliveries::expires_at.eq(now + chrono::Duration::seconds(lifetime.max(3600))),
+                push_deliveries::locked_until.eq(None::<NaiveDateTime>),
+                push_deliveries::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(count)
+}
+
+/// Which deliveries a list or a bulk requeue selects.
+#[derive(Debug, Clone, Default)]
+pub struct DeliveryFilter {
+    pub status: Option<DeliveryStatus>,
+    pub provider: Option<PushProvider>,
+    pub kind: Option<String>,
+    /// Queued at or after.
+    pub from: Option<NaiveDateTime>,
+    /// Queued before.
+    pub to: Option<NaiveDateTime>,
+}
+
+fn filtered(filter: &DeliveryFilter) -> push_deliveries::BoxedQuery<'static, crate::db::MultiBackend> {
+    let mut query = push_deliveries::table.into_boxed();
+    if let Some(status) = filter.status {
+        query = query.filter(push_deliveries::status.eq(status));
+    }
+    if let Some(provider) = filter.provider {
+        query = query.filter(push_deliveries::provider.eq(provider));
+    }
+    if let Some(kind) = &filter.kind {
+        query = query.filter(push_deliveries::kind.eq(kind.clone()));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(push_deliveries::created_at.ge(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(push_deliveries::created_at.lt(to));
+    }
+    query
+}
+
+/// The ids of requeuable deliveries `filter` selects (at most `limit`), oldest first.
+pub fn requeuable_ids(conn: &mut DbConnection, filter: &DeliveryFilter, limit: i64) -> AppResult<Vec<i64>> {
+    Ok(filtered(filter)
+        .filter(push_deliveries::status.eq_any(REQUEUABLE))
+        .filter(push_deliveries::device_id.is_not_null())
+        .order(push_deliveries::id.asc())
+        .limit(limit)
+        .select(push_deliveries::id)
+        .load(conn)?)
+}
+
+/// Pending deliveries of providers this server cannot send through become HELD.
+pub fn hold_unconfigured(conn: &mut DbConnection, configured: &[PushProvider], now: NaiveDateTime) -> AppResult<usize> {
     Ok(diesel::update(
         push_deliveries::table
-            .find(id)
-            .filter(push_deliveries::status.eq(DeliveryStatus::Dead)),
+            .filter(push_deliveries::status.eq(DeliveryStatus::Pending))
+            .filter(push_deliveries::provider.ne_all(configured.to_vec())),
+    )
+    .set((
+        push_deliveries::status.eq(DeliveryStatus::Held),
+        push_deliveries::last_error.eq("push provider not configured on this server"),
+        push_deliveries::updated_at.eq(now),
+    ))
+    .execute(conn)?)
+}
+
+/// Held deliveries of providers configured now go back to the queue (lifetimes kept).
+pub fn release_held(conn: &mut DbConnection, configured: &[PushProvider], now: NaiveDateTime) -> AppResult<usize> {
+    Ok(diesel::update(
+        push_deliveries::table
+            .filter(push_deliveries::status.eq(DeliveryStatus::Held))
+            .filter(push_deliveries::provider.eq_any(configured.to_vec())),
     )
     .set((
         push_deliveries::status.eq(DeliveryStatus::Pending),
-        push_deliveries::attempts.eq(0),
         push_deliveries::next_attempt_at.eq(now),
-        push_deliveries::locked_until.eq(None::<NaiveDateTime>),
         push_deliveries::updated_at.eq(now),
     ))
-    .execute(conn)?
-        == 1)
+    .execute(conn)?)
 }
 
 pub fn list_deliveries(
     conn: &mut DbConnection,
-    status: Option<DeliveryStatus>,
+    filter: &DeliveryFilter,
     page: PageRequest,
 ) -> AppResult<Page<PushDelivery>> {
-    let filtered = || {
-        let mut query = push_deliveries::table.into_boxed();
-        if let Some(status) = status {
-            query = query.filter(push_deliveries::status.eq(status));
-        }
-        query
-    };
-    let total: i64 = filtered().count().get_result(conn)?;
-    let mut query = filtered()
+    let total: i64 = filtered(filter).count().get_result(conn)?;
+    let mut query = filtered(filter)
         .select(PushDelivery::as_select())
         .order(push_deliveries::id.desc())
         .limit(page.limit + 1);
@@ -326,32 +434,58 @@ pub fn list_deliveries(
 }
 
 /// What a push needs to know about its notification and recipient.
-#[derive(Debug, Clone, Default, Queryable)]
+#[derive(Debug, Clone, Default)]
 pub struct PushContext {
     pub kind: String,
     pub request_id: Option<i64>,
     pub urgent: bool,
     pub quiet_start_minute: i32,
     pub quiet_end_minute: i32,
+    /// The recipient's unread notifications (the badge).
+    pub unread: i64,
 }
 
 /// Kind, request, urgency and the recipient's quiet hours of each notification.
 pub fn push_context(conn: &mut DbConnection, ids: &[i64]) -> AppResult<HashMap<i64, PushContext>> {
-    let rows: Vec<(i64, PushContext)> = notifications::table
+    #[allow(clippy::type_complexity)]
+    let rows: Vec<(i64, UserId, String, Option<i64>, bool, i32, i32)> = notifications::table
         .inner_join(users::table)
         .filter(notifications::id.eq_any(ids))
         .select((
             notifications::id,
-            (
-                notifications::kind,
-                notifications::request_id,
-                notifications::urgent,
-                users::quiet_start_minute,
-                users::quiet_end_minute,
-            ),
+            notifications::user_id,
+            notifications::kind,
+            notifications::request_id,
+            notifications::urgent,
+            users::quiet_start_minute,
+            users::quiet_end_minute,
         ))
         .load(conn)?;
-    Ok(rows.into_iter().collect())
+    let user_ids: Vec<UserId> = rows.iter().map(|r| r.1).collect();
+    let unread: HashMap<UserId, i64> = notifications::table
+        .filter(notifications::user_id.eq_any(user_ids))
+        .filter(notifications::read_at.is_null())
+        .group_by(notifications::user_id)
+        .select((notifications::user_id, diesel::dsl::count_star()))
+        .load::<(UserId, i64)>(conn)?
+        .into_iter()
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, user_id, kind, request_id, urgent, quiet_start_minute, quiet_end_minute)| {
+                let context = PushContext {
+                    kind,
+                    request_id,
+                    urgent,
+                    quiet_start_minute,
+                    quiet_end_minute,
+                    unread: unread.get(&user_id).copied().unwrap_or(0),
+                };
+                (id, context)
+            },
+        )
+        .collect())
 }
 
 /// Holds a delivery until `at` (quiet hours) without counting an attempt.

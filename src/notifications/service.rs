@@ -7,7 +7,9 @@ use chrono::{DateTime, Utc};
 use super::errors::NotificationsReason;
 use super::model::{
     DeliveryStatus, Device, NewDevice, NewNotification, NewPushDelivery, Notification, Platform, PushDelivery,
+    PushProvider,
 };
+use super::repo::DeliveryFilter;
 use super::texts::{Locale, NoticeKind};
 use super::{quiet, repo};
 use crate::actor::Actor;
@@ -76,6 +78,7 @@ pub fn notify_with_sms(
         devices_by_user.entry(device.user_id).or_default().push(device);
     }
     let naive_now = now.naive_utc();
+    let expires_at = naive_now + super::push::lifetime(notice.kind.as_str(), notice.urgent);
     let mut created = Vec::with_capacity(recipients.len());
     for user_id in recipients {
         let Some(user) = users.get(&user_id) else {
@@ -117,6 +120,9 @@ pub fn notify_with_sms(
                     next_attempt_at: naive_now,
                     created_at: naive_now,
                     updated_at: naive_now,
+                    provider: device.provider,
+                    kind: notice.kind.as_str().to_string(),
+                    expires_at,
                 },
             )?;
         }
@@ -140,16 +146,40 @@ fn clean_short(field: &str, text: &str, max: usize) -> AppResult<String> {
     single_line(max).blank_allowed(field, text)
 }
 
+/// Which provider can issue tokens for which platform.
+fn check_provider(provider: PushProvider, platform: Platform) -> AppResult<()> {
+    let fits = match provider {
+        PushProvider::Fcm => matches!(platform, Platform::Android | Platform::Ios | Platform::Web),
+        PushProvider::Apns => platform == Platform::Ios,
+        PushProvider::Huawei => matches!(platform, Platform::Android | Platform::Harmony),
+        PushProvider::Honor | PushProvider::Xiaomi | PushProvider::Oppo | PushProvider::Vivo => {
+            platform == Platform::Android
+        }
+    };
+    if fits {
+        Ok(())
+    } else {
+        Err(
+            AppError::bad_field("provider", NotificationsReason::PROVIDER_PLATFORM_MISMATCH)
+                .arg("provider", provider)
+                .arg("platform", platform),
+        )
+    }
+}
+
 /// Registers the caller's device; a token registered before (by anyone) moves to the caller.
 pub async fn register_device(
     state: &AppState,
     actor: &Actor,
     token: &str,
     platform: Platform,
+    provider: PushProvider,
     locale: Option<&str>,
     app_version: Option<&str>,
 ) -> AppResult<Device> {
+    check_provider(provider, platform)?;
     let new = NewDevice {
+        provider,
         user_id: actor.user_id,
         token: clean_token(token)?,
         platform,
@@ -255,17 +285,80 @@ pub async fn set_quiet_hours(
 pub async fn list_deliveries(
     state: &AppState,
     actor: &Actor,
-    status: Option<DeliveryStatus>,
+    filter: DeliveryFilter,
     page: PageRequest,
 ) -> AppResult<Page<PushDelivery>> {
     actor.require_admin()?;
     state
         .db
-        .read(move |conn| repo::list_deliveries(conn, status, page))
+        .read(move |conn| repo::list_deliveries(conn, &filter, page))
         .await
 }
 
-/// Puts a dead delivery back in the queue (admins). A delivery whose device is gone cannot be.
+/// The most deliveries one bulk requeue puts back.
+pub const MAX_BULK_REQUEUE: i64 = 10_000;
+
+/// What a bulk requeue did, for the audit log.
+pub struct BulkRequeue {
+    pub filter: serde_json::Value,
+    pub requeued: usize,
+}
+
+impl crate::audit::Audited for BulkRequeue {
+    const TARGET: &'static str = "pushDeliveries";
+    fn target_id(&self) -> String {
+        "filter".into()
+    }
+    fn snapshot(&self) -> serde_json::Value {
+        serde_json::json!({ "filter": self.filter, "requeued": self.requeued })
+    }
+}
+
+/// Puts back in the queue every dead, failed or held delivery `filter` selects whose device
+/// still exists (at most `MAX_BULK_REQUEUE`), with one audit entry (admins). Returns how many.
+pub async fn requeue_deliveries(state: &AppState, actor: &Actor, filter: DeliveryFilter) -> AppResult<usize> {
+    actor.require_admin()?;
+    if let Some(status) = filter.status {
+        if !repo::REQUEUABLE.contains(&status) {
+            return Err(AppError::bad_field(
+                "status",
+                NotificationsReason::REQUEUE_STATUS_INVALID,
+            ));
+        }
+    }
+    if let (Some(from), Some(to)) = (filter.from, filter.to) {
+        if from >= to {
+            return Err(AppError::bad_field(
+                "createdBefore",
+                NotificationsReason::CREATED_RANGE_REVERSED,
+            ));
+        }
+    }
+    let now = state.clock.now_naive();
+    let actor_id = actor.user_id;
+    state
+        .db
+        .write(move |conn| {
+            let ids = repo::requeuable_ids(conn, &filter, MAX_BULK_REQUEUE)?;
+            let requeued = repo::requeue(conn, &ids, now)?;
+            let summary = BulkRequeue {
+                filter: serde_json::json!({
+                    "status": filter.status.map(|s| s.as_str()),
+                    "provider": filter.provider.map(|p| p.as_str()),
+                    "kind": filter.kind,
+                    "createdFrom": filter.from,
+                    "createdBefore": filter.to,
+                }),
+                requeued,
+            };
+            crate::audit::record(conn, actor_id, "requeuePushDeliveries", None, Some(&summary), now)?;
+            Ok(requeued)
+        })
+        .await
+}
+
+/// Puts a dead, failed or held delivery back in the queue (admins). A delivery whose device is
+/// gone cannot be.
 pub async fn retry_delivery(state: &AppState, actor: &Actor, id: i64) -> AppResult<PushDelivery> {
     actor.require_admin()?;
     let now = state.clock.now_naive();
@@ -275,13 +368,13 @@ pub async fn retry_delivery(state: &AppState, actor: &Actor, id: i64) -> AppResu
         .write(move |conn| {
             let delivery = repo::find_delivery(conn, id)?
                 .ok_or_else(|| AppError::not_found(NotificationsReason::DELIVERY_NOT_FOUND))?;
-            if delivery.status != DeliveryStatus::Dead {
+            if !repo::REQUEUABLE.contains(&delivery.status) {
                 return Err(AppError::bad_input(NotificationsReason::DELIVERY_NOT_DEAD));
             }
             if delivery.device_id.is_none() {
                 return Err(AppError::bad_input(NotificationsReason::DELIVERY_DEVICE_GONE));
             }
-            repo::requeue(conn, id, now)?;
+            repo::requeue(conn, &[id], now)?;
             let after = repo::find_delivery(conn, id)?
                 .ok_or_else(|| AppError::not_found(NotificationsReason::DELIVERY_NOT_FOUND))?;
             crate::audit::record(conn, actor_id, "retryPushDelivery", Some(&delivery), Some(&after), now)?;

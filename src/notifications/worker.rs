@@ -1,8 +1,12 @@
-//! The push worker: takes due deliveries from the outbox, sends them with bounded concurrency,
-//! and records each outcome (sent, retry with exponential backoff and jitter honouring
-//! `Retry-After`, dead after the last attempt, device forgotten when its token is gone).
+//! The push worker: takes due deliveries of the configured providers from the outbox, sends each
+//! through its device's provider with bounded concurrency, and records each outcome as soon as
+//! it is known (so a crash re-sends only what was really in flight): sent; retried with
+//! exponential backoff and jitter honouring `Retry-After` until the notice kind's lifetime ends;
+//! failed with the provider's code (device kept); device forgotten when the provider says its
+//! token is gone. Deliveries of providers not configured here are held, never sent elsewhere.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,8 +14,8 @@ use chrono::NaiveDateTime;
 use futures_util::StreamExt;
 use rand::Rng;
 
-use super::model::PushDelivery;
-use super::push::{PushMessage, PushSender, SendOutcome};
+use super::model::{PushDelivery, PushProvider};
+use super::push::{PushMessage, PushRouter, SendOutcome};
 use super::quiet;
 use super::repo::{self, PushContext};
 use crate::error::AppResult;
@@ -23,8 +27,6 @@ pub struct PushOptions {
     pub batch_size: i64,
     /// Sends in flight at once.
     pub concurrency: usize,
-    /// Attempts before a delivery is given up as dead.
-    pub max_attempts: i32,
     /// How long a taken delivery stays reserved for this worker.
     pub lease: Duration,
     /// The first retry waits about this long; each further one doubles it.
@@ -37,7 +39,6 @@ impl Default for PushOptions {
         PushOptions {
             batch_size: 200,
             concurrency: 16,
-            max_attempts: 8,
             lease: Duration::from_secs(120),
             base_backoff: Duration::from_secs(5),
             max_backoff: Duration::from_secs(3600),
@@ -53,8 +54,13 @@ pub struct DeliveryReport {
     pub deferred: usize,
     pub sent: usize,
     pub retried: usize,
+    /// Given up: the lifetime of the notice ran out.
     pub dead: usize,
+    /// Refused by the provider with a code that does not mean the token is gone.
+    pub failed: usize,
     pub unregistered: usize,
+    /// Put on hold because their provider is not configured here.
+    pub held: usize,
     /// The round took a full batch: more may be due at once.
     pub full_batch: bool,
 }
@@ -62,8 +68,9 @@ pub struct DeliveryReport {
 #[derive(Clone)]
 pub struct PushWorker {
     state: AppState,
-    sender: Arc<dyn PushSender>,
+    router: PushRouter,
     options: PushOptions,
+    released: Arc<AtomicBool>,
 }
 
 /// The wait before attempt `attempt + 1`: exponential, capped, with jitter in [50 %, 100 %].
@@ -77,26 +84,29 @@ pub fn backoff(options: &PushOptions, attempts_so_far: i32) -> Duration {
     full.mul_f64(jitter)
 }
 
-fn message_for(delivery: &PushDelivery, context: &PushContext) -> PushMessage {
-    let (kind, request_id, urgent) = (&context.kind, context.request_id, context.urgent);
+fn message_for(delivery: &PushDelivery, context: &PushContext, now: NaiveDateTime) -> PushMessage {
+    let notification_id = format!("ntf_{}", delivery.notification_id);
     let mut data = BTreeMap::from([
-        (
-            "notificationId".to_string(),
-            format!("ntf_{}", delivery.notification_id),
-        ),
-        ("kind".to_string(), kind.clone()),
+        ("notificationId".to_string(), notification_id.clone()),
+        ("kind".to_string(), context.kind.clone()),
     ]);
-    if let Some(request_id) = request_id {
+    if let Some(request_id) = context.request_id {
         data.insert("requestId".to_string(), format!("req_{request_id}"));
     }
+    let left = (delivery.expires_at - now).to_std().unwrap_or_default();
     PushMessage {
         token: delivery.token.clone(),
         platform: delivery.platform,
+        provider: delivery.provider,
         title: delivery.title.clone(),
         body: delivery.body.clone(),
         data,
-        collapse_key: request_id.map(|id| format!("req_{id}")),
-        urgent,
+        tag: notification_id,
+        collapse_key: context.request_id.map(|id| format!("req_{id}")),
+        urgent: context.urgent,
+        ttl: left.max(Duration::from_secs(60)),
+        badge: Some(context.unread),
+        delivery_id: delivery.id,
     }
 }
 
@@ -104,41 +114,86 @@ enum Outcome {
     Sent,
     Retry(NaiveDateTime, String),
     Dead(String),
+    Failed(String),
     Unregistered(String),
 }
 
 impl PushWorker {
-    pub fn new(state: AppState, sender: Arc<dyn PushSender>, options: PushOptions) -> PushWorker {
-        PushWorker { state, sender, options }
+    pub fn new(state: AppState, router: PushRouter, options: PushOptions) -> PushWorker {
+        PushWorker {
+            state,
+            router,
+            options,
+            released: Arc::new(AtomicBool::new(false)),
+        }
     }
 
-    pub fn sender_name(&self) -> &'static str {
-        self.sender.name()
+    pub fn providers(&self) -> Vec<PushProvider> {
+        self.router.providers()
     }
 
-    /// One round: take due deliveries, send them, record the outcomes.
+    fn decide(&self, delivery: &PushDelivery, outcome: SendOutcome, now: chrono::DateTime<chrono::Utc>) -> Outcome {
+        match outcome {
+            SendOutcome::Sent => Outcome::Sent,
+            SendOutcome::Unregistered(error) => Outcome::Unregistered(error),
+            SendOutcome::Failed(error) => Outcome::Failed(error),
+            SendOutcome::Retry { after, error } => {
+                let wait = backoff(&self.options, delivery.attempts).max(after.unwrap_or_default());
+                let at = now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1));
+                if at.naive_utc() >= delivery.expires_at {
+                    Outcome::Dead(format!("lifetime ended; last error: {error}"))
+                } else {
+                    Outcome::Retry(at.naive_utc(), error)
+                }
+            }
+        }
+    }
+
+    /// One round: hold what no sender here can send, take due deliveries, send them, record
+    /// each outcome as it arrives.
     pub async fn run_once(&self) -> AppResult<DeliveryReport> {
         let now = self.state.clock.now();
         let lease_until = now + chrono::Duration::from_std(self.options.lease).unwrap_or(chrono::Duration::minutes(2));
         let (batch, naive_now) = (self.options.batch_size, now.naive_utc());
-        let claimed = self
+        let providers = self.router.providers();
+        // Released every round, not only at start: with several instances configured
+        // differently, one that lacks a provider holds its deliveries and one that has it takes
+        // them back and sends them in the same transaction.
+        let first_round = !self.released.swap(true, Ordering::SeqCst);
+        let (held, claimed) = self
             .state
             .db
             .write(move |conn| {
-                let deliveries = repo::claim_due(conn, naive_now, lease_until.naive_utc(), batch)?;
+                let released = repo::release_held(conn, &providers, naive_now)?;
+                if released > 0 && first_round {
+                    tracing::info!(
+                        released,
+                        "held push deliveries released: their providers are configured now"
+                    );
+                }
+                let held = repo::hold_unconfigured(conn, &providers, naive_now)?;
+                let deliveries = repo::claim_due(conn, &providers, naive_now, lease_until.naive_utc(), batch)?;
                 let notification_ids: Vec<i64> = deliveries.iter().map(|d| d.notification_id).collect();
                 let notifications = repo::push_context(conn, &notification_ids)?;
-                Ok(deliveries
+                let claimed = deliveries
                     .into_iter()
                     .map(|d| {
                         let context = notifications.get(&d.notification_id).cloned().unwrap_or_default();
                         (d, context)
                     })
-                    .collect::<Vec<_>>())
+                    .collect::<Vec<_>>();
+                Ok((held, claimed))
             })
             .await?;
+        if held > 0 {
+            tracing::warn!(
+                held,
+                "push deliveries held: their provider is not configured on this server"
+            );
+        }
         let mut report = DeliveryReport {
             claimed: claimed.len(),
+            held,
             full_batch: claimed.len() as i64 >= batch,
             ..Default::default()
         };
@@ -147,7 +202,7 @@ impl PushWorker {
         }
         // Routine pushes to someone in their quiet hours wait until the hours end.
         let zone = self.state.config.time_zone;
-        let (claimed, held): (Vec<_>, Vec<_>) = claimed.into_iter().partition(|(_, context)| {
+        let (claimed, quiet): (Vec<_>, Vec<_>) = claimed.into_iter().partition(|(_, context)| {
             quiet::send_time(
                 now,
                 zone,
@@ -156,69 +211,80 @@ impl PushWorker {
                 context.urgent,
             ) <= now
         });
-        let held: Vec<(i64, NaiveDateTime)> = held
+        let quiet: Vec<(i64, NaiveDateTime)> = quiet
             .into_iter()
             .map(|(delivery, c)| {
                 let at = quiet::send_time(now, zone, c.quiet_start_minute, c.quiet_end_minute, c.urgent);
                 (delivery.id, at.naive_utc())
             })
             .collect();
-        report.deferred = held.len();
-        let outcomes: Vec<(PushDelivery, Outcome)> = futures_util::stream::iter(claimed)
-            .map(|(delivery, context)| {
-                let sender = self.sender.clone();
-                let options = self.options.clone();
-                async move {
-                    let message = message_for(&delivery, &context);
-                    let outcome = match sender.send(&message).await {
-                        SendOutcome::Sent => Outcome::Sent,
-                        SendOutcome::Unregistered(error) => Outcome::Unregistered(error),
-                        SendOutcome::Failed(error) => Outcome::Dead(error),
-                        SendOutcome::Retry { .. } if delivery.attempts + 1 >= options.max_attempts => {
-                            Outcome::Dead("gave up after the last attempt".into())
-                        }
-                        SendOutcome::Retry { after, error } => {
-                            let wait = backoff(&options, delivery.attempts).max(after.unwrap_or_default());
-                            let at = now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1));
-                            Outcome::Retry(at.naive_utc(), error)
-                        }
-                    };
-                    (delivery, outcome)
-                }
+        report.deferred = quiet.len();
+        if !quiet.is_empty() {
+            let done_at = self.state.clock.now_naive();
+            self.state
+                .db
+                .write(move |conn| {
+                    for (id, at) in quiet {
+                        repo::defer(conn, id, at, done_at)?;
+                    }
+                    Ok(())
+                })
+                .await?;
+        }
+        // Each send's outcome is written as soon as it is known (together with whatever else
+        // completed meanwhile), never held back for the rest of the batch.
+        let mut outcomes = futures_util::stream::iter(claimed)
+            .map(|(delivery, context)| async move {
+                let message = message_for(&delivery, &context, naive_now);
+                let outcome = match self.router.send(&message).await {
+                    Some(outcome) => self.decide(&delivery, outcome, self.state.clock.now()),
+                    // Not reachable: only configured providers are claimed.
+                    None => Outcome::Failed(format!("{} is not configured", delivery.provider)),
+                };
+                (delivery, outcome)
             })
             .buffer_unordered(self.options.concurrency.max(1))
-            .collect()
-            .await;
-        for (_, outcome) in &outcomes {
-            match outcome {
-                Outcome::Sent => report.sent += 1,
-                Outcome::Retry(..) => report.retried += 1,
-                Outcome::Dead(_) => report.dead += 1,
-                Outcome::Unregistered(_) => report.unregistered += 1,
+            .ready_chunks(self.options.concurrency.max(1));
+        while let Some(done) = outcomes.next().await {
+            for (_, outcome) in &done {
+                match outcome {
+                    Outcome::Sent => report.sent += 1,
+                    Outcome::Retry(..) => report.retried += 1,
+                    Outcome::Dead(_) => report.dead += 1,
+                    Outcome::Failed(_) => report.failed += 1,
+                    Outcome::Unregistered(_) => report.unregistered += 1,
+                }
             }
+            self.record(done).await?;
         }
+        Ok(report)
+    }
+
+    async fn record(&self, done: Vec<(PushDelivery, Outcome)>) -> AppResult<()> {
         let done_at = self.state.clock.now_naive();
         self.state
             .db
             .write(move |conn| {
-                for (id, at) in held {
-                    repo::defer(conn, id, at, done_at)?;
-                }
-                let sent: Vec<i64> = outcomes
+                let sent: Vec<i64> = done
                     .iter()
                     .filter(|(_, o)| matches!(o, Outcome::Sent))
                     .map(|(d, _)| d.id)
                     .collect();
                 repo::mark_sent(conn, &sent, done_at)?;
-                for (delivery, outcome) in outcomes {
+                for (delivery, outcome) in done {
                     match outcome {
                         Outcome::Sent => {}
                         Outcome::Retry(at, error) => repo::schedule_retry(conn, delivery.id, at, &error, done_at)?,
                         Outcome::Dead(error) => {
-                            tracing::warn!(delivery_id = delivery.id, error, "push delivery dead");
+                            tracing::warn!(delivery_id = delivery.id, provider = %delivery.provider, error, "push delivery dead");
                             repo::mark_dead(conn, delivery.id, &error, done_at)?
                         }
+                        Outcome::Failed(error) => {
+                            tracing::warn!(delivery_id = delivery.id, provider = %delivery.provider, error, "push delivery failed");
+                            repo::mark_failed(conn, delivery.id, &error, done_at)?
+                        }
                         Outcome::Unregistered(error) => {
+                            tracing::info!(delivery_id = delivery.id, provider = %delivery.provider, error, "push token gone: device removed");
                             repo::mark_dead(conn, delivery.id, &error, done_at)?;
                             if let Some(device_id) = delivery.device_id {
                                 repo::delete_device(conn, device_id, &error, done_at)?;
@@ -228,8 +294,7 @@ impl PushWorker {
                 }
                 Ok(())
             })
-            .await?;
-        Ok(report)
+            .await
     }
 }
 

@@ -1,11 +1,11 @@
 use chrono::NaiveDate;
 
 use super::calendar::WorkCalendar;
+use super::errors::SlaReason;
 use super::model::Urgency;
 use super::model::{CalendarDay, DayKind, LimitUnit, SlaPolicy, SlaSubject};
 use super::repo::{self, PolicyLimits};
 use crate::actor::Actor;
-use super::errors::SlaReason;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::text::single_line;

@@ -9,6 +9,7 @@ use chrono_tz::Tz;
 use futures_util::Stream;
 use serde::Deserialize;
 
+use super::errors::StatsReason;
 use crate::actor::Actor;
 use crate::auth::repo as users_repo;
 use crate::clock::to_utc;
@@ -16,7 +17,6 @@ use crate::companies::model::Company;
 use crate::companies::repo as companies_repo;
 use crate::db::Db;
 use crate::departments::repo as departments_repo;
-use super::errors::StatsReason;
 use crate::error::{AppError, AppResult};
 use crate::graphql::ids::{self, IdKind};
 use crate::ids::{CompanyId, DepartmentId, RequestId, UserId};
@@ -80,9 +80,13 @@ pub struct ExportParams {
 
 fn enum_param<T>(field: &str, value: Option<String>, parse: fn(&str) -> Option<T>) -> AppResult<Option<T>> {
     value
-        .map(|v| parse(v.trim()).ok_or_else(|| AppError::bad_field(field, StatsReason::EXPORT_UNKNOWN_VALUE)
-                .arg("field", field)
-                .arg("value", format!("{v:?}"))))
+        .map(|v| {
+            parse(v.trim()).ok_or_else(|| {
+                AppError::bad_field(field, StatsReason::EXPORT_UNKNOWN_VALUE)
+                    .arg("field", field)
+                    .arg("value", format!("{v:?}"))
+            })
+        })
         .transpose()
 }
 
@@ -109,10 +113,11 @@ impl ExportParams {
             .map(|list| {
                 list.split(',')
                     .map(|s| {
-                        RequestStatus::from_text(s.trim())
-                            .ok_or_else(|| AppError::bad_field("status", StatsReason::EXPORT_UNKNOWN_VALUE)
+                        RequestStatus::from_text(s.trim()).ok_or_else(|| {
+                            AppError::bad_field("status", StatsReason::EXPORT_UNKNOWN_VALUE)
                                 .arg("field", "status")
-                                .arg("value", format!("{s:?}")))
+                                .arg("value", format!("{s:?}"))
+                        })
                     })
                     .collect::<AppResult<Vec<_>>>()
             })
@@ -368,8 +373,8 @@ pub fn for_admin(
     query: &str,
 ) -> AppResult<impl Stream<Item = AppResult<Vec<u8>>> + Send + 'static> {
     actor.require_admin()?;
-    let params: ExportParams =
-        serde_urlencoded::from_str(query).map_err(|e| AppError::bad_input(StatsReason::EXPORT_PARAMETERS_INVALID).arg("detail", e))?;
+    let params: ExportParams = serde_urlencoded::from_str(query)
+        .map_err(|e| AppError::bad_input(StatsReason::EXPORT_PARAMETERS_INVALID).arg("detail", e))?;
     let filter = params.into_filter()?;
     tracing::info!(by = actor.user_id.get(), "ledger exported");
     Ok(ledger_csv(state.db.clone(), state.config.time_zone, filter, PAGE_ROWS))

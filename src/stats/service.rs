@@ -5,13 +5,13 @@ use std::collections::HashMap;
 use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
 
+use super::errors::StatsReason;
 use super::repo::{self, Coverage, CubeRow, DepartmentFigures, Durations, Feedback, LastEvaluation, Outcomes, Window};
 use crate::actor::Actor;
 use crate::auth::repo as users_repo;
 use crate::db::{Page, PageRequest};
 use crate::departments::model::Department;
 use crate::departments::repo as departments_repo;
-use super::errors::StatsReason;
 use crate::error::{AppError, AppResult};
 use crate::ids::{DepartmentId, UserId};
 use crate::state::AppState;

@@ -4,13 +4,13 @@
 
 use chrono::NaiveDate;
 
+use super::errors::VisitsReason;
 use super::model::{NewVisit, Visit, VisitFilter};
 use super::repo;
 use crate::actor::{Actor, Role};
 use crate::auth::repo as users_repo;
 use crate::companies::repo as companies_repo;
 use crate::db::{Page, PageRequest};
-use super::errors::VisitsReason;
 use crate::error::{AppError, AppResult};
 use crate::ids::{CompanyId, UserId};
 use crate::requests::model::{Channel, Request, RequestKind, Urgency};
@@ -99,7 +99,9 @@ fn scoped(actor: &Actor, mut filter: VisitFilter) -> AppResult<VisitFilter> {
             filter.officer_id = Some(actor.user_id);
         }
         Role::Company => {
-            let own = actor.company_id.ok_or_else(|| AppError::forbidden(VisitsReason::VISITS_NO_COMPANY))?;
+            let own = actor
+                .company_id
+                .ok_or_else(|| AppError::forbidden(VisitsReason::VISITS_NO_COMPANY))?;
             if filter.company_id.is_some_and(|c| c != own) {
                 return Err(AppError::forbidden(VisitsReason::VISITS_OWN_COMPANY_ONLY));
             }

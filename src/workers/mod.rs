@@ -13,6 +13,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use crate::error::AppResult;
+use crate::notifications::model::PushProvider;
 use crate::notifications::push;
 use crate::notifications::sms::worker::SmsWorker;
 use crate::notifications::worker::{PushOptions, PushWorker};
@@ -110,13 +111,23 @@ impl Workers {
 /// The jobs of an instance: SMS delivery, push delivery, automatic closing, the time-limit
 /// sweep, the evaluation periods and the idempotency-key purge.
 pub fn jobs(state: &AppState) -> Result<Vec<Job>, String> {
-    let sender = push::sender_for(state.config.fcm_credentials.as_deref(), &state.config.fcm_endpoint)?;
+    let router = push::PushRouter::from_config(&state.config.push)?;
     let options = PushOptions {
         lease: state.config.push_lease,
         ..PushOptions::default()
     };
-    let worker = PushWorker::new(state.clone(), sender, options);
-    tracing::info!(sender = worker.sender_name(), "push delivery enabled");
+    let worker = PushWorker::new(state.clone(), router, options);
+    let on: Vec<&str> = worker.providers().iter().map(|p| p.as_str()).collect();
+    let off: Vec<&str> = PushProvider::ALL
+        .iter()
+        .filter(|p| !worker.providers().contains(p))
+        .map(|p| p.as_str())
+        .collect();
+    tracing::info!(
+        providers = on.join(","),
+        held = off.join(","),
+        "push delivery enabled; deliveries to the held providers wait until they are configured"
+    );
     let (s1, s2, s3, s4) = (state.clone(), state.clone(), state.clone(), state.clone());
     let sms = SmsWorker::from_config(state);
     Ok(vec![

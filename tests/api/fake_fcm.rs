@@ -18,6 +18,8 @@ pub enum Answer {
     Status(u16),
     RetryAfter(u16, u64),
     Error(u16, &'static str),
+    /// 400 INVALID_ARGUMENT with a `BadRequest` field violation on `message.token`.
+    InvalidToken,
 }
 
 #[derive(Default)]
@@ -76,6 +78,12 @@ async fn send_endpoint(
         Some(Answer::RetryAfter(code, seconds)) => HttpResponse::build(actix_web::http::StatusCode::from_u16(code).unwrap())
             .insert_header(("Retry-After", seconds.to_string()))
             .json(json!({ "error": { "code": code, "status": "RESOURCE_EXHAUSTED" } })),
+        Some(Answer::InvalidToken) => HttpResponse::BadRequest().json(json!({ "error": {
+            "code": 400, "status": "INVALID_ARGUMENT", "message": "Request contains an invalid argument.",
+            "details": [
+                { "@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError", "errorCode": "INVALID_ARGUMENT" },
+                { "@type": "type.googleapis.com/google.rpc.BadRequest",
+                  "fieldViolations": [{ "field": "message.token", "description": "Invalid registration token" }] }] } })),
         Some(Answer::Error(code, error_code)) => HttpResponse::build(actix_web::http::StatusCode::from_u16(code).unwrap())
             .json(json!({ "error": { "code": code, "status": "NOT_FOUND", "message": "Requested entity was not found.",
                 "details": [{ "@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError", "errorCode": error_code }] } })),

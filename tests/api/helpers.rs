@@ -190,11 +190,35 @@ impl TestApp {
     pub fn push_worker(&self, fake: &crate::fake_fcm::FakeFcm) -> zhitong::notifications::worker::PushWorker {
         let sender = zhitong::notifications::push::FcmSender::from_credentials_file(fake.credentials(), &fake.address)
             .expect("FCM sender");
+        self.push_worker_with(zhitong::notifications::push::PushRouter::new().with(Arc::new(sender)))
+    }
+
+    /// A push worker sending through `router`'s senders (fakes of several providers).
+    pub fn push_worker_with(
+        &self,
+        router: zhitong::notifications::push::PushRouter,
+    ) -> zhitong::notifications::worker::PushWorker {
         zhitong::notifications::worker::PushWorker::new(
             self.state.clone(),
-            Arc::new(sender),
+            router,
             zhitong::notifications::worker::PushOptions::default(),
         )
+    }
+
+    /// Registers a push token issued by `provider` for a user.
+    pub async fn register_provider_device(
+        &self,
+        user_token: &str,
+        device_token: &str,
+        platform: &str,
+        provider: &str,
+    ) -> Value {
+        self.ok(
+            user_token,
+            "mutation($t: String!, $p: Platform!, $v: PushProvider) { registerDevice(token: $t, platform: $p, provider: $v, locale: \"zh-CN\", appVersion: \"2.0.0\") { device { id platform provider } } }",
+            json!({ "t": device_token, "p": platform, "v": provider }),
+        )
+        .await
     }
 
     /// Registers a push token for a user.

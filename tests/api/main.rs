@@ -1,9 +1,15 @@
 //! Integration tests: each drives a real server over HTTP with the GraphQL documents a phone or
 //! the explorer would send, on SQLite and (when configured) PostgreSQL.
 
+mod fake_apns;
 mod fake_fcm;
+mod fake_huawei;
+mod fake_oppo;
+mod fake_push;
 mod fake_sms_aliyun;
 mod fake_sms_tencent;
+mod fake_vivo;
+mod fake_xiaomi;
 mod helpers;
 
 mod accounts;
@@ -31,6 +37,7 @@ mod offline_sync;
 mod organisation;
 mod process;
 mod properties;
+mod push_providers;
 mod request_notifications;
 mod requests;
 mod requests_docs;

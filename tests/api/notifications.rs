@@ -22,7 +22,7 @@ backend_tests!(
     a_rolled_back_change_sends_nothing,
     tokens_move_between_users_and_logout_unregisters,
     inbox_marks_and_privacy,
-    admins_see_and_retry_dead_deliveries,
+    admins_see_and_retry_failed_deliveries,
 );
 
 struct Scene {
@@ -242,33 +242,39 @@ async fn failed_sends_are_retried_with_backoff_and_retry_after(mut app: TestApp)
     assert_eq!(fake.accepted_for("tok-throttled").len(), 1);
     assert_eq!(fake.attempts(), 4);
 
-    // A delivery that keeps failing dies after the last attempt, with its error kept.
+    // A delivery that keeps failing is retried until its notice's lifetime (72 hours for a
+    // routine notice) ends, then dies with its error kept.
     app.register_device(&s.colleague.token, "tok-down", "zh-CN").await;
-    fake.script("tok-down", vec![Answer::Status(500); 20]);
+    fake.script("tok-down", vec![Answer::Status(500); 200]);
     app.ok(
         &app.admin_token,
         ASSIGN,
         json!({ "c": s.company, "o": s.old_officer.id }),
     )
     .await;
-    let mut dead = 0;
-    for _ in 0..12 {
+    let (mut dead, mut hours) = (0, 0);
+    while dead == 0 && hours < 100 {
         dead += worker.run_once().await.unwrap().dead;
-        app.clock.advance(Duration::hours(2));
+        app.clock.advance(Duration::hours(1));
+        hours += 1;
     }
     assert_eq!(dead, 1);
+    assert!(
+        (71..=74).contains(&hours),
+        "dead after the 72-hour lifetime, not before: {hours} h"
+    );
     app.relogin_admin().await;
     let deliveries = app
         .ok(
             &app.admin_token,
-            "{ pushDeliveries(status: DEAD) { edges { node { attempts lastError } } } }",
+            "{ pushDeliveries(status: DEAD) { edges { node { attempts lastError kind provider } } } }",
             json!({}),
         )
         .await;
-    assert_eq!(deliveries["pushDeliveries"]["edges"][0]["node"]["attempts"], 8);
-    assert!(deliveries["pushDeliveries"]["edges"][0]["node"]["lastError"]
-        .as_str()
-        .is_some());
+    let node = &deliveries["pushDeliveries"]["edges"][0]["node"];
+    assert!(node["attempts"].as_i64().unwrap() > 8, "{node}");
+    assert_eq!(node["provider"], "FCM");
+    assert!(node["lastError"].as_str().unwrap().contains("FCM 500"), "{node}");
 }
 
 async fn unregistered_tokens_are_forgotten(app: TestApp) {
@@ -276,8 +282,11 @@ async fn unregistered_tokens_are_forgotten(app: TestApp) {
     let s = scene(&app).await;
     app.register_device(&s.staff.token, "tok-uninstalled", "zh-CN").await;
     app.register_device(&s.colleague.token, "tok-stale", "zh-CN").await;
+    app.register_device(&s.new_officer.token, "tok-bad-ttl", "zh-CN").await;
     fake.script("tok-uninstalled", vec![Answer::Error(404, "UNREGISTERED")]);
-    fake.script("tok-stale", vec![Answer::Error(400, "INVALID_ARGUMENT")]);
+    fake.script("tok-stale", vec![Answer::InvalidToken]);
+    // INVALID_ARGUMENT about another field says nothing about the token.
+    fake.script("tok-bad-ttl", vec![Answer::Error(400, "INVALID_ARGUMENT")]);
     app.ok(
         &app.admin_token,
         ASSIGN,
@@ -285,9 +294,13 @@ async fn unregistered_tokens_are_forgotten(app: TestApp) {
     )
     .await;
     let report = app.push_worker(&fake).run_once().await.unwrap();
-    assert_eq!(report.unregistered + report.dead, 2, "{report:?}");
-    assert_eq!(app.count("devices").await, 1, "the UNREGISTERED token is deleted");
-    // The next change creates no push for the forgotten device.
+    assert_eq!((report.unregistered, report.failed), (2, 1), "{report:?}");
+    assert_eq!(
+        app.count("devices").await,
+        1,
+        "the UNREGISTERED and invalid tokens are deleted"
+    );
+    // The next change creates no push for the forgotten devices.
     app.ok(
         &app.admin_token,
         ASSIGN,
@@ -295,7 +308,8 @@ async fn unregistered_tokens_are_forgotten(app: TestApp) {
     )
     .await;
     let next = app.push_worker(&fake).run_once().await.unwrap();
-    assert_eq!(next.claimed, 1);
+    assert_eq!((next.claimed, next.sent), (1, 1));
+    assert_eq!(fake.accepted_for("tok-bad-ttl").len(), 1);
     assert!(fake.accepted_for("tok-uninstalled").is_empty());
 }
 
@@ -333,7 +347,7 @@ async fn a_rolled_back_change_sends_nothing(app: TestApp) {
             };
             let written = notify(conn, now, None, [officer_id.into()], &notice)?;
             assert_eq!(written.len(), 1);
-            Err::<(), _>(AppError::conflict("the change failed after notifying"))
+            Err::<(), _>(AppError::conflict(zhitong::error::CoreReason::CONCURRENT_CHANGE))
         })
         .await;
     assert!(outcome.is_err());
@@ -460,7 +474,7 @@ async fn inbox_marks_and_privacy(app: TestApp) {
     );
 }
 
-async fn admins_see_and_retry_dead_deliveries(app: TestApp) {
+async fn admins_see_and_retry_failed_deliveries(app: TestApp) {
     let fake = FakeFcm::start().await;
     let s = scene(&app).await;
     app.register_device(&s.new_officer.token, "tok-rejected", "zh-CN").await;
@@ -472,17 +486,18 @@ async fn admins_see_and_retry_dead_deliveries(app: TestApp) {
     )
     .await;
     let worker = app.push_worker(&fake);
-    assert_eq!(worker.run_once().await.unwrap().dead, 1);
+    assert_eq!(worker.run_once().await.unwrap().failed, 1, "refused, device kept");
     let dead = app
         .ok(
             &app.admin_token,
-            "{ pushDeliveries(status: DEAD) { totalCount edges { node { id lastError deviceExists } } } }",
+            "{ pushDeliveries(status: FAILED) { totalCount edges { node { id lastError deviceExists } } } }",
             json!({}),
         )
         .await;
     assert_eq!(dead["pushDeliveries"]["totalCount"], 1);
     let node = &dead["pushDeliveries"]["edges"][0]["node"];
-    assert!(node["lastError"].as_str().unwrap().contains("403"));
+    assert!(node["lastError"].as_str().unwrap().contains("403 SENDER_ID_MISMATCH"));
+    assert_eq!(node["deviceExists"], true);
     let retry = "mutation($id: ID!) { retryPushDelivery(id: $id) { delivery { status attempts } } }";
     let retried = app.ok(&app.admin_token, retry, json!({ "id": node["id"] })).await;
     assert_eq!(retried["retryPushDelivery"]["delivery"]["status"], "PENDING");

@@ -10,6 +10,7 @@ use crate::auth::model::User;
 use crate::db::{DbConnection, Page, PageRequest};
 use crate::error::{AppError, AppResult};
 use crate::ids::UserId;
+use crate::notifications::errors::NotificationsReason;
 use crate::notifications::model::Notification;
 use crate::notifications::texts::NoticeKind;
 use crate::state::AppState;
@@ -52,12 +53,9 @@ fn capable_kind(kind: &str) -> AppResult<&'static str> {
         .map(|k| k.as_str())
         .find(|k| *k == kind)
         .ok_or_else(|| {
-            AppError::bad_field(
-                "kind",
-                format!(
-                    "not a notice kind that can be sent as SMS; one of {}",
-                    SMS_CAPABLE.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
-                ),
+            AppError::bad_field("kind", NotificationsReason::SMS_KIND_NOT_SENDABLE).arg(
+                "kinds",
+                SMS_CAPABLE.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", "),
             )
         })
 }
@@ -203,14 +201,14 @@ pub async fn retry_delivery(state: &AppState, actor: &Actor, id: i64) -> AppResu
     state
         .db
         .write(move |conn| {
-            let before = repo::find_delivery(conn, id)?.ok_or_else(|| AppError::not_found("SMS delivery"))?;
+            let before = repo::find_delivery(conn, id)?
+                .ok_or_else(|| AppError::not_found(NotificationsReason::SMS_DELIVERY_NOT_FOUND))?;
             if matches!(before.status, SmsStatus::Pending | SmsStatus::Sent) {
-                return Err(AppError::bad_input(
-                    "only failed, held or expired SMS deliveries can be retried",
-                ));
+                return Err(AppError::bad_input(NotificationsReason::SMS_DELIVERY_NOT_RETRIABLE));
             }
             repo::requeue(conn, id, now + LIFETIME, now)?;
-            let after = repo::find_delivery(conn, id)?.ok_or_else(|| AppError::not_found("SMS delivery"))?;
+            let after = repo::find_delivery(conn, id)?
+                .ok_or_else(|| AppError::not_found(NotificationsReason::SMS_DELIVERY_NOT_FOUND))?;
             crate::audit::record(conn, actor_id, "retrySmsDelivery", Some(&before), Some(&after), now)?;
             Ok(after)
         })
