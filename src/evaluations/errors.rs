@@ -15,7 +15,6 @@ crate::reasons! {
         EVALUATION_ALREADY_CLOSED => "该评价期已结束", "the evaluation period is already closed";
         NO_OFFICER_TO_RATE => "贵企业暂无服务专员，无需评价", "your company has no service officer to rate";
         OFFICER_NOT_YOURS => "该专员不服务贵企业，请评价当前服务专员", "this officer does not serve your company; rate your current officer";
-        COMPANY_NOT_FOUND => "找不到该企业", "company not found";
         NO_OPEN_FLAG => "该企业没有待处理的更换标记，请使用“指派专员”", "the company has no open replacement flag; use assignOfficer";
         NEW_OFFICER_FLAGGED => "该专员在此企业已被标记为需更换，请另选专员", "this officer is flagged for replacement at this company";
         SUGGESTIONS_OUT_OF_RANGE => "推荐人数应在 1 至 {max} 之间", "first must be between 1 and {max}";

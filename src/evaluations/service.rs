@@ -376,7 +376,7 @@ fn sync_flag(
             )?;
             put_under_review(conn, vote.officer_id, period.year, naive_now)?;
             let company = companies_repo::find_by_id(conn, vote.company_id)?
-                .ok_or_else(|| AppError::not_found(EvaluationsReason::COMPANY_NOT_FOUND))?;
+                .ok_or_else(|| AppError::not_found(crate::companies::errors::CompaniesReason::COMPANY_NOT_FOUND))?;
             let admins = repo::active_admin_ids(conn)?;
             notify(
                 conn,
@@ -556,7 +556,7 @@ pub async fn replace_officer(
         .db
         .write(move |conn| {
             companies_repo::find_by_id(conn, company_id)?
-                .ok_or_else(|| AppError::not_found(EvaluationsReason::COMPANY_NOT_FOUND))?;
+                .ok_or_else(|| AppError::not_found(crate::companies::errors::CompaniesReason::COMPANY_NOT_FOUND))?;
             let open = repo::open_flags_of_company(conn, company_id)?;
             if open.is_empty() {
                 return Err(AppError::bad_field("companyId", EvaluationsReason::NO_OPEN_FLAG));
@@ -620,7 +620,7 @@ pub async fn suggested_officers(
         .db
         .read(move |conn| {
             companies_repo::find_by_id(conn, company_id)?
-                .ok_or_else(|| AppError::not_found(EvaluationsReason::COMPANY_NOT_FOUND))?;
+                .ok_or_else(|| AppError::not_found(crate::companies::errors::CompaniesReason::COMPANY_NOT_FOUND))?;
             let mut excluded: HashSet<_> = repo::open_flags_of_company(conn, company_id)?
                 .iter()
                 .map(|f| f.officer_id)

@@ -31,7 +31,6 @@ crate::reasons! {
         APP_CHANNEL_FOR_COMPANIES => "APP 渠道仅用于企业自行提交的诉求，请选择 HOTLINE、VISIT、GROUP_CHAT 或 OTHER", "APP is for requests the company raises itself: use HOTLINE, VISIT, GROUP_CHAT or OTHER";
         DEPARTMENTS_DO_NOT_RAISE => "部门工作人员不提交诉求", "department staff do not raise requests";
         OFFICER_OWN_COMPANIES_ONLY => "服务专员只能为其服务的企业提交诉求", "officers raise requests only for the companies they serve";
-        COMPANY_DISABLED => "该企业已停用", "the company is disabled";
         NO_SUCH_CATEGORY => "没有该诉求类别", "no such category";
         CATEGORY_RETIRED => "该诉求类别已停用", "this category is no longer in use";
         MY_TASKS_ROLES => "待办任务仅供服务专员和部门工作人员使用", "myTasks is for officers and department staff";

@@ -75,7 +75,10 @@ pub async fn raise(state: &AppState, actor: &Actor, input: Raise) -> AppResult<R
                 return Err(AppError::forbidden(RequestsReason::OFFICER_OWN_COMPANIES_ONLY));
             }
             if company.disabled_at.is_some() {
-                return Err(AppError::bad_field("companyId", RequestsReason::COMPANY_DISABLED));
+                return Err(AppError::bad_field(
+                    "companyId",
+                    crate::companies::errors::CompaniesReason::COMPANY_DISABLED,
+                ));
             }
             let category = repo::category(conn, category_id)?
                 .ok_or_else(|| AppError::bad_field("categoryId", RequestsReason::NO_SUCH_CATEGORY))?;
