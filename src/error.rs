@@ -24,6 +24,9 @@ struct MessageParts {
     args: Vec<(&'static str, String)>,
     /// For a `CONFLICT` on a versioned entity: its current version.
     current_version: Option<i64>,
+    /// The finer reason, when `reason` is a family the apps already handle (see
+    /// [`AppError::reported_as`]).
+    detail: Option<&'static str>,
 }
 
 /// What an error may be made from: an entry of a domain's table of reasons.
@@ -39,6 +42,7 @@ impl<R: Reason> IntoMessage for R {
             en: Cow::Borrowed(self.template(Locale::En)),
             args: Vec::new(),
             current_version: None,
+            detail: None,
         }))
     }
 }
@@ -66,6 +70,11 @@ impl Message {
 
     pub fn current_version(&self) -> Option<i64> {
         self.0.current_version
+    }
+
+    /// The finer reason under a reported family, if any.
+    pub fn detail(&self) -> Option<&'static str> {
+        self.0.detail
     }
 }
 
@@ -175,6 +184,21 @@ impl AppError {
             message.0.args.push(("version", version.to_string()));
         }
         self
+    }
+
+    /// Reports the error under `family` (the reason the apps already handle, such as
+    /// `INVALID_TRANSITION`), keeping its own text and its own code as `extensions.detail`.
+    pub fn reported_as(mut self, family: impl Reason) -> AppError {
+        if let Some(message) = self.message_mut() {
+            message.0.detail = Some(message.0.reason);
+            message.0.reason = family.code();
+        }
+        self
+    }
+
+    /// The finer reason of an error reported under a family.
+    pub fn detail(&self) -> Option<&'static str> {
+        self.message().and_then(Message::detail)
     }
 
     /// The entity's current version, for a `CONFLICT` that knows it.

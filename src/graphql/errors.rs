@@ -23,6 +23,9 @@ impl From<AppError> for async_graphql::Error {
         if let Some(version) = error.current_version() {
             extensions.set("version", version);
         }
+        if let Some(detail) = error.detail() {
+            extensions.set("detail", detail);
+        }
         if let Some(detail) = error.hidden_detail() {
             let correlation_id = new_correlation_id();
             tracing::error!(correlation_id = %correlation_id, code = error.code(), detail, "request failed");

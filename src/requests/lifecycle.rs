@@ -267,7 +267,8 @@ pub fn check_task(status: TaskStatus, action: Action) -> AppResult<TaskStatus> {
         Some((from, to)) if from.contains(&status) => Ok(to),
         _ => Err(AppError::bad_input(RequestsReason::TASK_INVALID_TRANSITION)
             .arg("action", step.mutation)
-            .arg("status", status)),
+            .arg("status", status)
+            .reported_as(RequestsReason::INVALID_TRANSITION)),
     }
 }
 

@@ -114,7 +114,8 @@ pub async fn answer(
     request_step(state, actor, id, once, move |conn, actor, request, now| {
         let to = handler_step(conn, actor, &request, version, Action::Answer)?;
         if request.kind != RequestKind::Consultation {
-            return Err(AppError::bad_input(RequestsReason::ANSWER_ONLY_CONSULTATIONS));
+            return Err(AppError::bad_input(RequestsReason::ANSWER_ONLY_CONSULTATIONS)
+                .reported_as(RequestsReason::INVALID_TRANSITION));
         }
         let changes = RequestChanges {
             answer: Some(Some(answer.clone())),
@@ -544,7 +545,8 @@ pub async fn request_information(
         authorize(conn, actor, &request, None, Action::AskCompany)?;
         lifecycle::check(request.status, Action::AskCompany)?;
         if request.awaiting_company_since.is_some() {
-            return Err(AppError::bad_input(RequestsReason::ALREADY_AWAITING_COMPANY));
+            return Err(AppError::bad_input(RequestsReason::ALREADY_AWAITING_COMPANY)
+                .reported_as(RequestsReason::INVALID_TRANSITION));
         }
         let task_id = match actor.role {
             Role::Department => repo::tasks_of(conn, request.id)?
@@ -585,7 +587,8 @@ pub async fn provide_information(
         authorize(conn, actor, &request, None, Action::AnswerCompanyQuestion)?;
         lifecycle::check(request.status, Action::AnswerCompanyQuestion)?;
         let Some(since) = request.awaiting_company_since else {
-            return Err(AppError::bad_input(RequestsReason::NOT_AWAITING_COMPANY));
+            return Err(AppError::bad_input(RequestsReason::NOT_AWAITING_COMPANY)
+                .reported_as(RequestsReason::INVALID_TRANSITION));
         };
         let waited = (now - since).max(Duration::zero());
         let shift = |at: Option<NaiveDateTime>| Some(at.map(|t| t + waited));

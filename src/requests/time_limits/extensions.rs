@@ -71,7 +71,8 @@ pub async fn request(
             let request = requests_service::visible(conn, &actor, task.request_id)?;
             let open = task.status.is_active() && task.replied_at.is_none() && request.status.is_open();
             let Some(due_at) = task.reply_due_at.filter(|_| open) else {
-                return Err(AppError::bad_field("taskId", RequestsReason::NO_OPEN_LIMIT));
+                return Err(AppError::bad_field("taskId", RequestsReason::NO_OPEN_LIMIT)
+                    .reported_as(RequestsReason::INVALID_TRANSITION));
             };
             if due_at <= now {
                 return Err(AppError::bad_field("taskId", RequestsReason::DEADLINE_PASSED));
