@@ -280,7 +280,7 @@ async fn build_zone(state: &AppState, options: &DemoOptions, password: &str) -> 
         } else {
             format!("{name}{}", n / names::DEPARTMENTS.len() + 1)
         };
-        let department = departments_service::create_department(state, &admin, &name, Some(what)).await?;
+        let department = departments_service::create_department(state, &admin, &name, None, Some(what)).await?;
         let input = account(
             Role::Department,
             phone("137", n + 1),

@@ -39,6 +39,20 @@ impl DepartmentNode {
         &self.0.name
     }
 
+    /// The English name, when the zone gave one.
+    async fn name_en(&self) -> Option<&str> {
+        self.0.name_en.as_deref()
+    }
+
+    /// The name in the reader's language: the English name for readers in English when there
+    /// is one, the Chinese name otherwise.
+    async fn display_name(&self) -> &str {
+        match (crate::i18n::current(), &self.0.name_en) {
+            (crate::i18n::Locale::En, Some(en)) => en,
+            _ => &self.0.name,
+        }
+    }
+
     /// What the department handles.
     async fn description(&self) -> &str {
         &self.0.description
@@ -123,10 +137,13 @@ impl DepartmentMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Unique name (at most 50 characters).")] name: String,
+        #[graphql(desc = "The English name, for readers in English (at most 50 characters; optional).")]
+        name_en: Option<String>,
         #[graphql(desc = "What the department handles.")] description: Option<String>,
     ) -> AppResult<DepartmentPayload> {
         let actor = ctx.actor()?;
-        let department = service::create_department(ctx.state(), actor, &name, description.as_deref()).await?;
+        let department =
+            service::create_department(ctx.state(), actor, &name, name_en.as_deref(), description.as_deref()).await?;
         Ok(DepartmentPayload {
             department: DepartmentNode(department),
         })
@@ -139,13 +156,21 @@ impl DepartmentMutation {
         #[graphql(desc = "The department's id.")] id: ID,
         #[graphql(desc = "The version last read; a stale one gives CONFLICT.")] version: Option<i32>,
         #[graphql(desc = "New name.")] name: Option<String>,
+        #[graphql(desc = "New English name; an empty string clears it.")] name_en: Option<String>,
         #[graphql(desc = "New description.")] description: Option<String>,
     ) -> AppResult<DepartmentPayload> {
         let actor = ctx.actor()?;
         let id = ids::decode(IdKind::Department, &id, "id")?;
-        let department =
-            service::update_department(ctx.state(), actor, id, version, name.as_deref(), description.as_deref())
-                .await?;
+        let department = service::update_department(
+            ctx.state(),
+            actor,
+            id,
+            version,
+            name.as_deref(),
+            name_en.as_deref(),
+            description.as_deref(),
+        )
+        .await?;
         Ok(DepartmentPayload {
             department: DepartmentNode(department),
         })

@@ -23,6 +23,7 @@ pub struct Department {
 #[diesel(table_name = departments)]
 pub struct NewDepartment {
     pub name: String,
+    pub name_en: Option<String>,
     pub description: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -32,6 +33,8 @@ pub struct NewDepartment {
 #[diesel(table_name = departments)]
 pub struct DepartmentChanges {
     pub name: Option<String>,
+    /// `Some(None)` clears the English name.
+    pub name_en: Option<Option<String>>,
     pub description: Option<String>,
     pub disabled_at: Option<Option<NaiveDateTime>>,
 }
@@ -43,7 +46,7 @@ impl crate::audit::Audited for Department {
     }
     fn snapshot(&self) -> Value {
         json!({
-            "name": self.name, "description": self.description,
+            "name": self.name, "nameEn": self.name_en, "description": self.description,
             "disabledAt": self.disabled_at, "version": self.version,
         })
     }

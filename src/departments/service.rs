@@ -17,6 +17,12 @@ fn clean_name(name: &str) -> AppResult<String> {
     single_line(MAX_DEPARTMENT_NAME_CHARS).required("name", name)
 }
 
+/// The English name: optional, blank clears it.
+fn clean_name_en(name: &str) -> AppResult<Option<String>> {
+    let name = single_line(MAX_DEPARTMENT_NAME_CHARS).blank_allowed("nameEn", name)?;
+    Ok(Some(name).filter(|n| !n.is_empty()))
+}
+
 fn clean_description(text: &str) -> AppResult<String> {
     multi_line(MAX_DESCRIPTION_CHARS).blank_allowed("description", text)
 }
@@ -25,12 +31,14 @@ pub async fn create_department(
     state: &AppState,
     actor: &Actor,
     name: &str,
+    name_en: Option<&str>,
     description: Option<&str>,
 ) -> AppResult<Department> {
     actor.require_admin()?;
     let now = state.clock.now_naive();
     let new = NewDepartment {
         name: clean_name(name)?,
+        name_en: clean_name_en(name_en.unwrap_or(""))?,
         description: clean_description(description.unwrap_or(""))?,
         created_at: now,
         updated_at: now,
@@ -55,11 +63,13 @@ pub async fn update_department(
     id: DepartmentId,
     version: Option<i32>,
     name: Option<&str>,
+    name_en: Option<&str>,
     description: Option<&str>,
 ) -> AppResult<Department> {
     actor.require_admin()?;
     let changes = DepartmentChanges {
         name: name.map(clean_name).transpose()?,
+        name_en: name_en.map(clean_name_en).transpose()?,
         description: description.map(clean_description).transpose()?,
         disabled_at: None,
     };

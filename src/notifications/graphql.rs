@@ -35,7 +35,8 @@ impl DeviceNode {
         self.0.provider
     }
 
-    /// The device's locale (e.g. `zh-CN`, `en-US`): pushes to it are written in this language.
+    /// The locale the app reported for the device (e.g. `zh-CN`, `en-US`). Pushes and the inbox
+    /// are written in the user's own language (`User.locale`, set with `setMyLocale`).
     async fn locale(&self) -> &str {
         &self.0.locale
     }
@@ -79,7 +80,7 @@ impl NotificationNode {
         &self.0.kind
     }
 
-    /// Short title, in the language of the user's device.
+    /// Short title, in the recipient's language (`User.locale`).
     async fn title(&self) -> &str {
         &self.0.title
     }

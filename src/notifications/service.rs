@@ -10,7 +10,7 @@ use super::model::{
     PushProvider,
 };
 use super::repo::DeliveryFilter;
-use super::texts::{Locale, NoticeKind};
+use super::texts::NoticeKind;
 use super::{quiet, repo};
 use crate::actor::Actor;
 use crate::auth::repo as users_repo;
@@ -85,20 +85,17 @@ pub fn notify_with_sms(
             continue;
         };
         let devices = devices_by_user.remove(&user_id).unwrap_or_default();
-        // The inbox speaks the language of the most recently used device.
-        let inbox_locale = devices
-            .first()
-            .map(|d| Locale::from_tag(&d.locale))
-            .unwrap_or(Locale::ZhCn);
+        // The inbox and every push speak the recipient's own language (`setMyLocale`).
+        let inbox_locale = user.locale;
         let (title, body) = notice.kind.render(inbox_locale, &notice.subject);
         let notification = repo::insert_notification(
             conn,
             &NewNotification {
                 user_id,
                 kind: notice.kind.as_str().to_string(),
-                title,
-                body,
-                locale: inbox_locale.tag().to_string(),
+                title: title.clone(),
+                body: body.clone(),
+                locale: inbox_locale.as_str().to_string(),
                 request_id: notice.request_id,
                 company_id: notice.company_id,
                 urgent: notice.urgent,
@@ -106,7 +103,6 @@ pub fn notify_with_sms(
             },
         )?;
         for device in devices {
-            let (title, body) = notice.kind.render(Locale::from_tag(&device.locale), &notice.subject);
             repo::insert_delivery(
                 conn,
                 &NewPushDelivery {
@@ -114,8 +110,8 @@ pub fn notify_with_sms(
                     device_id: Some(device.id),
                     token: device.token,
                     platform: device.platform,
-                    title,
-                    body,
+                    title: title.clone(),
+                    body: body.clone(),
                     status: DeliveryStatus::Pending,
                     next_attempt_at: naive_now,
                     created_at: naive_now,

@@ -1,31 +1,7 @@
 //! What a notification says, in zh-CN and en. Push texts carry no personal data and no request
 //! content: a kind, a request number or company name, and a short status line.
 
-/// The language of a text, chosen from the device's locale tag.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Locale {
-    ZhCn,
-    En,
-}
-
-impl Locale {
-    /// `en`, `en-US`, `en_GB` … are English; everything else gets Chinese.
-    pub fn from_tag(tag: &str) -> Locale {
-        let tag = tag.trim().to_ascii_lowercase();
-        if tag == "en" || tag.starts_with("en-") || tag.starts_with("en_") {
-            Locale::En
-        } else {
-            Locale::ZhCn
-        }
-    }
-
-    pub fn tag(self) -> &'static str {
-        match self {
-            Locale::ZhCn => "zh-CN",
-            Locale::En => "en",
-        }
-    }
-}
+pub use crate::i18n::Locale;
 
 /// Every kind of notification the server sends. The stored and pushed kind is `as_str()`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -319,15 +295,6 @@ impl NoticeKind {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn locales_are_read_from_tags() {
-        assert_eq!(Locale::from_tag("en-US"), Locale::En);
-        assert_eq!(Locale::from_tag("EN_gb"), Locale::En);
-        assert_eq!(Locale::from_tag("zh-Hans-CN"), Locale::ZhCn);
-        assert_eq!(Locale::from_tag(""), Locale::ZhCn);
-        assert_eq!(Locale::from_tag("english"), Locale::ZhCn);
-    }
 
     #[test]
     fn every_kind_has_both_languages() {

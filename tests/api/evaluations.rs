@@ -120,6 +120,7 @@ async fn a_full_period_from_opening_to_replacement(mut app: TestApp) {
     ] {
         app.register_device(&user.token, token, "zh-CN").await;
     }
+    app.set_locale(&app.admin_token, "EN").await;
     app.register_device(&app.admin_token, "tok-admin", "en").await;
     app.push_worker(&fake).run_once().await.unwrap();
 
@@ -526,6 +527,7 @@ async fn a_scheduled_period_opens_and_closes_by_itself(mut app: TestApp) {
     let a = app.create_company("定时企业", &credit_code(831)).await;
     app.assign_officer(&a, &o1.id).await;
     let mut pa = principal(&app, &a, "13600000311").await;
+    app.set_locale(&pa.token, "EN").await;
     app.register_device(&pa.token, "tok-pa", "en").await;
     let now = app.clock.now();
     let data = app

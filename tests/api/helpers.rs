@@ -222,6 +222,16 @@ impl TestApp {
     }
 
     /// Registers a push token for a user.
+    /// Sets the user's own language (`ZH_CN` or `EN`), which their inbox and pushes speak.
+    pub async fn set_locale(&self, user_token: &str, locale: &str) {
+        self.ok(
+            user_token,
+            "mutation($l: Locale!) { setMyLocale(locale: $l) { id } }",
+            json!({ "l": locale }),
+        )
+        .await;
+    }
+
     pub async fn register_device(&self, user_token: &str, device_token: &str, locale: &str) {
         self.ok(
             user_token,

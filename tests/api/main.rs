@@ -30,6 +30,7 @@ mod hardening_shutdown;
 mod hostile_input;
 mod idempotency;
 mod ledger_csv;
+mod locales;
 mod log_colour;
 mod migrations;
 mod notifications;

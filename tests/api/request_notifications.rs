@@ -28,6 +28,7 @@ async fn devices(app: &TestApp, z: &Zone) -> Devices {
         .create_user("COMPANY", "13900000031", "甲同事", json!({ "companyId": z.company_a }))
         .await;
     app.register_device(&z.staff_a.token, "staff-a", "zh-CN").await;
+    app.set_locale(&colleague.token, "EN").await;
     app.register_device(&colleague.token, "colleague-a", "en-US").await;
     app.register_device(&z.officer_a.token, "officer-a", "zh-CN").await;
     app.register_device(&z.officer_b.token, "officer-b", "zh-CN").await;

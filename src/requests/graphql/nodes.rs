@@ -135,6 +135,15 @@ impl CategoryNode {
         &self.0.name_en
     }
 
+    /// The name in the reader's language: the English name for readers in English when there
+    /// is one, the Chinese name otherwise.
+    async fn display_name(&self) -> &str {
+        match crate::i18n::current() {
+            crate::i18n::Locale::En if !self.0.name_en.trim().is_empty() => &self.0.name_en,
+            _ => &self.0.name,
+        }
+    }
+
     /// True when the category can no longer be chosen for new requests.
     async fn disabled(&self) -> bool {
         self.0.disabled_at.is_some()
