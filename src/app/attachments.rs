@@ -26,7 +26,7 @@ pub async fn download(request: HttpRequest, path: web::Path<String>, data: web::
             locale,
             StatusCode::NOT_FOUND,
             "NOT_FOUND",
-            Message::new(HttpReason::ATTACHMENT_NOT_FOUND),
+            Message::new(crate::attachments::errors::AttachmentsReason::ATTACHMENT_NOT_FOUND),
         )
     };
     let Ok(id) = ids::decode(IdKind::Attachment, &path.into_inner().into(), "id") else {

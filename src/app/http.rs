@@ -26,7 +26,6 @@ crate::reasons! {
         GET_NOT_ALLOWED => "不接受通过 GET 执行 GraphQL 操作，请以 application/json 格式 POST", "GraphQL operations are not accepted over GET: POST them as application/json";
         NO_SUCH_ENDPOINT => "没有该接口：GraphQL 位于 /graphql", "no such endpoint: GraphQL is at /graphql";
         NO_SUCH_ASSET => "没有该浏览器资源", "no such explorer asset";
-        ATTACHMENT_NOT_FOUND => "找不到该附件", "attachment not found";
         FILE_UNREADABLE => "无法读取该文件", "the file cannot be read";
         SEND_BEARER => "请发送 `Authorization: Bearer <accessToken>`", "send `Authorization: Bearer <accessToken>`";
     }

@@ -1,9 +1,10 @@
-//! Why an attachment operation was refused: each reason's stable code and its texts. A missing
-//! attachment is `HttpReason::ATTACHMENT_NOT_FOUND`, shared with the download route.
+//! Why an attachment operation was refused: each reason's stable code and its texts (the
+//! download route answers a missing attachment with `ATTACHMENT_NOT_FOUND` too).
 
 crate::reasons! {
     /// Refusals of the files added to requests and their events.
     pub enum AttachmentsReason {
+        ATTACHMENT_NOT_FOUND => "找不到该附件", "attachment not found";
         ATTACHMENT_NAME_MISSING => "文件需要有文件名", "the file needs a name";
         ATTACHMENT_INTERNAL_FORBIDDEN => "企业人员只能添加公开附件", "company staff add public attachments only";
         ATTACHMENT_TOO_LARGE => "文件不能超过 {max} 字节", "a file has at most {max} bytes";

@@ -5,7 +5,6 @@ use super::errors::AttachmentsReason;
 use super::model::{Attachment, NewAttachment};
 use super::{repo, storage};
 use crate::actor::{Actor, Role};
-use crate::app::http::HttpReason;
 use crate::db::{run_blocking, DbConnection, Once, Replay};
 use crate::error::{AppError, AppResult};
 use crate::ids::RequestId;
@@ -140,12 +139,12 @@ pub async fn open(state: &AppState, actor: &Actor, id: i64) -> AppResult<(Attach
     state
         .db
         .read(move |conn| {
-            let attachment =
-                repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found(HttpReason::ATTACHMENT_NOT_FOUND))?;
+            let attachment = repo::find_by_id(conn, id)?
+                .ok_or_else(|| AppError::not_found(AttachmentsReason::ATTACHMENT_NOT_FOUND))?;
             visible(conn, &actor, attachment.request_id)
-                .map_err(|_| AppError::not_found(HttpReason::ATTACHMENT_NOT_FOUND))?;
+                .map_err(|_| AppError::not_found(AttachmentsReason::ATTACHMENT_NOT_FOUND))?;
             if attachment.internal && actor.role == Role::Company {
-                return Err(AppError::not_found(HttpReason::ATTACHMENT_NOT_FOUND));
+                return Err(AppError::not_found(AttachmentsReason::ATTACHMENT_NOT_FOUND));
             }
             let path = storage::path_of(&root, &attachment.storage_key);
             Ok((attachment, path))
@@ -162,6 +161,6 @@ impl Replay for Attachment {
     }
 
     fn replay(conn: &mut DbConnection, id: i64) -> AppResult<Attachment> {
-        repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found(HttpReason::ATTACHMENT_NOT_FOUND))
+        repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found(AttachmentsReason::ATTACHMENT_NOT_FOUND))
     }
 }

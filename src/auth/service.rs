@@ -133,8 +133,7 @@ pub async fn login(
                 throttle::record_success(conn, key, now)?;
             }
             repo::touch_last_login(conn, user.id, now)?;
-            let user = repo::find_by_id(conn, user.id)?
-                .ok_or_else(|| AppError::not_found(crate::users::errors::UsersReason::USER_NOT_FOUND))?;
+            let user = repo::find_by_id(conn, user.id)?.ok_or_else(|| AppError::not_found(AuthReason::ACCOUNT_GONE))?;
             open_session(conn, &state2, user, new_family())
         })
         .await
@@ -226,8 +225,8 @@ pub async fn refresh(state: &AppState, presented: &str) -> AppResult<Session> {
             if token.expires_at <= now {
                 return Ok(RefreshOutcome::Refused(AuthReason::SESSION_EXPIRED));
             }
-            let user = repo::find_by_id(conn, token.user_id)?
-                .ok_or_else(|| AppError::not_found(crate::users::errors::UsersReason::USER_NOT_FOUND))?;
+            let user =
+                repo::find_by_id(conn, token.user_id)?.ok_or_else(|| AppError::not_found(AuthReason::ACCOUNT_GONE))?;
             if user.disabled_at.is_some() {
                 repo::revoke_family(conn, &token.family_id, now)?;
                 return Ok(RefreshOutcome::Refused(AuthReason::ACCOUNT_DISABLED));
@@ -274,7 +273,7 @@ pub async fn change_password(
         .db
         .read(move |conn| repo::find_by_id(conn, user_id))
         .await?
-        .ok_or_else(|| AppError::not_found(crate::users::errors::UsersReason::USER_NOT_FOUND))?;
+        .ok_or_else(|| AppError::not_found(AuthReason::ACCOUNT_GONE))?;
     let (old, new) = (old_password.to_string(), new_password.to_string());
     let stored = user.password_hash.clone();
     let new_hash = password::off_request_thread(move || {
@@ -291,8 +290,7 @@ pub async fn change_password(
             let now = state2.clock.now_naive();
             repo::set_password(conn, user_id, &new_hash, false, now)?;
             repo::revoke_all_for_user(conn, user_id, now)?;
-            let user = repo::find_by_id(conn, user_id)?
-                .ok_or_else(|| AppError::not_found(crate::users::errors::UsersReason::USER_NOT_FOUND))?;
+            let user = repo::find_by_id(conn, user_id)?.ok_or_else(|| AppError::not_found(AuthReason::ACCOUNT_GONE))?;
             open_session(conn, &state2, user, new_family())
         })
         .await

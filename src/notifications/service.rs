@@ -19,7 +19,6 @@ use crate::error::{AppError, AppResult};
 use crate::ids::{CompanyId, UserId};
 use crate::state::AppState;
 use crate::text::single_line;
-use crate::users::errors::UsersReason;
 
 pub const MAX_TOKEN_CHARS: usize = 4096;
 
@@ -273,7 +272,8 @@ pub async fn set_quiet_hours(
         .db
         .write(move |conn| {
             users_repo::set_quiet_hours(conn, user_id, start, end, now)?;
-            users_repo::find_by_id(conn, user_id)?.ok_or_else(|| AppError::not_found(UsersReason::USER_NOT_FOUND))
+            users_repo::find_by_id(conn, user_id)?
+                .ok_or_else(|| AppError::not_found(crate::auth::errors::AuthReason::ACCOUNT_GONE))
         })
         .await
 }
