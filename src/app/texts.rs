@@ -45,6 +45,11 @@ pub fn label_tables() -> Vec<Vec<TextRow>> {
     ]
 }
 
+/// The sentences of timeline events (rendered when read, `requests::timeline`).
+pub fn sentence_tables() -> Vec<Vec<TextRow>> {
+    vec![crate::requests::timeline::EventText::rows()]
+}
+
 /// The label of one enum value, in the reader's language.
 #[derive(SimpleObject)]
 pub struct EnumLabel {
@@ -139,6 +144,17 @@ mod tests {
             "only {} reasons: a table is missing from reason_tables()",
             seen.len()
         );
+    }
+
+    #[test]
+    fn every_event_sentence_has_a_unique_code_and_both_texts() {
+        let reasons: HashSet<&str> = reason_tables().iter().flatten().map(|r| r.code).collect();
+        let mut seen = HashSet::new();
+        for row in sentence_tables().iter().flatten() {
+            assert!(seen.insert(row.code), "the sentence {} is declared twice", row.code);
+            assert!(!reasons.contains(row.code), "{} is also a reason", row.code);
+            check(row);
+        }
     }
 
     #[test]

@@ -3,38 +3,43 @@
 //! have one place to attach to.
 
 use chrono::NaiveDateTime;
+use chrono_tz::Tz;
 
-use super::model::{Event, EventKind, NewEvent, Request, RequestStatus};
+use super::model::{Event, EventKind, NewEvent, Request, RequestStatus, Task};
+use super::timeline::{self, EventDepartment, EventDetails};
 use super::{notices, repo};
-use crate::db::{Effect, RequestChanged, Tx};
+use crate::db::{DbConnection, Effect, RequestChanged, Tx};
+use crate::departments::repo as departments_repo;
 use crate::error::AppResult;
+use crate::i18n::Locale;
 use crate::ids::{TaskId, UserId};
 
-/// What one step writes to the timeline.
+/// What one step writes to the timeline: its kind and its parts (never a sentence: the text
+/// is rendered from the parts in the reader's language, see `timeline`).
 #[derive(Debug, Clone)]
 pub struct Entry {
     pub kind: EventKind,
     pub actor_id: Option<UserId>,
     pub task_id: Option<TaskId>,
-    pub text: String,
+    pub details: EventDetails,
     pub internal: bool,
 }
 
 impl Entry {
-    pub fn public(kind: EventKind, actor_id: Option<UserId>, text: impl Into<String>) -> Entry {
+    pub fn public(kind: EventKind, actor_id: Option<UserId>, details: EventDetails) -> Entry {
         Entry {
             kind,
             actor_id,
             task_id: None,
-            text: text.into(),
+            details,
             internal: false,
         }
     }
 
-    pub fn internal(kind: EventKind, actor_id: Option<UserId>, text: impl Into<String>) -> Entry {
+    pub fn internal(kind: EventKind, actor_id: Option<UserId>, details: EventDetails) -> Entry {
         Entry {
             internal: true,
-            ..Entry::public(kind, actor_id, text)
+            ..Entry::public(kind, actor_id, details)
         }
     }
 
@@ -44,10 +49,20 @@ impl Entry {
     }
 }
 
+/// The department holding `task`, as the timeline names it (none for a pooled task).
+pub fn task_department(conn: &mut DbConnection, task: &Task) -> AppResult<Option<Vec<EventDepartment>>> {
+    let Some(id) = task.department_id else {
+        return Ok(None);
+    };
+    Ok(departments_repo::find_by_id(conn, id)?.map(|d| vec![EventDepartment::new(d.id, d.name, d.name_en, task.lead)]))
+}
+
 /// Writes one event for `request`, which moved from `from` to its current status, and
-/// announces the change to live subscribers when the transaction commits.
+/// announces the change to live subscribers when the transaction commits. The parts go to
+/// `details` as JSON; `text` keeps the zh-CN sentence (times in `zone`) for SQL readers.
 pub fn record(
     conn: &mut Tx<'_>,
+    zone: Tz,
     request: &Request,
     from: Option<RequestStatus>,
     entry: Entry,
@@ -64,12 +79,12 @@ pub fn record(
             task_id: entry.task_id,
             kind: entry.kind,
             actor_id: entry.actor_id,
-            text: entry.text,
+            text: timeline::render(entry.kind, &entry.details, Locale::ZhCn, zone),
             internal: entry.internal,
             from_status: from,
             to_status: Some(request.status),
             created_at: at,
-            details: None,
+            details: Some(entry.details.to_json()),
         },
     )?;
     notices::on_event(conn, request, &event, at)?;

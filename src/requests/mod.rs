@@ -12,4 +12,5 @@ pub mod notices;
 pub mod repo;
 pub mod service;
 pub mod time_limits;
+pub mod timeline;
 pub mod worker;

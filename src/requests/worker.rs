@@ -13,6 +13,7 @@ pub async fn run_once(state: &AppState) -> AppResult<usize> {
     let mut closed = 0;
     loop {
         let now = state.clock.now_naive();
+        let zone = state.config.time_zone;
         let cutoff = now - chrono::Duration::days(service::AUTO_CLOSE_AFTER_DAYS);
         let due = state
             .db
@@ -23,7 +24,7 @@ pub async fn run_once(state: &AppState) -> AppResult<usize> {
         for request in due {
             if state
                 .db
-                .write(move |conn| service::auto_close(conn, &request, now))
+                .write(move |conn| service::auto_close(conn, zone, &request, now))
                 .await?
             {
                 closed_in_batch += 1;

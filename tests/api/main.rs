@@ -53,5 +53,6 @@ mod sms;
 mod sms_crash_recovery;
 mod stats;
 mod time_limits;
+mod timeline;
 mod viewer_actions;
 mod visits;

@@ -662,7 +662,7 @@ async fn auto_closed_after_seven_days_without_feedback(app: TestApp) {
     assert_eq!(seen["satisfaction"]["noFeedback"], true);
     assert!(seen["satisfaction"]["solved"].is_null());
     assert_eq!(seen["lastEvent"]["kind"], "AUTO_CLOSED");
-    assert!(seen["lastEvent"]["text"].as_str().unwrap().contains("no feedback"));
+    assert_eq!(seen["lastEvent"]["text"], "企业7天内未反馈，自动关闭");
     assert!(seen["timeline"].as_array().unwrap().last().unwrap()["actor"].is_null());
 }
 

@@ -492,7 +492,7 @@ async fn companies_see_only_their_requests_and_no_internal_notes(app: TestApp) {
         .all(|e| e["internal"] == false));
     assert_eq!(node["lastEvent"]["internal"], false);
     let officer_view = read(&app, &z.officer_a.token, &id_a).await;
-    assert_eq!(officer_view["lastEvent"]["text"], "内部：核查企业资质");
+    assert_eq!(officer_view["lastEvent"]["text"], "进展说明：内部：核查企业资质");
     assert_eq!(
         app.error_code(Some(&z.officer_a.token), "{ myRequests { totalCount } }", json!({}))
             .await,

@@ -22,6 +22,7 @@ use crate::requests::model::{
     Category, Channel, Event, EventKind, Request, RequestKind, RequestStatus, Task, TaskStatus, Urgency,
 };
 use crate::requests::service::{self};
+use crate::requests::timeline::{self, EventDepartment, EventDetails, TimeLimitKind, TimeLimitStage};
 
 /// A step the reader may take on a request now (`Request.viewerActions`), named after its
 /// mutation. Computed from the same lifecycle table (`docs/requests.md`) and the same checks
@@ -551,9 +552,33 @@ impl EventNode {
         to_utc(self.0.created_at)
     }
 
-    /// What was said or done.
-    async fn text(&self) -> &str {
-        &self.0.text
+    /// What was said or done, in the reader's language (the caller's locale or the
+    /// `Accept-Language` header's), rendered from `details`; the user's own words in it are as
+    /// written. Events written before the timeline was structured keep the text they were
+    /// written with.
+    async fn text(&self, ctx: &Context<'_>) -> AppResult<String> {
+        let locale = i18n::current();
+        let Some(mut details) = self.details_for(ctx).await? else {
+            return Ok(self.0.text.clone());
+        };
+        if details.actor_name.is_none() {
+            if let Some(role) = self.hidden_actor(ctx).await? {
+                details.actor_name = Some(role.label(locale).to_string());
+            }
+        }
+        Ok(timeline::render(
+            self.0.kind,
+            &details,
+            locale,
+            ctx.state().config.time_zone,
+        ))
+    }
+
+    /// The event's parts (who, which departments, the user's own words, due times, verdicts),
+    /// for apps that lay the event out themselves; null for events written before the timeline
+    /// was structured. `actorName` is null where `actor` is.
+    async fn details(&self, ctx: &Context<'_>) -> AppResult<Option<EventDetailsNode>> {
+        Ok(self.details_for(ctx).await?.map(EventDetailsNode::from))
     }
 
     /// True for internal events, never shown to company staff.
@@ -574,6 +599,156 @@ impl EventNode {
     /// The request's status after the event.
     async fn to_status(&self) -> Option<RequestStatus> {
         self.0.to_status
+    }
+}
+
+impl EventNode {
+    /// The role of who did it when the reader may not see who (company staff reading a
+    /// department's or an admin's step).
+    async fn hidden_actor(&self, ctx: &Context<'_>) -> AppResult<Option<Role>> {
+        let Some(id) = self.0.actor_id else {
+            return Ok(None);
+        };
+        let viewer = ctx.actor()?;
+        Ok(load_user(ctx, id)
+            .await?
+            .map(|user| user.0.role)
+            .filter(|role| !service::shows_participant(viewer, *role)))
+    }
+
+    /// The event's parts as the reader may see them.
+    async fn details_for(&self, ctx: &Context<'_>) -> AppResult<Option<EventDetails>> {
+        let Some(mut details) = EventDetails::from_json(self.0.details.as_deref()) else {
+            return Ok(None);
+        };
+        if self.hidden_actor(ctx).await?.is_some() {
+            details.actor_name = None;
+        }
+        Ok(Some(details))
+    }
+}
+
+/// A department named by a timeline event, as it was called when the event was written.
+#[derive(SimpleObject)]
+#[graphql(name = "EventDepartment")]
+pub struct EventDepartmentNode {
+    /// The department's opaque id.
+    pub id: ID,
+    /// Its Chinese name.
+    pub name: String,
+    /// Its English name, if it has one.
+    pub name_en: Option<String>,
+    /// Its name in the reader's language (the Chinese name when it has no English one).
+    pub display_name: String,
+    /// Whether it leads (牵头) the request.
+    pub lead: bool,
+}
+
+impl From<EventDepartment> for EventDepartmentNode {
+    fn from(d: EventDepartment) -> EventDepartmentNode {
+        EventDepartmentNode {
+            id: ids::encode(IdKind::Department, d.id),
+            display_name: d.name_in(i18n::current()).to_string(),
+            name: d.name,
+            name_en: d.name_en,
+            lead: d.lead,
+        }
+    }
+}
+
+/// The parts of a timeline event. Each kind of event fills the fields it has and leaves the
+/// others null (see docs/requests.md, "The timeline's parts"). The user's own words are as
+/// written, never translated.
+#[derive(SimpleObject)]
+#[graphql(name = "RequestEventDetails")]
+pub struct EventDetailsNode {
+    /// The name of who did it, as it was then.
+    pub actor_name: Option<String>,
+    /// For `URGED`: true when the administration urged it (督办), false when the company did.
+    pub by_administration: Option<bool>,
+    /// For `RAISED`: the channel the request came through.
+    pub channel: Option<Channel>,
+    /// For `DISPATCHED`: the departments dispatched to, each with its lead flag; for a task's
+    /// steps (`CLAIMED`, `SIGNED`, `RETURNED`, `PLANNED`, `COMPLETED`, extensions): the
+    /// task's department.
+    pub departments: Option<Vec<EventDepartmentNode>>,
+    /// For `TRANSFERRED`: the department the task left.
+    pub from_department: Option<EventDepartmentNode>,
+    /// For `TRANSFERRED`: the department the task went to.
+    pub to_department: Option<EventDepartmentNode>,
+    /// The note of a dispatch, a progress note or an admin's decision on an extension.
+    pub note: Option<String>,
+    /// The reason of a rejection, a return, a transfer, a withdrawal, an unresolvable
+    /// request or an extension asked.
+    pub reason: Option<String>,
+    /// The answer of an answered or resolved request, or the company's answer to a question.
+    pub answer: Option<String>,
+    /// For `COMPLETED`: the department's result.
+    pub result: Option<String>,
+    /// For `CLOSED`/`REOPENED`: the company's comment.
+    pub comment: Option<String>,
+    /// For `INFO_REQUESTED`: what the company was asked.
+    pub question: Option<String>,
+    /// For `URGED`: the urge's message.
+    pub message: Option<String>,
+    /// For `PLANNED`: who in the department handles it.
+    pub responsible: Option<String>,
+    /// For `PLANNED`: how the department handles it.
+    pub approach: Option<String>,
+    /// The due time of a plan, of the limit an alert is about, the one an approved extension
+    /// moves to, or the one a refused extension leaves standing.
+    pub due_at: Option<DateTime<Utc>>,
+    /// For extensions: the due time before the extension.
+    pub previous_due_at: Option<DateTime<Utc>>,
+    /// For `UNRESOLVABLE`: the filing number (备案号).
+    pub filing_number: Option<String>,
+    /// For `INFO_PROVIDED`: how long the time limits stood still waiting for the company, in
+    /// minutes (they moved by as much).
+    pub waited_minutes: Option<i64>,
+    /// For `AUTO_CLOSED`: the days without the company's feedback after which it closed.
+    pub days: Option<i64>,
+    /// For time-limit alerts: which threshold fired.
+    pub stage: Option<TimeLimitStage>,
+    /// For time-limit alerts: which limit.
+    pub limit: Option<TimeLimitKind>,
+    /// For `CLOSED`/`REOPENED`: the company's verdict, solved (解决).
+    pub solved: Option<bool>,
+    /// For `CLOSED`/`REOPENED`: the company's verdict, satisfied (满意).
+    pub satisfied: Option<bool>,
+}
+
+impl From<EventDetails> for EventDetailsNode {
+    fn from(d: EventDetails) -> EventDetailsNode {
+        let channel = d.channel();
+        let department = |d: Option<EventDepartment>| d.map(EventDepartmentNode::from);
+        EventDetailsNode {
+            actor_name: d.actor_name,
+            by_administration: d.by_administration,
+            channel,
+            departments: d
+                .departments
+                .map(|list| list.into_iter().map(EventDepartmentNode::from).collect()),
+            from_department: department(d.from_department),
+            to_department: department(d.to_department),
+            note: d.note,
+            reason: d.reason,
+            answer: d.answer,
+            result: d.result,
+            comment: d.comment,
+            question: d.question,
+            message: d.message,
+            responsible: d.responsible,
+            approach: d.approach,
+            due_at: d.due_at,
+            previous_due_at: d.previous_due_at,
+            filing_number: d.filing_number,
+            waited_minutes: d.waited_minutes,
+            days: d.days,
+            stage: d.stage,
+            limit: d.limit,
+            solved: d.solved,
+            satisfied: d.satisfied,
+        }
     }
 }
 

@@ -87,6 +87,7 @@ pub(super) fn missed_limit(
 /// Moves the request to `to` (guarded by the version read) and writes the step's event.
 pub(super) fn apply(
     conn: &mut Tx<'_>,
+    zone: Tz,
     request: &Request,
     to: RequestStatus,
     mut changes: RequestChanges,
@@ -100,6 +101,6 @@ pub(super) fn apply(
         let current = repo::find_by_id(conn, request.id)?.map_or(request.version, |r| r.version);
         return Err(stale(current));
     };
-    events::record(conn, &updated, Some(request.status), entry, now)?;
+    events::record(conn, zone, &updated, Some(request.status), entry, now)?;
     Ok(updated)
 }

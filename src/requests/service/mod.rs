@@ -21,6 +21,7 @@ use crate::requests::model::{
 };
 use crate::requests::repo::{self, Awaiting, RequestFilter, Scope};
 use crate::requests::time_limits::deadlines;
+use crate::requests::timeline::{EventDepartment, EventDetails};
 use crate::state::AppState;
 use crate::text::{multi_line, single_line, TextRule};
 

@@ -112,12 +112,16 @@ pub async fn raise(state: &AppState, actor: &Actor, input: Raise) -> AppResult<R
             )?;
             events::record(
                 conn,
+                zone,
                 &request,
                 None,
                 Entry::public(
                     EventKind::Raised,
                     Some(actor.user_id),
-                    format!("raised by {} via {channel}", actor.name),
+                    EventDetails {
+                        channel: Some(channel.as_str().to_string()),
+                        ..EventDetails::by(&actor.name)
+                    },
                 ),
                 now,
             )?;

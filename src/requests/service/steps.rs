@@ -61,12 +61,8 @@ pub async fn accept(
         let to = handler_step(conn, actor, &request, version, Action::Accept)?;
         let mut changes = RequestChanges::default();
         retier(conn, zone, &request, needs_coordination, &mut changes)?;
-        let entry = Entry::public(
-            EventKind::Accepted,
-            Some(actor.user_id),
-            format!("accepted by {}", actor.name),
-        );
-        apply(conn, &request, to, changes, entry, now)
+        let entry = Entry::public(EventKind::Accepted, Some(actor.user_id), EventDetails::by(&actor.name));
+        apply(conn, zone, &request, to, changes, entry, now)
     })
     .await
 }
@@ -80,6 +76,7 @@ pub async fn reject(
     idempotency_key: Option<&str>,
 ) -> AppResult<Request> {
     let reason = NOTE.required("reason", reason)?;
+    let zone = state.config.time_zone;
     let once = once(actor, idempotency_key, Action::Reject, &(id, version, &reason))?;
     request_step(state, actor, id, once, move |conn, actor, request, now| {
         let to = handler_step(conn, actor, &request, version, Action::Reject)?;
@@ -91,10 +88,18 @@ pub async fn reject(
         };
         apply(
             conn,
+            zone,
             &request,
             to,
             changes,
-            Entry::public(EventKind::Rejected, Some(actor.user_id), reason),
+            Entry::public(
+                EventKind::Rejected,
+                Some(actor.user_id),
+                EventDetails {
+                    reason: Some(reason),
+                    ..EventDetails::by(&actor.name)
+                },
+            ),
             now,
         )
     })
@@ -110,6 +115,7 @@ pub async fn answer(
     idempotency_key: Option<&str>,
 ) -> AppResult<Request> {
     let answer = LONG.required("answer", answer)?;
+    let zone = state.config.time_zone;
     let once = once(actor, idempotency_key, Action::Answer, &(id, version, &answer))?;
     request_step(state, actor, id, once, move |conn, actor, request, now| {
         let to = handler_step(conn, actor, &request, version, Action::Answer)?;
@@ -125,10 +131,18 @@ pub async fn answer(
         };
         apply(
             conn,
+            zone,
             &request,
             to,
             changes,
-            Entry::public(EventKind::Answered, Some(actor.user_id), answer),
+            Entry::public(
+                EventKind::Answered,
+                Some(actor.user_id),
+                EventDetails {
+                    answer: Some(answer),
+                    ..EventDetails::by(&actor.name)
+                },
+            ),
             now,
         )
     })
@@ -216,7 +230,7 @@ pub async fn dispatch(
                     },
                 ));
             }
-            let mut names = Vec::new();
+            let mut named = Vec::new();
             let mut tasks = Vec::new();
             if to_pool {
                 tasks.push(new_task(
@@ -253,11 +267,12 @@ pub async fn dispatch(
                             .arg("department", &department.name),
                     );
                 }
-                names.push(if target.lead {
-                    format!("{} (lead)", department.name)
-                } else {
-                    department.name
-                });
+                named.push(EventDepartment::new(
+                    department.id,
+                    department.name.clone(),
+                    department.name_en.clone(),
+                    target.lead,
+                ));
                 tasks.push(new_task(
                     conn,
                     zone,
@@ -277,19 +292,18 @@ pub async fn dispatch(
                     },
                 )?);
             }
-            let (kind, mut text) = if to_pool {
-                (
-                    EventKind::Pooled,
-                    "put in the open pool for departments to claim".to_string(),
-                )
+            let kind = if to_pool {
+                EventKind::Pooled
             } else {
-                (EventKind::Dispatched, format!("dispatched to {}", names.join(", ")))
+                EventKind::Dispatched
             };
-            if !note.is_empty() {
-                text.push_str(&format!(": {note}"));
-            }
-            let entry = Entry::public(kind, Some(actor.user_id), text);
-            let request = apply(conn, &request, to, changes, entry, now)?;
+            let details = EventDetails {
+                departments: (!to_pool).then_some(named),
+                note: (!note.is_empty()).then(|| note.clone()),
+                ..EventDetails::by(&actor.name)
+            };
+            let entry = Entry::public(kind, Some(actor.user_id), details);
+            let request = apply(conn, zone, &request, to, changes, entry, now)?;
             Ok((request, tasks))
         })
         .await?;
@@ -305,6 +319,7 @@ pub async fn add_note(
     idempotency_key: Option<&str>,
 ) -> AppResult<Request> {
     let text = NOTE.required("text", text)?;
+    let zone = state.config.time_zone;
     if internal && actor.role == Role::Company {
         return Err(AppError::forbidden(RequestsReason::COMPANY_NOTES_PUBLIC));
     }
@@ -312,13 +327,17 @@ pub async fn add_note(
     request_step(state, actor, id, once, move |conn, actor, request, now| {
         authorize(conn, actor, &request, None, Action::Note)?;
         lifecycle::check(request.status, Action::Note)?;
+        let details = EventDetails {
+            note: Some(text),
+            ..EventDetails::by(&actor.name)
+        };
         let entry = if internal {
-            Entry::internal(EventKind::Note, Some(actor.user_id), text)
+            Entry::internal(EventKind::Note, Some(actor.user_id), details)
         } else {
-            Entry::public(EventKind::Note, Some(actor.user_id), text)
+            Entry::public(EventKind::Note, Some(actor.user_id), details)
         };
         // A note adds to the timeline without changing the request, so it takes no version.
-        events::record(conn, &request, Some(request.status), entry, now)?;
+        events::record(conn, zone, &request, Some(request.status), entry, now)?;
         Ok(request)
     })
     .await
@@ -333,6 +352,7 @@ pub async fn resolve(
     idempotency_key: Option<&str>,
 ) -> AppResult<Request> {
     let answer = LONG.required("answer", answer)?;
+    let zone = state.config.time_zone;
     let once = once(actor, idempotency_key, Action::Resolve, &(id, version, &answer))?;
     request_step(state, actor, id, once, move |conn, actor, request, now| {
         let to = handler_step(conn, actor, &request, version, Action::Resolve)?;
@@ -344,10 +364,18 @@ pub async fn resolve(
         };
         apply(
             conn,
+            zone,
             &request,
             to,
             changes,
-            Entry::public(EventKind::Resolved, Some(actor.user_id), answer),
+            Entry::public(
+                EventKind::Resolved,
+                Some(actor.user_id),
+                EventDetails {
+                    answer: Some(answer),
+                    ..EventDetails::by(&actor.name)
+                },
+            ),
             now,
         )
     })
@@ -365,6 +393,7 @@ pub async fn mark_unresolvable(
 ) -> AppResult<Request> {
     let reason = LONG.required("reason", reason)?;
     let filing_number = SHORT.required("filingNumber", filing_number)?;
+    let zone = state.config.time_zone;
     let once = once(
         actor,
         idempotency_key,
@@ -373,7 +402,11 @@ pub async fn mark_unresolvable(
     )?;
     request_step(state, actor, id, once, move |conn, actor, request, now| {
         let to = handler_step(conn, actor, &request, version, Action::MarkUnresolvable)?;
-        let text = format!("cannot be solved under current policy (filed as {filing_number}): {reason}");
+        let details = EventDetails {
+            reason: Some(reason.clone()),
+            filing_number: Some(filing_number.clone()),
+            ..EventDetails::by(&actor.name)
+        };
         let changes = RequestChanges {
             answer: Some(Some(reason.clone())),
             filing_number: Some(Some(filing_number.clone())),
@@ -383,10 +416,11 @@ pub async fn mark_unresolvable(
         };
         apply(
             conn,
+            zone,
             &request,
             to,
             changes,
-            Entry::public(EventKind::Unresolvable, Some(actor.user_id), text),
+            Entry::public(EventKind::Unresolvable, Some(actor.user_id), details),
             now,
         )
     })
@@ -424,14 +458,11 @@ pub async fn confirm(
             feedback_at: Some(Some(now)),
             ..Default::default()
         };
-        let verdict = format!(
-            "{}, {}",
-            if solved { "solved" } else { "not solved" },
-            if satisfied { "satisfied" } else { "not satisfied" }
-        );
-        let text = match &comment {
-            Some(comment) => format!("{verdict}: {comment}"),
-            None => verdict,
+        let details = EventDetails {
+            solved: Some(solved),
+            satisfied: Some(satisfied),
+            comment: comment.clone(),
+            ..EventDetails::by(&actor.name)
         };
         let (to, kind) = if closes {
             changes.closed_at = Some(Some(now));
@@ -454,10 +485,11 @@ pub async fn confirm(
         };
         apply(
             conn,
+            zone,
             &request,
             to,
             changes,
-            Entry::public(kind, Some(actor.user_id), text),
+            Entry::public(kind, Some(actor.user_id), details),
             now,
         )
     })
@@ -472,14 +504,15 @@ pub async fn withdraw(
     idempotency_key: Option<&str>,
 ) -> AppResult<Request> {
     let reason = NOTE.optional("reason", reason)?;
+    let zone = state.config.time_zone;
     let once = once(actor, idempotency_key, Action::Withdraw, &(id, &reason))?;
     request_step(state, actor, id, once, move |conn, actor, request, now| {
         authorize(conn, actor, &request, None, Action::Withdraw)?;
         let step = lifecycle::check(request.status, Action::Withdraw)?;
         let to = lifecycle::next_status(request.status, step.outcome);
-        let text = match reason {
-            Some(reason) => format!("withdrawn by the company: {reason}"),
-            None => "withdrawn by the company".into(),
+        let details = EventDetails {
+            reason,
+            ..EventDetails::by(&actor.name)
         };
         let changes = RequestChanges {
             closed_at: Some(Some(now)),
@@ -487,10 +520,11 @@ pub async fn withdraw(
         };
         apply(
             conn,
+            zone,
             &request,
             to,
             changes,
-            Entry::public(EventKind::Withdrawn, Some(actor.user_id), text),
+            Entry::public(EventKind::Withdrawn, Some(actor.user_id), details),
             now,
         )
     })
@@ -505,24 +539,22 @@ pub async fn urge(
     idempotency_key: Option<&str>,
 ) -> AppResult<Request> {
     let message = NOTE.optional("message", message)?;
+    let zone = state.config.time_zone;
     let once = once(actor, idempotency_key, Action::Urge, &(id, &message))?;
     request_step(state, actor, id, once, move |conn, actor, request, now| {
         authorize(conn, actor, &request, None, Action::Urge)?;
         lifecycle::check(request.status, Action::Urge)?;
-        let by = if actor.role == Role::Admin {
-            "the administration (督办)"
-        } else {
-            "the company"
-        };
-        let text = match message {
-            Some(message) => format!("urged by {by}: {message}"),
-            None => format!("urged by {by}"),
+        let details = EventDetails {
+            by_administration: Some(actor.role == Role::Admin),
+            message,
+            ..EventDetails::by(&actor.name)
         };
         events::record(
             conn,
+            zone,
             &request,
             Some(request.status),
-            Entry::public(EventKind::Urged, Some(actor.user_id), text),
+            Entry::public(EventKind::Urged, Some(actor.user_id), details),
             now,
         )?;
         Ok(request)
@@ -540,6 +572,7 @@ pub async fn request_information(
     idempotency_key: Option<&str>,
 ) -> AppResult<Request> {
     let question = NOTE.required("question", question)?;
+    let zone = state.config.time_zone;
     let once = once(actor, idempotency_key, Action::AskCompany, &(id, &question))?;
     request_step(state, actor, id, once, move |conn, actor, request, now| {
         authorize(conn, actor, &request, None, Action::AskCompany)?;
@@ -562,12 +595,15 @@ pub async fn request_information(
         let mut entry = Entry::public(
             EventKind::InfoRequested,
             Some(actor.user_id),
-            format!("information asked of the company: {question}"),
+            EventDetails {
+                question: Some(question.clone()),
+                ..EventDetails::by(&actor.name)
+            },
         );
         if let Some(task_id) = task_id {
             entry = entry.on_task(task_id);
         }
-        apply(conn, &request, request.status, changes, entry, now)
+        apply(conn, zone, &request, request.status, changes, entry, now)
     })
     .await
 }
@@ -582,6 +618,7 @@ pub async fn provide_information(
     idempotency_key: Option<&str>,
 ) -> AppResult<Request> {
     let answer = LONG.required("answer", answer)?;
+    let zone = state.config.time_zone;
     let once = once(actor, idempotency_key, Action::AnswerCompanyQuestion, &(id, &answer))?;
     request_step(state, actor, id, once, move |conn, actor, request, now| {
         authorize(conn, actor, &request, None, Action::AnswerCompanyQuestion)?;
@@ -606,20 +643,23 @@ pub async fn provide_information(
             changes.resolve_remind_at = shift(request.resolve_remind_at);
         }
         repo::shift_open_task_deadlines(conn, request.id, waited)?;
-        let hours = waited.num_minutes() as f64 / 60.0;
         let entry = Entry::public(
             EventKind::InfoProvided,
             Some(actor.user_id),
-            format!("the company answered after {hours:.1} h; the time limits moved by that much: {answer}"),
+            EventDetails {
+                waited_minutes: Some(waited.num_minutes()),
+                answer: Some(answer.clone()),
+                ..EventDetails::by(&actor.name)
+            },
         );
-        apply(conn, &request, request.status, changes, entry, now)
+        apply(conn, zone, &request, request.status, changes, entry, now)
     })
     .await
 }
 
 /// Closes one request left RESOLVED past the confirmation window; false when it changed
 /// meanwhile (confirmed, or reopened).
-pub fn auto_close(conn: &mut Tx<'_>, request: &Request, now: NaiveDateTime) -> AppResult<bool> {
+pub fn auto_close(conn: &mut Tx<'_>, zone: Tz, request: &Request, now: NaiveDateTime) -> AppResult<bool> {
     let Some(current) = repo::find_by_id(conn, request.id)? else {
         return Ok(false);
     };
@@ -634,9 +674,12 @@ pub fn auto_close(conn: &mut Tx<'_>, request: &Request, now: NaiveDateTime) -> A
     let entry = Entry::public(
         EventKind::AutoClosed,
         None,
-        format!("closed automatically: no feedback from the company within {AUTO_CLOSE_AFTER_DAYS} days"),
+        EventDetails {
+            days: Some(AUTO_CLOSE_AFTER_DAYS),
+            ..Default::default()
+        },
     );
-    match apply(conn, &current, RequestStatus::Closed, changes, entry, now) {
+    match apply(conn, zone, &current, RequestStatus::Closed, changes, entry, now) {
         Ok(_) => Ok(true),
         Err(AppError::Conflict(_)) => Ok(false),
         Err(other) => Err(other),

@@ -2,6 +2,7 @@
 //! completing.
 
 use super::*;
+use crate::clock::to_utc;
 use crate::ids::DepartmentId;
 
 /// What a task step does once its checks have passed.
@@ -71,16 +72,33 @@ impl TaskContext<'_, '_> {
         changes: RequestChanges,
         entry: Entry,
     ) -> AppResult<(Task, Request)> {
-        let request = apply(self.conn, &self.request, to, changes, entry.on_task(task.id), self.now)?;
+        let request = apply(
+            self.conn,
+            self.zone,
+            &self.request,
+            to,
+            changes,
+            entry.on_task(task.id),
+            self.now,
+        )?;
         Ok((task, request))
     }
 
-    fn department_name(&mut self, id: Option<DepartmentId>) -> AppResult<String> {
+    /// The department of a task as the timeline names it.
+    fn department(&mut self, id: Option<DepartmentId>, lead: bool) -> AppResult<Option<EventDepartment>> {
         Ok(match id {
             Some(id) => departments_repo::find_by_id(self.conn, id)?
-                .map(|d| d.name)
-                .unwrap_or_default(),
-            None => String::new(),
+                .map(|d| EventDepartment::new(d.id, d.name, d.name_en, lead)),
+            None => None,
+        })
+    }
+
+    /// Details naming the actor and the department of `task`.
+    fn task_details(&mut self, task: &Task) -> AppResult<EventDetails> {
+        let department = self.department(task.department_id, task.lead)?;
+        Ok(EventDetails {
+            departments: department.map(|d| vec![d]),
+            ..EventDetails::by(&self.actor.name)
         })
     }
 
@@ -108,13 +126,9 @@ pub async fn claim(
             department_id: Some(department_id),
             ..Default::default()
         })?;
-        let name = cx.department_name(department_id)?;
+        let details = cx.task_details(&task)?;
         let to = cx.simple_next();
-        let entry = Entry::public(
-            EventKind::Claimed,
-            Some(cx.actor.user_id),
-            format!("claimed from the pool by {name}"),
-        );
+        let entry = Entry::public(EventKind::Claimed, Some(cx.actor.user_id), details);
         cx.finish(task, to, RequestChanges::default(), entry)
     })
     .await
@@ -129,13 +143,9 @@ pub async fn sign(
     let once = once(actor, idempotency_key, Action::Sign, &task_id)?;
     task_step(state, actor, task_id, Action::Sign, once, |mut cx| {
         let task = cx.move_task(TaskChanges::default())?;
-        let name = cx.department_name(task.department_id)?;
+        let details = cx.task_details(&task)?;
         let to = cx.simple_next();
-        let entry = Entry::public(
-            EventKind::Signed,
-            Some(cx.actor.user_id),
-            format!("signed for by {name}"),
-        );
+        let entry = Entry::public(EventKind::Signed, Some(cx.actor.user_id), details);
         cx.finish(task, to, RequestChanges::default(), entry)
     })
     .await
@@ -155,7 +165,10 @@ pub async fn return_task(
             reason: Some(Some(reason.clone())),
             ..Default::default()
         })?;
-        let name = cx.department_name(task.department_id)?;
+        let details = EventDetails {
+            reason: Some(reason.clone()),
+            ..cx.task_details(&task)?
+        };
         let lead_remains = repo::tasks_of(cx.conn, cx.request.id)?
             .iter()
             .any(|t| t.lead && t.status.is_active());
@@ -164,11 +177,7 @@ pub async fn return_task(
         } else {
             RequestStatus::Accepted
         };
-        let entry = Entry::internal(
-            EventKind::Returned,
-            Some(cx.actor.user_id),
-            format!("returned by {name} as not its remit: {reason}"),
-        );
+        let entry = Entry::internal(EventKind::Returned, Some(cx.actor.user_id), details);
         cx.finish(task, to, RequestChanges::default(), entry)
     })
     .await
@@ -211,7 +220,7 @@ pub async fn transfer(
             reason: Some(Some(reason.clone())),
             ..Default::default()
         })?;
-        let from_name = cx.department_name(old.department_id)?;
+        let from_department = cx.department(old.department_id, old.lead)?;
         let task = new_task(
             cx.conn,
             cx.zone,
@@ -231,11 +240,13 @@ pub async fn transfer(
             },
         )?;
         let to = cx.simple_next();
-        let entry = Entry::internal(
-            EventKind::Transferred,
-            Some(cx.actor.user_id),
-            format!("transferred from {from_name} to {}: {reason}", target.name),
-        );
+        let details = EventDetails {
+            from_department,
+            to_department: Some(EventDepartment::new(target.id, target.name, target.name_en, old.lead)),
+            reason: Some(reason),
+            ..EventDetails::by(&cx.actor.name)
+        };
+        let entry = Entry::internal(EventKind::Transferred, Some(cx.actor.user_id), details);
         cx.finish(task, to, RequestChanges::default(), entry)
     })
     .await
@@ -275,16 +286,14 @@ pub async fn submit_plan(
             .map(Some),
             ..Default::default()
         })?;
-        let name = cx.department_name(task.department_id)?;
+        let details = EventDetails {
+            responsible: Some(responsible),
+            approach: Some(approach),
+            due_at: Some(to_utc(due_at)),
+            ..cx.task_details(&task)?
+        };
         let to = cx.simple_next();
-        let entry = Entry::public(
-            EventKind::Planned,
-            Some(cx.actor.user_id),
-            format!(
-                "plan of {name}: {responsible} handles it by {}: {approach}",
-                due_at.format("%Y-%m-%d %H:%M UTC")
-            ),
-        );
+        let entry = Entry::public(EventKind::Planned, Some(cx.actor.user_id), details);
         let changes = RequestChanges {
             first_replied_at: first_reply(&cx.request, cx.now),
             ..Default::default()
@@ -310,7 +319,10 @@ pub async fn complete_task(
             result: Some(Some(result.clone())),
             ..Default::default()
         })?;
-        let name = cx.department_name(task.department_id)?;
+        let details = EventDetails {
+            result: Some(result),
+            ..cx.task_details(&task)?
+        };
         let leads: Vec<Task> = repo::tasks_of(cx.conn, cx.request.id)?
             .into_iter()
             .filter(|t| t.lead && t.status.is_active())
@@ -335,11 +347,7 @@ pub async fn complete_task(
             (RequestStatus::InProgress, RequestChanges::default())
         };
         let actor_id = cx.actor.user_id;
-        let entry = Entry::public(
-            EventKind::Completed,
-            Some(actor_id),
-            format!("{name} finished its task: {result}"),
-        );
+        let entry = Entry::public(EventKind::Completed, Some(actor_id), details);
         cx.finish(task, to, changes, entry)
     })
     .await

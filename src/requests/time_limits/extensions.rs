@@ -3,15 +3,18 @@
 
 use crate::requests::errors::RequestsReason;
 use chrono::NaiveDateTime;
+use chrono_tz::Tz;
 
 use super::model::{Extension, ExtensionStatus, NewExtension};
 use super::repo;
 use crate::actor::{Actor, Role};
+use crate::clock::to_utc;
 use crate::db::{DbConnection, Once, Page, PageRequest, Replay, Tx};
 use crate::error::{AppError, AppResult};
-use crate::ids::{TaskId, UserId};
+use crate::ids::TaskId;
 use crate::requests::events::{self, Entry};
 use crate::requests::model::{EventKind, Request, Task};
+use crate::requests::timeline::EventDetails;
 use crate::requests::{repo as requests_repo, service as requests_service};
 use crate::state::AppState;
 use crate::text::multi_line;
@@ -22,23 +25,30 @@ fn text(field: &str, value: &str) -> AppResult<String> {
     multi_line(MAX_REASON_CHARS).required(field, value)
 }
 
-fn record(
-    conn: &mut Tx<'_>,
-    request: &Request,
-    task: &Task,
-    kind: EventKind,
-    actor_id: UserId,
-    text: String,
+struct Step<'a> {
+    zone: Tz,
+    request: &'a Request,
+    task: &'a Task,
+    actor: &'a Actor,
     now: NaiveDateTime,
-) -> AppResult<()> {
-    events::record(
-        conn,
-        request,
-        Some(request.status),
-        Entry::internal(kind, Some(actor_id), text).on_task(task.id),
-        now,
-    )?;
-    Ok(())
+}
+
+impl Step<'_> {
+    fn record(&self, conn: &mut Tx<'_>, kind: EventKind, details: EventDetails) -> AppResult<()> {
+        let details = EventDetails {
+            departments: events::task_department(conn, self.task)?,
+            ..details
+        };
+        events::record(
+            conn,
+            self.zone,
+            self.request,
+            Some(self.request.status),
+            Entry::internal(kind, Some(self.actor.user_id), details).on_task(self.task.id),
+            self.now,
+        )?;
+        Ok(())
+    }
 }
 
 /// A department asks for its task's reply limit to move to `until`.
@@ -60,6 +70,7 @@ pub async fn request(
     )?;
     let actor = actor.clone();
     let now = state.clock.now_naive();
+    let zone = state.config.time_zone;
     state
         .db
         .write_once(once, now, move |conn| {
@@ -96,18 +107,22 @@ pub async fn request(
                     created_at: now,
                 },
             )?;
-            record(
-                conn,
-                &request,
-                &task,
-                EventKind::ExtensionRequested,
-                actor.user_id,
-                format!(
-                    "extension asked from {} to {} UTC: {reason}",
-                    due_at.format("%Y-%m-%d %H:%M"),
-                    until.format("%Y-%m-%d %H:%M")
-                ),
+            let step = Step {
+                zone,
+                request: &request,
+                task: &task,
+                actor: &actor,
                 now,
+            };
+            step.record(
+                conn,
+                EventKind::ExtensionRequested,
+                EventDetails {
+                    previous_due_at: Some(to_utc(due_at)),
+                    due_at: Some(to_utc(until)),
+                    reason: Some(reason),
+                    ..EventDetails::by(&actor.name)
+                },
             )?;
             Ok(extension)
         })
@@ -128,6 +143,7 @@ pub async fn decide(
     let once = Once::new(actor.user_id, idempotency_key, "decideExtension", &(id, approve, &note))?;
     let actor = actor.clone();
     let now = state.clock.now_naive();
+    let zone = state.config.time_zone;
     state
         .db
         .write_once(once, now, move |conn| {
@@ -146,7 +162,13 @@ pub async fn decide(
             let Some(decided) = decided else {
                 return Err(AppError::conflict(RequestsReason::EXTENSION_DECIDED));
             };
-            let suffix = note.map(|n| format!(": {n}")).unwrap_or_default();
+            let step = Step {
+                zone,
+                request: &request,
+                task: &task,
+                actor: &actor,
+                now,
+            };
             if approve {
                 // The reminder keeps its distance from the (moved) due time.
                 let lead = task
@@ -160,31 +182,25 @@ pub async fn decide(
                     extension.requested_due_at,
                     extension.requested_due_at - lead,
                 )?;
-                record(
+                step.record(
                     conn,
-                    &request,
-                    &task,
                     EventKind::ExtensionApproved,
-                    actor.user_id,
-                    format!(
-                        "extension granted: due {} UTC instead of {} UTC{suffix}",
-                        extension.requested_due_at.format("%Y-%m-%d %H:%M"),
-                        extension.previous_due_at.format("%Y-%m-%d %H:%M")
-                    ),
-                    now,
+                    EventDetails {
+                        previous_due_at: Some(to_utc(extension.previous_due_at)),
+                        due_at: Some(to_utc(extension.requested_due_at)),
+                        note,
+                        ..EventDetails::by(&actor.name)
+                    },
                 )?;
             } else {
-                record(
+                step.record(
                     conn,
-                    &request,
-                    &task,
                     EventKind::ExtensionRefused,
-                    actor.user_id,
-                    format!(
-                        "extension refused: still due {} UTC{suffix}",
-                        extension.previous_due_at.format("%Y-%m-%d %H:%M")
-                    ),
-                    now,
+                    EventDetails {
+                        due_at: Some(to_utc(extension.previous_due_at)),
+                        note,
+                        ..EventDetails::by(&actor.name)
+                    },
                 )?;
             }
             Ok(decided)

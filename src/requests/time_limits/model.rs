@@ -66,14 +66,6 @@ impl Deadline {
             Deadline::TaskReply => "TASK_REPLY",
         }
     }
-
-    pub fn describe(self) -> &'static str {
-        match self {
-            Deadline::FirstReply => "first-reply limit",
-            Deadline::Resolve => "resolution limit",
-            Deadline::TaskReply => "department's reply limit",
-        }
-    }
 }
 
 /// One threshold of a limit.

@@ -11,14 +11,17 @@
 //! moved later (a pause, an approved extension) is a new due time and gets its own thresholds.
 
 use chrono::{Duration, NaiveDateTime};
+use chrono_tz::Tz;
 
 use super::model::{Deadline, Limit, Stage};
 use super::repo::{self, claim, mark_overdue};
+use crate::clock::to_utc;
 use crate::db::{DbConnection, Tx};
 use crate::error::AppResult;
 use crate::requests::events::{self, Entry};
 use crate::requests::model::TaskStatus;
 use crate::requests::repo as requests_repo;
+use crate::requests::timeline::{EventDetails, TimeLimitKind, TimeLimitStage};
 use crate::state::AppState;
 
 /// What one pass did.
@@ -55,20 +58,28 @@ fn still_open(conn: &mut DbConnection, limit: &Limit) -> AppResult<bool> {
     })
 }
 
-fn text(stage: Stage, limit: &Limit) -> String {
-    let due = limit.due_at.format("%Y-%m-%d %H:%M UTC");
-    let what = limit.deadline.describe();
-    match stage {
-        Stage::Reminder => format!("reminder (提醒): 75 % of the {what} has passed; due {due}"),
-        Stage::Overdue => format!("overdue: the {what} passed at {due} unmet"),
-        Stage::Chasing => format!("chased (催办): the {what} passed at {due} and nothing has moved"),
-        Stage::Supervision => format!("under supervision (督办): the {what} passed at {due}"),
-        Stage::Reprimand => format!("reported to the zone's leaders (通报): the {what} passed at {due}"),
+/// The parts of an alert: which threshold of which limit, and its due time.
+fn details(stage: Stage, limit: &Limit) -> EventDetails {
+    EventDetails {
+        stage: Some(match stage {
+            Stage::Reminder => TimeLimitStage::Reminder,
+            Stage::Overdue => TimeLimitStage::Overdue,
+            Stage::Chasing => TimeLimitStage::Chasing,
+            Stage::Supervision => TimeLimitStage::Supervision,
+            Stage::Reprimand => TimeLimitStage::Reprimand,
+        }),
+        limit: Some(match limit.deadline {
+            Deadline::FirstReply => TimeLimitKind::FirstReply,
+            Deadline::Resolve => TimeLimitKind::Resolve,
+            Deadline::TaskReply => TimeLimitKind::TaskReply,
+        }),
+        due_at: Some(to_utc(limit.due_at)),
+        ..Default::default()
     }
 }
 
 /// Fires every threshold of `limit` that is due and not fired yet; returns how many fired.
-fn fire(conn: &mut Tx<'_>, limit: &Limit, now: NaiveDateTime, escalation: Duration) -> AppResult<usize> {
+fn fire(conn: &mut Tx<'_>, zone: Tz, limit: &Limit, now: NaiveDateTime, escalation: Duration) -> AppResult<usize> {
     if !still_open(conn, limit)? {
         return Ok(0);
     }
@@ -90,14 +101,14 @@ fn fire(conn: &mut Tx<'_>, limit: &Limit, now: NaiveDateTime, escalation: Durati
         let request = requests_repo::find_by_id(conn, limit.request_id)?
             .ok_or_else(|| crate::error::AppError::internal("the request of an open limit vanished"))?;
         let mut entry = if stage == Stage::Overdue {
-            Entry::public(stage.event(), None, text(stage, limit))
+            Entry::public(stage.event(), None, details(stage, limit))
         } else {
-            Entry::internal(stage.event(), None, text(stage, limit))
+            Entry::internal(stage.event(), None, details(stage, limit))
         };
         if let Some(task_id) = limit.task_id {
             entry = entry.on_task(task_id);
         }
-        events::record(conn, &request, Some(request.status), entry, now)?;
+        events::record(conn, zone, &request, Some(request.status), entry, now)?;
         fired += 1;
     }
     Ok(fired)
@@ -107,13 +118,17 @@ fn fire(conn: &mut Tx<'_>, limit: &Limit, now: NaiveDateTime, escalation: Durati
 pub async fn run_once(state: &AppState) -> AppResult<Sweep> {
     let now = state.clock.now_naive();
     let escalation = Duration::from_std(state.config.sla_escalation).unwrap_or(Duration::hours(24));
+    let zone = state.config.time_zone;
     let limits = state.db.read(move |conn| repo::due_limits(conn, now)).await?;
     let mut sweep = Sweep {
         limits_checked: limits.len(),
         ..Default::default()
     };
     for limit in limits {
-        sweep.thresholds_fired += state.db.write(move |conn| fire(conn, &limit, now, escalation)).await?;
+        sweep.thresholds_fired += state
+            .db
+            .write(move |conn| fire(conn, zone, &limit, now, escalation))
+            .await?;
     }
     Ok(sweep)
 }
