@@ -175,20 +175,7 @@ impl SmsSender for AliyunSender {
         for (name, value) in &headers {
             request = request.header(name.as_str(), value.as_str());
         }
-        let response = match request.send().await {
-            Ok(response) => response,
-            Err(e) => {
-                return SmsOutcome::Retry {
-                    code: "UNREACHABLE".into(),
-                    error: format!("Alibaba Cloud SMS unreachable: {e}"),
-                    after: None,
-                }
-            }
-        };
-        let status = response.status().as_u16();
-        let after = sender::retry_after(response.headers());
-        let body: Value = response.json().await.unwrap_or(Value::Null);
-        Self::classify(status, &body, after)
+        sender::read_answer("Alibaba Cloud SMS", request.send().await, Self::classify).await
     }
 }
 

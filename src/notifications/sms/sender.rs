@@ -82,6 +82,29 @@ pub(crate) fn http_client() -> Result<reqwest::Client, String> {
 }
 
 /// `Retry-After` as delay-seconds or an HTTP date (RFC 9110 §10.2.3).
+/// Reads a provider's answer to a send: unreachable is a retry; otherwise the provider's
+/// `classify` judges the HTTP status, the JSON body and `Retry-After`.
+pub(crate) async fn read_answer(
+    provider: &str,
+    response: reqwest::Result<reqwest::Response>,
+    classify: impl FnOnce(u16, &serde_json::Value, Option<Duration>) -> SmsOutcome,
+) -> SmsOutcome {
+    let response = match response {
+        Ok(response) => response,
+        Err(e) => {
+            return SmsOutcome::Retry {
+                code: "UNREACHABLE".into(),
+                error: format!("{provider} unreachable: {e}"),
+                after: None,
+            }
+        }
+    };
+    let status = response.status().as_u16();
+    let after = retry_after(response.headers());
+    let body: serde_json::Value = response.json().await.unwrap_or(serde_json::Value::Null);
+    classify(status, &body, after)
+}
+
 pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(seconds) = value.parse::<u64>() {

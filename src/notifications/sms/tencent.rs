@@ -174,20 +174,7 @@ impl SmsSender for TencentSender {
             .body(payload)
             .send()
             .await;
-        let response = match response {
-            Ok(response) => response,
-            Err(e) => {
-                return SmsOutcome::Retry {
-                    code: "UNREACHABLE".into(),
-                    error: format!("Tencent Cloud SMS unreachable: {e}"),
-                    after: None,
-                }
-            }
-        };
-        let status = response.status().as_u16();
-        let after = sender::retry_after(response.headers());
-        let body: Value = response.json().await.unwrap_or(Value::Null);
-        Self::classify(status, &body, after)
+        sender::read_answer("Tencent Cloud SMS", response, Self::classify).await
     }
 }
 
