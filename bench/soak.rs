@@ -327,16 +327,25 @@ async fn main() {
     let warm_refusals = tally.expected_refusals.load(Ordering::Relaxed);
     println!("warm-up done: {warm_calls} calls, {warm_errors} errors; server RSS {start_rss:?} kB");
     let started = Instant::now();
+    // The server's RSS once a minute: the memory verdict is on the last ten of them.
+    let samples = Arc::new(std::sync::Mutex::new(Vec::<u64>::new()));
     let reporter = {
         let tally = tally.clone();
+        let samples = samples.clone();
+        let pid = pid.clone();
         actix_rt::spawn(async move {
             loop {
                 tokio::time::sleep(Duration::from_secs(60)).await;
+                let rss = pid.as_deref().and_then(rss_kb);
+                if let Some(rss) = rss {
+                    samples.lock().unwrap().push(rss);
+                }
                 println!(
-                    "{:>4.0} s: {} calls, {} errors",
+                    "{:>4.0} s: {} calls, {} errors, server RSS {} kB",
                     started.elapsed().as_secs_f64(),
                     tally.calls.load(Ordering::Relaxed),
-                    tally.errors.load(Ordering::Relaxed)
+                    tally.errors.load(Ordering::Relaxed),
+                    rss.map_or("?".into(), |r| r.to_string())
                 );
             }
         })
@@ -365,7 +374,21 @@ async fn main() {
             end as i64 - start as i64
         );
     }
-    if errors > 0 {
+    // Levelled off: over the last ten minutes (eleven samples, a minute apart) RSS grew by
+    // less than 2 %.
+    let samples = samples.lock().unwrap().clone();
+    let mut failed = errors > 0;
+    if samples.len() >= 11 {
+        let first = samples[samples.len() - 11];
+        let last = *samples.last().unwrap();
+        let growth = (last as f64 - first as f64) / first as f64 * 100.0;
+        let verdict = if growth < 2.0 { "met" } else { "missed" };
+        println!("last 10 minutes: RSS {first} kB -> {last} kB, growth {growth:+.2} % (target < 2 %: {verdict})");
+        failed |= growth >= 2.0;
+    } else if pid.is_some() {
+        println!("last 10 minutes: fewer than 11 RSS samples (run --minutes 10 or more for the verdict)");
+    }
+    if failed {
         std::process::exit(1);
     }
 }

@@ -6,6 +6,9 @@
 #   bench/soak.sh            # 10 minutes, 6 clients, release build
 #   SOAK_MINUTES=1 SOAK_CLIENTS=4 bench/soak.sh
 #   SOAK_PROFILE=debug bench/soak.sh   # the debug build (no release build needed)
+#   SOAK_MINUTES=30 bench/soak.sh      # the trust target: RSS once a minute, the last 10 grow < 2 %
+#   SOAK_MINUTES=30 SOAK_PG=postgres://postgres@127.0.0.1:5432/test bench/soak.sh
+#       # on PostgreSQL: a fresh schema made in that database for the run, dropped after it
 set -euo pipefail
 cd "$(dirname "$0")/.."
 minutes="${SOAK_MINUTES:-10}"
@@ -19,7 +22,20 @@ else
 fi
 work="$(mktemp -d)"
 server=""
-trap '[ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+schema=""
+cleanup() {
+  [ -n "$server" ] && kill "$server" 2>/dev/null
+  wait 2>/dev/null
+  [ -n "$schema" ] && psql -q "$SOAK_PG" -c "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+if [ -n "${SOAK_PG:-}" ]; then
+  schema="zt_soak_$$"
+  psql -q "$SOAK_PG" -c "CREATE SCHEMA $schema" >/dev/null
+  case "$SOAK_PG" in *\?*) sep='&' ;; *) sep='?' ;; esac
+  export ZHITONG_DATABASE_URL="$SOAK_PG${sep}options=-csearch_path%3D$schema"
+fi
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 ZHITONG_BIND="127.0.0.1:$port" ZHITONG_DATABASE_URL="${ZHITONG_DATABASE_URL:-$work/soak.db}" \
   ZHITONG_LOG="${ZHITONG_LOG:-warn}" "$target/zhitong" >"$work/banner" 2>"$work/server.log" &

@@ -18,6 +18,7 @@ mod audit;
 mod authorization;
 mod calendar;
 mod crash_recovery;
+mod crash_storm;
 mod evaluations;
 mod explorer;
 mod first_run;
