@@ -17,6 +17,7 @@ use crate::requests::graphql::{
     RequestMutation, RequestQuery, RequestSubscription, SupervisionMutation, SupervisionQuery,
 };
 use crate::sla::graphql::{SlaMutation, SlaQuery};
+use crate::privacy::graphql::{PrivacyMutation, PrivacyQuery};
 use crate::state::AppState;
 use crate::stats::graphql::StatsQuery;
 use crate::users::graphql::{UsersMutation, UsersQuery};
@@ -40,6 +41,7 @@ pub struct QueryRoot(
     AuditQuery,
     StatsQuery,
     VisitQuery,
+    PrivacyQuery,
     super::texts::TextsQuery,
 );
 
@@ -59,6 +61,7 @@ pub struct MutationRoot(
     SupervisionMutation,
     EvaluationMutation,
     VisitMutation,
+    PrivacyMutation,
 );
 
 /// Everything that can be followed live (over graphql-ws at `/graphql/ws`).

@@ -36,6 +36,7 @@ mod migrations;
 mod notifications;
 mod offline_sync;
 mod organisation;
+mod privacy;
 mod process;
 mod properties;
 mod push_providers;
