@@ -323,6 +323,79 @@ pub fn mask_audit_snapshots_of(conn: &mut DbConnection, user: UserId, name: &str
     Ok(changed)
 }
 
+/// Replaces the person's name in the timeline events they acted in: the `actorName` part and
+/// the sentence stored with it. What they wrote (notes, answers, comments) stays: it is the
+/// record.
+pub fn mask_event_actor_of(conn: &mut DbConnection, user: UserId, old_name: &str, new_name: &str) -> AppResult<usize> {
+    let rows: Vec<(i64, String, Option<String>)> = request_events::table
+        .filter(request_events::actor_id.eq(user))
+        .select((request_events::id, request_events::text, request_events::details))
+        .load(conn)?;
+    let mut changed = 0;
+    for (id, text, details) in rows {
+        let masked_details = details.clone().map(|d| match serde_json::from_str::<Value>(&d) {
+            Ok(Value::Object(mut map)) if map.contains_key("actorName") => {
+                map.insert("actorName".into(), json!(new_name));
+                Value::Object(map).to_string()
+            }
+            _ => d,
+        });
+        let masked_text = if old_name.is_empty() {
+            text.clone()
+        } else {
+            text.replace(old_name, new_name)
+        };
+        if masked_details != details || masked_text != text {
+            diesel::update(request_events::table.find(id))
+                .set((request_events::text.eq(masked_text), request_events::details.eq(masked_details)))
+                .execute(conn)?;
+            changed += 1;
+        }
+    }
+    Ok(changed)
+}
+
+/// Replaces the person's name in other people's inbox texts and in the pushes still waiting
+/// to carry them (their own are deleted).
+pub fn mask_name_in_notices(conn: &mut DbConnection, old_name: &str, new_name: &str) -> AppResult<usize> {
+    if old_name.is_empty() {
+        return Ok(0);
+    }
+    let pattern = format!("%{old_name}%");
+    let rows: Vec<(i64, String, String)> = notifications::table
+        .filter(notifications::title.like(&pattern).or(notifications::body.like(&pattern)))
+        .select((notifications::id, notifications::title, notifications::body))
+        .load(conn)?;
+    let mut changed = 0;
+    for (id, title, body) in rows {
+        if title.contains(old_name) || body.contains(old_name) {
+            diesel::update(notifications::table.find(id))
+                .set((
+                    notifications::title.eq(title.replace(old_name, new_name)),
+                    notifications::body.eq(body.replace(old_name, new_name)),
+                ))
+                .execute(conn)?;
+            changed += 1;
+        }
+    }
+    let rows: Vec<(i64, String, String)> = push_deliveries::table
+        .filter(push_deliveries::title.like(&pattern).or(push_deliveries::body.like(&pattern)))
+        .select((push_deliveries::id, push_deliveries::title, push_deliveries::body))
+        .load(conn)?;
+    for (id, title, body) in rows {
+        if title.contains(old_name) || body.contains(old_name) {
+            diesel::update(push_deliveries::table.find(id))
+                .set((
+                    push_deliveries::title.eq(title.replace(old_name, new_name)),
+                    push_deliveries::body.eq(body.replace(old_name, new_name)),
+                ))
+                .execute(conn)?;
+            changed += 1;
+        }
+    }
+    Ok(changed)
+}
+
 /// Masks the account row: name and phone replaced, password unusable, disabled, no flags.
 pub fn mask_user(conn: &mut DbConnection, user: UserId, name: &str, phone: &str, now: NaiveDateTime) -> AppResult<usize> {
     Ok(diesel::update(users::table.find(user))

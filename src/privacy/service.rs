@@ -28,6 +28,7 @@ pub const ERASED_TEXT: &str = "（内容已随个人信息注销）";
 /// The person an erasure is about, as they were before it.
 pub struct Subject {
     pub id: UserId,
+    pub name: String,
     pub phone: String,
 }
 
@@ -61,6 +62,12 @@ fn login_throttles(conn: &mut DbConnection, s: &Subject, _: NaiveDateTime) -> Ap
 fn evaluation_votes(conn: &mut DbConnection, s: &Subject, _: NaiveDateTime) -> AppResult<usize> {
     repo::mask_vote_reasons_of(conn, s.id, ERASED_TEXT)
 }
+fn request_events(conn: &mut DbConnection, s: &Subject, _: NaiveDateTime) -> AppResult<usize> {
+    repo::mask_event_actor_of(conn, s.id, &s.name, ERASED_NAME)
+}
+fn others_notices(conn: &mut DbConnection, s: &Subject, _: NaiveDateTime) -> AppResult<usize> {
+    repo::mask_name_in_notices(conn, &s.name, ERASED_NAME)
+}
 fn audit_log(conn: &mut DbConnection, s: &Subject, _: NaiveDateTime) -> AppResult<usize> {
     repo::mask_audit_snapshots_of(conn, s.id, ERASED_NAME, &erased_phone(s.id))
 }
@@ -71,18 +78,21 @@ fn users(conn: &mut DbConnection, s: &Subject, now: NaiveDateTime) -> AppResult<
 /// Every table that holds a person's data outside the legal record, and how the erasure
 /// treats it, in the order it runs (children before parents, the account row last). A table
 /// added later that holds personal data gets one line here (and one in `docs/privacy.md`).
-/// Kept: requests, tasks, timeline events, attachments, visits, evaluation verdicts and the
-/// audit log's actions (the record of government work), which name the person only by id.
+/// Kept: requests, tasks, timeline events (their name replaced), attachments, visits,
+/// evaluation verdicts and the audit log's actions: the record of government work, which then
+/// names the person only by id.
 pub const ERASURE: &[(&str, EraseStep)] = &[
     ("push_deliveries", push_deliveries),
     ("sms_deliveries", sms_deliveries),
     ("notifications", notifications),
+    ("notifications_of_others", others_notices),
     ("devices", devices),
     ("refresh_tokens", refresh_tokens),
     ("idempotency_keys", idempotency_keys),
     ("sms_opt_outs", sms_opt_outs),
     ("login_throttles", login_throttles),
     ("evaluation_votes", evaluation_votes),
+    ("request_events", request_events),
     ("audit_log", audit_log),
     ("users", users),
 ];
@@ -120,6 +130,7 @@ pub async fn erase(state: &AppState, actor: &Actor, id: UserId) -> AppResult<(Us
             let now = clock.now_naive();
             let subject = Subject {
                 id,
+                name: user.name.clone(),
                 phone: user.phone.clone(),
             };
             let mut tables = Vec::with_capacity(ERASURE.len());
