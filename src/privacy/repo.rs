@@ -8,8 +8,8 @@ use serde_json::{json, Value};
 
 use crate::clock::to_utc;
 use crate::db::schema::{
-    attachments, audit_log, devices, evaluation_votes, idempotency_keys, login_throttles, notifications,
-    personal_data_erasures, push_deliveries, refresh_tokens, request_events, requests, sms_deliveries, sms_opt_outs, users, visits,
+    attachments, audit_log, devices, evaluation_roll, evaluation_votes, idempotency_keys, login_throttles, notifications,
+    personal_data_erasures, push_deliveries, refresh_tokens, replacement_flags, request_events, requests, sms_deliveries, sms_opt_outs, users, visits,
 };
 use crate::db::DbConnection;
 use crate::error::AppResult;
@@ -279,7 +279,33 @@ pub fn delete_sms_opt_out_of(conn: &mut DbConnection, user: UserId) -> AppResult
     Ok(diesel::delete(sms_opt_outs::table.filter(sms_opt_outs::user_id.eq(user))).execute(conn)?)
 }
 
+/// Masks the reasons the person gave for their evaluation votes, and the copies of them in the
+/// period's roll and replacement flags; the verdicts stay.
 pub fn mask_vote_reasons_of(conn: &mut DbConnection, user: UserId, masked: &str) -> AppResult<usize> {
+    let given: Vec<(i64, i64, Option<String>)> = evaluation_votes::table
+        .filter(evaluation_votes::voter_id.eq(user))
+        .filter(evaluation_votes::reason.is_not_null())
+        .select((evaluation_votes::period_id, evaluation_votes::company_id, evaluation_votes::reason))
+        .load(conn)?;
+    for (period, company, reason) in given {
+        let Some(reason) = reason else { continue };
+        diesel::update(
+            replacement_flags::table
+                .filter(replacement_flags::period_id.eq(period))
+                .filter(replacement_flags::company_id.eq(company))
+                .filter(replacement_flags::reason.eq(&reason)),
+        )
+        .set(replacement_flags::reason.eq(masked))
+        .execute(conn)?;
+        diesel::update(
+            evaluation_roll::table
+                .filter(evaluation_roll::period_id.eq(period))
+                .filter(evaluation_roll::company_id.eq(company))
+                .filter(evaluation_roll::reason.eq(&reason)),
+        )
+        .set(evaluation_roll::reason.eq(masked))
+        .execute(conn)?;
+    }
     Ok(diesel::update(
         evaluation_votes::table
             .filter(evaluation_votes::voter_id.eq(user))

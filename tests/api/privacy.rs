@@ -36,7 +36,7 @@ async fn zone(app: &TestApp) -> Zone {
     let company = app.create_company("攀华板材有限公司", &credit_code(601)).await;
     app.assign_officer(&company, &officer.id).await;
     let staff = app
-        .create_user("COMPANY", "13900000002", "李兴华", json!({ "companyId": company }))
+        .create_user("COMPANY", "13900000002", "李兴华", json!({ "companyId": company, "principal": true }))
         .await;
     let colleague = app
         .create_user("COMPANY", "13900000003", "王同事", json!({ "companyId": company }))
@@ -147,6 +147,21 @@ async fn an_erasure_masks_the_person_and_keeps_the_record(app: TestApp) {
     let zone = zone(&app).await;
     let staff_id: i64 = zone.staff.id.trim_start_matches("usr_").parse().unwrap();
     assert!(user_count(&app, "notifications", "user_id", &zone.staff.id).await > 0);
+    // The person votes on their officer, with a reason, which raises a replacement flag.
+    use zhitong::clock::Clock;
+    let now = app.clock.now();
+    app.ok(
+        &app.admin_token,
+        "mutation($o: DateTime!, $c: DateTime!) { openEvaluationPeriod(year: 2026, half: H1, opensAt: $o, closesAt: $c) { period { id } } }",
+        json!({ "o": (now - Duration::hours(1)).to_rfc3339(), "c": (now + Duration::days(10)).to_rfc3339() }),
+    )
+    .await;
+    app.ok(
+        &zone.staff.token,
+        "mutation { castEvaluationVote(verdict: UNSATISFIED, reason: \"李兴华认为专员从不回电话\") { vote { verdict } } }",
+        json!({}),
+    )
+    .await;
     let erased = app.ok(&app.admin_token, ERASE, json!({ "id": zone.staff.id })).await["erasePersonalData"].clone();
     assert_eq!(erased["user"]["name"], "已注销用户");
     assert_eq!(erased["user"]["phone"], format!("erased-{staff_id}"));
@@ -161,6 +176,13 @@ async fn an_erasure_masks_the_person_and_keeps_the_record(app: TestApp) {
     assert_eq!(rows("refresh_tokens"), 1);
     assert!(rows("notifications") >= 1);
     assert_eq!(rows("users"), 1);
+    assert_eq!(rows("evaluation_votes"), 1);
+    // The verdict and its flag stay; the reason the person wrote does not.
+    let flags = app
+        .ok(&app.admin_token, "{ replacementFlags { status reason } }", json!({}))
+        .await;
+    assert_eq!(flags["replacementFlags"].as_array().unwrap().len(), 1, "{flags:#}");
+    assert_eq!(flags["replacementFlags"][0]["reason"], "（内容已随个人信息注销）");
 
     // Gone from the database: inbox, pushes, devices, sessions; the name and phone nowhere.
     for (table, column) in [
