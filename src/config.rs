@@ -926,7 +926,12 @@ mod tests {
 #[derive(Debug, Clone, Args)]
 pub struct RetentionArgs {
     /// Days a read notification stays in the inbox (with its push and SMS records).
-    #[arg(long, env = "ZHITONG_RETAIN_READ_NOTIFICATIONS_DAYS", default_value_t = 180, global = true)]
+    #[arg(
+        long,
+        env = "ZHITONG_RETAIN_READ_NOTIFICATIONS_DAYS",
+        default_value_t = 180,
+        global = true
+    )]
     pub retain_read_notifications_days: u32,
 
     /// Days a sent or abandoned push or SMS (its payload, token, phone number) is kept.
@@ -934,7 +939,12 @@ pub struct RetentionArgs {
     pub retain_deliveries_days: u32,
 
     /// Days a login-throttle row (masked phone or client address) is kept after its last attempt.
-    #[arg(long, env = "ZHITONG_RETAIN_LOGIN_THROTTLES_DAYS", default_value_t = 30, global = true)]
+    #[arg(
+        long,
+        env = "ZHITONG_RETAIN_LOGIN_THROTTLES_DAYS",
+        default_value_t = 30,
+        global = true
+    )]
     pub retain_login_throttles_days: u32,
 
     /// Days an expired or revoked session (refresh token) is kept.
@@ -998,10 +1008,16 @@ mod retention_tests {
         assert_eq!(defaults.deliveries, chrono::Duration::days(30));
         assert_eq!(defaults.login_throttles, chrono::Duration::days(30));
         assert_eq!(defaults.sessions, chrono::Duration::days(30));
-        let set = Args::try_parse_from(["t", "--retain-read-notifications-days", "7", "--retain-sessions-days", "0"])
-            .unwrap()
-            .retention
-            .validate();
+        let set = Args::try_parse_from([
+            "t",
+            "--retain-read-notifications-days",
+            "7",
+            "--retain-sessions-days",
+            "0",
+        ])
+        .unwrap()
+        .retention
+        .validate();
         assert_eq!(set.read_notifications, chrono::Duration::days(7));
         assert_eq!(set.sessions, chrono::Duration::days(1), "at least one day");
     }

@@ -26,8 +26,7 @@ fn is_skipped_space(c: char) -> bool {
 
 /// True when a spreadsheet would read `cell` as a formula.
 pub fn is_dangerous(cell: &str) -> bool {
-    cell.trim_start_matches(is_skipped_space)
-        .starts_with(FORMULA_STARTS)
+    cell.trim_start_matches(is_skipped_space).starts_with(FORMULA_STARTS)
 }
 
 /// `cell` as text a spreadsheet shows and never evaluates: a leading `'` when it would be
@@ -66,18 +65,13 @@ impl<W: Write> SafeCsvWriter<W> {
         I: IntoIterator<Item = T>,
         T: AsRef<str>,
     {
-        let cells: Vec<String> = cells
-            .into_iter()
-            .map(|c| neutralise(c.as_ref()).into_owned())
-            .collect();
+        let cells: Vec<String> = cells.into_iter().map(|c| neutralise(c.as_ref()).into_owned()).collect();
         self.inner.write_record(&cells).map_err(fail)
     }
 
     /// Flushes what was written to the underlying writer.
     pub fn flush(&mut self) -> AppResult<()> {
-        self.inner
-            .flush()
-            .map_err(|e| AppError::internal(format!("csv: {e}")))
+        self.inner.flush().map_err(|e| AppError::internal(format!("csv: {e}")))
     }
 }
 

@@ -13,11 +13,11 @@ use crate::graphql::loaders::{self, Registration};
 use crate::graphql::{errors, limits, validation};
 use crate::notifications::graphql::{NotificationMutation, NotificationQuery, NotificationSubscription};
 use crate::notifications::sms::graphql::{SmsMutation, SmsQuery};
+use crate::privacy::graphql::{PrivacyMutation, PrivacyQuery};
 use crate::requests::graphql::{
     RequestMutation, RequestQuery, RequestSubscription, SupervisionMutation, SupervisionQuery,
 };
 use crate::sla::graphql::{SlaMutation, SlaQuery};
-use crate::privacy::graphql::{PrivacyMutation, PrivacyQuery};
 use crate::state::AppState;
 use crate::stats::graphql::StatsQuery;
 use crate::users::graphql::{UsersMutation, UsersQuery};

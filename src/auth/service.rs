@@ -169,10 +169,7 @@ pub async fn lift_login_lockout(
             for key in &keys {
                 lifted += usize::from(throttle::lift(conn, key)?);
             }
-            let entry = super::model::LockoutLift {
-                keys: audited,
-                lifted,
-            };
+            let entry = super::model::LockoutLift { keys: audited, lifted };
             crate::audit::record(conn, by, "liftLoginLockout", None, Some(&entry), now)?;
             Ok(lifted)
         })

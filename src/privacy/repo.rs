@@ -8,8 +8,9 @@ use serde_json::{json, Value};
 
 use crate::clock::to_utc;
 use crate::db::schema::{
-    attachments, audit_log, devices, evaluation_roll, evaluation_votes, idempotency_keys, login_throttles, notifications,
-    personal_data_erasures, push_deliveries, refresh_tokens, replacement_flags, request_events, requests, sms_deliveries, sms_opt_outs, users, visits,
+    attachments, audit_log, devices, evaluation_roll, evaluation_votes, idempotency_keys, login_throttles,
+    notifications, personal_data_erasures, push_deliveries, refresh_tokens, replacement_flags, request_events,
+    requests, sms_deliveries, sms_opt_outs, users, visits,
 };
 use crate::db::DbConnection;
 use crate::error::AppResult;
@@ -30,7 +31,12 @@ fn at_opt(t: Option<NaiveDateTime>) -> Value {
 // ---- The export: one section per table, each a list of JSON objects. ----
 
 pub fn sessions(conn: &mut DbConnection, user: UserId) -> AppResult<Vec<Value>> {
-    let rows: Vec<(NaiveDateTime, NaiveDateTime, Option<NaiveDateTime>, Option<NaiveDateTime>)> = refresh_tokens::table
+    let rows: Vec<(
+        NaiveDateTime,
+        NaiveDateTime,
+        Option<NaiveDateTime>,
+        Option<NaiveDateTime>,
+    )> = refresh_tokens::table
         .filter(refresh_tokens::user_id.eq(user))
         .order(refresh_tokens::id)
         .select((
@@ -98,7 +104,8 @@ pub fn notifications(conn: &mut DbConnection, user: UserId) -> AppResult<Vec<Val
 }
 
 pub fn requests_raised(conn: &mut DbConnection, user: UserId) -> AppResult<Vec<Value>> {
-    let rows: Vec<(i64, String, String, String, String, Option<String>, NaiveDateTime)> = requests::table
+    type Row = (i64, String, String, String, String, Option<String>, NaiveDateTime);
+    let rows: Vec<Row> = requests::table
         .filter(requests::raised_by.eq(user))
         .order(requests::id)
         .select((
@@ -170,7 +177,13 @@ pub fn visits(conn: &mut DbConnection, user: UserId) -> AppResult<Vec<Value>> {
     let rows: Vec<(i64, String, String, String, NaiveDateTime)> = visits::table
         .filter(visits::officer_id.eq(user))
         .order(visits::id)
-        .select((visits::id, visits::visited_on, visits::people_met, visits::notes, visits::created_at))
+        .select((
+            visits::id,
+            visits::visited_on,
+            visits::people_met,
+            visits::notes,
+            visits::created_at,
+        ))
         .load(conn)?;
     Ok(rows
         .into_iter()
@@ -285,7 +298,11 @@ pub fn mask_vote_reasons_of(conn: &mut DbConnection, user: UserId, masked: &str)
     let given: Vec<(i64, i64, Option<String>)> = evaluation_votes::table
         .filter(evaluation_votes::voter_id.eq(user))
         .filter(evaluation_votes::reason.is_not_null())
-        .select((evaluation_votes::period_id, evaluation_votes::company_id, evaluation_votes::reason))
+        .select((
+            evaluation_votes::period_id,
+            evaluation_votes::company_id,
+            evaluation_votes::reason,
+        ))
         .load(conn)?;
     for (period, company, reason) in given {
         let Some(reason) = reason else { continue };
@@ -341,7 +358,10 @@ pub fn mask_audit_snapshots_of(conn: &mut DbConnection, user: UserId, name: &str
         let (masked_before, masked_after) = (mask(before.clone()), mask(after.clone()));
         if masked_before != before || masked_after != after {
             diesel::update(audit_log::table.find(id))
-                .set((audit_log::before_json.eq(masked_before), audit_log::after_json.eq(masked_after)))
+                .set((
+                    audit_log::before_json.eq(masked_before),
+                    audit_log::after_json.eq(masked_after),
+                ))
                 .execute(conn)?;
             changed += 1;
         }
@@ -373,7 +393,10 @@ pub fn mask_event_actor_of(conn: &mut DbConnection, user: UserId, old_name: &str
         };
         if masked_details != details || masked_text != text {
             diesel::update(request_events::table.find(id))
-                .set((request_events::text.eq(masked_text), request_events::details.eq(masked_details)))
+                .set((
+                    request_events::text.eq(masked_text),
+                    request_events::details.eq(masked_details),
+                ))
                 .execute(conn)?;
             changed += 1;
         }
@@ -389,7 +412,11 @@ pub fn mask_name_in_notices(conn: &mut DbConnection, old_name: &str, new_name: &
     }
     let pattern = format!("%{old_name}%");
     let rows: Vec<(i64, String, String)> = notifications::table
-        .filter(notifications::title.like(&pattern).or(notifications::body.like(&pattern)))
+        .filter(
+            notifications::title
+                .like(&pattern)
+                .or(notifications::body.like(&pattern)),
+        )
         .select((notifications::id, notifications::title, notifications::body))
         .load(conn)?;
     let mut changed = 0;
@@ -405,7 +432,11 @@ pub fn mask_name_in_notices(conn: &mut DbConnection, old_name: &str, new_name: &
         }
     }
     let rows: Vec<(i64, String, String)> = push_deliveries::table
-        .filter(push_deliveries::title.like(&pattern).or(push_deliveries::body.like(&pattern)))
+        .filter(
+            push_deliveries::title
+                .like(&pattern)
+                .or(push_deliveries::body.like(&pattern)),
+        )
         .select((push_deliveries::id, push_deliveries::title, push_deliveries::body))
         .load(conn)?;
     for (id, title, body) in rows {
@@ -423,7 +454,13 @@ pub fn mask_name_in_notices(conn: &mut DbConnection, old_name: &str, new_name: &
 }
 
 /// Masks the account row: name and phone replaced, password unusable, disabled, no flags.
-pub fn mask_user(conn: &mut DbConnection, user: UserId, name: &str, phone: &str, now: NaiveDateTime) -> AppResult<usize> {
+pub fn mask_user(
+    conn: &mut DbConnection,
+    user: UserId,
+    name: &str,
+    phone: &str,
+    now: NaiveDateTime,
+) -> AppResult<usize> {
     Ok(diesel::update(users::table.find(user))
         .set((
             users::name.eq(name),
@@ -503,7 +540,11 @@ pub fn purge_finished_sms(conn: &mut DbConnection, cutoff: NaiveDateTime) -> App
 }
 
 /// Login-throttle rows untouched since `cutoff` and not locked at `now`.
-pub fn purge_idle_throttles(conn: &mut DbConnection, cutoff: NaiveDateTime, now: NaiveDateTime) -> AppResult<(usize, bool)> {
+pub fn purge_idle_throttles(
+    conn: &mut DbConnection,
+    cutoff: NaiveDateTime,
+    now: NaiveDateTime,
+) -> AppResult<(usize, bool)> {
     let ids: Vec<i64> = login_throttles::table
         .filter(login_throttles::updated_at.lt(cutoff))
         .filter(

@@ -115,7 +115,8 @@ pub async fn erase(state: &AppState, actor: &Actor, id: UserId) -> AppResult<(Us
     state
         .db
         .write(move |conn| {
-            let user = users_repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found(PrivacyReason::ERASE_USER_NOT_FOUND))?;
+            let user = users_repo::find_by_id(conn, id)?
+                .ok_or_else(|| AppError::not_found(PrivacyReason::ERASE_USER_NOT_FOUND))?;
             if repo::erased_at(conn, id)?.is_some() {
                 return Err(AppError::conflict(PrivacyReason::ERASE_ALREADY_DONE));
             }
@@ -140,7 +141,8 @@ pub async fn erase(state: &AppState, actor: &Actor, id: UserId) -> AppResult<(Us
             repo::insert_erasure(conn, id, by, now)?;
             let erasure = Erasure { user_id: id, tables };
             crate::audit::record(conn, by, "erasePersonalData", None, Some(&erasure), now)?;
-            let masked = users_repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found(PrivacyReason::ERASE_USER_NOT_FOUND))?;
+            let masked = users_repo::find_by_id(conn, id)?
+                .ok_or_else(|| AppError::not_found(PrivacyReason::ERASE_USER_NOT_FOUND))?;
             tracing::info!(user_id = id.get(), by = by.get(), "personal data erased");
             Ok((masked, erasure))
         })
@@ -160,9 +162,11 @@ pub async fn my_personal_data(state: &AppState, actor: &Actor) -> AppResult<Valu
     state
         .db
         .write(move |conn| {
-            let user = users_repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found(PrivacyReason::ERASE_USER_NOT_FOUND))?;
+            let user = users_repo::find_by_id(conn, id)?
+                .ok_or_else(|| AppError::not_found(PrivacyReason::ERASE_USER_NOT_FOUND))?;
             let company = match user.company_id {
-                Some(c) => companies_repo::find_by_id(conn, c)?.map(|c| json!({ "id": encode(IdKind::Company, c.id).0, "name": c.name })),
+                Some(c) => companies_repo::find_by_id(conn, c)?
+                    .map(|c| json!({ "id": encode(IdKind::Company, c.id).0, "name": c.name })),
                 None => None,
             };
             let department = match user.department_id {
@@ -201,7 +205,10 @@ pub async fn my_personal_data(state: &AppState, actor: &Actor) -> AppResult<Valu
             ];
             let export = PersonalDataExport {
                 user_id: id,
-                sections: sections.iter().map(|(name, rows)| ((*name).to_string(), rows.len())).collect(),
+                sections: sections
+                    .iter()
+                    .map(|(name, rows)| ((*name).to_string(), rows.len()))
+                    .collect(),
             };
             crate::audit::record(conn, id, "exportPersonalData", None, Some(&export), now)?;
             let mut document = serde_json::Map::new();

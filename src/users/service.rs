@@ -416,7 +416,14 @@ pub fn create_admin(
         };
         let updated = repo::update_versioned(conn, existing.id, None, &changes, now)?
             .ok_or_else(|| AppError::not_found(UsersReason::USER_NOT_FOUND))?;
-        crate::audit::record(conn, None, "resetAdminFromCommandLine", Some(&existing), Some(&updated), now)?;
+        crate::audit::record(
+            conn,
+            None,
+            "resetAdminFromCommandLine",
+            Some(&existing),
+            Some(&updated),
+            now,
+        )?;
         return Ok(updated);
     }
     let created = repo::insert(

@@ -128,7 +128,13 @@ pub fn jobs(state: &AppState) -> Result<Vec<Job>, String> {
         held = off.join(","),
         "push delivery enabled; deliveries to the held providers wait until they are configured"
     );
-    let (s1, s2, s3, s4, s5) = (state.clone(), state.clone(), state.clone(), state.clone(), state.clone());
+    let (s1, s2, s3, s4, s5) = (
+        state.clone(),
+        state.clone(),
+        state.clone(),
+        state.clone(),
+        state.clone(),
+    );
     let sms = SmsWorker::from_config(state);
     Ok(vec![
         Job::new("sms delivery", state.config.sms.interval, move || {

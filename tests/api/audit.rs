@@ -164,11 +164,7 @@ async fn only_admins_read_the_audit_log(app: TestApp) {
 
 async fn entries_of(app: &TestApp, action: &str) -> Vec<serde_json::Value> {
     let data = app
-        .ok(
-            &app.admin_token,
-            LOG,
-            json!({ "f": { "action": action }, "n": 100 }),
-        )
+        .ok(&app.admin_token, LOG, json!({ "f": { "action": action }, "n": 100 }))
         .await;
     data["auditLog"]["edges"]
         .as_array()
@@ -202,10 +198,17 @@ async fn lockout_lifts_and_role_changes_are_logged(app: TestApp) {
     assert_eq!(entries[0]["targetType"], "loginLockout");
     assert_eq!(entries[0]["after"]["lifted"], 1);
     let key = entries[0]["after"]["keys"][0].as_str().unwrap();
-    assert!(key.starts_with("139") && !key.contains("00000301"), "the phone masked: {key}");
+    assert!(
+        key.starts_with("139") && !key.contains("00000301"),
+        "the phone masked: {key}"
+    );
     // A refused lift (no key) leaves no entry.
     let code = app
-        .error_code(Some(&app.admin_token), "mutation { liftLoginLockout { lifted } }", json!({}))
+        .error_code(
+            Some(&app.admin_token),
+            "mutation { liftLoginLockout { lifted } }",
+            json!({}),
+        )
         .await;
     assert_eq!(code, "BAD_USER_INPUT");
     assert_eq!(entries_of(&app, "liftLoginLockout").await.len(), 1);
@@ -250,7 +253,11 @@ async fn the_command_line_administrator_is_logged(app: TestApp) {
     create_admin(&app, "13900000401", "丁主任", "a-long-password-1");
     let created = entries_of(&app, "createAdminFromCommandLine").await;
     assert_eq!(created.len(), 1);
-    assert_eq!(created[0]["actor"], serde_json::Value::Null, "the command line has no actor");
+    assert_eq!(
+        created[0]["actor"],
+        serde_json::Value::Null,
+        "the command line has no actor"
+    );
     assert_eq!(created[0]["after"]["name"], "丁主任");
     assert_eq!(created[0]["after"]["role"], "ADMIN");
     let id = created[0]["targetId"].clone();

@@ -157,7 +157,9 @@ fn starts_a_formula(cell: &str) -> bool {
 }
 
 async fn no_ledger_cell_starts_a_formula(app: TestApp) {
-    let company = app.create_company("=HYPERLINK(\"http://evil.example\",\"点我\")", &credit_code(502)).await;
+    let company = app
+        .create_company("=HYPERLINK(\"http://evil.example\",\"点我\")", &credit_code(502))
+        .await;
     let staff = app
         .create_user("COMPANY", "13900000003", "@王五", json!({ "companyId": company }))
         .await;
@@ -216,11 +218,17 @@ async fn no_ledger_cell_starts_a_formula(app: TestApp) {
         })
         .collect();
     for (record, (stored_title, stored_description)) in records[1..].iter().zip(&stored) {
-        assert!(starts_a_formula(stored_title), "the test stores a dangerous title: {stored_title:?}");
+        assert!(
+            starts_a_formula(stored_title),
+            "the test stores a dangerous title: {stored_title:?}"
+        );
         assert_eq!(record[title], format!("'{stored_title}"));
         assert_eq!(record[description], format!("'{stored_description}"));
     }
-    assert_eq!(&records[1][header.iter().position(|h| *h == "企业").unwrap()], "'=HYPERLINK(\"http://evil.example\",\"点我\")");
+    assert_eq!(
+        &records[1][header.iter().position(|h| *h == "企业").unwrap()],
+        "'=HYPERLINK(\"http://evil.example\",\"点我\")"
+    );
     // Every cell is quoted (OWASP: wrap each cell in double quotes).
     let text = std::str::from_utf8(&body[3..]).unwrap();
     assert!(text.starts_with("\"编号\",\"提交时间\","), "{text}");
@@ -247,7 +255,11 @@ async fn a_ledger_export_is_audited_with_its_filter_and_rows(app: TestApp) {
     // A refused export (bad filter, or not an admin) leaves no entry.
     assert_eq!(export(&app, Some(&app.admin_token), "?kind=NOPE").await.status(), 400);
     let log = app
-        .ok(&app.admin_token, "{ auditLog(filter: { action: \"exportLedger\" }) { totalCount } }", json!({}))
+        .ok(
+            &app.admin_token,
+            "{ auditLog(filter: { action: \"exportLedger\" }) { totalCount } }",
+            json!({}),
+        )
         .await;
     assert_eq!(log["auditLog"]["totalCount"], 1);
 }

@@ -18,10 +18,13 @@ backend_tests!(
 );
 
 const RAISE: &str = "mutation($input: RaiseRequestInput!) { raiseRequest(input: $input) { request { id version } } }";
-const ACCEPT: &str = "mutation($id: ID!, $v: Int!) { acceptRequest(id: $id, version: $v) { request { status version } } }";
-const NOTE: &str = "mutation($id: ID!, $text: String!) { addProgressNote(requestId: $id, text: $text) { request { id } } }";
+const ACCEPT: &str =
+    "mutation($id: ID!, $v: Int!) { acceptRequest(id: $id, version: $v) { request { status version } } }";
+const NOTE: &str =
+    "mutation($id: ID!, $text: String!) { addProgressNote(requestId: $id, text: $text) { request { id } } }";
 const MY_DATA: &str = "{ myPersonalData }";
-const ERASE: &str = "mutation($id: ID!) { erasePersonalData(userId: $id) { user { id name phone role } tables { table rows } } }";
+const ERASE: &str =
+    "mutation($id: ID!) { erasePersonalData(userId: $id) { user { id name phone role } tables { table rows } } }";
 const REQUEST: &str = "query($id: ID!) { request(id: $id) { number title description raisedBy { name } timeline { actor { name } text } } }";
 
 struct Zone {
@@ -36,7 +39,12 @@ async fn zone(app: &TestApp) -> Zone {
     let company = app.create_company("攀华板材有限公司", &credit_code(601)).await;
     app.assign_officer(&company, &officer.id).await;
     let staff = app
-        .create_user("COMPANY", "13900000002", "李兴华", json!({ "companyId": company, "principal": true }))
+        .create_user(
+            "COMPANY",
+            "13900000002",
+            "李兴华",
+            json!({ "companyId": company, "principal": true }),
+        )
         .await;
     let colleague = app
         .create_user("COMPANY", "13900000003", "王同事", json!({ "companyId": company }))
@@ -52,7 +60,12 @@ async fn zone(app: &TestApp) -> Zone {
     let request = raised["raiseRequest"]["request"]["id"].as_str().unwrap().to_string();
     let v = raised["raiseRequest"]["request"]["version"].as_i64().unwrap();
     app.ok(&officer.token, ACCEPT, json!({ "id": request, "v": v })).await;
-    app.ok(&staff.token, NOTE, json!({ "id": request, "text": "补充：三号楼配电箱冒烟" })).await;
+    app.ok(
+        &staff.token,
+        NOTE,
+        json!({ "id": request, "text": "补充：三号楼配电箱冒烟" }),
+    )
+    .await;
     Zone {
         officer,
         staff,
@@ -72,8 +85,8 @@ async fn user_count(app: &TestApp, table: &'static str, column: &'static str, us
     app.state
         .db
         .read(move |conn| {
-            let row: Count =
-                diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table} WHERE {column} = {id}")).get_result(conn)?;
+            let row: Count = diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table} WHERE {column} = {id}"))
+                .get_result(conn)?;
             Ok(row.n)
         })
         .await
@@ -90,7 +103,10 @@ async fn a_person_reads_and_downloads_everything_held_about_them(app: TestApp) {
     assert_eq!(data["account"]["company"]["name"], "攀华板材有限公司");
     assert_eq!(data["devices"].as_array().unwrap().len(), 1);
     assert_eq!(data["devices"][0]["platform"], "ANDROID");
-    assert!(data["devices"][0].get("token").is_none(), "push tokens are not handed out");
+    assert!(
+        data["devices"][0].get("token").is_none(),
+        "push tokens are not handed out"
+    );
     assert_eq!(data["sessions"].as_array().unwrap().len(), 1);
     assert_eq!(data["requestsRaised"][0]["title"], "厂区停电");
     let entries: Vec<&str> = data["timelineEntries"]
@@ -99,14 +115,20 @@ async fn a_person_reads_and_downloads_everything_held_about_them(app: TestApp) {
         .iter()
         .map(|e| e["text"].as_str().unwrap())
         .collect();
-    assert!(entries.iter().any(|e| e.contains("补充：三号楼配电箱冒烟")), "{entries:?}");
+    assert!(
+        entries.iter().any(|e| e.contains("补充：三号楼配电箱冒烟")),
+        "{entries:?}"
+    );
     assert!(
         !data["notifications"].as_array().unwrap().is_empty(),
         "the acceptance notified the raiser: {data:#}"
     );
     // Only the caller's own data: nothing of the officer or the colleague.
     let text = data.to_string();
-    assert!(!text.contains("13900000001") && !text.contains("王同事") && !text.contains("13900000003"), "{text}");
+    assert!(
+        !text.contains("13900000001") && !text.contains("王同事") && !text.contains("13900000003"),
+        "{text}"
+    );
 
     // The same document as a download.
     let response = app
@@ -202,10 +224,15 @@ async fn an_erasure_masks_the_person_and_keeps_the_record(app: TestApp) {
         .await
         .to_string();
     assert!(!audit.contains("李兴华") && !audit.contains("13900000002"), "{audit}");
-    assert!(audit.contains("createUser") && audit.contains("erasePersonalData"), "{audit}");
+    assert!(
+        audit.contains("createUser") && audit.contains("erasePersonalData"),
+        "{audit}"
+    );
 
     // The person can no longer log in or use a session.
-    let code = app.error_code(Some(&zone.staff.token), "{ me { id } }", json!({})).await;
+    let code = app
+        .error_code(Some(&zone.staff.token), "{ me { id } }", json!({}))
+        .await;
     assert_eq!(code, "UNAUTHENTICATED");
     let refreshed = app
         .post(
@@ -256,7 +283,11 @@ async fn an_erasure_masks_the_person_and_keeps_the_record(app: TestApp) {
     assert!(!csv.contains("李兴华"), "{csv}");
     // Other people's inboxes no longer name the person.
     let inbox = app
-        .ok(&zone.officer.token, "{ notifications(first: 50) { edges { node { title body } } } }", json!({}))
+        .ok(
+            &zone.officer.token,
+            "{ notifications(first: 50) { edges { node { title body } } } }",
+            json!({}),
+        )
         .await
         .to_string();
     assert!(!inbox.contains("李兴华"), "{inbox}");
@@ -269,32 +300,55 @@ async fn an_erasure_masks_the_person_and_keeps_the_record(app: TestApp) {
         .await;
     assert_eq!(stats["stats"]["received"], 1);
     let mine = app
-        .ok(&zone.colleague.token, "{ myRequests(first: 10) { totalCount } }", json!({}))
+        .ok(
+            &zone.colleague.token,
+            "{ myRequests(first: 10) { totalCount } }",
+            json!({}),
+        )
         .await;
     assert_eq!(mine["myRequests"]["totalCount"], 1);
 }
 
 async fn erasure_is_refused_where_it_must_not_run(app: TestApp) {
     let zone = zone(&app).await;
-    let code = app.error_code(Some(&zone.officer.token), ERASE, json!({ "id": zone.staff.id })).await;
+    let code = app
+        .error_code(Some(&zone.officer.token), ERASE, json!({ "id": zone.staff.id }))
+        .await;
     assert_eq!(code, "FORBIDDEN");
-    let code = app.error_code(Some(&app.admin_token), ERASE, json!({ "id": app.admin_id })).await;
+    let code = app
+        .error_code(Some(&app.admin_token), ERASE, json!({ "id": app.admin_id }))
+        .await;
     assert_eq!(code, "BAD_USER_INPUT");
-    let response = app.post(Some(&app.admin_token), ERASE, json!({ "id": zone.officer.id })).await;
+    let response = app
+        .post(Some(&app.admin_token), ERASE, json!({ "id": zone.officer.id }))
+        .await;
     assert_eq!(response["errors"][0]["extensions"]["code"], "CONFLICT", "{response:#}");
-    assert_eq!(response["errors"][0]["extensions"]["reason"], "ERASE_OFFICER_STILL_SERVES");
-    let code = app.error_code(Some(&app.admin_token), ERASE, json!({ "id": "usr_999999" })).await;
+    assert_eq!(
+        response["errors"][0]["extensions"]["reason"],
+        "ERASE_OFFICER_STILL_SERVES"
+    );
+    let code = app
+        .error_code(Some(&app.admin_token), ERASE, json!({ "id": "usr_999999" }))
+        .await;
     assert_eq!(code, "NOT_FOUND");
-    assert_eq!(app.count("personal_data_erasures").await, 0, "a refusal changes nothing");
+    assert_eq!(
+        app.count("personal_data_erasures").await,
+        0,
+        "a refusal changes nothing"
+    );
     assert_eq!(user_count(&app, "devices", "user_id", &zone.staff.id).await, 1);
     app.ok(&app.admin_token, ERASE, json!({ "id": zone.staff.id })).await;
-    let response = app.post(Some(&app.admin_token), ERASE, json!({ "id": zone.staff.id })).await;
+    let response = app
+        .post(Some(&app.admin_token), ERASE, json!({ "id": zone.staff.id }))
+        .await;
     assert_eq!(response["errors"][0]["extensions"]["reason"], "ERASE_ALREADY_DONE");
     assert_eq!(app.count("personal_data_erasures").await, 1);
 }
 
 async fn run_purge(app: &TestApp) -> zhitong::privacy::model::RetentionReport {
-    zhitong::privacy::retention::run_once(&app.state).await.expect("a purge round")
+    zhitong::privacy::retention::run_once(&app.state)
+        .await
+        .expect("a purge round")
 }
 
 async fn sql(app: &TestApp, statement: String) {
@@ -316,18 +370,33 @@ fn stamp(app: &TestApp) -> String {
 async fn the_retention_purge_deletes_what_is_past_its_time(app: TestApp) {
     let zone = zone(&app).await;
     // The officer reads the inbox (the raise notified them); the raiser leaves theirs unread.
-    app.ok(&zone.officer.token, "mutation { markAllNotificationsRead { unreadCount } }", json!({}))
-        .await;
+    app.ok(
+        &zone.officer.token,
+        "mutation { markAllNotificationsRead { unreadCount } }",
+        json!({}),
+    )
+    .await;
     let officer_inbox = user_count(&app, "notifications", "user_id", &zone.officer.id).await;
     let staff_inbox = user_count(&app, "notifications", "user_id", &zone.staff.id).await;
     assert!(officer_inbox > 0 && staff_inbox > 0);
     // The raiser's pushes were delivered now.
-    sql(&app, format!("UPDATE push_deliveries SET status = 'SENT', sent_at = '{0}', updated_at = '{0}'", stamp(&app))).await;
+    sql(
+        &app,
+        format!(
+            "UPDATE push_deliveries SET status = 'SENT', sent_at = '{0}', updated_at = '{0}'",
+            stamp(&app)
+        ),
+    )
+    .await;
     let pushes = app.count("push_deliveries").await;
     assert!(pushes > 0);
     // A failed login leaves throttle rows; a logout ends a session.
     let failed = app
-        .post(None, "mutation { login(phone: \"13900000003\", password: \"wrong-password\") { accessToken } }", json!({}))
+        .post(
+            None,
+            "mutation { login(phone: \"13900000003\", password: \"wrong-password\") { accessToken } }",
+            json!({}),
+        )
         .await;
     assert!(failed.get("errors").is_some());
     assert!(app.count("login_throttles").await > 0);
@@ -361,8 +430,15 @@ async fn the_retention_purge_deletes_what_is_past_its_time(app: TestApp) {
     let report = run_purge(&app).await;
     assert_eq!(report.notifications as i64, officer_inbox, "{report:?}");
     assert_eq!(user_count(&app, "notifications", "user_id", &zone.officer.id).await, 0);
-    assert_eq!(user_count(&app, "notifications", "user_id", &zone.staff.id).await, staff_inbox);
-    assert_eq!(app.count("refresh_tokens").await, 0, "sessions expire after 30 days and go 30 days later");
+    assert_eq!(
+        user_count(&app, "notifications", "user_id", &zone.staff.id).await,
+        staff_inbox
+    );
+    assert_eq!(
+        app.count("refresh_tokens").await,
+        0,
+        "sessions expire after 30 days and go 30 days later"
+    );
 }
 
 async fn retention_periods_are_configurable(app: TestApp) {
@@ -372,14 +448,22 @@ async fn retention_periods_are_configurable(app: TestApp) {
     let mut state = app.state.clone();
     state.config = std::sync::Arc::new(config);
     let zone = zone(&app).await;
-    app.ok(&zone.officer.token, "mutation { markAllNotificationsRead { unreadCount } }", json!({}))
-        .await;
+    app.ok(
+        &zone.officer.token,
+        "mutation { markAllNotificationsRead { unreadCount } }",
+        json!({}),
+    )
+    .await;
     let inbox = user_count(&app, "notifications", "user_id", &zone.officer.id).await;
     assert!(inbox > 0);
     app.clock.advance(Duration::days(6));
     let purge = || zhitong::privacy::retention::run_once(&state);
     assert_eq!(purge().await.unwrap().notifications, 0);
-    assert_eq!(run_purge(&app).await.notifications, 0, "the default keeps them 180 days");
+    assert_eq!(
+        run_purge(&app).await.notifications,
+        0,
+        "the default keeps them 180 days"
+    );
     app.clock.advance(Duration::days(2));
     assert_eq!(purge().await.unwrap().notifications as i64, inbox);
     assert_eq!(user_count(&app, "notifications", "user_id", &zone.officer.id).await, 0);
