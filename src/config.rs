@@ -127,6 +127,10 @@ pub struct ConfigArgs {
     #[command(flatten)]
     pub sms: SmsArgs,
 
+    /// How long personal data is kept (read notifications, sent pushes, throttle rows, sessions).
+    #[command(flatten)]
+    pub retention: RetentionArgs,
+
     #[command(flatten)]
     pub push: PushArgs,
 }
@@ -547,6 +551,7 @@ pub struct Config {
     pub max_attachment_bytes: usize,
     pub trust_forwarded_for: bool,
     pub sms: SmsConfig,
+    pub retention: RetentionConfig,
 }
 
 impl ConfigArgs {
@@ -608,6 +613,7 @@ impl ConfigArgs {
             max_attachment_bytes: self.max_attachment_bytes.clamp(1024, 100 * 1024 * 1024),
             trust_forwarded_for: self.trust_forwarded_for,
             sms: self.sms.validate()?,
+            retention: self.retention.validate(),
             database,
         })
     }
@@ -657,6 +663,7 @@ impl Config {
             max_attachment_bytes: 10 * 1024 * 1024,
             trust_forwarded_for: false,
             sms: SmsConfig::default(),
+            retention: RetentionConfig::default(),
             database,
         }
     }
@@ -911,5 +918,107 @@ mod tests {
         .unwrap();
         assert!(vivo.vivo.is_some() && vivo.oppo.is_none() && vivo.apns.is_none());
         assert!(!format!("{vivo:?}").contains("s3cr3t"), "secrets stay out of Debug");
+    }
+}
+
+/// Retention periods (PIPL: personal data is kept no longer than its purpose needs). Each has a
+/// `ZHITONG_RETAIN_*` variable; the purge runs in the background jobs. See `docs/privacy.md`.
+#[derive(Debug, Clone, Args)]
+pub struct RetentionArgs {
+    /// Days a read notification stays in the inbox (with its push and SMS records).
+    #[arg(
+        long,
+        env = "ZHITONG_RETAIN_READ_NOTIFICATIONS_DAYS",
+        default_value_t = 180,
+        global = true
+    )]
+    pub retain_read_notifications_days: u32,
+
+    /// Days a sent or abandoned push or SMS (its payload, token, phone number) is kept.
+    #[arg(long, env = "ZHITONG_RETAIN_DELIVERIES_DAYS", default_value_t = 30, global = true)]
+    pub retain_deliveries_days: u32,
+
+    /// Days a login-throttle row (masked phone or client address) is kept after its last attempt.
+    #[arg(
+        long,
+        env = "ZHITONG_RETAIN_LOGIN_THROTTLES_DAYS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub retain_login_throttles_days: u32,
+
+    /// Days an expired or revoked session (refresh token) is kept.
+    #[arg(long, env = "ZHITONG_RETAIN_SESSIONS_DAYS", default_value_t = 30, global = true)]
+    pub retain_sessions_days: u32,
+
+    /// How often the retention purge runs (seconds).
+    #[arg(long, env = "ZHITONG_RETENTION_PURGE_SECS", default_value_t = 3600, global = true)]
+    pub retention_purge_secs: u64,
+}
+
+impl RetentionArgs {
+    pub fn validate(self) -> RetentionConfig {
+        let days = |d: u32| chrono::Duration::days(i64::from(d.clamp(1, 3650)));
+        RetentionConfig {
+            read_notifications: days(self.retain_read_notifications_days),
+            deliveries: days(self.retain_deliveries_days),
+            login_throttles: days(self.retain_login_throttles_days),
+            sessions: days(self.retain_sessions_days),
+            interval: Duration::from_secs(self.retention_purge_secs.max(1)),
+        }
+    }
+}
+
+/// The retention periods in effect (at least one day each).
+#[derive(Debug, Clone)]
+pub struct RetentionConfig {
+    pub read_notifications: chrono::Duration,
+    pub deliveries: chrono::Duration,
+    pub login_throttles: chrono::Duration,
+    pub sessions: chrono::Duration,
+    pub interval: Duration,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        RetentionConfig {
+            read_notifications: chrono::Duration::days(180),
+            deliveries: chrono::Duration::days(30),
+            login_throttles: chrono::Duration::days(30),
+            sessions: chrono::Duration::days(30),
+            interval: Duration::from_secs(3600),
+        }
+    }
+}
+
+#[cfg(test)]
+mod retention_tests {
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Args {
+        #[command(flatten)]
+        retention: super::RetentionArgs,
+    }
+
+    #[test]
+    fn retention_has_defaults_and_takes_its_settings() {
+        let defaults = Args::try_parse_from(["t"]).unwrap().retention.validate();
+        assert_eq!(defaults.read_notifications, chrono::Duration::days(180));
+        assert_eq!(defaults.deliveries, chrono::Duration::days(30));
+        assert_eq!(defaults.login_throttles, chrono::Duration::days(30));
+        assert_eq!(defaults.sessions, chrono::Duration::days(30));
+        let set = Args::try_parse_from([
+            "t",
+            "--retain-read-notifications-days",
+            "7",
+            "--retain-sessions-days",
+            "0",
+        ])
+        .unwrap()
+        .retention
+        .validate();
+        assert_eq!(set.read_notifications, chrono::Duration::days(7));
+        assert_eq!(set.sessions, chrono::Duration::days(1), "at least one day");
     }
 }

@@ -1,6 +1,9 @@
 //! 直通 zhitong: the GraphQL server behind the app that connects a development zone's companies
 //! with their service officers and the departments that act on their requests.
 
+// The merged GraphQL schema's resolvers nest deeper than the default limit of 128.
+#![recursion_limit = "256"]
+
 pub mod actor;
 pub mod app;
 pub mod attachments;
@@ -19,8 +22,10 @@ pub mod graphql;
 pub mod i18n;
 pub mod ids;
 pub mod notifications;
+pub mod privacy;
 pub mod requests;
 pub mod sla;
+pub mod spreadsheet;
 pub mod state;
 pub mod stats;
 pub mod text;

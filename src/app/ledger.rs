@@ -14,7 +14,7 @@ pub async fn export_requests(request: HttpRequest, data: web::Data<ServerData>) 
         Ok(actor) => actor,
         Err(response) => return response,
     };
-    let chunks = match export::for_admin(&data.state, &actor, request.query_string()) {
+    let chunks = match export::for_admin(&data.state, &actor, request.query_string()).await {
         Ok(chunks) => chunks,
         Err(error) => {
             let status = match error.code() {

@@ -9,7 +9,7 @@
 //! - `schema`: the merged schema and the domains' loader registrations;
 //! - `graphql`: `POST /graphql` and the websocket;
 //! - `explorer`: the GraphiQL page and its embedded assets;
-//! - `attachments`, `ledger`: the plain HTTP endpoints;
+//! - `attachments`, `ledger`, `personal_data`: the plain HTTP endpoints;
 //! - `texts`: every table of reasons and labels, the `labels` query and the tables' test.
 
 pub mod attachments;
@@ -17,6 +17,7 @@ pub mod explorer;
 pub mod graphql;
 pub mod http;
 pub mod ledger;
+pub mod personal_data;
 pub mod routes;
 pub mod schema;
 pub mod startup;

@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::http::{reader_locale, request_error, HttpReason};
 use super::schema::{build_schema, AppSchema};
-use super::{attachments, explorer, graphql, ledger};
+use super::{attachments, explorer, graphql, ledger, personal_data};
 use crate::error::Message;
 use crate::graphql::errors::new_correlation_id;
 use crate::state::AppState;
@@ -38,6 +38,7 @@ pub fn start(listener: TcpListener, state: AppState, workers: usize) -> std::io:
             .route("/graphql/assets/{name}", web::get().to(explorer::asset))
             .route("/attachments/{id}", web::get().to(attachments::download))
             .route("/export/requests.csv", web::get().to(ledger::export_requests))
+            .route("/export/my-data.json", web::get().to(personal_data::download))
             .route("/graphql/ws", web::get().to(graphql::websocket))
             .route("/healthz", web::get().to(healthz))
             .route("/readyz", web::get().to(readyz))

@@ -13,6 +13,7 @@ use crate::graphql::loaders::{self, Registration};
 use crate::graphql::{errors, limits, validation};
 use crate::notifications::graphql::{NotificationMutation, NotificationQuery, NotificationSubscription};
 use crate::notifications::sms::graphql::{SmsMutation, SmsQuery};
+use crate::privacy::graphql::{PrivacyMutation, PrivacyQuery};
 use crate::requests::graphql::{
     RequestMutation, RequestQuery, RequestSubscription, SupervisionMutation, SupervisionQuery,
 };
@@ -40,6 +41,7 @@ pub struct QueryRoot(
     AuditQuery,
     StatsQuery,
     VisitQuery,
+    PrivacyQuery,
     super::texts::TextsQuery,
 );
 
@@ -59,6 +61,7 @@ pub struct MutationRoot(
     SupervisionMutation,
     EvaluationMutation,
     VisitMutation,
+    PrivacyMutation,
 );
 
 /// Everything that can be followed live (over graphql-ws at `/graphql/ws`).

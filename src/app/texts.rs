@@ -28,6 +28,7 @@ pub fn reason_tables() -> Vec<Vec<TextRow>> {
         crate::visits::errors::VisitsReason::rows(),
         crate::sla::errors::SlaReason::rows(),
         crate::stats::errors::StatsReason::rows(),
+        crate::privacy::errors::PrivacyReason::rows(),
         crate::demo::errors::DemoReason::rows(),
     ]
 }

@@ -142,3 +142,20 @@ pub struct NewThrottle<'a> {
     pub lockouts: i32,
     pub updated_at: NaiveDateTime,
 }
+
+/// What the audit log keeps of a lifted login lock: the keys as admins see them (the masked
+/// phone number, the client address) and how many were locked or counting failures.
+pub struct LockoutLift {
+    pub keys: Vec<String>,
+    pub lifted: usize,
+}
+
+impl crate::audit::Audited for LockoutLift {
+    const TARGET: &'static str = "loginLockout";
+    fn target_id(&self) -> String {
+        self.keys.join(",")
+    }
+    fn snapshot(&self) -> Value {
+        json!({ "keys": self.keys, "lifted": self.lifted })
+    }
+}

@@ -159,6 +159,9 @@ pub async fn lift_login_lockout(
         return Err(AppError::bad_input(AuthReason::UNLOCK_NEEDS_KEY));
     }
     let labels: Vec<String> = keys.iter().map(|k| k.label.clone()).collect();
+    let audited = labels.clone();
+    let by = actor.user_id;
+    let now = state.clock.now_naive();
     let lifted = state
         .db
         .write(move |conn| {
@@ -166,6 +169,8 @@ pub async fn lift_login_lockout(
             for key in &keys {
                 lifted += usize::from(throttle::lift(conn, key)?);
             }
+            let entry = super::model::LockoutLift { keys: audited, lifted };
+            crate::audit::record(conn, by, "liftLoginLockout", None, Some(&entry), now)?;
             Ok(lifted)
         })
         .await?;

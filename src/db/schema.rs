@@ -527,3 +527,11 @@ diesel::table! {
 
 diesel::joinable!(sms_deliveries -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(sms_deliveries, users);
+
+diesel::table! {
+    personal_data_erasures (user_id) {
+        user_id -> BigInt,
+        erased_by -> Nullable<BigInt>,
+        erased_at -> Timestamp,
+    }
+}

@@ -372,6 +372,11 @@ pub fn filtered(
     Ok(query)
 }
 
+/// How many requests of `filter` there are (any company): the ledger export's row count.
+pub fn count_all(conn: &mut DbConnection, filter: &RequestFilter) -> AppResult<i64> {
+    Ok(filtered(conn, Scope::All, filter)?.count().get_result(conn)?)
+}
+
 /// Up to `limit` requests of `filter` (any company) with ids above `after`, oldest first: the
 /// ledger export's keyset pages.
 pub fn page_after(conn: &mut DbConnection, filter: &RequestFilter, after: i64, limit: i64) -> AppResult<Vec<Request>> {

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use futures_util::Stream;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::errors::StatsReason;
 use crate::actor::Actor;
@@ -22,6 +22,7 @@ use crate::graphql::ids::{self, IdKind};
 use crate::ids::{CompanyId, DepartmentId, RequestId, UserId};
 use crate::requests::model::{Channel, Request, RequestKind, RequestStatus, Task, TaskStatus, Urgency};
 use crate::requests::repo::{self as requests_repo, RequestFilter};
+use crate::spreadsheet::SafeCsvWriter;
 use crate::state::AppState;
 
 /// Rows read per database round trip.
@@ -61,20 +62,32 @@ const HEADER: [&str; 27] = [
 
 /// The `requests` filter as query-string parameters: `status` takes a comma-separated list;
 /// ids are the API's opaque ids; times are RFC 3339.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ExportParams {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub category_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub company_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub officer_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub department_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub urgency: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_from: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_before: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub overdue: Option<String>,
 }
 
@@ -261,10 +274,9 @@ fn local(zone: Tz, at: Option<NaiveDateTime>) -> String {
 }
 
 fn write_rows(cursor: &Cursor, rows: &[Request], tasks: &[Task], out: &mut Vec<u8>) -> AppResult<()> {
-    let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(out);
-    let fail = |e: csv::Error| AppError::internal(format!("csv: {e}"));
+    let mut writer = SafeCsvWriter::new(out);
     if !cursor.started {
-        writer.write_record(HEADER).map_err(fail)?;
+        writer.write_row(HEADER)?;
     }
     let zone = cursor.zone;
     let names = &cursor.names;
@@ -335,9 +347,9 @@ fn write_rows(cursor: &Cursor, rows: &[Request], tasks: &[Task], out: &mut Vec<u
             },
             request.feedback_comment.as_deref().unwrap_or(""),
         ];
-        writer.write_record(record).map_err(fail)?;
+        writer.write_row(record)?;
     }
-    writer.flush().map_err(|e| AppError::internal(format!("csv: {e}")))?;
+    writer.flush()?;
     Ok(())
 }
 
@@ -365,9 +377,26 @@ fn next_chunk(mut cursor: Cursor) -> AppResult<(Vec<u8>, Cursor)> {
     Ok((out, cursor))
 }
 
+/// What the audit log keeps of one ledger export: the filter as given and the rows it matched.
+pub struct LedgerExport {
+    pub params: ExportParams,
+    pub rows: i64,
+}
+
+impl crate::audit::Audited for LedgerExport {
+    const TARGET: &'static str = "ledger";
+    fn target_id(&self) -> String {
+        "requests.csv".into()
+    }
+    fn snapshot(&self) -> serde_json::Value {
+        serde_json::json!({ "filter": self.params, "rows": self.rows })
+    }
+}
+
 /// The ledger for `actor` (admins only), with the `requests` filter read from the URL's query
-/// string (`query`, without the `?`), as a stream of CSV chunks.
-pub fn for_admin(
+/// string (`query`, without the `?`), as a stream of CSV chunks. The export is written to the
+/// audit log (who, which filter, how many rows) before the first byte is sent.
+pub async fn for_admin(
     state: &AppState,
     actor: &Actor,
     query: &str,
@@ -375,8 +404,20 @@ pub fn for_admin(
     actor.require_admin()?;
     let params: ExportParams = serde_urlencoded::from_str(query)
         .map_err(|e| AppError::bad_input(StatsReason::EXPORT_PARAMETERS_INVALID).arg("detail", e))?;
-    let filter = params.into_filter()?;
-    tracing::info!(by = actor.user_id.get(), "ledger exported");
+    let filter = params.clone().into_filter()?;
+    let counted = filter.clone();
+    let by = actor.user_id;
+    let now = state.clock.now_naive();
+    let rows = state
+        .db
+        .write(move |conn| {
+            let rows = requests_repo::count_all(conn, &counted)?;
+            let entry = LedgerExport { params, rows };
+            crate::audit::record(conn, by, "exportLedger", None, Some(&entry), now)?;
+            Ok(rows)
+        })
+        .await?;
+    tracing::info!(by = by.get(), rows, "ledger exported");
     Ok(ledger_csv(state.db.clone(), state.config.time_zone, filter, PAGE_ROWS))
 }
 

@@ -240,6 +240,7 @@ pub async fn change_role(
             let updated =
                 repo::update_versioned(conn, id, None, &changes, now)?.ok_or_else(|| AppError::not_found(UsersReason::USER_NOT_FOUND))?;
             let revoked = repo::revoke_all_for_user(conn, id, now)?;
+            crate::audit::record(conn, by, "changeUserRole", Some(&user), Some(&updated), now)?;
             tracing::info!(user_id = id.get(), from = %user.role, to = %role, by = by.get(), revoked, "role changed; sessions revoked");
             Ok(updated)
         })
@@ -368,7 +369,7 @@ pub fn ensure_first_admin(
     }
     let generated = password::generate();
     let password_hash = password::hash(&generated)?;
-    repo::insert(
+    let admin = repo::insert(
         conn,
         &NewUser {
             role: Role::Admin,
@@ -384,6 +385,7 @@ pub fn ensure_first_admin(
             updated_at: now,
         },
     )?;
+    crate::audit::record(conn, None, "createFirstAdmin", None, Some(&admin), now)?;
     Ok(Some(generated))
 }
 
@@ -412,10 +414,19 @@ pub fn create_admin(
             disabled_at: Some(None),
             ..Default::default()
         };
-        return repo::update_versioned(conn, existing.id, None, &changes, now)?
-            .ok_or_else(|| AppError::not_found(UsersReason::USER_NOT_FOUND));
+        let updated = repo::update_versioned(conn, existing.id, None, &changes, now)?
+            .ok_or_else(|| AppError::not_found(UsersReason::USER_NOT_FOUND))?;
+        crate::audit::record(
+            conn,
+            None,
+            "resetAdminFromCommandLine",
+            Some(&existing),
+            Some(&updated),
+            now,
+        )?;
+        return Ok(updated);
     }
-    repo::insert(
+    let created = repo::insert(
         conn,
         &NewUser {
             role: Role::Admin,
@@ -430,5 +441,7 @@ pub fn create_admin(
             created_at: now,
             updated_at: now,
         },
-    )
+    )?;
+    crate::audit::record(conn, None, "createAdminFromCommandLine", None, Some(&created), now)?;
+    Ok(created)
 }

@@ -109,7 +109,7 @@ impl Workers {
 }
 
 /// The jobs of an instance: SMS delivery, push delivery, automatic closing, the time-limit
-/// sweep, the evaluation periods and the idempotency-key purge.
+/// sweep, the evaluation periods, the idempotency-key purge and the retention purge.
 pub fn jobs(state: &AppState) -> Result<Vec<Job>, String> {
     let router = push::PushRouter::from_config(&state.config.push)?;
     let options = PushOptions {
@@ -128,7 +128,13 @@ pub fn jobs(state: &AppState) -> Result<Vec<Job>, String> {
         held = off.join(","),
         "push delivery enabled; deliveries to the held providers wait until they are configured"
     );
-    let (s1, s2, s3, s4) = (state.clone(), state.clone(), state.clone(), state.clone());
+    let (s1, s2, s3, s4, s5) = (
+        state.clone(),
+        state.clone(),
+        state.clone(),
+        state.clone(),
+        state.clone(),
+    );
     let sms = SmsWorker::from_config(state);
     Ok(vec![
         Job::new("sms delivery", state.config.sms.interval, move || {
@@ -154,6 +160,10 @@ pub fn jobs(state: &AppState) -> Result<Vec<Job>, String> {
         Job::new("idempotency-key purge", IDEMPOTENCY_PURGE_EVERY, move || {
             let state = s4.clone();
             Box::pin(async move { state.db.purge_idempotency_keys(state.clock.now_naive()).await })
+        }),
+        Job::new("retention purge", state.config.retention.interval, move || {
+            let state = s5.clone();
+            Box::pin(async move { crate::privacy::retention::run_once(&state).await })
         }),
     ])
 }
@@ -218,5 +228,15 @@ impl Report for crate::notifications::sms::worker::SmsReport {
 
     fn more_waiting(&self) -> bool {
         self.full_batch
+    }
+}
+
+impl Report for crate::privacy::model::RetentionReport {
+    fn did_work(&self) -> bool {
+        self.total() > 0
+    }
+
+    fn more_waiting(&self) -> bool {
+        self.more
     }
 }

