@@ -18,6 +18,7 @@ pub mod evaluations;
 pub mod graphql;
 pub mod i18n;
 pub mod ids;
+pub mod metrics;
 pub mod notifications;
 pub mod requests;
 pub mod sla;
