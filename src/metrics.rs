@@ -346,3 +346,24 @@ impl Metrics {
 
 /// The content type of [`Metrics::render`].
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operation_names_are_bounded() {
+        let metrics = Metrics::new(&DbMetrics::default());
+        for i in 0..MAX_OPERATION_NAMES + 5 {
+            metrics.graphql_operation(Some(&format!("Op{i}")), Duration::from_millis(1));
+        }
+        metrics.graphql_operation(Some("Op0"), Duration::from_millis(1));
+        metrics.graphql_operation(None, Duration::from_millis(1));
+        let text = metrics.render();
+        assert!(text.contains("zhitong_graphql_operations_total{operation=\"Op0\"} 2"), "{text}");
+        assert!(text.contains("zhitong_graphql_operations_total{operation=\"other\"} 5"));
+        assert!(text.contains("zhitong_graphql_operations_total{operation=\"anonymous\"} 1"));
+        assert!(!text.contains(&format!("operation=\"Op{MAX_OPERATION_NAMES}\"")));
+        assert!(text.ends_with("# EOF\n"));
+    }
+}

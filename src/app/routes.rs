@@ -110,6 +110,8 @@ async fn log_requests(
     let request_id = incoming_request_id(&request).unwrap_or_else(new_correlation_id);
     let method = request.method().to_string();
     let path = request.path().to_string();
+    // The route pattern (`/attachments/{id}`), from the app's resource map before routing.
+    let route = request.match_pattern().unwrap_or_else(|| "unmatched".into());
     let metrics = request
         .app_data::<web::Data<ServerData>>()
         .map(|data| data.state.metrics.clone());
@@ -119,8 +121,8 @@ async fn log_requests(
         method = %method,
         path = %path,
         "otel.kind" = "server",
-        "otel.name" = tracing::field::Empty,
-        route = tracing::field::Empty,
+        "otel.name" = %format!("{method} {route}"),
+        route = %route,
         status = tracing::field::Empty,
         "graphql.operation.name" = tracing::field::Empty,
     );
@@ -134,13 +136,7 @@ async fn log_requests(
         }
     };
     let status = response.status().as_u16();
-    let route = response
-        .request()
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".into());
-    span.record("route", route.as_str());
     span.record("status", status);
-    span.record("otel.name", format!("{method} {route}").as_str());
     {
         let _entered = span.enter();
         tracing::info!(%method, %path, status, elapsed_ms = started.elapsed().as_millis() as u64, "request");

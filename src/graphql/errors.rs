@@ -65,10 +65,11 @@ struct ErrorCodesExtension {
 
 impl ErrorCodesExtension {
     fn set_operation(&self, name: Option<String>) {
-        if let Some(name) = &name {
+        let mut operation = self.operation.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(name) = name.as_ref().filter(|name| operation.as_ref() != Some(*name)) {
             tracing::Span::current().record("graphql.operation.name", name.as_str());
         }
-        *self.operation.lock().unwrap_or_else(|p| p.into_inner()) = name;
+        *operation = name;
     }
 
     fn operation(&self) -> Option<String> {

@@ -148,7 +148,8 @@ async fn large_json_answers_are_compressed(app: TestApp) {
         .read_to_string(&mut text)
         .expect("a gzip body");
     assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), plain);
-    assert!(bytes.len() * 4 < plain_size, "gzip: {} of {plain_size} bytes", bytes.len());
+    assert!(bytes.len() * 2 < plain_size, "gzip: {} of {plain_size} bytes", bytes.len());
+    println!("compression of a {plain_size}-byte answer: gzip {} bytes", bytes.len());
 
     let brotli = post_encoded(&app, LARGE, Some("br;q=1.0, gzip;q=0.8")).await;
     assert_eq!(brotli.headers()["content-encoding"], "br");

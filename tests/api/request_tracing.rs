@@ -67,7 +67,7 @@ async fn the_request_id_is_on_every_line_of_its_request(app: TestApp) {
         lines.join("\n")
     );
     assert!(
-        lines.iter().any(|l| l.contains("graphql.operation.name=TracedLogin")),
+        lines.iter().any(|l| l.contains("graphql.operation.name=\"TracedLogin\"")),
         "the operation's name is on the request's span:\n{}",
         lines.join("\n")
     );

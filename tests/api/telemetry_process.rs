@@ -51,11 +51,10 @@ impl Server {
             .expect("start zhitong");
         let stdout = BufReader::new(child.stdout.take().unwrap());
         let (sender, receiver) = std::sync::mpsc::channel();
+        // Reads stdout to its end: a closed pipe would fail the server's next banner line.
         std::thread::spawn(move || {
             for line in stdout.lines().map_while(Result::ok) {
-                if sender.send(line).is_err() {
-                    break;
-                }
+                let _ = sender.send(line);
             }
         });
         let line = receiver
