@@ -121,7 +121,11 @@ pub fn init_logging(config: &Config) -> anyhow::Result<Telemetry> {
         ),
         LogFormat::Text => (
             None,
-            Some(tracing_subscriber::fmt::layer().with_ansi(ansi).with_writer(std::io::stderr)),
+            Some(
+                tracing_subscriber::fmt::layer()
+                    .with_ansi(ansi)
+                    .with_writer(std::io::stderr),
+            ),
         ),
     };
     let mut telemetry = Telemetry::default();

@@ -165,7 +165,13 @@ pub struct ObserveArgs {
     pub otlp_endpoint: Option<String>,
 
     /// `http/protobuf` or `http/json`.
-    #[arg(long, env = "ZHITONG_OTLP_PROTOCOL", value_enum, default_value = "http/protobuf", global = true)]
+    #[arg(
+        long,
+        env = "ZHITONG_OTLP_PROTOCOL",
+        value_enum,
+        default_value = "http/protobuf",
+        global = true
+    )]
     pub otlp_protocol: OtlpProtocol,
 
     /// Browser origins allowed to call the API cross-origin, comma-separated
@@ -196,7 +202,10 @@ impl ObserveArgs {
                 }
                 // OTLP/HTTP: the signal's path is appended to the base URL
                 // (https://opentelemetry.io/docs/specs/otlp/#otlphttp-request).
-                Some((format!("{}/v1/traces", endpoint.trim_end_matches('/')), self.otlp_protocol))
+                Some((
+                    format!("{}/v1/traces", endpoint.trim_end_matches('/')),
+                    self.otlp_protocol,
+                ))
             }
         };
         let cors_origins = self
@@ -1012,7 +1021,10 @@ mod tests {
         assert_eq!(super::log_filter(some("warn"), some("debug")).unwrap(), "warn");
         assert_eq!(super::log_filter(some(" "), some("debug")).unwrap(), "debug");
         let error = super::log_filter(some("zhitong=loud"), None).unwrap_err();
-        assert!(error.starts_with("ZHITONG_LOG=\"zhitong=loud\" is not a valid log filter"), "{error}");
+        assert!(
+            error.starts_with("ZHITONG_LOG=\"zhitong=loud\" is not a valid log filter"),
+            "{error}"
+        );
         let error = super::log_filter(None, some("info,[{")).unwrap_err();
         assert!(error.starts_with("RUST_LOG="), "{error}");
     }
@@ -1034,7 +1046,13 @@ mod tests {
             parse("https://admin.zone.gov.cn, http://localhost:5173").unwrap(),
             ["https://admin.zone.gov.cn", "http://localhost:5173"]
         );
-        for bad in ["*", "admin.zone.gov.cn", "https://admin.zone.gov.cn/", "ftp://x", "https://a/b"] {
+        for bad in [
+            "*",
+            "admin.zone.gov.cn",
+            "https://admin.zone.gov.cn/",
+            "ftp://x",
+            "https://a/b",
+        ] {
             assert!(parse(bad).unwrap_err().contains("is not an origin"), "{bad}");
         }
     }

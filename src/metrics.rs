@@ -196,7 +196,11 @@ impl Metrics {
             "Database connections of the pool: in_use or idle",
             metrics.pool_connections.clone(),
         );
-        r.register("db_pool_max_connections", "Largest size of the database pool", metrics.pool_max.clone());
+        r.register(
+            "db_pool_max_connections",
+            "Largest size of the database pool",
+            metrics.pool_max.clone(),
+        );
         r.register(
             "db_pool_waiting",
             "Callers waiting for a database connection now",
@@ -360,7 +364,10 @@ mod tests {
         metrics.graphql_operation(Some("Op0"), Duration::from_millis(1));
         metrics.graphql_operation(None, Duration::from_millis(1));
         let text = metrics.render();
-        assert!(text.contains("zhitong_graphql_operations_total{operation=\"Op0\"} 2"), "{text}");
+        assert!(
+            text.contains("zhitong_graphql_operations_total{operation=\"Op0\"} 2"),
+            "{text}"
+        );
         assert!(text.contains("zhitong_graphql_operations_total{operation=\"other\"} 5"));
         assert!(text.contains("zhitong_graphql_operations_total{operation=\"anonymous\"} 1"));
         assert!(!text.contains(&format!("operation=\"Op{MAX_OPERATION_NAMES}\"")));

@@ -37,10 +37,7 @@ pub async fn choose(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let mut response = next.call(request).await?;
     let head = response.response();
-    let content_type = head
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
+    let content_type = head.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
     let small = match head.body().size() {
         BodySize::Sized(n) => n < MIN_BYTES,
         BodySize::None => true,
@@ -85,7 +82,12 @@ mod tests {
         ] {
             assert!(compressible(Some(yes)), "{yes}");
         }
-        for no in ["image/jpeg", "application/pdf", "application/zip", "application/octet-stream"] {
+        for no in [
+            "image/jpeg",
+            "application/pdf",
+            "application/zip",
+            "application/octet-stream",
+        ] {
             assert!(!compressible(Some(no)), "{no}");
         }
         assert!(!compressible(None));

@@ -3,11 +3,11 @@
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
+use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
-use actix_cors::Cors;
 use actix_web::middleware::{Condition, Next};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use serde_json::json;

@@ -37,20 +37,32 @@ async fn the_configured_origins_may_call_the_api(app: TestApp) {
             .request(reqwest::Method::OPTIONS, app.url("/graphql"))
             .header("origin", origin)
             .header("access-control-request-method", "POST")
-            .header("access-control-request-headers", "authorization,content-type,x-request-id")
+            .header(
+                "access-control-request-headers",
+                "authorization,content-type,x-request-id",
+            )
             .send()
             .await
             .unwrap();
         assert_eq!(preflight.status(), 200, "preflight from {origin}");
         let headers = preflight.headers();
         assert_eq!(headers["access-control-allow-origin"], origin);
-        let allowed = headers["access-control-allow-headers"].to_str().unwrap().to_ascii_lowercase();
+        let allowed = headers["access-control-allow-headers"]
+            .to_str()
+            .unwrap()
+            .to_ascii_lowercase();
         for header in ["authorization", "content-type", "x-request-id"] {
             assert!(allowed.contains(header), "{allowed}");
         }
-        assert!(headers["access-control-allow-methods"].to_str().unwrap().contains("POST"));
+        assert!(headers["access-control-allow-methods"]
+            .to_str()
+            .unwrap()
+            .contains("POST"));
         assert_eq!(headers["access-control-max-age"], "3600");
-        assert!(headers.get("access-control-allow-credentials").is_none(), "bearer tokens, no cookies");
+        assert!(
+            headers.get("access-control-allow-credentials").is_none(),
+            "bearer tokens, no cookies"
+        );
 
         let answer = app
             .http()
@@ -140,7 +152,11 @@ async fn large_json_answers_are_compressed(app: TestApp) {
 
     let gzip = post_encoded(&app, LARGE, Some("gzip")).await;
     assert_eq!(gzip.headers()["content-encoding"], "gzip");
-    assert!(gzip.headers()["vary"].to_str().unwrap().to_ascii_lowercase().contains("accept-encoding"));
+    assert!(gzip.headers()["vary"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase()
+        .contains("accept-encoding"));
     assert!(gzip.headers().get("x-request-id").is_some());
     let bytes = gzip.bytes().await.unwrap();
     let mut text = String::new();
@@ -148,7 +164,11 @@ async fn large_json_answers_are_compressed(app: TestApp) {
         .read_to_string(&mut text)
         .expect("a gzip body");
     assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), plain);
-    assert!(bytes.len() * 2 < plain_size, "gzip: {} of {plain_size} bytes", bytes.len());
+    assert!(
+        bytes.len() * 2 < plain_size,
+        "gzip: {} of {plain_size} bytes",
+        bytes.len()
+    );
     println!("compression of a {plain_size}-byte answer: gzip {} bytes", bytes.len());
 
     let brotli = post_encoded(&app, LARGE, Some("br;q=1.0, gzip;q=0.8")).await;
@@ -166,7 +186,11 @@ async fn large_json_answers_are_compressed(app: TestApp) {
 
     // Small answers are not worth it, and are sent as they are.
     let small = post_encoded(&app, "{ __typename }", Some("gzip, br")).await;
-    assert!(small.headers().get("content-encoding").is_none(), "{:?}", small.headers());
+    assert!(
+        small.headers().get("content-encoding").is_none(),
+        "{:?}",
+        small.headers()
+    );
     let small: Value = small.json().await.unwrap();
     assert_eq!(small["data"]["__typename"], "Query");
 

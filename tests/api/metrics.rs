@@ -59,9 +59,15 @@ pub async fn scrape(url: &str) -> Scrape {
     let response = reqwest::get(url).await.expect("the metrics endpoint answers");
     assert_eq!(response.status(), 200);
     let content_type = response.headers()["content-type"].to_str().unwrap().to_string();
-    assert!(content_type.starts_with("application/openmetrics-text"), "{content_type}");
+    assert!(
+        content_type.starts_with("application/openmetrics-text"),
+        "{content_type}"
+    );
     let text = response.text().await.unwrap();
-    assert!(text.trim_end().ends_with("# EOF"), "an OpenMetrics exposition ends with # EOF");
+    assert!(
+        text.trim_end().ends_with("# EOF"),
+        "an OpenMetrics exposition ends with # EOF"
+    );
     let samples = text
         .lines()
         .filter(|line| !line.starts_with('#') && !line.is_empty())
@@ -73,7 +79,8 @@ pub async fn scrape(url: &str) -> Scrape {
     Scrape { text, samples }
 }
 
-const RAISE_NAMED: &str = "mutation MetricsRaise($input: RaiseRequestInput!) { raiseRequest(input: $input) { request { id } } }";
+const RAISE_NAMED: &str =
+    "mutation MetricsRaise($input: RaiseRequestInput!) { raiseRequest(input: $input) { request { id } } }";
 const LOGIN_NAMED: &str =
     "mutation MetricsLogin($p: String!, $w: String!) { login(phone: $p, password: $w) { accessToken } }";
 
@@ -124,10 +131,7 @@ async fn a_scenario_moves_the_figures(app: TestApp) {
         8.0
     );
     assert_eq!(
-        middle.value(
-            "zhitong_graphql_operation_duration_seconds_count",
-            &op("MetricsLogin")
-        ),
+        middle.value("zhitong_graphql_operation_duration_seconds_count", &op("MetricsLogin")),
         8.0
     );
     assert_eq!(
@@ -143,20 +147,11 @@ async fn a_scenario_moves_the_figures(app: TestApp) {
         middle.sum("zhitong_graphql_errors_total") - before.sum("zhitong_graphql_errors_total") >= 8.0,
         "every failed login is an error"
     );
-    assert_eq!(
-        middle.value("zhitong_login_locks_active", &[("scope", "PHONE")]),
-        1.0
-    );
-    let pending_push = middle.value(
-        "zhitong_push_outbox",
-        &[("status", "PENDING"), ("provider", "FCM")],
-    );
+    assert_eq!(middle.value("zhitong_login_locks_active", &[("scope", "PHONE")]), 1.0);
+    let pending_push = middle.value("zhitong_push_outbox", &[("status", "PENDING"), ("provider", "FCM")]);
     assert!(pending_push >= 1.0, "{}", middle.text);
     assert_eq!(
-        middle.value(
-            "zhitong_sms_outbox",
-            &[("status", "PENDING"), ("provider", "none")]
-        ),
+        middle.value("zhitong_sms_outbox", &[("status", "PENDING"), ("provider", "none")]),
         1.0
     );
     let writes = |s: &Scrape| s.value("zhitong_db_query_duration_seconds_count", &[("kind", "write")]);
@@ -183,10 +178,7 @@ async fn a_scenario_moves_the_figures(app: TestApp) {
         report.sent as f64
     );
     assert_eq!(
-        after.value(
-            "zhitong_push_outbox",
-            &[("status", "PENDING"), ("provider", "FCM")]
-        ),
+        after.value("zhitong_push_outbox", &[("status", "PENDING"), ("provider", "FCM")]),
         pending_push - report.sent as f64
     );
     assert_eq!(
@@ -194,10 +186,7 @@ async fn a_scenario_moves_the_figures(app: TestApp) {
         report.sent as f64
     );
     assert_eq!(
-        after.value(
-            "zhitong_sms_outbox",
-            &[("status", "PENDING"), ("provider", "none")]
-        ),
+        after.value("zhitong_sms_outbox", &[("status", "PENDING"), ("provider", "none")]),
         0.0,
         "a status that emptied is gone:\n{}",
         after.text
@@ -244,9 +233,8 @@ async fn a_scenario_moves_the_figures(app: TestApp) {
         "idempotency-key purge",
     ];
     let ran = wait_for(&url, |s| {
-        jobs.iter().all(|job| {
-            s.value("zhitong_job_round_duration_seconds_count", &[("job", job)]) >= 1.0
-        })
+        jobs.iter()
+            .all(|job| s.value("zhitong_job_round_duration_seconds_count", &[("job", job)]) >= 1.0)
     })
     .await;
     workers.stop().await;

@@ -62,12 +62,18 @@ async fn the_request_id_is_on_every_line_of_its_request(app: TestApp) {
         lines.join("\n")
     );
     assert!(
-        lines.iter().filter(|l| l.contains(" request ") || l.ends_with(" request")).count() >= 6,
+        lines
+            .iter()
+            .filter(|l| l.contains(" request ") || l.ends_with(" request"))
+            .count()
+            >= 6,
         "each request's closing line:\n{}",
         lines.join("\n")
     );
     assert!(
-        lines.iter().any(|l| l.contains("graphql.operation.name=\"TracedLogin\"")),
+        lines
+            .iter()
+            .any(|l| l.contains("graphql.operation.name=\"TracedLogin\"")),
         "the operation's name is on the request's span:\n{}",
         lines.join("\n")
     );

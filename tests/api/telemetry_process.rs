@@ -33,7 +33,9 @@ fn command(dir: &std::path::Path, envs: &[(&str, &str)]) -> Command {
             command.env_remove(key);
         }
     }
-    command.env("ZHITONG_BIND", "127.0.0.1:0").env("ZHITONG_WORKERS", "false");
+    command
+        .env("ZHITONG_BIND", "127.0.0.1:0")
+        .env("ZHITONG_WORKERS", "false");
     for (key, value) in envs {
         command.env(key, value);
     }
@@ -155,10 +157,7 @@ fn an_invalid_log_filter_refuses_to_start() {
             stderr.contains(&format!("{variable}={filter:?} is not a valid log filter")),
             "{stderr}"
         );
-        assert!(
-            !dir.path().join("zhitong.db").exists(),
-            "nothing was started: {stderr}"
-        );
+        assert!(!dir.path().join("zhitong.db").exists(), "nothing was started: {stderr}");
     }
 }
 
@@ -240,7 +239,11 @@ fn serve_otlp(stream: TcpStream, keep: Received) {
             "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
             answer.len()
         );
-        if writer.write_all(head.as_bytes()).and_then(|_| writer.write_all(answer)).is_err() {
+        if writer
+            .write_all(head.as_bytes())
+            .and_then(|_| writer.write_all(answer))
+            .is_err()
+        {
             return;
         }
     }
@@ -322,11 +325,15 @@ fn traces_are_exported_over_otlp_http_protobuf() {
     let got = export_one_request("http/protobuf", id);
     assert!(got.iter().all(|(path, _, _)| path == "/v1/traces"), "{got:?}");
     assert!(
-        got.iter().all(|(_, content_type, _)| content_type == "application/x-protobuf"),
+        got.iter()
+            .all(|(_, content_type, _)| content_type == "application/x-protobuf"),
         "{got:?}"
     );
     // Protobuf keeps strings as they are: the span's attribute key and value are in the body.
-    let has = |needle: &[u8]| got.iter().any(|(_, _, body)| body.windows(needle.len()).any(|w| w == needle));
+    let has = |needle: &[u8]| {
+        got.iter()
+            .any(|(_, _, body)| body.windows(needle.len()).any(|w| w == needle))
+    };
     assert!(has(id.as_bytes()), "the request's span was exported");
     assert!(has(b"request_id") && has(b"POST /graphql") && has(b"zhitong"));
 }

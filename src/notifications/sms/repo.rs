@@ -322,6 +322,10 @@ pub fn list_deliveries(
 pub fn outbox_depths(conn: &mut DbConnection) -> AppResult<Vec<(String, Option<String>, i64)>> {
     Ok(sms_deliveries::table
         .group_by((sms_deliveries::status, sms_deliveries::provider))
-        .select((sms_deliveries::status, sms_deliveries::provider, diesel::dsl::count_star()))
+        .select((
+            sms_deliveries::status,
+            sms_deliveries::provider,
+            diesel::dsl::count_star(),
+        ))
         .load(conn)?)
 }
