@@ -9,7 +9,7 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 
 use crate::clock::{Clock, SystemClock};
-use crate::config::{Config, ConfigArgs, LogFormat};
+use crate::config::{Config, ConfigArgs, LogFormat, OtlpProtocol};
 use crate::db::run_blocking;
 use crate::{app, workers};
 
@@ -59,20 +59,95 @@ fn log_colour(stderr_is_terminal: bool, no_color: Option<std::ffi::OsString>) ->
     stderr_is_terminal && no_color.is_none_or(|value| value.is_empty())
 }
 
-pub fn init_logging(config: &Config) {
-    let filter = tracing_subscriber::EnvFilter::try_new(&config.log)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(log_colour(
-            std::io::stderr().is_terminal(),
-            std::env::var_os("NO_COLOR"),
-        ))
-        .with_writer(std::io::stderr);
-    let _ = match config.log_format {
-        LogFormat::Json => builder.json().try_init(),
-        LogFormat::Text => builder.try_init(),
+/// What logging set up that must be finished at exit: the trace exporter's last batch.
+#[derive(Default)]
+pub struct Telemetry {
+    traces: Option<opentelemetry_sdk::trace::SdkTracerProvider>,
+}
+
+impl Telemetry {
+    /// Sends the spans still waiting in the batch and stops the exporter.
+    pub fn shutdown(self) {
+        if let Some(provider) = self.traces {
+            if let Err(error) = provider.shutdown() {
+                eprintln!("zhitong: the last traces could not be exported: {error}");
+            }
+        }
+    }
+}
+
+/// The OpenTelemetry tracer provider exporting over OTLP/HTTP to `endpoint` (the full
+/// `…/v1/traces` URL) with a batch processor (its `OTEL_BSP_*` variables apply). The resource's
+/// `service.name` is `zhitong` unless `OTEL_SERVICE_NAME` says otherwise.
+/// https://docs.rs/opentelemetry-otlp/0.31.1/opentelemetry_otlp/#quickstart
+fn otlp_traces(endpoint: &str, protocol: OtlpProtocol) -> anyhow::Result<opentelemetry_sdk::trace::SdkTracerProvider> {
+    use opentelemetry_otlp::{Protocol, WithExportConfig};
+    let protocol = match protocol {
+        OtlpProtocol::HttpProtobuf => Protocol::HttpBinary,
+        OtlpProtocol::HttpJson => Protocol::HttpJson,
     };
+    let exporter = opentelemetry_otlp::SpanExporter::builder()
+        .with_http()
+        .with_protocol(protocol)
+        .with_endpoint(endpoint)
+        .with_timeout(std::time::Duration::from_secs(10))
+        .build()
+        .map_err(|e| anyhow::anyhow!("ZHITONG_OTLP_ENDPOINT: cannot build the trace exporter: {e}"))?;
+    let mut resource = opentelemetry_sdk::Resource::builder();
+    if std::env::var_os("OTEL_SERVICE_NAME").is_none() {
+        resource = resource.with_service_name("zhitong");
+    }
+    Ok(opentelemetry_sdk::trace::SdkTracerProvider::builder()
+        .with_batch_exporter(exporter)
+        .with_resource(resource.build())
+        .build())
+}
+
+/// Installs the process's log output (text or JSON on stderr, filtered by `config.log`) and,
+/// when `ZHITONG_OTLP_ENDPOINT` is set, the export of its spans as OpenTelemetry traces.
+pub fn init_logging(config: &Config) -> anyhow::Result<Telemetry> {
+    use opentelemetry::trace::TracerProvider as _;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    // The filter was checked when the configuration was validated.
+    let filter = tracing_subscriber::EnvFilter::builder()
+        .parse(&config.log)
+        .map_err(|e| anyhow::anyhow!("log filter {:?}: {e}", config.log))?;
+    let ansi = log_colour(std::io::stderr().is_terminal(), std::env::var_os("NO_COLOR"));
+    let (json, text) = match config.log_format {
+        LogFormat::Json => (
+            Some(tracing_subscriber::fmt::layer().json().with_writer(std::io::stderr)),
+            None,
+        ),
+        LogFormat::Text => (
+            None,
+            Some(
+                tracing_subscriber::fmt::layer()
+                    .with_ansi(ansi)
+                    .with_writer(std::io::stderr),
+            ),
+        ),
+    };
+    let mut telemetry = Telemetry::default();
+    let otel = match &config.observe.otlp {
+        Some((endpoint, protocol)) => {
+            let provider = otlp_traces(endpoint, *protocol)?;
+            let layer = tracing_opentelemetry::layer().with_tracer(provider.tracer("zhitong"));
+            telemetry.traces = Some(provider);
+            Some(layer)
+        }
+        None => None,
+    };
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(json)
+        .with(text)
+        .with(otel)
+        .try_init();
+    if let Some((endpoint, _)) = &config.observe.otlp {
+        tracing::info!(endpoint, "traces are exported over OTLP/HTTP");
+    }
+    Ok(telemetry)
 }
 
 pub fn main() -> anyhow::Result<()> {
@@ -89,15 +164,18 @@ pub fn main() -> anyhow::Result<()> {
         .config
         .validate()
         .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
-    init_logging(&config);
+    let telemetry = init_logging(&config)?;
     let runtime = actix_web::rt::System::new();
-    match cli.command.unwrap_or(Command::Serve) {
+    let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => runtime.block_on(serve(config)),
         Command::Migrate => runtime.block_on(migrate(config)),
         Command::CreateAdmin { phone, name } => runtime.block_on(create_admin(config, &phone, &name)),
         Command::SeedDemo => runtime.block_on(seed_demo(config)),
         Command::PrintSchema { .. } => unreachable!("handled above"),
-    }
+    };
+    drop(runtime);
+    telemetry.shutdown();
+    result
 }
 
 fn state_for(config: Config) -> anyhow::Result<crate::state::AppState> {
@@ -119,7 +197,19 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         "database ready"
     );
     let http_workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let metrics_server = match &state.config.observe.metrics_bind {
+        Some(bind) => {
+            let listener =
+                TcpListener::bind(bind).map_err(|e| anyhow::anyhow!("cannot listen on {bind} for /metrics: {e}"))?;
+            tracing::info!(address = %listener.local_addr()?, "serving Prometheus metrics on /metrics");
+            Some(app::metrics::start(listener, state.clone())?)
+        }
+        None => None,
+    };
     let server = app::start(listener, state.clone(), http_workers)?;
+    if let Some(metrics_server) = metrics_server {
+        actix_web::rt::spawn(metrics_server);
+    }
     let background = workers::start(&state).map_err(|e| anyhow::anyhow!(e))?;
 
     let mut out = std::io::stdout().lock();

@@ -51,9 +51,14 @@ pub struct ConfigArgs {
     )]
     pub environment: Environment,
 
-    /// Log filter, e.g. `info` or `zhitong=debug,actix_web=info`.
-    #[arg(long, env = "ZHITONG_LOG", default_value = "info", global = true)]
-    pub log: String,
+    /// Log filter, e.g. `info` or `zhitong=debug,actix_web=info` (default: `RUST_LOG`, else
+    /// `info`). A filter that does not parse refuses to start.
+    #[arg(long, env = "ZHITONG_LOG", global = true)]
+    pub log: Option<String>,
+
+    /// The conventional `RUST_LOG`, used when `ZHITONG_LOG` is unset.
+    #[arg(long = "rust-log", env = "RUST_LOG", hide = true, global = true)]
+    pub rust_log: Option<String>,
 
     /// `text` or `json`.
     #[arg(long, env = "ZHITONG_LOG_FORMAT", value_enum, default_value = "text", global = true)]
@@ -133,6 +138,112 @@ pub struct ConfigArgs {
 
     #[command(flatten)]
     pub push: PushArgs,
+
+    /// Metrics, trace export and CORS.
+    #[command(flatten)]
+    pub observe: ObserveArgs,
+}
+
+/// How traces are sent to the OTLP/HTTP endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OtlpProtocol {
+    /// Protobuf bodies (`application/x-protobuf`), the OTLP default.
+    #[value(name = "http/protobuf")]
+    HttpProtobuf,
+    /// JSON bodies (`application/json`).
+    #[value(name = "http/json")]
+    HttpJson,
+}
+
+/// Settings for running the server as production software: Prometheus metrics, OpenTelemetry
+/// traces and the browser origins allowed to call the API.
+#[derive(Debug, Clone, Args)]
+pub struct ObserveArgs {
+    /// Address and port of a second listener serving `GET /metrics` (Prometheus); off when unset.
+    #[arg(long, env = "ZHITONG_METRICS_BIND", global = true)]
+    pub metrics_bind: Option<String>,
+
+    /// Base URL of an OTLP/HTTP receiver (e.g. `http://127.0.0.1:4318`); traces go to
+    /// `<url>/v1/traces`. Off when unset.
+    #[arg(long, env = "ZHITONG_OTLP_ENDPOINT", global = true)]
+    pub otlp_endpoint: Option<String>,
+
+    /// `http/protobuf` or `http/json`.
+    #[arg(
+        long,
+        env = "ZHITONG_OTLP_PROTOCOL",
+        value_enum,
+        default_value = "http/protobuf",
+        global = true
+    )]
+    pub otlp_protocol: OtlpProtocol,
+
+    /// Browser origins allowed to call the API cross-origin, comma-separated
+    /// (`https://admin.zone.gov.cn,http://localhost:5173`); none when empty.
+    #[arg(long, env = "ZHITONG_CORS_ORIGINS", default_value = "", global = true)]
+    pub cors_origins: String,
+}
+
+/// The validated [`ObserveArgs`].
+#[derive(Debug, Clone, Default)]
+pub struct ObserveConfig {
+    pub metrics_bind: Option<String>,
+    /// The full URL traces are posted to (`…/v1/traces`), and how.
+    pub otlp: Option<(String, OtlpProtocol)>,
+    pub cors_origins: Vec<String>,
+}
+
+impl ObserveArgs {
+    pub fn validate(self) -> Result<ObserveConfig, String> {
+        let metrics_bind = self.metrics_bind.filter(|b| !b.trim().is_empty());
+        let otlp = match self.otlp_endpoint.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+            None => None,
+            Some(endpoint) => {
+                if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
+                    return Err(format!(
+                        "ZHITONG_OTLP_ENDPOINT must be an http:// or https:// URL, not {endpoint:?}"
+                    ));
+                }
+                // OTLP/HTTP: the signal's path is appended to the base URL
+                // (https://opentelemetry.io/docs/specs/otlp/#otlphttp-request).
+                Some((
+                    format!("{}/v1/traces", endpoint.trim_end_matches('/')),
+                    self.otlp_protocol,
+                ))
+            }
+        };
+        let cors_origins = self
+            .cors_origins
+            .split(',')
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .map(|origin| valid_origin(origin).map(str::to_string))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ObserveConfig {
+            metrics_bind,
+            otlp,
+            cors_origins,
+        })
+    }
+}
+
+/// An origin as browsers send it: `scheme://host[:port]`, without path or trailing slash
+/// (https://www.rfc-editor.org/rfc/rfc6454#section-6.1).
+fn valid_origin(origin: &str) -> Result<&str, String> {
+    let refuse = || {
+        format!(
+            "ZHITONG_CORS_ORIGINS: {origin:?} is not an origin; give each as scheme://host[:port], e.g. https://admin.zone.gov.cn"
+        )
+    };
+    let (scheme, rest) = origin.split_once("://").ok_or_else(refuse)?;
+    let host_ok = !rest.is_empty()
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    if !matches!(scheme, "http" | "https") || !host_ok {
+        return Err(refuse());
+    }
+    Ok(origin)
 }
 
 /// A secret setting: kept out of `Debug` output and logs.
@@ -532,6 +643,7 @@ pub struct Config {
     /// Explicitly configured secret, if any (see `auth::secret` for the generated one).
     pub jwt_secret: Option<String>,
     pub environment: Environment,
+    /// The log filter in force (`ZHITONG_LOG`, else `RUST_LOG`, else `info`), checked.
     pub log: String,
     pub log_format: LogFormat,
     pub db_pool_size: u32,
@@ -552,6 +664,7 @@ pub struct Config {
     pub trust_forwarded_for: bool,
     pub sms: SmsConfig,
     pub retention: RetentionConfig,
+    pub observe: ObserveConfig,
 }
 
 impl ConfigArgs {
@@ -588,11 +701,13 @@ impl ConfigArgs {
                 crate::i18n::Reason::template(e, crate::i18n::Locale::En)
             )
         })?;
+        let log = log_filter(self.log, self.rust_log)?;
         Ok(Config {
+            observe: self.observe.validate()?,
             bind: self.bind,
             jwt_secret,
             environment: self.environment,
-            log: self.log,
+            log,
             log_format: self.log_format,
             db_pool_size: self.db_pool_size,
             access_token_ttl: Duration::from_secs(self.access_token_ttl),
@@ -617,6 +732,21 @@ impl ConfigArgs {
             database,
         })
     }
+}
+
+/// The log filter: `ZHITONG_LOG`, else `RUST_LOG`, else `info`; one that does not parse is
+/// refused with the reason, rather than silently becoming `info`.
+fn log_filter(zhitong_log: Option<String>, rust_log: Option<String>) -> Result<String, String> {
+    let given = |v: Option<String>| v.filter(|v| !v.trim().is_empty());
+    let (name, filter) = match (given(zhitong_log), given(rust_log)) {
+        (Some(filter), _) => ("ZHITONG_LOG", filter),
+        (None, Some(filter)) => ("RUST_LOG", filter),
+        (None, None) => return Ok("info".into()),
+    };
+    tracing_subscriber::EnvFilter::builder()
+        .parse(&filter)
+        .map_err(|e| format!("{name}={filter:?} is not a valid log filter ({e}); e.g. info or zhitong=debug,info"))?;
+    Ok(filter)
 }
 
 fn default_attachments_dir(database: &DbUrl) -> PathBuf {
@@ -664,6 +794,7 @@ impl Config {
             trust_forwarded_for: false,
             sms: SmsConfig::default(),
             retention: RetentionConfig::default(),
+            observe: ObserveConfig::default(),
             database,
         }
     }
@@ -888,6 +1019,50 @@ impl SmsArgs {
 #[cfg(test)]
 mod tests {
     use clap::Parser;
+
+    #[test]
+    fn the_log_filter_comes_from_zhitong_log_then_rust_log_and_must_parse() {
+        let some = |s: &str| Some(s.to_string());
+        assert_eq!(super::log_filter(None, None).unwrap(), "info");
+        assert_eq!(super::log_filter(None, some("zhitong=debug")).unwrap(), "zhitong=debug");
+        assert_eq!(super::log_filter(some("warn"), some("debug")).unwrap(), "warn");
+        assert_eq!(super::log_filter(some(" "), some("debug")).unwrap(), "debug");
+        let error = super::log_filter(some("zhitong=loud"), None).unwrap_err();
+        assert!(
+            error.starts_with("ZHITONG_LOG=\"zhitong=loud\" is not a valid log filter"),
+            "{error}"
+        );
+        let error = super::log_filter(None, some("info,[{")).unwrap_err();
+        assert!(error.starts_with("RUST_LOG="), "{error}");
+    }
+
+    #[test]
+    fn cors_origins_are_origins() {
+        let parse = |origins: &str| {
+            super::ObserveArgs {
+                metrics_bind: None,
+                otlp_endpoint: None,
+                otlp_protocol: super::OtlpProtocol::HttpJson,
+                cors_origins: origins.into(),
+            }
+            .validate()
+            .map(|c| c.cors_origins)
+        };
+        assert_eq!(parse("").unwrap(), Vec::<String>::new());
+        assert_eq!(
+            parse("https://admin.zone.gov.cn, http://localhost:5173").unwrap(),
+            ["https://admin.zone.gov.cn", "http://localhost:5173"]
+        );
+        for bad in [
+            "*",
+            "admin.zone.gov.cn",
+            "https://admin.zone.gov.cn/",
+            "ftp://x",
+            "https://a/b",
+        ] {
+            assert!(parse(bad).unwrap_err().contains("is not an origin"), "{bad}");
+        }
+    }
 
     #[derive(Parser)]
     struct Args {

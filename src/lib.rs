@@ -21,6 +21,7 @@ pub mod evaluations;
 pub mod graphql;
 pub mod i18n;
 pub mod ids;
+pub mod metrics;
 pub mod notifications;
 pub mod privacy;
 pub mod requests;

@@ -6,6 +6,7 @@ use crate::auth::tokens::JwtKeys;
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::db::Db;
+use crate::metrics::Metrics;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -13,4 +14,6 @@ pub struct AppState {
     pub db: Db,
     pub clock: SharedClock,
     pub jwt: JwtKeys,
+    /// This application's figures for `/metrics` (its own registry, not a process global).
+    pub metrics: Arc<Metrics>,
 }

@@ -20,6 +20,7 @@ const CORE: &[&str] = &[
     "db",
     "graphql",
     "spreadsheet",
+    "metrics",
 ];
 /// The shell, which may use any domain and which no domain may use.
 const SHELL: &[&str] = &["app", "workers", "demo", "cli"];

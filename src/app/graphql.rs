@@ -100,6 +100,7 @@ pub async fn post(request: HttpRequest, payload: web::Payload, data: web::Data<S
         Err(_) => {
             let correlation_id = new_correlation_id();
             tracing::error!(correlation_id, "a resolver panicked");
+            data.state.metrics.graphql_error("INTERNAL");
             let message = AppError::internal("").message_in(locale);
             HttpResponse::InternalServerError().json(json!({
                 "errors": [{ "message": message, "extensions": { "code": "INTERNAL", "reason": "INTERNAL", "correlationId": correlation_id } }]

@@ -10,14 +10,18 @@
 //! - `graphql`: `POST /graphql` and the websocket;
 //! - `explorer`: the GraphiQL page and its embedded assets;
 //! - `attachments`, `ledger`, `personal_data`: the plain HTTP endpoints;
-//! - `texts`: every table of reasons and labels, the `labels` query and the tables' test.
+//! - `texts`: every table of reasons and labels, the `labels` query and the tables' test;
+//! - `metrics`: `GET /metrics` for Prometheus on its own listener;
+//! - `compression`: which answers are worth gzip or brotli.
 
 pub mod attachments;
+pub mod compression;
 pub mod explorer;
 pub mod graphql;
 pub mod http;
 pub mod ledger;
 pub mod personal_data;
+pub mod metrics;
 pub mod routes;
 pub mod schema;
 pub mod startup;

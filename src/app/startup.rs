@@ -29,8 +29,10 @@ pub fn build_state(config: Config, clock: SharedClock) -> Result<AppState, Strin
         );
     }
     log_sms_provider(&config);
+    let metrics = Arc::new(crate::metrics::Metrics::new(db.metrics()));
     Ok(AppState {
         config: Arc::new(config),
+        metrics,
         db,
         clock,
         jwt: JwtKeys::new(&secret),

@@ -391,3 +391,12 @@ pub fn locked_throttles(conn: &mut DbConnection, now: NaiveDateTime, limit: i64)
         .select(Throttle::as_select())
         .load(conn)?)
 }
+
+/// How many login keys of each scope are locked at `now`, for `/metrics`.
+pub fn locked_counts(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<Vec<(String, i64)>> {
+    Ok(login_throttles::table
+        .filter(login_throttles::locked_until.gt(now))
+        .group_by(login_throttles::scope)
+        .select((login_throttles::scope, diesel::dsl::count_star()))
+        .load(conn)?)
+}

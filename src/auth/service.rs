@@ -324,3 +324,9 @@ pub async fn actor_for_token(state: &AppState, token: &str) -> AppResult<Actor> 
         None => Err(AppError::unauthenticated(AuthReason::ACCESS_TOKEN_INVALID)),
     }
 }
+
+/// How many login keys of each scope (`PHONE`, `ADDRESS`) are locked now (for `/metrics`).
+pub async fn active_lock_counts(state: &AppState) -> AppResult<Vec<(String, i64)>> {
+    let now = state.clock.now_naive();
+    state.db.read(move |conn| repo::locked_counts(conn, now)).await
+}

@@ -14,6 +14,7 @@ use std::time::Duration;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use futures_util::Stream;
+use prometheus_client::metrics::gauge::Gauge;
 use tokio::sync::{broadcast, watch};
 
 use super::{establish, Backend, DbConnection, DbUrl};
@@ -61,16 +62,28 @@ struct Channel {
 pub struct LiveBus {
     url: DbUrl,
     channel: Arc<Mutex<Option<Channel>>>,
+    /// Subscribers following the bus now (for `/metrics`).
+    subscribers: Gauge,
+}
+
+/// Counts a subscriber while its stream lives.
+struct Subscribed(Gauge);
+
+impl Drop for Subscribed {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
 }
 
 /// The PostgreSQL channel of the connection's schema (one database may hold several schemas).
 const CHANNEL_SQL: &str = "'zhitong_requests_' || current_schema()";
 
 impl LiveBus {
-    pub(super) fn new(url: DbUrl) -> LiveBus {
+    pub(super) fn new(url: DbUrl, subscribers: Gauge) -> LiveBus {
         LiveBus {
             url,
             channel: Arc::new(Mutex::new(None)),
+            subscribers,
         }
     }
 
@@ -118,10 +131,12 @@ impl LiveBus {
         {
             tracing::warn!("the live-update listener is not listening yet; changes may be missed");
         }
-        futures_util::stream::unfold(receiver, |mut receiver| async move {
+        self.subscribers.inc();
+        let subscribed = Subscribed(self.subscribers.clone());
+        futures_util::stream::unfold((receiver, subscribed), |(mut receiver, subscribed)| async move {
             loop {
                 match receiver.recv().await {
-                    Ok(change) => return Some((change, receiver)),
+                    Ok(change) => return Some((change, (receiver, subscribed))),
                     Err(broadcast::error::RecvError::Lagged(skipped)) => {
                         tracing::warn!(skipped, "a live-update subscriber fell behind");
                     }

@@ -23,6 +23,7 @@ use diesel::{Connection, PgConnection, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::error::AppError;
+use crate::metrics::{DbMetrics, KindLabels};
 
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {
@@ -194,6 +195,7 @@ pub struct Db {
     url: DbUrl,
     last_failure: Arc<AtomicU64>,
     live: LiveBus,
+    metrics: DbMetrics,
 }
 
 #[derive(Debug, Clone)]
@@ -232,11 +234,13 @@ impl Db {
                 url: url.clone(),
                 last_failure: last_failure.clone(),
             });
+        let metrics = DbMetrics::default();
         Ok(Db {
             pool,
-            live: LiveBus::new(url.clone()),
+            live: LiveBus::new(url.clone(), metrics.live_subscriptions.clone()),
             url,
             last_failure,
+            metrics,
         })
     }
 
@@ -246,6 +250,21 @@ impl Db {
 
     pub fn url(&self) -> &DbUrl {
         &self.url
+    }
+
+    /// This handle's figures (registered with the application's metrics).
+    pub fn metrics(&self) -> &DbMetrics {
+        &self.metrics
+    }
+
+    /// Connections of the pool now: (in use, idle, largest size).
+    pub fn pool_state(&self) -> (u32, u32, u32) {
+        let state = self.pool.state();
+        (
+            state.connections.saturating_sub(state.idle_connections),
+            state.idle_connections,
+            self.pool.max_size(),
+        )
     }
 
     /// The live-update bus of this database: committed changes to requests, as they happen.
@@ -263,12 +282,33 @@ impl Db {
     /// do not queue for the whole pool timeout: they get `Unavailable` within `OUTAGE_WAIT`.
     /// A pool that is merely busy is waited for as long as configured.
     pub fn connection(&self) -> Result<r2d2::PooledConnection<ConnectionManager>, AppError> {
+        self.timed_connection("other")
+    }
+
+    /// [`Db::connection`], counted as waiting while it waits and timed as `kind`.
+    fn timed_connection(&self, kind: &str) -> Result<r2d2::PooledConnection<ConnectionManager>, AppError> {
         let unavailable = |e: r2d2::Error| AppError::Unavailable(format!("database connection: {e}"));
-        match self.pool.get_timeout(OUTAGE_WAIT) {
+        let started = std::time::Instant::now();
+        self.metrics.waiting.inc();
+        let conn = match self.pool.get_timeout(OUTAGE_WAIT) {
             Ok(conn) => Ok(conn),
             Err(error) if self.in_outage() => Err(unavailable(error)),
             Err(_) => self.pool.get().map_err(unavailable),
-        }
+        };
+        self.metrics.waiting.dec();
+        self.metrics
+            .pool_wait
+            .get_or_create(&KindLabels { kind: kind.into() })
+            .observe(started.elapsed().as_secs_f64());
+        conn
+    }
+
+    /// Records how long a `kind` of work held its connection.
+    fn observe_query(&self, kind: &str, started: std::time::Instant) {
+        self.metrics
+            .query
+            .get_or_create(&KindLabels { kind: kind.into() })
+            .observe(started.elapsed().as_secs_f64());
     }
 
     /// True when a connection attempt failed within `OUTAGE_MEMORY` and none succeeded since.
@@ -285,8 +325,11 @@ impl Db {
     {
         let db = self.clone();
         run_blocking(move || {
-            let mut conn = db.connection()?;
-            f(&mut conn)
+            let mut conn = db.timed_connection("read")?;
+            let started = std::time::Instant::now();
+            let value = f(&mut conn);
+            db.observe_query("read", started);
+            value
         })
         .await
     }
@@ -301,14 +344,17 @@ impl Db {
     {
         let db = self.clone();
         run_blocking(move || {
-            let mut conn = db.connection()?;
-            let (value, effects) = write_transaction(&mut conn, |conn| {
+            let mut conn = db.timed_connection("write")?;
+            let started = std::time::Instant::now();
+            let written = write_transaction(&mut conn, |conn| {
                 let mut tx = Tx::new(conn);
                 let value = f(&mut tx)?;
                 let effects = tx.into_effects();
                 LiveBus::announce_in_transaction(conn, &tx::request_changes(&effects))?;
                 Ok((value, effects))
-            })?;
+            });
+            db.observe_query("write", started);
+            let (value, effects) = written?;
             db.live.publish_committed(tx::request_changes(&effects));
             Ok(value)
         })
@@ -358,7 +404,10 @@ where
     F: FnOnce() -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
-    match tokio::task::spawn_blocking(f).await {
+    // The caller's span (the HTTP request's, with its request id) goes along to the blocking
+    // thread, so what the work logs there is still that request's.
+    let span = tracing::Span::current();
+    match tokio::task::spawn_blocking(move || span.in_scope(f)).await {
         Ok(result) => result,
         Err(join_error) if join_error.is_panic() => {
             Err(AppError::internal(format!("a database task panicked: {join_error}")))

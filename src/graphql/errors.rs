@@ -1,12 +1,13 @@
 //! How errors leave the server: every error carries `extensions.code`; internal causes are
 //! logged with a correlation id and replaced by a generic message.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest, NextValidation,
 };
-use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument};
 use async_graphql::{ErrorExtensionValues, Response, ServerError, ServerResult, ValidationResult, Value, Variables};
 
 use crate::error::{AppError, CoreReason};
@@ -43,16 +44,38 @@ pub fn new_correlation_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()[..12].to_string()
 }
 
-/// Makes sure every error in a response has a code, including those async-graphql raises itself.
+/// Makes sure every error in a response has a code, including those async-graphql raises itself,
+/// and counts each operation (by name, with its duration) and each error (by code) in the
+/// application's metrics; the operation's name also goes on the request's span.
 pub struct ErrorCodes;
 
 impl ExtensionFactory for ErrorCodes {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorCodesExtension)
+        Arc::new(ErrorCodesExtension::default())
     }
 }
 
-struct ErrorCodesExtension;
+/// One request's extension: the operation's name once the document is known.
+#[derive(Default)]
+struct ErrorCodesExtension {
+    /// The name of the document's only operation (parse), then of the one executed (execute).
+    operation: Mutex<Option<String>>,
+    executed: std::sync::atomic::AtomicBool,
+}
+
+impl ErrorCodesExtension {
+    fn set_operation(&self, name: Option<String>) {
+        let mut operation = self.operation.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(name) = name.as_ref().filter(|name| operation.as_ref() != Some(*name)) {
+            tracing::Span::current().record("graphql.operation.name", name.as_str());
+        }
+        *operation = name;
+    }
+
+    fn operation(&self) -> Option<String> {
+        self.operation.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
 
 crate::reasons! {
     /// Refusals async-graphql raises itself, before or around our resolvers; `{detail}` is its
@@ -151,6 +174,7 @@ impl Extension for ErrorCodesExtension {
     /// The last net: errors raised between validation and execution (choosing the operation)
     /// or by another extension get a code too.
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let started = Instant::now();
         let mut response = next.run(ctx).await;
         response.errors = response
             .errors
@@ -165,6 +189,19 @@ impl Extension for ErrorCodesExtension {
                 }
             })
             .collect();
+        if let Some(state) = ctx.data_opt::<crate::state::AppState>() {
+            let metrics = &state.metrics;
+            if self.executed.load(std::sync::atomic::Ordering::Relaxed) {
+                metrics.graphql_operation(self.operation().as_deref(), started.elapsed());
+            }
+            for error in &response.errors {
+                let code = error.extensions.as_ref().and_then(|e| e.get("code"));
+                match code {
+                    Some(Value::String(code)) => metrics.graphql_error(code),
+                    _ => metrics.graphql_error("INTERNAL"),
+                }
+            }
+        }
         response
     }
 
@@ -175,9 +212,17 @@ impl Extension for ErrorCodesExtension {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables)
+        let document = next
+            .run(ctx, query, variables)
             .await
-            .map_err(|e| with_limit_code(e, "GRAPHQL_PARSE_FAILED"))
+            .map_err(|e| with_limit_code(e, "GRAPHQL_PARSE_FAILED"))?;
+        // A document with one named operation needs no operationName to run it.
+        if let DocumentOperations::Multiple(operations) = &document.operations {
+            if operations.len() == 1 {
+                self.set_operation(operations.keys().next().map(|name| name.to_string()));
+            }
+        }
+        Ok(document)
     }
 
     async fn validation(
@@ -199,6 +244,10 @@ impl Extension for ErrorCodesExtension {
         operation_name: Option<&str>,
         next: NextExecute<'_>,
     ) -> Response {
+        self.executed.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(name) = operation_name {
+            self.set_operation(Some(name.to_string()));
+        }
         let mut response = next.run(ctx, operation_name).await;
         response.errors = response.errors.into_iter().map(classify_uncoded).collect();
         response

@@ -499,3 +499,15 @@ pub fn defer(conn: &mut DbConnection, id: i64, at: NaiveDateTime, now: NaiveDate
         .execute(conn)?;
     Ok(())
 }
+
+/// How many push deliveries are in each (status, provider), for `/metrics`.
+pub fn outbox_depths(conn: &mut DbConnection) -> AppResult<Vec<(String, String, i64)>> {
+    Ok(push_deliveries::table
+        .group_by((push_deliveries::status, push_deliveries::provider))
+        .select((
+            push_deliveries::status,
+            push_deliveries::provider,
+            diesel::dsl::count_star(),
+        ))
+        .load(conn)?)
+}

@@ -397,3 +397,19 @@ pub async fn arrived_since(state: &AppState, user_id: UserId, after_id: i64) -> 
         })
         .await
 }
+
+/// The outboxes' depths for `/metrics`: push deliveries and SMS by (status, provider); an SMS
+/// not yet given to a provider counts under `none`.
+pub async fn outbox_depths(state: &AppState) -> AppResult<(Vec<(String, String, i64)>, Vec<(String, String, i64)>)> {
+    state
+        .db
+        .read(|conn| {
+            let push = repo::outbox_depths(conn)?;
+            let sms = super::sms::repo::outbox_depths(conn)?
+                .into_iter()
+                .map(|(status, provider, n)| (status, provider.unwrap_or_else(|| "none".into()), n))
+                .collect();
+            Ok((push, sms))
+        })
+        .await
+}

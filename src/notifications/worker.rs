@@ -246,14 +246,30 @@ impl PushWorker {
             .buffer_unordered(self.options.concurrency.max(1))
             .ready_chunks(self.options.concurrency.max(1));
         while let Some(done) = outcomes.next().await {
-            for (_, outcome) in &done {
-                match outcome {
-                    Outcome::Sent => report.sent += 1,
-                    Outcome::Retry(..) => report.retried += 1,
-                    Outcome::Dead(_) => report.dead += 1,
-                    Outcome::Failed(_) => report.failed += 1,
-                    Outcome::Unregistered(_) => report.unregistered += 1,
-                }
+            for (delivery, outcome) in &done {
+                let label = match outcome {
+                    Outcome::Sent => {
+                        report.sent += 1;
+                        "sent"
+                    }
+                    Outcome::Retry(..) => {
+                        report.retried += 1;
+                        "retry"
+                    }
+                    Outcome::Dead(_) => {
+                        report.dead += 1;
+                        "dead"
+                    }
+                    Outcome::Failed(_) => {
+                        report.failed += 1;
+                        "failed"
+                    }
+                    Outcome::Unregistered(_) => {
+                        report.unregistered += 1;
+                        "unregistered"
+                    }
+                };
+                self.state.metrics.push_delivery(delivery.provider.as_str(), label);
             }
             self.record(done).await?;
         }

@@ -8,11 +8,12 @@ use std::fmt::Debug;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
 use crate::error::AppResult;
+use crate::metrics::Metrics;
 use crate::notifications::model::PushProvider;
 use crate::notifications::push;
 use crate::notifications::sms::worker::SmsWorker;
@@ -64,18 +65,24 @@ impl Job {
         }
     }
 
-    /// Runs rounds until `stop` fires; `stop` is only heeded between rounds.
-    async fn run(self, mut stop: watch::Receiver<bool>) {
+    /// Runs rounds until `stop` fires; `stop` is only heeded between rounds. Each round is
+    /// counted in `metrics` (worked, idle or failed) with its duration.
+    async fn run(self, mut stop: watch::Receiver<bool>, metrics: Arc<Metrics>) {
         tracing::info!(job = self.name, "background job started");
         while !*stop.borrow() {
-            let again_now = match (self.round)().await {
+            let started = Instant::now();
+            let round = (self.round)().await;
+            let again_now = match round {
                 Ok(report) => {
-                    if report.did_work() {
+                    let worked = report.did_work();
+                    metrics.job_round(self.name, if worked { "worked" } else { "idle" }, started.elapsed());
+                    if worked {
                         tracing::info!(job = self.name, ?report, "background job round done");
                     }
                     report.more_waiting()
                 }
                 Err(error) => {
+                    metrics.job_round(self.name, "failed", started.elapsed());
                     tracing::warn!(job = self.name, code = error.code(), detail = ?error, "background job round failed");
                     false
                 }
@@ -174,7 +181,7 @@ pub fn start(state: &AppState) -> Result<Workers, String> {
     let mut handles = Vec::new();
     if state.config.workers {
         for job in jobs(state)? {
-            handles.push(tokio::spawn(job.run(stopped.clone())));
+            handles.push(tokio::spawn(job.run(stopped.clone(), state.metrics.clone())));
         }
     } else {
         tracing::info!("background workers are off in this instance (ZHITONG_WORKERS=false)");

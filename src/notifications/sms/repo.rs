@@ -317,3 +317,15 @@ pub fn list_deliveries(
     }
     Ok(Page::from_rows(query.load(conn)?, page, total))
 }
+
+/// How many SMS are in each (status, provider), for `/metrics`; no provider yet: `None`.
+pub fn outbox_depths(conn: &mut DbConnection) -> AppResult<Vec<(String, Option<String>, i64)>> {
+    Ok(sms_deliveries::table
+        .group_by((sms_deliveries::status, sms_deliveries::provider))
+        .select((
+            sms_deliveries::status,
+            sms_deliveries::provider,
+            diesel::dsl::count_star(),
+        ))
+        .load(conn)?)
+}

@@ -235,11 +235,21 @@ impl SmsWorker {
         let done_at = self.state.clock.now();
         let (done_naive, attempts) = (done_at.naive_utc(), delivery.attempts);
         let options = self.options.clone();
-        match &outcome {
-            SmsOutcome::Sent { .. } => report.sent += 1,
-            SmsOutcome::Retry { .. } if attempts + 1 < options.max_attempts => report.retried += 1,
-            _ => report.failed += 1,
-        }
+        let label = match &outcome {
+            SmsOutcome::Sent { .. } => {
+                report.sent += 1;
+                "sent"
+            }
+            SmsOutcome::Retry { .. } if attempts + 1 < options.max_attempts => {
+                report.retried += 1;
+                "retry"
+            }
+            _ => {
+                report.failed += 1;
+                "failed"
+            }
+        };
+        self.state.metrics.sms_delivery(provider, label);
         let masked = crate::auth::phone::mask(&delivery.phone);
         self.state
             .db
