@@ -113,9 +113,11 @@ impl UserNode {
     /// True when the account signs in with a second factor (a TOTP code) after the password.
     /// Visible to admins and to the user.
     async fn second_factor_enabled(&self, ctx: &Context<'_>) -> AppResult<Option<bool>> {
-        let actor = ctx.actor()?;
-        if !(actor.is_admin() || actor.user_id == self.0.id) {
-            return Ok(None);
+        // Without a caller this is the user of a login or refresh payload: their own.
+        if let Ok(actor) = ctx.actor() {
+            if !(actor.is_admin() || actor.user_id == self.0.id) {
+                return Ok(None);
+            }
         }
         Ok(Some(service::second_factor_enabled(ctx.state(), self.0.id).await?))
     }

@@ -54,5 +54,6 @@ mod sms_crash_recovery;
 mod stats;
 mod time_limits;
 mod timeline;
+mod trust_sessions;
 mod viewer_actions;
 mod visits;
