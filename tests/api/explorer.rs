@@ -434,6 +434,21 @@ pub mod browser {
         // The page refreshes by the browser's clock and the server judges tokens by its own:
         // put the server's clock at the real time.
         app.clock.set(chrono::Utc::now());
+        // The admin has a second factor: enrolled with the code of the previous 30-second step,
+        // so the current step's code is still unused for the sign-in below.
+        use zhitong::auth::second_factor::code_at;
+        use zhitong::clock::Clock;
+        let begun = app
+            .ok(&admin.token, "mutation { beginSecondFactorEnrolment { secret } }", json!({}))
+            .await;
+        let secret = begun["beginSecondFactorEnrolment"]["secret"].as_str().unwrap().to_string();
+        let now = app.clock.now().timestamp();
+        app.ok(
+            &admin.token,
+            "mutation($c: String!) { confirmSecondFactorEnrolment(code: $c) }",
+            json!({ "c": code_at(&secret, now - 30).unwrap() }),
+        )
+        .await;
 
         let driver = start_driver();
         let client = open_browser(&driver).await;
@@ -459,6 +474,18 @@ pub mod browser {
             .send_keys(&admin.password)
             .await
             .unwrap();
+        client
+            .find(Locator::Css("#sign-in-button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        // The password alone is not enough: the box asks for the code.
+        wait_for_text(&client, "#sign-in-status", "SECOND_FACTOR_REQUIRED").await;
+        let code_input = client.find(Locator::Css("#sign-in-code")).await.unwrap();
+        assert!(code_input.is_displayed().await.unwrap(), "no field for the code");
+        code_input.send_keys(&code_at(&secret, now).unwrap()).await.unwrap();
         client
             .find(Locator::Css("#sign-in-button"))
             .await
