@@ -423,3 +423,35 @@ pub fn credit_code(seed: u32) -> String {
     let check = zhitong::companies::credit_code::check_char(&first17).unwrap();
     format!("{first17}{check}")
 }
+
+/// Logs in to a server started as a process and, when the password was set by an admin (or
+/// generated at first run), changes it to `"{password} renewed"` as the account must before
+/// anything else. Returns the usable access token.
+pub async fn first_login(http: &reqwest::Client, address: &str, phone: &str, password: &str) -> String {
+    let post = |token: Option<String>, query: &'static str, variables: Value| {
+        let mut request = http.post(format!("{address}/graphql")).json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let login = post(
+        None,
+        "mutation($p: String!, $w: String!) { login(phone: $p, password: $w) { accessToken requiredAction } }",
+        json!({ "p": phone, "w": password }),
+    )
+    .await;
+    assert!(login.get("errors").is_none(), "login failed: {login:#}");
+    let token = login["data"]["login"]["accessToken"].as_str().unwrap().to_string();
+    if login["data"]["login"]["requiredAction"] != "PASSWORD_CHANGE_REQUIRED" {
+        return token;
+    }
+    let changed = post(
+        Some(token),
+        "mutation($o: String!, $n: String!) { changePassword(oldPassword: $o, newPassword: $n) { accessToken } }",
+        json!({ "o": password, "n": format!("{password} renewed") }),
+    )
+    .await;
+    assert!(changed.get("errors").is_none(), "changePassword failed: {changed:#}");
+    changed["data"]["changePassword"]["accessToken"].as_str().unwrap().to_string()
+}
