@@ -199,12 +199,23 @@ async fn session_ended(state: AppState, mut opened: tokio::sync::watch::Receiver
     drop(guard);
     let mut ended = Box::pin(state.db.live().sessions_ended().await);
     // It may have ended between `connection_init` and listening.
-    if !crate::auth::service::session_open(&state, session_id).await.unwrap_or(true) {
+    if !crate::auth::service::session_open(&state, session_id)
+        .await
+        .unwrap_or(true)
+    {
         return;
     }
     while let Some(user) = ended.next().await {
-        if user == user_id && !crate::auth::service::session_open(&state, session_id).await.unwrap_or(true) {
-            tracing::info!(session_id, user_id = user_id.get(), "session ended; closing its websocket");
+        if user == user_id
+            && !crate::auth::service::session_open(&state, session_id)
+                .await
+                .unwrap_or(true)
+        {
+            tracing::info!(
+                session_id,
+                user_id = user_id.get(),
+                "session ended; closing its websocket"
+            );
             return;
         }
     }

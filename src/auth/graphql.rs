@@ -333,7 +333,9 @@ impl AuthMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "Mainland mobile number.")] phone: String,
         #[graphql(desc = "Password.")] password: String,
-        #[graphql(desc = "The 6-digit code of the authenticator app, or a recovery code (accounts with a second factor).")]
+        #[graphql(
+            desc = "The 6-digit code of the authenticator app, or a recovery code (accounts with a second factor)."
+        )]
         second_factor: Option<String>,
         #[graphql(desc = "This device's name as shown in `mySessions` (a phone model), at most 60 characters.")]
         device: Option<String>,
@@ -341,9 +343,11 @@ impl AuthMutation {
         platform: Option<String>,
     ) -> AppResult<AuthPayload> {
         let client = client_info(ctx, device, platform);
-        Ok(service::login(ctx.state(), &phone, &password, second_factor.as_deref(), client)
-            .await?
-            .into())
+        Ok(
+            service::login(ctx.state(), &phone, &password, second_factor.as_deref(), client)
+                .await?
+                .into(),
+        )
     }
 
     /// Ends one of the caller's sessions (a lost phone): its refresh token, access tokens and
@@ -414,7 +418,9 @@ impl AuthMutation {
     ) -> AppResult<UserNode> {
         let actor = ctx.actor()?;
         let user_id: UserId = ids::decode(IdKind::User, &user_id, "userId")?;
-        Ok(UserNode(service::reset_second_factor(ctx.state(), actor, user_id).await?))
+        Ok(UserNode(
+            service::reset_second_factor(ctx.state(), actor, user_id).await?,
+        ))
     }
 
     /// Exchanges a refresh token for a new access token and a new refresh token. A retry within

@@ -160,7 +160,9 @@ mod tests {
     }
 
     fn refusal(password: &str, personal: &[&str]) -> &'static str {
-        check_policy("password", password, personal).map(|_| "accepted").unwrap_or_else(|e| e.reason())
+        check_policy("password", password, personal)
+            .map(|_| "accepted")
+            .unwrap_or_else(|e| e.reason())
     }
 
     #[test]
@@ -169,7 +171,10 @@ mod tests {
         assert_eq!(refusal("12345678", &[]), "PASSWORD_COMMON");
         assert_eq!(refusal("qwertyuiop", &[]), "PASSWORD_COMMON");
         assert_eq!(refusal("aaaaaaaaaaaa", &[]), "PASSWORD_REPEATS");
-        assert_eq!(refusal("zhang13812345678", &["13812345678", "张三"]), "PASSWORD_PERSONAL");
+        assert_eq!(
+            refusal("zhang13812345678", &["13812345678", "张三"]),
+            "PASSWORD_PERSONAL"
+        );
         assert_eq!(refusal("P@ssw0rd2024", &[]), "PASSWORD_LIKE_COMMON");
         assert_eq!(refusal("correct horse battery staple", &[]), "accepted");
         assert_eq!(refusal(&generate(), &[]), "accepted");

@@ -3,11 +3,13 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::model::{
-    NewRecoveryCode, NewRefreshToken, NewSessionRow, NewThrottle, NewUser, RefreshToken, SecondFactor, SessionRow, Throttle,
-    User, UserChanges,
+    NewRecoveryCode, NewRefreshToken, NewSessionRow, NewThrottle, NewUser, RefreshToken, SecondFactor, SessionRow,
+    Throttle, User, UserChanges,
 };
 use crate::actor::Role;
-use crate::db::schema::{login_throttles, officer_assignments, recovery_codes, refresh_tokens, second_factors, sessions, users};
+use crate::db::schema::{
+    login_throttles, officer_assignments, recovery_codes, refresh_tokens, second_factors, sessions, users,
+};
 use crate::db::{like_pattern, lower, DbConnection, Effect, Page, PageRequest, Tx};
 use crate::error::AppResult;
 use crate::ids::{CompanyId, DepartmentId, UserId};
@@ -370,9 +372,11 @@ pub fn enable_second_factor(conn: &mut DbConnection, user_id: UserId, step: i64,
 /// is accepted once even by two racing logins.
 pub fn claim_step(conn: &mut DbConnection, user_id: UserId, step: i64, now: NaiveDateTime) -> AppResult<bool> {
     let claimed = diesel::update(
-        second_factors::table
-            .find(user_id)
-            .filter(second_factors::last_step.is_null().or(second_factors::last_step.lt(step))),
+        second_factors::table.find(user_id).filter(
+            second_factors::last_step
+                .is_null()
+                .or(second_factors::last_step.lt(step)),
+        ),
     )
     .set((second_factors::last_step.eq(step), second_factors::updated_at.eq(now)))
     .execute(conn)?;
@@ -395,7 +399,12 @@ pub fn replace_recovery_codes(conn: &mut DbConnection, user_id: UserId, codes: &
 }
 
 /// Uses up a recovery code; false when it is not one of the user's unused codes.
-pub fn use_recovery_code(conn: &mut DbConnection, user_id: UserId, code_hash: &str, now: NaiveDateTime) -> AppResult<bool> {
+pub fn use_recovery_code(
+    conn: &mut DbConnection,
+    user_id: UserId,
+    code_hash: &str,
+    now: NaiveDateTime,
+) -> AppResult<bool> {
     let used = diesel::update(
         recovery_codes::table
             .filter(recovery_codes::user_id.eq(user_id))

@@ -126,7 +126,9 @@ mod tests {
         assert_eq!(matching_step(&secret, &code, now + 30).unwrap(), Some(now / 30));
         assert_eq!(matching_step(&secret, &code, now + 95).unwrap(), None);
         assert_eq!(matching_step(&secret, "12345", now).unwrap(), None);
-        assert!(otpauth_url(&secret, "13800000000").unwrap().starts_with("otpauth://totp/zhitong:13800000000?"));
+        assert!(otpauth_url(&secret, "13800000000")
+            .unwrap()
+            .starts_with("otpauth://totp/zhitong:13800000000?"));
     }
 
     #[test]
@@ -134,7 +136,10 @@ mod tests {
         let codes = new_recovery_codes();
         assert_eq!(codes.len(), RECOVERY_CODES);
         assert!(codes.iter().all(|c| is_recovery_code(c)));
-        assert_eq!(hash_recovery_code(&codes[0]), hash_recovery_code(&codes[0].to_uppercase().replace('-', " ")));
+        assert_eq!(
+            hash_recovery_code(&codes[0]),
+            hash_recovery_code(&codes[0].to_uppercase().replace('-', " "))
+        );
         assert!(!is_recovery_code("123456"));
     }
 }

@@ -10,8 +10,8 @@ use super::{password, phone, repo, second_factor, tokens};
 use crate::actor::{Actor, Role};
 use crate::config::Environment;
 use crate::db::{DbConnection, Tx};
-use crate::graphql::context::Restriction;
 use crate::error::{AppError, AppResult};
+use crate::graphql::context::Restriction;
 use crate::ids::UserId;
 use crate::state::AppState;
 use crate::text::single_line;
@@ -235,7 +235,10 @@ pub async fn login(
         return Err(AppError::unauthenticated(AuthReason::ACCOUNT_DISABLED));
     }
     let state2 = state.clone();
-    let code = second_factor_input.map(str::trim).filter(|c| !c.is_empty()).map(str::to_string);
+    let code = second_factor_input
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_string);
     let user_id = user.id;
     let keys2 = keys.clone();
     let outcome = state
@@ -252,7 +255,14 @@ pub async fn login(
                     None => return Ok(FactorCheck::Wrong),
                     Some(FactorUsed::RecoveryCode) => {
                         let audited = factor_audit(tx, user_id, true)?;
-                        crate::audit::record(tx, user_id, "useRecoveryCode", None::<&SecondFactorAudit>, Some(&audited), now)?;
+                        crate::audit::record(
+                            tx,
+                            user_id,
+                            "useRecoveryCode",
+                            None::<&SecondFactorAudit>,
+                            Some(&audited),
+                            now,
+                        )?;
                     }
                     Some(FactorUsed::Code) => {}
                 }
@@ -491,7 +501,8 @@ pub async fn change_password(
         .db
         .write(move |conn| {
             let now = state2.clock.now_naive();
-            let before = repo::find_by_id(conn, user_id)?.ok_or_else(|| AppError::not_found(AuthReason::ACCOUNT_GONE))?;
+            let before =
+                repo::find_by_id(conn, user_id)?.ok_or_else(|| AppError::not_found(AuthReason::ACCOUNT_GONE))?;
             repo::set_password(conn, user_id, &new_hash, false, now)?;
             repo::revoke_all_for_user(conn, user_id, now)?;
             let user = repo::find_by_id(conn, user_id)?.ok_or_else(|| AppError::not_found(AuthReason::ACCOUNT_GONE))?;
@@ -547,7 +558,9 @@ pub async fn actor_for_token(state: &AppState, token: &str) -> AppResult<Caller>
     }
     match session {
         Some(session) if session.user_id == user.id && session.ended_at.is_none() => {}
-        Some(session) if session.user_id == user.id => return Err(AppError::unauthenticated(AuthReason::SESSION_ENDED)),
+        Some(session) if session.user_id == user.id => {
+            return Err(AppError::unauthenticated(AuthReason::SESSION_ENDED))
+        }
         _ => return Err(AppError::unauthenticated(AuthReason::ACCESS_TOKEN_INVALID)),
     }
     Ok(Caller {
@@ -610,7 +623,12 @@ pub async fn end_user_sessions(state: &AppState, actor: &Actor, user_id: UserId)
                 ended.ended_at = Some(now);
                 crate::audit::record(tx, by, "endUserSession", Some(session), Some(&ended), now)?;
             }
-            tracing::info!(user_id = user.id.get(), by = by.get(), ended = open.len(), "sessions ended by an admin");
+            tracing::info!(
+                user_id = user.id.get(),
+                by = by.get(),
+                ended = open.len(),
+                "sessions ended by an admin"
+            );
             Ok(open.len())
         })
         .await
@@ -730,7 +748,13 @@ pub async fn reset_second_factor(state: &AppState, actor: &Actor, user_id: UserI
         .await
 }
 
-fn remove_factor(tx: &mut Tx<'_>, by: UserId, user_id: UserId, action: &str, now: chrono::NaiveDateTime) -> AppResult<()> {
+fn remove_factor(
+    tx: &mut Tx<'_>,
+    by: UserId,
+    user_id: UserId,
+    action: &str,
+    now: chrono::NaiveDateTime,
+) -> AppResult<()> {
     let before = factor_audit(tx, user_id, true)?;
     repo::delete_second_factor(tx, user_id)?;
     let after = SecondFactorAudit {

@@ -68,4 +68,3 @@ impl Extension for RestrictionsExtension {
         }
     }
 }
-

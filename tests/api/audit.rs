@@ -135,8 +135,17 @@ async fn admin_actions_are_logged_with_before_and_after(app: TestApp) {
         .iter()
         .map(|e| e["node"]["action"].as_str().unwrap())
         .collect();
-    assert_eq!(rest_actions, ["updateCompany", "createCompany", "changePassword", "createUser"]);
-    let last = app.ok(&app.admin_token, LOG, json!({ "n": 4, "a": rest["auditLog"]["pageInfo"]["endCursor"] })).await;
+    assert_eq!(
+        rest_actions,
+        ["updateCompany", "createCompany", "changePassword", "createUser"]
+    );
+    let last = app
+        .ok(
+            &app.admin_token,
+            LOG,
+            json!({ "n": 4, "a": rest["auditLog"]["pageInfo"]["endCursor"] }),
+        )
+        .await;
     assert_eq!(last["auditLog"]["edges"][0]["node"]["action"], "changePassword");
 }
 

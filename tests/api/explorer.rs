@@ -438,9 +438,16 @@ pub mod browser {
         use zhitong::auth::second_factor::code_at;
         use zhitong::clock::Clock;
         let begun = app
-            .ok(&admin.token, "mutation { beginSecondFactorEnrolment { secret } }", json!({}))
+            .ok(
+                &admin.token,
+                "mutation { beginSecondFactorEnrolment { secret } }",
+                json!({}),
+            )
             .await;
-        let secret = begun["beginSecondFactorEnrolment"]["secret"].as_str().unwrap().to_string();
+        let secret = begun["beginSecondFactorEnrolment"]["secret"]
+            .as_str()
+            .unwrap()
+            .to_string();
         let now = app.clock.now().timestamp();
         app.ok(
             &admin.token,

@@ -199,6 +199,14 @@ async fn sigterm_drains_requests_and_push_batches_before_exit() {
     assert!(took >= Duration::from_millis(500), "exited after {took:?}");
 
     // What the process logged holds no personal data either.
-    let found = crate::hardening_logs::findings(&log, &[admin, "officer-password-harbour".into(), "officer-password-harbour renewed".into(), password]);
+    let found = crate::hardening_logs::findings(
+        &log,
+        &[
+            admin,
+            "officer-password-harbour".into(),
+            "officer-password-harbour renewed".into(),
+            password,
+        ],
+    );
     assert!(found.is_empty(), "{}", found.join("\n"));
 }

@@ -429,7 +429,9 @@ pub fn credit_code(seed: u32) -> String {
 /// anything else. Returns the usable access token.
 pub async fn first_login(http: &reqwest::Client, address: &str, phone: &str, password: &str) -> String {
     let post = |token: Option<String>, query: &'static str, variables: Value| {
-        let mut request = http.post(format!("{address}/graphql")).json(&json!({ "query": query, "variables": variables }));
+        let mut request = http
+            .post(format!("{address}/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
@@ -453,5 +455,8 @@ pub async fn first_login(http: &reqwest::Client, address: &str, phone: &str, pas
     )
     .await;
     assert!(changed.get("errors").is_none(), "changePassword failed: {changed:#}");
-    changed["data"]["changePassword"]["accessToken"].as_str().unwrap().to_string()
+    changed["data"]["changePassword"]["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }

@@ -60,7 +60,10 @@ async fn sessions_are_listed_and_one_can_be_ended(app: TestApp) {
     let list = app.ok(&user.token, SESSIONS, json!({})).await["mySessions"].clone();
     let list = list.as_array().unwrap();
     assert_eq!(list.len(), 2, "{list:?}");
-    let lost = list.iter().find(|s| s["id"] == phone["sessionId"]).expect("the phone's session");
+    let lost = list
+        .iter()
+        .find(|s| s["id"] == phone["sessionId"])
+        .expect("the phone's session");
     assert_eq!(lost["device"], "HUAWEI Mate 60");
     assert_eq!(lost["platform"], "ANDROID");
     assert_eq!(lost["address"], "127.0.0.*");
@@ -70,12 +73,20 @@ async fn sessions_are_listed_and_one_can_be_ended(app: TestApp) {
     // The lost phone's session ends: its access token and refresh token stop at once.
     let ended = app.ok(&user.token, END, json!({ "id": phone["sessionId"] })).await;
     assert_eq!(ended["endSession"], true);
-    let refused = app.post(phone["accessToken"].as_str(), "{ me { id } }", json!({})).await;
+    let refused = app
+        .post(phone["accessToken"].as_str(), "{ me { id } }", json!({}))
+        .await;
     assert_eq!(refused["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
     assert_eq!(reason(&refused), "SESSION_ENDED");
     let refreshed = app.post(None, REFRESH, json!({ "t": phone["refreshToken"] })).await;
     assert_eq!(reason(&refreshed), "SESSION_ENDED");
-    assert_eq!(app.ok(&user.token, SESSIONS, json!({})).await["mySessions"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        app.ok(&user.token, SESSIONS, json!({})).await["mySessions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     app.ok(&user.token, "{ me { id } }", json!({})).await;
 
     // Nobody ends another user's session.
@@ -116,7 +127,14 @@ async fn ending_a_session_closes_its_websocket_at_once(app: TestApp) {
 }
 
 async fn admins_end_a_users_sessions_without_disabling_the_account(app: TestApp) {
-    let user = app.create_user("COMPANY", "13900000121", "赵员工", json!({ "companyId": app.create_company("甲公司", &crate::helpers::credit_code(181)).await })).await;
+    let user = app
+        .create_user(
+            "COMPANY",
+            "13900000121",
+            "赵员工",
+            json!({ "companyId": app.create_company("甲公司", &crate::helpers::credit_code(181)).await }),
+        )
+        .await;
     let other = app.create_user("OFFICER", "13900000122", "钱专员", json!({})).await;
     let refused = app.post(Some(&other.token), END_USER, json!({ "u": user.id })).await;
     assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN");
@@ -124,8 +142,14 @@ async fn admins_end_a_users_sessions_without_disabling_the_account(app: TestApp)
 
     let ended = app.ok(&app.admin_token, END_USER, json!({ "u": user.id })).await;
     assert_eq!(ended["endUserSessions"], 1);
-    assert_eq!(reason(&app.post(Some(&user.token), "{ me { id } }", json!({})).await), "SESSION_ENDED");
-    assert_eq!(reason(&app.post(None, REFRESH, json!({ "t": user.refresh_token })).await), "SESSION_ENDED");
+    assert_eq!(
+        reason(&app.post(Some(&user.token), "{ me { id } }", json!({})).await),
+        "SESSION_ENDED"
+    );
+    assert_eq!(
+        reason(&app.post(None, REFRESH, json!({ "t": user.refresh_token })).await),
+        "SESSION_ENDED"
+    );
     // The account is not disabled: the user logs in again.
     let again = login(&app, &user.phone, &user.password, None, None).await;
     assert!(again["errors"].is_null(), "{again:#}");
@@ -134,14 +158,23 @@ async fn admins_end_a_users_sessions_without_disabling_the_account(app: TestApp)
     let entry = &log["edges"][0]["node"];
     assert_eq!(entry["actor"]["id"], app.admin_id.as_str());
     assert_eq!(entry["targetType"], "session");
-    assert!(entry["before"]["endedAt"].is_null() && !entry["after"]["endedAt"].is_null(), "{entry:#}");
+    assert!(
+        entry["before"]["endedAt"].is_null() && !entry["after"]["endedAt"].is_null(),
+        "{entry:#}"
+    );
 }
 
 /// Enrols the admin's second factor; returns the secret and the recovery codes.
 async fn enrol(app: &TestApp, token: &str) -> (String, Vec<String>) {
     let begun = app.ok(token, BEGIN, json!({})).await["beginSecondFactorEnrolment"].clone();
     let secret = begun["secret"].as_str().unwrap().to_string();
-    assert!(begun["otpauthUrl"].as_str().unwrap().starts_with("otpauth://totp/zhitong:"), "{begun}");
+    assert!(
+        begun["otpauthUrl"]
+            .as_str()
+            .unwrap()
+            .starts_with("otpauth://totp/zhitong:"),
+        "{begun}"
+    );
     let wrong = app.post(Some(token), CONFIRM, json!({ "c": "000000" })).await;
     if second_factor::code_at(&secret, app.clock.now().timestamp()).unwrap() != "000000" {
         assert_eq!(reason(&wrong), "SECOND_FACTOR_WRONG");
@@ -184,7 +217,10 @@ async fn admins_sign_in_with_a_second_factor(app: TestApp) {
     // A recovery code works once, and its use is audited.
     let recovered = login(&app, &phone, &password, Some(&codes[0].to_uppercase()), None).await;
     assert!(recovered["errors"].is_null(), "{recovered:#}");
-    assert_eq!(reason(&login(&app, &phone, &password, Some(&codes[0]), None).await), "SECOND_FACTOR_WRONG");
+    assert_eq!(
+        reason(&login(&app, &phone, &password, Some(&codes[0]), None).await),
+        "SECOND_FACTOR_WRONG"
+    );
     let used = audit(&app, "useRecoveryCode").await;
     assert_eq!(used["totalCount"], 1);
     assert_eq!(used["edges"][0]["node"]["after"]["recoveryCodesLeft"], 9);
@@ -193,10 +229,17 @@ async fn admins_sign_in_with_a_second_factor(app: TestApp) {
     let officer = app.create_user("OFFICER", "13900000131", "孙专员", json!({})).await;
     let (officer_secret, _) = enrol(&app, &officer.token).await;
     let reset = app
-        .ok(&app.admin_token, "mutation($u: ID!) { resetSecondFactor(userId: $u) { secondFactorEnabled } }", json!({ "u": officer.id }))
+        .ok(
+            &app.admin_token,
+            "mutation($u: ID!) { resetSecondFactor(userId: $u) { secondFactorEnabled } }",
+            json!({ "u": officer.id }),
+        )
         .await;
     assert_eq!(reset["resetSecondFactor"]["secondFactorEnabled"], false);
-    assert_eq!(reason(&app.post(Some(&officer.token), "{ me { id } }", json!({})).await), "SESSION_ENDED");
+    assert_eq!(
+        reason(&app.post(Some(&officer.token), "{ me { id } }", json!({})).await),
+        "SESSION_ENDED"
+    );
     let back = login(&app, &officer.phone, &officer.password, None, None).await;
     assert!(back["errors"].is_null(), "{back:#}");
     let _ = officer_secret;
@@ -207,7 +250,11 @@ async fn admins_sign_in_with_a_second_factor(app: TestApp) {
     let code = second_factor::code_at(&secret, app.clock.now().timestamp()).unwrap();
     let token = signed_in["data"]["login"]["accessToken"].as_str().unwrap();
     let removed = app
-        .ok(token, "mutation($c: String!) { removeSecondFactor(code: $c) { secondFactorEnabled } }", json!({ "c": code }))
+        .ok(
+            token,
+            "mutation($c: String!) { removeSecondFactor(code: $c) { secondFactorEnabled } }",
+            json!({ "c": code }),
+        )
         .await;
     assert_eq!(removed["removeSecondFactor"]["secondFactorEnabled"], false);
     assert_eq!(audit(&app, "removeSecondFactor").await["totalCount"], 1);
@@ -223,13 +270,22 @@ async fn wrong_second_factors_are_throttled_like_passwords(app: TestApp) {
     let wrong = if right == "111111" { "222222" } else { "111111" };
     // Asking for the code costs nothing.
     for _ in 0..6 {
-        assert_eq!(reason(&login(&app, &phone, &password, None, None).await), "SECOND_FACTOR_REQUIRED");
+        assert_eq!(
+            reason(&login(&app, &phone, &password, None, None).await),
+            "SECOND_FACTOR_REQUIRED"
+        );
     }
     for _ in 0..5 {
-        assert_eq!(reason(&login(&app, &phone, &password, Some(wrong), None).await), "SECOND_FACTOR_WRONG");
+        assert_eq!(
+            reason(&login(&app, &phone, &password, Some(wrong), None).await),
+            "SECOND_FACTOR_WRONG"
+        );
     }
     let locked = login(&app, &phone, &password, Some(&right), None).await;
-    assert_eq!(locked["errors"][0]["extensions"]["code"], "TOO_MANY_REQUESTS", "{locked:#}");
+    assert_eq!(
+        locked["errors"][0]["extensions"]["code"], "TOO_MANY_REQUESTS",
+        "{locked:#}"
+    );
 }
 
 async fn weak_passwords_are_refused_with_a_reason(app: TestApp) {
@@ -239,8 +295,13 @@ async fn weak_passwords_are_refused_with_a_reason(app: TestApp) {
     assert_eq!(common["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
     assert_eq!(reason(&common), "PASSWORD_COMMON");
     assert_eq!(common["errors"][0]["extensions"]["field"], "password");
-    assert!(common["errors"][0]["message"].as_str().unwrap().contains("常见密码"), "{common:#}");
-    let personal = app.post(Some(&app.admin_token), CREATE, create("zhou13900000141")).await;
+    assert!(
+        common["errors"][0]["message"].as_str().unwrap().contains("常见密码"),
+        "{common:#}"
+    );
+    let personal = app
+        .post(Some(&app.admin_token), CREATE, create("zhou13900000141"))
+        .await;
     assert_eq!(reason(&personal), "PASSWORD_PERSONAL");
     let keyboard = app.post(Some(&app.admin_token), CREATE, create("qwertyuiop")).await;
     assert_eq!(keyboard["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
@@ -261,7 +322,13 @@ async fn weak_passwords_are_refused_with_a_reason(app: TestApp) {
         .unwrap();
     assert_eq!(reason(&english), "PASSWORD_REPEATS");
     assert_eq!(english["errors"][0]["extensions"]["field"], "newPassword");
-    assert!(english["errors"][0]["message"].as_str().unwrap().starts_with("repeated characters"), "{english:#}");
+    assert!(
+        english["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("repeated characters"),
+        "{english:#}"
+    );
     // The generated passwords pass.
     let generated = app
         .ok(&app.admin_token, "mutation { createUser(input: { role: OFFICER, phone: \"13900000143\", name: \"郑专员\" }) { initialPassword } }", json!({}))
@@ -281,24 +348,49 @@ async fn admin_set_passwords_must_be_changed_before_anything_else(app: TestApp) 
     assert_eq!(first["user"]["mustChangePassword"], true);
     let token = first["accessToken"].as_str().unwrap();
     app.ok(token, "{ me { id mustChangePassword } }", json!({})).await;
-    for query in ["{ mySessions { id } }", "{ sneaky: mySessions { id } }", "{ me { id } notifications(first: 1) { totalCount } }", "query { ...F } fragment F on Query { mySessions { id } }"] {
+    for query in [
+        "{ mySessions { id } }",
+        "{ sneaky: mySessions { id } }",
+        "{ me { id } notifications(first: 1) { totalCount } }",
+        "query { ...F } fragment F on Query { mySessions { id } }",
+    ] {
         let refused = app.post(Some(token), query, json!({})).await;
-        assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN", "{query}: {refused:#}");
+        assert_eq!(
+            refused["errors"][0]["extensions"]["code"], "FORBIDDEN",
+            "{query}: {refused:#}"
+        );
         assert_eq!(reason(&refused), "PASSWORD_CHANGE_REQUIRED");
         assert!(refused["data"].is_null(), "{refused:#}");
     }
-    let changed = app.change_password(token, &initial_password("13900000151"), "plover-oak-candle-91").await;
+    let changed = app
+        .change_password(token, &initial_password("13900000151"), "plover-oak-candle-91")
+        .await;
     assert!(changed["requiredAction"].is_null());
-    app.ok(changed["accessToken"].as_str().unwrap(), "{ mySessions { id } }", json!({})).await;
+    app.ok(
+        changed["accessToken"].as_str().unwrap(),
+        "{ mySessions { id } }",
+        json!({}),
+    )
+    .await;
     let changes = audit(&app, "changePassword").await;
-    assert!(changes["totalCount"].as_i64().unwrap() >= 2, "the helper's admin change and this one");
+    assert!(
+        changes["totalCount"].as_i64().unwrap() >= 2,
+        "the helper's admin change and this one"
+    );
 
     // A reset password must be changed too.
     let id = changed["user"]["id"].clone();
     let reset = app
-        .ok(&app.admin_token, "mutation($id: ID!) { resetUserPassword(id: $id) { temporaryPassword } }", json!({ "id": id }))
+        .ok(
+            &app.admin_token,
+            "mutation($id: ID!) { resetUserPassword(id: $id) { temporaryPassword } }",
+            json!({ "id": id }),
+        )
         .await;
-    let generated = reset["resetUserPassword"]["temporaryPassword"].as_str().unwrap().to_string();
+    let generated = reset["resetUserPassword"]["temporaryPassword"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let again = login(&app, "13900000151", &generated, None, None).await["data"]["login"].clone();
     assert_eq!(again["requiredAction"], "PASSWORD_CHANGE_REQUIRED");
     assert_eq!(audit(&app, "resetPassword").await["totalCount"], 1);
@@ -318,14 +410,20 @@ async fn admins_in_production_must_enrol_a_second_factor_postgres() {
 
 async fn admins_in_production_must_enrol(backend: Backend) {
     let app = TestApp::spawn_configured(backend, |c| c.environment = Environment::Production).await;
-    let refused = app.post(Some(&app.admin_token), "{ users(first: 1) { totalCount } }", json!({})).await;
+    let refused = app
+        .post(Some(&app.admin_token), "{ users(first: 1) { totalCount } }", json!({}))
+        .await;
     assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN");
     assert_eq!(reason(&refused), "SECOND_FACTOR_ENROLMENT_REQUIRED");
     let phone = app.state.config.admin_phone.clone();
     let payload = login(&app, &phone, app.admin_password(), None, None).await;
-    assert_eq!(payload["data"]["login"]["requiredAction"], "SECOND_FACTOR_ENROLMENT_REQUIRED");
+    assert_eq!(
+        payload["data"]["login"]["requiredAction"],
+        "SECOND_FACTOR_ENROLMENT_REQUIRED"
+    );
     enrol(&app, &app.admin_token).await;
-    app.ok(&app.admin_token, "{ users(first: 1) { totalCount } }", json!({})).await;
+    app.ok(&app.admin_token, "{ users(first: 1) { totalCount } }", json!({}))
+        .await;
     // An officer in production signs in with the password alone.
     let officer = app.create_user("OFFICER", "13900000161", "陈专员", json!({})).await;
     app.ok(&officer.token, "{ mySessions { id } }", json!({})).await;
