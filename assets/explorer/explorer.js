@@ -40,6 +40,10 @@
   var form = document.getElementById("sign-in");
   var phoneInput = document.getElementById("sign-in-phone");
   var passwordInput = document.getElementById("sign-in-password");
+  // The second factor (a TOTP code or a recovery code), asked for when the server answers
+  // SECOND_FACTOR_REQUIRED; the password stays typed until the code is accepted.
+  var codeLabel = document.getElementById("sign-in-code-label");
+  var codeInput = document.getElementById("sign-in-code");
   var sessionBox = document.getElementById("session");
   var statusLine = document.getElementById("sign-in-status");
 
@@ -196,21 +200,55 @@
     );
   }
 
+  function reasonOf(result) {
+    var error = result && result.errors && result.errors[0];
+    return (error && error.extensions && error.extensions.reason) || null;
+  }
+
+  function askForCode(show) {
+    codeLabel.hidden = !show;
+    codeInput.required = show;
+    if (!show) codeInput.value = "";
+  }
+
+  var requiredActions = {
+    PASSWORD_CHANGE_REQUIRED: "change the password first: run changePassword (nothing else is allowed until then)",
+    SECOND_FACTOR_ENROLMENT_REQUIRED:
+      "turn on the second factor first: run beginSecondFactorEnrolment, then confirmSecondFactorEnrolment with a code",
+  };
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     say("signing in…");
+    var code = codeLabel.hidden ? null : codeInput.value.trim() || null;
     post(
-      "mutation ExplorerLogin($phone: String!, $password: String!) { login(phone: $phone, password: $password) { " +
-        payloadFields + " } }",
-      { phone: phoneInput.value.trim(), password: passwordInput.value }
+      "mutation ExplorerLogin($phone: String!, $password: String!, $secondFactor: String, $device: String, $platform: String) { " +
+        "login(phone: $phone, password: $password, secondFactor: $secondFactor, device: $device, platform: $platform) { " +
+        payloadFields + " requiredAction } }",
+      {
+        phone: phoneInput.value.trim(),
+        password: passwordInput.value,
+        secondFactor: code,
+        device: "zhitong explorer",
+        platform: "WEB",
+      }
     )
       .then(function (result) {
         if (!result.data || !result.data.login) {
+          var reason = reasonOf(result);
+          if (reason === "SECOND_FACTOR_REQUIRED" || reason === "SECOND_FACTOR_WRONG") {
+            askForCode(true);
+            codeInput.value = "";
+            codeInput.focus();
+          }
           say("sign-in refused: " + (firstError(result) || "no answer"), true);
           return;
         }
         passwordInput.value = "";
+        askForCode(false);
         adopt(result.data.login);
+        var action = requiredActions[result.data.login.requiredAction];
+        if (action) say(action, true);
       })
       .catch(function (error) {
         say("could not reach the server: " + error.message, true);

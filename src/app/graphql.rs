@@ -186,9 +186,47 @@ impl async_graphql::Executor for CheckedSchema {
     }
 }
 
+/// Resolves once the session `opened` names (set by `connection_init`) has ended: the live bus
+/// says the user's sessions changed (on PostgreSQL from any instance) and the session is no
+/// longer open.
+async fn session_ended(state: AppState, mut opened: tokio::sync::watch::Receiver<Option<(i64, crate::ids::UserId)>>) {
+    let Ok(guard) = opened.wait_for(|o| o.is_some()).await else {
+        // The connection ended before its `connection_init`: nothing to watch.
+        return std::future::pending().await;
+    };
+    let Some((session_id, user_id)) = *guard else {
+        return;
+    };
+    drop(guard);
+    let mut ended = Box::pin(state.db.live().sessions_ended().await);
+    // It may have ended between `connection_init` and listening.
+    if !crate::auth::service::session_open(&state, session_id)
+        .await
+        .unwrap_or(true)
+    {
+        return;
+    }
+    while let Some(user) = ended.next().await {
+        if user == user_id
+            && !crate::auth::service::session_open(&state, session_id)
+                .await
+                .unwrap_or(true)
+        {
+            tracing::info!(
+                session_id,
+                user_id = user_id.get(),
+                "session ended; closing its websocket"
+            );
+            return;
+        }
+    }
+    std::future::pending().await
+}
+
 /// Subscriptions over `graphql-ws` (and the older `graphql-transport-ws` names). The client
 /// authenticates in `connection_init` with `{ "Authorization": "Bearer <accessToken>" }` (or
-/// `{ "token": "<accessToken>" }`); a refused token closes the connection.
+/// `{ "token": "<accessToken>" }`); a refused token closes the connection, and so does the
+/// end of the token's session (`endSession`, logout, a password change, …), at once.
 pub async fn websocket(
     request: HttpRequest,
     payload: web::Payload,
@@ -201,6 +239,10 @@ pub async fn websocket(
         schema: data.schema.clone(),
         open_introspection: state.config.open_introspection,
     };
+    let (opened, watched) = tokio::sync::watch::channel(None);
+    // The client's frames stop when the session ends, which stops the connection's actor and
+    // closes the socket (async-graphql-actix-web has no other handle to close it from outside).
+    let payload = payload.take_until(Box::pin(session_ended(state.clone(), watched)));
     GraphQLSubscription::new(checked)
         .on_connection_init(move |init| async move {
             let bearer = ["Authorization", "authorization"]
@@ -217,6 +259,9 @@ pub async fn websocket(
                     if let Some(why) = &auth.token_error {
                         let locale = asked.unwrap_or(auth.locale);
                         return Err(async_graphql::Error::new(why.message_in(locale)));
+                    }
+                    if let (Some(session_id), Some(actor)) = (auth.session_id, &auth.actor) {
+                        let _ = opened.send(Some((session_id, actor.user_id)));
                     }
                     auth
                 }

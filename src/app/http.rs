@@ -106,9 +106,11 @@ pub async fn authenticate_bearer(state: &AppState, value: Option<&str>) -> Reque
         };
     };
     match auth_service::actor_for_token(state, token).await {
-        Ok(actor) => RequestAuth {
-            locale: actor.locale,
-            actor: Some(actor),
+        Ok(caller) => RequestAuth {
+            locale: caller.actor.locale,
+            actor: Some(caller.actor),
+            session_id: Some(caller.session_id),
+            restriction: caller.restriction,
             ..Default::default()
         },
         Err(AppError::Unavailable(detail)) => {
@@ -134,6 +136,10 @@ pub async fn require_caller(state: &AppState, request: &HttpRequest) -> Result<A
     if auth.unavailable {
         let error = AppError::Unavailable(String::new());
         return Err(app_error(locale, StatusCode::SERVICE_UNAVAILABLE, &error));
+    }
+    // A caller who must change the password or enrol a second factor first may do nothing here.
+    if let Some(restriction) = &auth.restriction {
+        return Err(app_error(locale, StatusCode::FORBIDDEN, &restriction.error));
     }
     auth.actor.ok_or_else(|| match &auth.token_error {
         Some(error) => app_error(locale, StatusCode::UNAUTHORIZED, error),

@@ -79,7 +79,8 @@ pub fn build_schema(state: Option<AppState>) -> AppSchema {
         .limit_directives(limits::MAX_DIRECTIVES)
         .limit_recursive_depth(limits::MAX_RECURSIVE_DEPTH)
         .extension(errors::ErrorCodes)
-        .extension(validation::DocumentLimits);
+        .extension(validation::DocumentLimits)
+        .extension(crate::graphql::restriction::Restrictions);
     if let Some(state) = state {
         builder = builder.data(state);
     }

@@ -2,9 +2,9 @@ use crate::auth::errors::AuthReason;
 use async_graphql::{ComplexObject, Context, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
-use super::model::User;
+use super::model::{SessionRow, User};
 use super::repo::{self};
-use super::service::{self, Session};
+use super::service::{self, ClientInfo, Session};
 use crate::actor::Role;
 use crate::clock::to_utc;
 use crate::companies::graphql::{load_company, CompanyConnection, CompanyFilterInput, CompanyNode};
@@ -15,6 +15,7 @@ use crate::graphql::context::ContextExt;
 use crate::graphql::ids::{self, IdKind};
 use crate::graphql::loaders::load_one;
 use crate::graphql::pagination::page_request;
+use crate::i18n::Reason;
 use crate::ids::UserId;
 
 /// This domain's DataLoaders, for the registry in `graphql::loaders`.
@@ -103,9 +104,22 @@ impl UserNode {
         self.0.disabled_at.map(to_utc)
     }
 
-    /// True when the password was generated and must be changed at next login.
+    /// True when an admin set the password (created or reset the account): until the user
+    /// changes it, the account may only read `me` and call `changePassword`.
     async fn must_change_password(&self) -> bool {
         self.0.must_change_password
+    }
+
+    /// True when the account signs in with a second factor (a TOTP code) after the password.
+    /// Visible to admins and to the user.
+    async fn second_factor_enabled(&self, ctx: &Context<'_>) -> AppResult<Option<bool>> {
+        // Without a caller this is the user of a login or refresh payload: their own.
+        if let Ok(actor) = ctx.actor() {
+            if !(actor.is_admin() || actor.user_id == self.0.id) {
+                return Ok(None);
+            }
+        }
+        Ok(Some(service::second_factor_enabled(ctx.state(), self.0.id).await?))
     }
 
     /// The last successful login.
@@ -181,6 +195,12 @@ pub struct AuthPayload {
     pub refresh_token: String,
     /// When the refresh token expires if unused.
     pub refresh_expires_at: DateTime<Utc>,
+    /// The session these tokens belong to (as in `mySessions`).
+    pub session_id: ID,
+    /// What the user must do before anything else: `PASSWORD_CHANGE_REQUIRED` (call
+    /// `changePassword`) or `SECOND_FACTOR_ENROLMENT_REQUIRED` (admins in production: enrol a
+    /// second factor); null when nothing. Other operations answer `FORBIDDEN` with this reason.
+    pub required_action: Option<String>,
     #[graphql(skip)]
     pub user: User,
 }
@@ -200,9 +220,65 @@ impl From<Session> for AuthPayload {
             expires_at: s.access_expires_at,
             refresh_token: s.refresh_token,
             refresh_expires_at: s.refresh_expires_at,
+            session_id: ids::encode(IdKind::Session, s.session_id),
+            required_action: s.restriction.map(|r| r.code().to_string()),
             user: s.user,
         }
     }
+}
+
+/// A signed-in device: where the account is signed in.
+pub struct SessionNode {
+    row: SessionRow,
+    current: bool,
+}
+
+/// A signed-in device: where the account is signed in.
+#[Object(name = "Session")]
+impl SessionNode {
+    /// Opaque id, for `endSession`.
+    async fn id(&self) -> ID {
+        ids::encode(IdKind::Session, self.row.id)
+    }
+
+    /// The device's name as the app gave it at login (a phone model), if it did.
+    async fn device(&self) -> Option<&str> {
+        self.row.device.as_deref()
+    }
+
+    /// The platform the app gave at login (ANDROID, IOS, HARMONY, WEB, …), if it did.
+    async fn platform(&self) -> Option<&str> {
+        self.row.platform.as_deref()
+    }
+
+    /// The network address of the login, its last part hidden (203.0.113.*).
+    async fn address(&self) -> Option<&str> {
+        self.row.address.as_deref()
+    }
+
+    /// When the session was opened (the login).
+    async fn created_at(&self) -> DateTime<Utc> {
+        to_utc(self.row.created_at)
+    }
+
+    /// When the session was last used to log in or refresh its tokens.
+    async fn last_used_at(&self) -> DateTime<Utc> {
+        to_utc(self.row.last_used_at)
+    }
+
+    /// True for the session of the request's own access token.
+    async fn current(&self) -> bool {
+        self.current
+    }
+}
+
+/// A second factor being enrolled: what the authenticator app needs.
+#[derive(SimpleObject)]
+pub struct SecondFactorEnrolment {
+    /// The TOTP secret in base32, to type into an authenticator app.
+    pub secret: String,
+    /// The same as an `otpauth://totp/…` URL, to show as a QR code.
+    pub otpauth_url: String,
 }
 
 #[derive(Default)]
@@ -217,6 +293,32 @@ impl AuthQuery {
             .await?
             .ok_or_else(|| AppError::unauthenticated(AuthReason::ACCOUNT_GONE))
     }
+
+    /// Where the caller is signed in: the open sessions, the most recently used first.
+    async fn my_sessions(&self, ctx: &Context<'_>) -> AppResult<Vec<SessionNode>> {
+        let actor = ctx.actor()?;
+        let current = ctx
+            .data_opt::<crate::graphql::context::RequestAuth>()
+            .and_then(|a| a.session_id);
+        let rows = service::my_sessions(ctx.state(), actor).await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| SessionNode {
+                current: Some(row.id) == current,
+                row,
+            })
+            .collect())
+    }
+}
+
+fn client_info(ctx: &Context<'_>, device: Option<String>, platform: Option<String>) -> ClientInfo {
+    ClientInfo {
+        address: ctx
+            .data_opt::<crate::graphql::context::ClientAddress>()
+            .map(|a| a.0.clone()),
+        device,
+        platform,
+    }
 }
 
 #[derive(Default)]
@@ -224,17 +326,101 @@ pub struct AuthMutation;
 
 #[Object]
 impl AuthMutation {
-    /// Logs in with phone number and password.
+    /// Logs in with phone number and password. An account with a second factor answers
+    /// `UNAUTHENTICATED` with reason `SECOND_FACTOR_REQUIRED` until `secondFactor` is given too.
     async fn login(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Mainland mobile number.")] phone: String,
         #[graphql(desc = "Password.")] password: String,
+        #[graphql(
+            desc = "The 6-digit code of the authenticator app, or a recovery code (accounts with a second factor)."
+        )]
+        second_factor: Option<String>,
+        #[graphql(desc = "This device's name as shown in `mySessions` (a phone model), at most 60 characters.")]
+        device: Option<String>,
+        #[graphql(desc = "This device's platform as shown in `mySessions` (ANDROID, IOS, HARMONY, WEB).")]
+        platform: Option<String>,
     ) -> AppResult<AuthPayload> {
-        let address = ctx
-            .data_opt::<crate::graphql::context::ClientAddress>()
-            .map(|a| a.0.as_str());
-        Ok(service::login(ctx.state(), &phone, &password, address).await?.into())
+        let client = client_info(ctx, device, platform);
+        Ok(
+            service::login(ctx.state(), &phone, &password, second_factor.as_deref(), client)
+                .await?
+                .into(),
+        )
+    }
+
+    /// Ends one of the caller's sessions (a lost phone): its refresh token, access tokens and
+    /// open websockets stop at once. True if it was open.
+    async fn end_session(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A session id from `mySessions`.")] id: ID,
+    ) -> AppResult<bool> {
+        let actor = ctx.actor()?;
+        let session_id: i64 = ids::decode(IdKind::Session, &id, "id")?;
+        service::end_session(ctx.state(), actor, session_id).await
+    }
+
+    /// Ends every session of a user without disabling the account (admins); audited. Returns
+    /// how many sessions were open.
+    async fn end_user_sessions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The user whose sessions end.")] user_id: ID,
+    ) -> AppResult<i32> {
+        let actor = ctx.actor()?;
+        let user_id: UserId = ids::decode(IdKind::User, &user_id, "userId")?;
+        Ok(service::end_user_sessions(ctx.state(), actor, user_id).await? as i32)
+    }
+
+    /// Starts enrolling a TOTP second factor (RFC 6238) for the caller: returns the secret for
+    /// an authenticator app. Confirm with `confirmSecondFactorEnrolment`.
+    async fn begin_second_factor_enrolment(&self, ctx: &Context<'_>) -> AppResult<SecondFactorEnrolment> {
+        let actor = ctx.actor()?;
+        let enrolment = service::begin_second_factor_enrolment(ctx.state(), actor).await?;
+        Ok(SecondFactorEnrolment {
+            secret: enrolment.secret,
+            otpauth_url: enrolment.otpauth_url,
+        })
+    }
+
+    /// Turns the second factor on with a code the authenticator app shows for the new secret.
+    /// Returns ten single-use recovery codes, shown only now.
+    async fn confirm_second_factor_enrolment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The 6-digit code the authenticator app shows.")] code: String,
+    ) -> AppResult<Vec<String>> {
+        let actor = ctx.actor()?;
+        service::confirm_second_factor_enrolment(ctx.state(), actor, &code).await
+    }
+
+    /// Turns the caller's second factor off, with a current code or a recovery code. Returns the
+    /// caller.
+    async fn remove_second_factor(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A current 6-digit code or an unused recovery code.")] code: String,
+    ) -> AppResult<UserNode> {
+        let actor = ctx.actor()?;
+        service::remove_second_factor(ctx.state(), actor, &code).await?;
+        load_user(ctx, actor.user_id)
+            .await?
+            .ok_or_else(|| AppError::unauthenticated(AuthReason::ACCOUNT_GONE))
+    }
+
+    /// Removes a user's second factor (a lost phone) and ends their sessions (admins); audited.
+    async fn reset_second_factor(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The user whose second factor is removed.")] user_id: ID,
+    ) -> AppResult<UserNode> {
+        let actor = ctx.actor()?;
+        let user_id: UserId = ids::decode(IdKind::User, &user_id, "userId")?;
+        Ok(UserNode(
+            service::reset_second_factor(ctx.state(), actor, user_id).await?,
+        ))
     }
 
     /// Exchanges a refresh token for a new access token and a new refresh token. A retry within
@@ -274,16 +460,21 @@ impl AuthMutation {
         Ok(UserNode(service::set_locale(ctx.state(), actor, locale).await?))
     }
 
-    /// Changes the caller's password, ends every other session, and returns a fresh one.
+    /// Changes the caller's password, ends every session (also this one), and returns a fresh
+    /// one. Audited.
     async fn change_password(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The current password.")] old_password: String,
-        #[graphql(desc = "The new password (8 to 128 characters).")] new_password: String,
+        #[graphql(
+            desc = "The new password: 8 to 128 characters, and hard to guess (a strength estimate of at least 3 of 4; a few unrelated words work well)."
+        )]
+        new_password: String,
     ) -> AppResult<AuthPayload> {
         let actor = ctx.actor()?;
+        let client = client_info(ctx, None, None);
         Ok(
-            service::change_password(ctx.state(), actor, &old_password, &new_password)
+            service::change_password(ctx.state(), actor, &old_password, &new_password, client)
                 .await?
                 .into(),
         )

@@ -6,6 +6,7 @@ pub mod model;
 pub mod password;
 pub mod phone;
 pub mod repo;
+pub mod second_factor;
 pub mod service;
 pub mod throttle;
 pub mod tokens;

@@ -3,7 +3,7 @@ use diesel::prelude::*;
 use serde_json::{json, Value};
 
 use crate::actor::{Actor, Role};
-use crate::db::schema::{login_throttles, refresh_tokens, users};
+use crate::db::schema::{login_throttles, recovery_codes, refresh_tokens, second_factors, sessions, users};
 use crate::ids::{CompanyId, DepartmentId, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -158,4 +158,94 @@ impl crate::audit::Audited for LockoutLift {
     fn snapshot(&self) -> Value {
         json!({ "keys": self.keys, "lifted": self.lifted })
     }
+}
+/// A signed-in device: one refresh-token family, named by the access tokens issued for it.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = sessions)]
+pub struct SessionRow {
+    pub id: i64,
+    pub user_id: UserId,
+    pub family_id: String,
+    /// What the phone called itself at login (a model name), if it said.
+    pub device: Option<String>,
+    /// ANDROID, IOS, HARMONY, WEB, … as the client said at login.
+    pub platform: Option<String>,
+    /// The client address at login, masked (203.0.113.*).
+    pub address: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub last_used_at: NaiveDateTime,
+    pub ended_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = sessions)]
+pub struct NewSessionRow {
+    pub user_id: UserId,
+    pub family_id: String,
+    pub device: Option<String>,
+    pub platform: Option<String>,
+    pub address: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub last_used_at: NaiveDateTime,
+}
+
+impl crate::audit::Audited for SessionRow {
+    const TARGET: &'static str = "session";
+    fn target_id(&self) -> String {
+        self.id.to_string()
+    }
+    fn snapshot(&self) -> Value {
+        json!({
+            "userId": self.user_id, "device": self.device, "platform": self.platform,
+            "address": self.address, "createdAt": self.created_at, "lastUsedAt": self.last_used_at,
+            "endedAt": self.ended_at,
+        })
+    }
+}
+
+/// A user's TOTP second factor: the secret being enrolled, then the confirmed one.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = second_factors)]
+pub struct SecondFactor {
+    pub user_id: UserId,
+    /// Base32 secret shown at enrolment, not yet confirmed by a code.
+    pub pending_secret: Option<String>,
+    /// Base32 secret of the confirmed factor.
+    pub secret: Option<String>,
+    pub enabled_at: Option<NaiveDateTime>,
+    /// The last 30-second step whose code was accepted: a code is accepted once.
+    pub last_step: Option<i64>,
+    pub updated_at: NaiveDateTime,
+}
+
+impl SecondFactor {
+    pub fn enabled(&self) -> bool {
+        self.enabled_at.is_some() && self.secret.is_some()
+    }
+}
+
+/// What the audit log keeps of a second factor: whether it is on, never the secret.
+#[derive(Debug, Clone)]
+pub struct SecondFactorAudit {
+    pub user_id: UserId,
+    pub enabled: bool,
+    pub recovery_codes_left: i64,
+}
+
+impl crate::audit::Audited for SecondFactorAudit {
+    const TARGET: &'static str = "secondFactor";
+    fn target_id(&self) -> String {
+        self.user_id.to_string()
+    }
+    fn snapshot(&self) -> Value {
+        json!({ "userId": self.user_id, "enabled": self.enabled, "recoveryCodesLeft": self.recovery_codes_left })
+    }
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = recovery_codes)]
+pub struct NewRecoveryCode {
+    pub user_id: UserId,
+    pub code_hash: String,
+    pub created_at: NaiveDateTime,
 }

@@ -2,10 +2,15 @@ use crate::i18n::Locale;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::model::{NewRefreshToken, NewThrottle, NewUser, RefreshToken, Throttle, User, UserChanges};
+use super::model::{
+    NewRecoveryCode, NewRefreshToken, NewSessionRow, NewThrottle, NewUser, RefreshToken, SecondFactor, SessionRow,
+    Throttle, User, UserChanges,
+};
 use crate::actor::Role;
-use crate::db::schema::{login_throttles, officer_assignments, refresh_tokens, users};
-use crate::db::{like_pattern, lower, DbConnection, Page, PageRequest};
+use crate::db::schema::{
+    login_throttles, officer_assignments, recovery_codes, refresh_tokens, second_factors, sessions, users,
+};
+use crate::db::{like_pattern, lower, DbConnection, Effect, Page, PageRequest, Tx};
 use crate::error::AppResult;
 use crate::ids::{CompanyId, DepartmentId, UserId};
 
@@ -222,24 +227,201 @@ pub fn mark_rotated(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> App
     Ok(rows == 1)
 }
 
-pub fn revoke_family(conn: &mut DbConnection, family_id: &str, now: NaiveDateTime) -> AppResult<usize> {
-    Ok(diesel::update(
+/// Ends one session: its refresh tokens stop working, its access tokens and websockets at once
+/// (the websockets hear of it through the live bus when the transaction commits).
+pub fn revoke_family(tx: &mut Tx<'_>, family_id: &str, now: NaiveDateTime) -> AppResult<usize> {
+    let revoked = diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::family_id.eq(family_id))
             .filter(refresh_tokens::revoked_at.is_null()),
     )
     .set(refresh_tokens::revoked_at.eq(now))
-    .execute(conn)?)
+    .execute(&mut **tx)?;
+    let ended: Vec<UserId> = diesel::update(
+        sessions::table
+            .filter(sessions::family_id.eq(family_id))
+            .filter(sessions::ended_at.is_null()),
+    )
+    .set(sessions::ended_at.eq(now))
+    .returning(sessions::user_id)
+    .get_results(&mut **tx)?;
+    for user_id in ended {
+        tx.after_commit(Effect::SessionsEnded(user_id));
+    }
+    Ok(revoked)
 }
 
-pub fn revoke_all_for_user(conn: &mut DbConnection, user_id: UserId, now: NaiveDateTime) -> AppResult<usize> {
-    Ok(diesel::update(
+/// Ends every session of a user (see `revoke_family`).
+pub fn revoke_all_for_user(tx: &mut Tx<'_>, user_id: UserId, now: NaiveDateTime) -> AppResult<usize> {
+    let revoked = diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::user_id.eq(user_id))
             .filter(refresh_tokens::revoked_at.is_null()),
     )
     .set(refresh_tokens::revoked_at.eq(now))
-    .execute(conn)?)
+    .execute(&mut **tx)?;
+    let ended = diesel::update(
+        sessions::table
+            .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::ended_at.is_null()),
+    )
+    .set(sessions::ended_at.eq(now))
+    .execute(&mut **tx)?;
+    if ended > 0 || revoked > 0 {
+        tx.after_commit(Effect::SessionsEnded(user_id));
+    }
+    Ok(revoked)
+}
+
+// Sessions (one per refresh-token family).
+
+pub fn insert_session(conn: &mut DbConnection, new: &NewSessionRow) -> AppResult<SessionRow> {
+    Ok(diesel::insert_into(sessions::table)
+        .values(new)
+        .returning(sessions::all_columns)
+        .get_result(conn)?)
+}
+
+pub fn find_session(conn: &mut DbConnection, id: i64) -> AppResult<Option<SessionRow>> {
+    Ok(sessions::table
+        .find(id)
+        .select(SessionRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn find_session_by_family(conn: &mut DbConnection, family_id: &str) -> AppResult<Option<SessionRow>> {
+    Ok(sessions::table
+        .filter(sessions::family_id.eq(family_id))
+        .select(SessionRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Notes a refresh of the session.
+pub fn touch_session(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> AppResult<()> {
+    diesel::update(sessions::table.find(id))
+        .set(sessions::last_used_at.eq(now))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The user's open sessions, the most recently used first.
+pub fn open_sessions(conn: &mut DbConnection, user_id: UserId) -> AppResult<Vec<SessionRow>> {
+    Ok(sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::ended_at.is_null())
+        .order((sessions::last_used_at.desc(), sessions::id.desc()))
+        .select(SessionRow::as_select())
+        .load(conn)?)
+}
+
+// Second factors and their recovery codes.
+
+pub fn find_second_factor(conn: &mut DbConnection, user_id: UserId) -> AppResult<Option<SecondFactor>> {
+    Ok(second_factors::table
+        .find(user_id)
+        .select(SecondFactor::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Keeps `secret` as the one being enrolled (replacing an earlier unconfirmed one).
+pub fn set_pending_second_factor(
+    conn: &mut DbConnection,
+    user_id: UserId,
+    secret: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let updated = diesel::update(second_factors::table.find(user_id))
+        .set((
+            second_factors::pending_secret.eq(secret),
+            second_factors::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(second_factors::table)
+            .values(&SecondFactor {
+                user_id,
+                pending_secret: Some(secret.to_string()),
+                secret: None,
+                enabled_at: None,
+                last_step: None,
+                updated_at: now,
+            })
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Turns the pending secret into the factor, with `step` as its first accepted code.
+pub fn enable_second_factor(conn: &mut DbConnection, user_id: UserId, step: i64, now: NaiveDateTime) -> AppResult<()> {
+    diesel::update(second_factors::table.find(user_id))
+        .set((
+            second_factors::secret.eq(second_factors::pending_secret),
+            second_factors::pending_secret.eq(None::<String>),
+            second_factors::enabled_at.eq(now),
+            second_factors::last_step.eq(step),
+            second_factors::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Records `step` as used; false when it (or a later one) was used already, so a code
+/// is accepted once even by two racing logins.
+pub fn claim_step(conn: &mut DbConnection, user_id: UserId, step: i64, now: NaiveDateTime) -> AppResult<bool> {
+    let claimed = diesel::update(
+        second_factors::table.find(user_id).filter(
+            second_factors::last_step
+                .is_null()
+                .or(second_factors::last_step.lt(step)),
+        ),
+    )
+    .set((second_factors::last_step.eq(step), second_factors::updated_at.eq(now)))
+    .execute(conn)?;
+    Ok(claimed == 1)
+}
+
+/// Removes the factor and its recovery codes.
+pub fn delete_second_factor(conn: &mut DbConnection, user_id: UserId) -> AppResult<bool> {
+    diesel::delete(recovery_codes::table.filter(recovery_codes::user_id.eq(user_id))).execute(conn)?;
+    Ok(diesel::delete(second_factors::table.find(user_id)).execute(conn)? > 0)
+}
+
+/// Replaces the user's recovery codes.
+pub fn replace_recovery_codes(conn: &mut DbConnection, user_id: UserId, codes: &[NewRecoveryCode]) -> AppResult<()> {
+    diesel::delete(recovery_codes::table.filter(recovery_codes::user_id.eq(user_id))).execute(conn)?;
+    for code in codes {
+        diesel::insert_into(recovery_codes::table).values(code).execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Uses up a recovery code; false when it is not one of the user's unused codes.
+pub fn use_recovery_code(
+    conn: &mut DbConnection,
+    user_id: UserId,
+    code_hash: &str,
+    now: NaiveDateTime,
+) -> AppResult<bool> {
+    let used = diesel::update(
+        recovery_codes::table
+            .filter(recovery_codes::user_id.eq(user_id))
+            .filter(recovery_codes::code_hash.eq(code_hash))
+            .filter(recovery_codes::used_at.is_null()),
+    )
+    .set(recovery_codes::used_at.eq(now))
+    .execute(conn)?;
+    Ok(used == 1)
+}
+
+pub fn unused_recovery_codes(conn: &mut DbConnection, user_id: UserId) -> AppResult<i64> {
+    Ok(recovery_codes::table
+        .filter(recovery_codes::user_id.eq(user_id))
+        .filter(recovery_codes::used_at.is_null())
+        .count()
+        .get_result(conn)?)
 }
 
 // Login throttles (see `throttle`).

@@ -161,6 +161,12 @@ pub fn record_success(conn: &mut DbConnection, key: &Key, now: NaiveDateTime) ->
     }
 }
 
+/// Gives back the attempt `key` was charged: the password was right and the login only waits
+/// for its second factor, which is charged again when it comes.
+pub fn refund_attempt(conn: &mut DbConnection, key: &Key, now: NaiveDateTime) -> AppResult<()> {
+    repo::refund_throttled_failure(conn, key.scope.as_str(), &key.hash, now)
+}
+
 /// Lifts the lock and forgets the failures and past lockouts of `key`. True if it had any.
 pub fn lift(conn: &mut DbConnection, key: &Key) -> AppResult<bool> {
     repo::delete_throttle(conn, key.scope.as_str(), &key.hash)

@@ -32,6 +32,17 @@ struct AccessClaims {
     typ: String,
     iat: i64,
     exp: i64,
+    /// The session (row of `sessions`) the token was issued for: ending the session refuses
+    /// the token at once. Tokens issued before sessions existed have none and must be refreshed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sid: Option<i64>,
+}
+
+/// Whom a valid access token names: the user and the session it was issued for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccessClaim {
+    pub user_id: UserId,
+    pub session_id: i64,
 }
 
 #[derive(Clone)]
@@ -60,10 +71,12 @@ impl JwtKeys {
     pub fn issue_access_token(
         &self,
         user_id: UserId,
+        session_id: i64,
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> AppResult<String> {
         let claims = AccessClaims {
+            sid: Some(session_id),
             sub: user_id.to_string(),
             iss: ISSUER.into(),
             aud: AUDIENCE.into(),
@@ -75,8 +88,8 @@ impl JwtKeys {
             .map_err(|e| AppError::internal(format!("signing an access token: {e}")))
     }
 
-    /// The user id of a valid access token that has not expired at `now`.
-    pub fn verify_access_token(&self, token: &str, now: DateTime<Utc>) -> AppResult<UserId> {
+    /// The user and session of a valid access token that has not expired at `now`.
+    pub fn verify_access_token(&self, token: &str, now: DateTime<Utc>) -> AppResult<AccessClaim> {
         let invalid = || AppError::unauthenticated(AuthReason::ACCESS_TOKEN_INVALID);
         let data = decode::<AccessClaims>(token, &self.decoding, &self.validation).map_err(|_| invalid())?;
         if data.claims.typ != ACCESS_TYPE {
@@ -85,10 +98,17 @@ impl JwtKeys {
         if data.claims.exp <= now.timestamp() - CLOCK_LEEWAY_SECS {
             return Err(AppError::unauthenticated(AuthReason::ACCESS_TOKEN_EXPIRED));
         }
-        data.claims
+        // A token from before sessions were named: the phone refreshes it, as after expiry.
+        let session_id = data
+            .claims
+            .sid
+            .ok_or_else(|| AppError::unauthenticated(AuthReason::ACCESS_TOKEN_EXPIRED))?;
+        let user_id = data
+            .claims
             .sub
             .parse()
-            .map_err(|_| AppError::unauthenticated(AuthReason::ACCESS_TOKEN_INVALID))
+            .map_err(|_| AppError::unauthenticated(AuthReason::ACCESS_TOKEN_INVALID))?;
+        Ok(AccessClaim { user_id, session_id })
     }
 }
 
@@ -155,9 +175,15 @@ mod tests {
         let keys = JwtKeys::new(b"0123456789abcdef0123456789abcdef");
         let now = Utc::now();
         let token = keys
-            .issue_access_token(UserId(42), now, now + Duration::minutes(15))
+            .issue_access_token(UserId(42), 7, now, now + Duration::minutes(15))
             .unwrap();
-        assert_eq!(keys.verify_access_token(&token, now).unwrap(), UserId(42));
+        assert_eq!(
+            keys.verify_access_token(&token, now).unwrap(),
+            AccessClaim {
+                user_id: UserId(42),
+                session_id: 7
+            }
+        );
 
         let other = JwtKeys::new(b"another secret another secret 00");
         assert!(other.verify_access_token(&token, now).is_err());
@@ -168,7 +194,7 @@ mod tests {
         assert!(keys.verify_access_token(&parts.join("."), now).is_err());
 
         let expired = keys
-            .issue_access_token(UserId(42), now - Duration::hours(1), now - Duration::minutes(5))
+            .issue_access_token(UserId(42), 7, now - Duration::hours(1), now - Duration::minutes(5))
             .unwrap();
         assert!(keys.verify_access_token(&expired, now).is_err());
         assert!(keys.verify_access_token(&token, now + Duration::minutes(16)).is_err());

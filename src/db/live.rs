@@ -1,4 +1,5 @@
-//! Live updates: every committed change to a request reaches the subscriptions that follow it.
+//! Live updates: every committed change to a request reaches the subscriptions that follow it,
+//! and every ended session reaches the websockets opened with it (they close at once).
 //!
 //! A write announces a change with [`Tx::after_commit`](super::Tx::after_commit); the write
 //! handle delivers it only if the transaction commits. On PostgreSQL the change goes out with
@@ -19,7 +20,7 @@ use tokio::sync::{broadcast, watch};
 
 use super::{establish, Backend, DbConnection, DbUrl};
 use crate::error::AppResult;
-use crate::ids::{CompanyId, RequestId};
+use crate::ids::{CompanyId, RequestId, UserId};
 
 /// How many changes a slow subscriber may fall behind before it skips some.
 const CAPACITY: usize = 256;
@@ -49,10 +50,34 @@ impl RequestChanged {
     }
 }
 
+/// What travels on the bus: a changed request, or "sessions of this user ended" (each open
+/// websocket of the user then checks whether its own session is still open).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LiveEvent {
+    Request(RequestChanged),
+    SessionsEnded(UserId),
+}
+
+impl LiveEvent {
+    fn payload(&self) -> String {
+        match self {
+            LiveEvent::Request(change) => change.payload(),
+            LiveEvent::SessionsEnded(user_id) => format!("s:{user_id}"),
+        }
+    }
+
+    fn parse(payload: &str) -> Option<LiveEvent> {
+        match payload.strip_prefix("s:") {
+            Some(user) => Some(LiveEvent::SessionsEnded(UserId(user.parse().ok()?))),
+            None => RequestChanged::parse(payload).map(LiveEvent::Request),
+        }
+    }
+}
+
 /// The broadcast of one database's changes, alive while someone subscribes.
 #[derive(Clone)]
 struct Channel {
-    sender: broadcast::Sender<RequestChanged>,
+    sender: broadcast::Sender<LiveEvent>,
     /// True once the PostgreSQL listener is listening (always true on SQLite).
     ready: watch::Receiver<bool>,
 }
@@ -93,7 +118,7 @@ impl LiveBus {
 
     /// Announces committed-to-be changes inside the writing transaction (PostgreSQL delivers
     /// them at commit; SQLite needs nothing here).
-    pub(super) fn announce_in_transaction(conn: &mut DbConnection, changes: &[RequestChanged]) -> AppResult<()> {
+    pub(super) fn announce_in_transaction(conn: &mut DbConnection, changes: &[LiveEvent]) -> AppResult<()> {
         if let DbConnection::Postgres(_) = conn {
             for change in changes {
                 diesel::sql_query(format!("SELECT pg_notify({CHANNEL_SQL}, $1)"))
@@ -106,7 +131,7 @@ impl LiveBus {
 
     /// Tells this process's subscribers about committed changes (SQLite; on PostgreSQL the
     /// notifications sent in the transaction do it).
-    pub(super) fn publish_committed(&self, changes: Vec<RequestChanged>) {
+    pub(super) fn publish_committed(&self, changes: Vec<LiveEvent>) {
         if self.url.backend() != Backend::Sqlite || changes.is_empty() {
             return;
         }
@@ -118,8 +143,30 @@ impl LiveBus {
         }
     }
 
-    /// Every change committed from now on (a subscriber that falls far behind skips ahead).
+    /// Every change to a request committed from now on (a subscriber that falls far behind
+    /// skips ahead).
     pub async fn changes(&self) -> impl Stream<Item = RequestChanged> + Send + 'static {
+        use futures_util::StreamExt;
+        self.events().await.filter_map(|event| async move {
+            match event {
+                LiveEvent::Request(change) => Some(change),
+                LiveEvent::SessionsEnded(_) => None,
+            }
+        })
+    }
+
+    /// Every user whose sessions (some or all) end from now on.
+    pub async fn sessions_ended(&self) -> impl Stream<Item = UserId> + Send + 'static {
+        use futures_util::StreamExt;
+        self.events().await.filter_map(|event| async move {
+            match event {
+                LiveEvent::SessionsEnded(user_id) => Some(user_id),
+                LiveEvent::Request(_) => None,
+            }
+        })
+    }
+
+    async fn events(&self) -> impl Stream<Item = LiveEvent> + Send + 'static {
         let (receiver, mut ready) = {
             let mut channel = self.channel();
             let channel = channel.get_or_insert_with(|| self.start()).clone();
@@ -162,7 +209,7 @@ impl LiveBus {
     }
 
     /// True (and the channel dropped) when nobody subscribes any more, so the listener can stop.
-    fn abandoned(&self, sender: &broadcast::Sender<RequestChanged>) -> bool {
+    fn abandoned(&self, sender: &broadcast::Sender<LiveEvent>) -> bool {
         let mut channel = self.channel();
         if sender.receiver_count() == 0 {
             *channel = None;
@@ -174,7 +221,7 @@ impl LiveBus {
 
     /// Listens for the database's notifications and forwards them, reconnecting after
     /// failures, until the last subscriber is gone.
-    fn listen(&self, sender: broadcast::Sender<RequestChanged>, ready: watch::Sender<bool>) {
+    fn listen(&self, sender: broadcast::Sender<LiveEvent>, ready: watch::Sender<bool>) {
         loop {
             match listening_connection(&self.url) {
                 Ok(mut conn) => {
@@ -184,7 +231,7 @@ impl LiveBus {
                         for notification in conn.notifications_iter() {
                             match notification {
                                 Ok(notification) => {
-                                    if let Some(change) = RequestChanged::parse(&notification.payload) {
+                                    if let Some(change) = LiveEvent::parse(&notification.payload) {
                                         let _ = sender.send(change);
                                     }
                                 }

@@ -9,7 +9,7 @@ pub mod schema;
 mod tx;
 
 pub use idempotency::{Once, Replay};
-pub use live::{LiveBus, RequestChanged};
+pub use live::{LiveBus, LiveEvent, RequestChanged};
 pub use tx::{Effect, Tx};
 
 use std::path::{Path, PathBuf};
@@ -350,12 +350,12 @@ impl Db {
                 let mut tx = Tx::new(conn);
                 let value = f(&mut tx)?;
                 let effects = tx.into_effects();
-                LiveBus::announce_in_transaction(conn, &tx::request_changes(&effects))?;
+                LiveBus::announce_in_transaction(conn, &tx::live_events(&effects))?;
                 Ok((value, effects))
             });
             db.observe_query("write", started);
             let (value, effects) = written?;
-            db.live.publish_committed(tx::request_changes(&effects));
+            db.live.publish_committed(tx::live_events(&effects));
             Ok(value)
         })
         .await

@@ -535,3 +535,38 @@ diesel::table! {
         erased_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    sessions (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        family_id -> Text,
+        device -> Nullable<Text>,
+        platform -> Nullable<Text>,
+        address -> Nullable<Text>,
+        created_at -> Timestamp,
+        last_used_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    second_factors (user_id) {
+        user_id -> BigInt,
+        pending_secret -> Nullable<Text>,
+        secret -> Nullable<Text>,
+        enabled_at -> Nullable<Timestamp>,
+        last_step -> Nullable<BigInt>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    recovery_codes (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        code_hash -> Text,
+        created_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}

@@ -5,7 +5,7 @@
 
 use std::ops::{Deref, DerefMut};
 
-use super::live::RequestChanged;
+use super::live::{LiveEvent, RequestChanged};
 use super::DbConnection;
 
 /// Something a write causes outside the database, run only if the write commits.
@@ -13,6 +13,8 @@ use super::DbConnection;
 pub enum Effect {
     /// Live subscribers following the request or its company hear of the change.
     RequestChanged(RequestChanged),
+    /// Sessions of this user ended: the websockets opened with them close.
+    SessionsEnded(crate::ids::UserId),
 }
 
 /// A connection inside a write transaction, with the effects announced so far. It dereferences
@@ -56,12 +58,13 @@ impl DerefMut for Tx<'_> {
     }
 }
 
-/// The live-update changes among `effects`.
-pub(super) fn request_changes(effects: &[Effect]) -> Vec<RequestChanged> {
+/// The live-bus events among `effects`.
+pub(super) fn live_events(effects: &[Effect]) -> Vec<LiveEvent> {
     effects
         .iter()
         .map(|effect| match effect {
-            Effect::RequestChanged(change) => *change,
+            Effect::RequestChanged(change) => LiveEvent::Request(*change),
+            Effect::SessionsEnded(user_id) => LiveEvent::SessionsEnded(*user_id),
         })
         .collect()
 }

@@ -256,6 +256,7 @@ fn account(
         department_id,
         principal: role == Role::Company,
         zone_leader: false,
+        password_is_final: true,
     }
 }
 
@@ -355,7 +356,14 @@ pub async fn seed(state: &AppState, clock: &ManualClock, options: &DemoOptions) 
     clock.set(start);
     let mut rng = StdRng::seed_from_u64(2026);
     // The story is the same on every run; the password is not, since it is in the source.
-    let password = format!("demo-{:08}", rand::rng().random_range(0..100_000_000));
+    // Twelve random digits: strong enough for the zxcvbn check new passwords pass.
+    let mut digits = rand::rng();
+    let password = format!(
+        "demo-{:04}-{:04}-{:04}",
+        digits.random_range(0..10_000),
+        digits.random_range(0..10_000),
+        digits.random_range(0..10_000)
+    );
     let zone = build_zone(state, options, &password).await?;
     let served: Vec<usize> = (0..zone.companies.len())
         .filter(|c| zone.companies[*c].2.is_some())

@@ -18,6 +18,20 @@ pub struct RequestAuth {
     pub unavailable: bool,
     /// The language of the request: the caller's own, or the `Accept-Language` header's.
     pub locale: crate::i18n::Locale,
+    /// The session the access token was issued for.
+    pub session_id: Option<i64>,
+    /// What the caller must do before anything else (change the password, enrol a second
+    /// factor): only the listed root fields run until then.
+    pub restriction: Option<Restriction>,
+}
+
+/// A signed-in caller who may only call a few root fields until they act.
+#[derive(Debug, Clone)]
+pub struct Restriction {
+    /// The refusal of every other field (its reason tells the caller what to do).
+    pub error: AppError,
+    /// The root fields (real names, not aliases) the caller may still call.
+    pub allowed: &'static [&'static str],
 }
 
 pub trait ContextExt {

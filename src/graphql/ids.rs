@@ -25,6 +25,7 @@ pub enum IdKind {
     Extension,
     AuditEntry,
     Visit,
+    Session,
 }
 
 impl IdKind {
@@ -48,6 +49,7 @@ impl IdKind {
             IdKind::Extension => "ext",
             IdKind::AuditEntry => "aud",
             IdKind::Visit => "vis",
+            IdKind::Session => "ses",
         }
     }
 
@@ -72,6 +74,7 @@ impl IdKind {
             IdKind::Extension => locale.pick("延期申请", "extension"),
             IdKind::AuditEntry => locale.pick("审计记录", "audit log entry"),
             IdKind::Visit => locale.pick("走访", "visit"),
+            IdKind::Session => locale.pick("会话", "session"),
         }
     }
 }

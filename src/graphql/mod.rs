@@ -8,5 +8,6 @@ pub mod ids;
 pub mod limits;
 pub mod loaders;
 pub mod pagination;
+pub mod restriction;
 pub mod scalars;
 pub mod validation;

@@ -237,6 +237,7 @@ impl UsersMutation {
                 .transpose()?,
             principal: input.principal.unwrap_or(false),
             zone_leader: input.zone_leader.unwrap_or(false),
+            password_is_final: false,
         };
         let (user, initial_password) = users_service::create_user(ctx.state(), actor, create).await?;
         Ok(CreateUserPayload {

@@ -23,6 +23,9 @@ pub struct CreateUser {
     pub department_id: Option<DepartmentId>,
     pub principal: bool,
     pub zone_leader: bool,
+    /// True when the user keeps this password (the demo seed); otherwise it must be changed
+    /// at first login.
+    pub password_is_final: bool,
 }
 
 /// Checks the organisation links of an account: company staff belong to an active company,
@@ -86,7 +89,7 @@ pub async fn create_user(state: &AppState, actor: &Actor, input: CreateUser) -> 
     }
     let (password, generated) = match input.password {
         Some(p) => {
-            password::check_policy(&p)?;
+            password::check_policy("password", &p, &[&input.phone, &input.name])?;
             (p, None)
         }
         None => {
@@ -96,7 +99,9 @@ pub async fn create_user(state: &AppState, actor: &Actor, input: CreateUser) -> 
     };
     let password_hash = password::off_request_thread(move || password::hash(&password)).await?;
     let state2 = state.clone();
-    let must_change_password = generated.is_some();
+    // An admin chose or generated the password: the user replaces it at first login (the demo
+    // seed, whose shared password is printed for a walkthrough, keeps it).
+    let must_change_password = !input.password_is_final;
     let actor_id = actor.user_id;
     let user = state
         .db
@@ -391,7 +396,7 @@ pub fn ensure_first_admin(
 
 /// `zhitong create-admin`: creates an admin, or resets the password of an existing admin.
 pub fn create_admin(
-    conn: &mut DbConnection,
+    conn: &mut crate::db::Tx<'_>,
     phone_input: &str,
     name: &str,
     password_input: &str,
@@ -399,7 +404,7 @@ pub fn create_admin(
 ) -> AppResult<User> {
     let phone = clean_phone(phone_input)?;
     let name = clean_name("name", name)?;
-    password::check_policy(password_input)?;
+    password::check_policy("password", password_input, &[phone_input, &name])?;
     let password_hash = password::hash(password_input)?;
     if let Some(existing) = repo::find_by_phone(conn, &phone)? {
         if existing.role != Role::Admin {

@@ -199,10 +199,10 @@ async fn bad_tokens_are_unauthenticated(app: TestApp) {
     let expired = app
         .state
         .jwt
-        .issue_access_token(user_id.into(), now - Duration::hours(2), now - Duration::hours(1))
+        .issue_access_token(user_id.into(), 1, now - Duration::hours(2), now - Duration::hours(1))
         .unwrap();
     let foreign = zhitong::auth::tokens::JwtKeys::new(b"some-other-secret-some-other-secret!")
-        .issue_access_token(user_id.into(), now, now + Duration::minutes(10))
+        .issue_access_token(user_id.into(), 1, now, now + Duration::minutes(10))
         .unwrap();
     // A token signed with "none" and the right claims.
     let unsigned = {

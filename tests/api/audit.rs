@@ -60,14 +60,23 @@ async fn admin_actions_are_logged_with_before_and_after(app: TestApp) {
             "assignOfficer",
             "updateCompany",
             "createCompany",
+            "changePassword",
             "createUser",
+            "changePassword",
             "createFirstAdmin",
         ],
         "newest first"
     );
-    let entries: Vec<&serde_json::Value> = log["edges"].as_array().unwrap().iter().map(|e| &e["node"]).collect();
-    let (first_run, entries) = entries.split_last().unwrap();
-    for entry in entries {
+    // The officer and the first admin changed the passwords an admin set (or generated),
+    // each their own.
+    let all: Vec<&serde_json::Value> = log["edges"].as_array().unwrap().iter().map(|e| &e["node"]).collect();
+    assert_eq!(all[6]["actor"]["id"], officer.id.as_str());
+    assert_eq!(all[6]["before"]["mustChangePassword"], true);
+    assert_eq!(all[6]["after"]["mustChangePassword"], false);
+    assert_eq!(all[8]["actor"]["id"], app.admin_id.as_str());
+    let (first_run, all) = all.split_last().unwrap();
+    let entries: Vec<&serde_json::Value> = all.iter().copied().filter(|e| e["action"] != "changePassword").collect();
+    for entry in &entries {
         assert_eq!(entry["actor"]["id"], app.admin_id.as_str());
     }
     // The first run's administrator, created by the server itself: no actor.
@@ -123,8 +132,8 @@ async fn admin_actions_are_logged_with_before_and_after(app: TestApp) {
         )
         .await;
     assert_eq!(
-        data["auditLog"]["totalCount"], 2,
-        "the officer and the company came first"
+        data["auditLog"]["totalCount"], 3,
+        "the admin's own password change, the officer and the company came first"
     );
     let first = app.ok(&app.admin_token, LOG, json!({ "n": 4 })).await;
     assert_eq!(first["auditLog"]["pageInfo"]["hasNextPage"], true);
@@ -138,8 +147,22 @@ async fn admin_actions_are_logged_with_before_and_after(app: TestApp) {
         .collect();
     assert_eq!(
         rest_actions,
-        ["updateCompany", "createCompany", "createUser", "createFirstAdmin"]
+        ["updateCompany", "createCompany", "changePassword", "createUser"]
     );
+    let last = app
+        .ok(
+            &app.admin_token,
+            LOG,
+            json!({ "n": 4, "a": rest["auditLog"]["pageInfo"]["endCursor"] }),
+        )
+        .await;
+    let last_actions: Vec<&str> = last["auditLog"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(last_actions, ["changePassword", "createFirstAdmin"]);
 }
 
 async fn a_refused_change_leaves_no_entry(app: TestApp) {

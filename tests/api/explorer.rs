@@ -433,7 +433,30 @@ pub mod browser {
         let admin = app.create_user("ADMIN", "13900000077", name, json!({})).await;
         // The page refreshes by the browser's clock and the server judges tokens by its own:
         // put the server's clock at the real time.
+        // The admin has a second factor, enrolled before the clock moves to the real time (so
+        // the code of the sign-in below is of a later step, still unused).
+        use zhitong::auth::second_factor::code_at;
+        use zhitong::clock::Clock;
+        let begun = app
+            .ok(
+                &admin.token,
+                "mutation { beginSecondFactorEnrolment { secret } }",
+                json!({}),
+            )
+            .await;
+        let secret = begun["beginSecondFactorEnrolment"]["secret"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let now = app.clock.now().timestamp();
+        app.ok(
+            &admin.token,
+            "mutation($c: String!) { confirmSecondFactorEnrolment(code: $c) }",
+            json!({ "c": code_at(&secret, now).unwrap() }),
+        )
+        .await;
         app.clock.set(chrono::Utc::now());
+        let now = app.clock.now().timestamp();
 
         let driver = start_driver();
         let client = open_browser(&driver).await;
@@ -459,6 +482,18 @@ pub mod browser {
             .send_keys(&admin.password)
             .await
             .unwrap();
+        client
+            .find(Locator::Css("#sign-in-button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        // The password alone is not enough: the box asks for the code.
+        wait_for_text(&client, "#sign-in-status", "authenticator app").await;
+        let code_input = client.find(Locator::Css("#sign-in-code")).await.unwrap();
+        assert!(code_input.is_displayed().await.unwrap(), "no field for the code");
+        code_input.send_keys(&code_at(&secret, now).unwrap()).await.unwrap();
         client
             .find(Locator::Css("#sign-in-button"))
             .await

@@ -104,15 +104,18 @@ async fn sensitive_flows_log_no_personal_data(app: TestApp) {
     );
     app.clock.advance(chrono::Duration::seconds(40));
     app.post(None, refresh, json!({ "t": officer.refresh_token })).await;
+    // The reuse ended the session, access token included: log in again.
+    let mut officer = officer;
+    app.relogin(&mut officer).await;
     app.ok(
         &officer.token,
-        "mutation($o: String!) { changePassword(oldPassword: $o, newPassword: \"a-secret-new-password\") { accessToken } }",
+        "mutation($o: String!) { changePassword(oldPassword: $o, newPassword: \"a-secret-new-pass-8812\") { accessToken } }",
         json!({ "o": officer.password }),
     )
     .await;
     secrets.extend([
         officer.password.clone(),
-        "a-secret-new-password".into(),
+        "a-secret-new-pass-8812".into(),
         officer.token.clone(),
     ]);
     // Conflicts and bad input that name a phone number.

@@ -75,25 +75,18 @@ async fn sigterm_drains_requests_and_push_batches_before_exit() {
             response["data"].clone()
         }
     };
-    let login = "mutation($p: String!, $w: String!) { login(phone: $p, password: $w) { accessToken } }";
-    let admin = gql(None, login, json!({ "p": "13800000000", "w": password })).await["login"]["accessToken"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let http = client.clone();
+    let admin = crate::helpers::first_login(&http, &base, "13800000000", &password).await;
     let officer_id = gql(
         Some(admin.clone()),
-        "mutation { createUser(input: { role: OFFICER, phone: \"13900000401\", name: \"专员\", password: \"officer-password\" }) { user { id } } }",
+        "mutation { createUser(input: { role: OFFICER, phone: \"13900000401\", name: \"专员\", password: \"officer-password-harbour\" }) { user { id } } }",
         json!({}),
     )
     .await["createUser"]["user"]["id"]
         .as_str()
         .unwrap()
         .to_string();
-    let officer = gql(None, login, json!({ "p": "13900000401", "w": "officer-password" })).await["login"]
-        ["accessToken"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let officer = crate::helpers::first_login(&http, &base, "13900000401", "officer-password-harbour").await;
     gql(
         Some(officer.clone()),
         "mutation { registerDevice(token: \"officer-phone\", platform: ANDROID, locale: \"zh-CN\") { device { id } } }",
@@ -206,6 +199,14 @@ async fn sigterm_drains_requests_and_push_batches_before_exit() {
     assert!(took >= Duration::from_millis(500), "exited after {took:?}");
 
     // What the process logged holds no personal data either.
-    let found = crate::hardening_logs::findings(&log, &[admin, "officer-password".into(), password]);
+    let found = crate::hardening_logs::findings(
+        &log,
+        &[
+            admin,
+            "officer-password-harbour".into(),
+            "officer-password-harbour renewed".into(),
+            password,
+        ],
+    );
     assert!(found.is_empty(), "{}", found.join("\n"));
 }

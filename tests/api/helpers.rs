@@ -167,9 +167,31 @@ impl TestApp {
             _pg: pg,
         };
         let session = app.login(&app.state.config.admin_phone.clone(), &admin_password).await;
+        // The first administrator's password is generated and must be changed before anything.
+        let token = session["accessToken"].as_str().unwrap().to_string();
+        let session = app.change_password(&token, &admin_password, ADMIN_PASSWORD).await;
+        app.admin_password = ADMIN_PASSWORD.to_string();
         app.admin_token = session["accessToken"].as_str().unwrap().to_string();
         app.admin_id = session["user"]["id"].as_str().unwrap().to_string();
         app
+    }
+
+    /// The first administrator's password the helpers choose, and its first generated one.
+    pub fn admin_password(&self) -> &str {
+        &self.admin_password
+    }
+
+    /// Changes a password through `changePassword`; returns the new session.
+    pub async fn change_password(&self, token: &str, old: &str, new: &str) -> Value {
+        let response = self
+            .post(
+                Some(token),
+                "mutation($o: String!, $n: String!) { changePassword(oldPassword: $o, newPassword: $n) { accessToken refreshToken expiresAt sessionId user { id role name } } }",
+                json!({ "o": old, "n": new }),
+            )
+            .await;
+        assert!(response.get("errors").is_none(), "changePassword failed: {response:#}");
+        response["data"]["changePassword"].clone()
     }
 
     /// Logs the admin in again (after the clock moved past the access token's lifetime).
@@ -321,9 +343,10 @@ impl TestApp {
             .to_string()
     }
 
-    /// Creates a user with a known password and logs them in.
+    /// Creates a user with a known password and logs them in (changing the password the admin
+    /// set, as every account an admin creates must at first login).
     pub async fn create_user(&self, role: &str, phone: &str, name: &str, extra: Value) -> TestUser {
-        let password = format!("pw-{phone}");
+        let password = initial_password(phone);
         let mut input = json!({ "role": role, "phone": phone, "name": name, "password": password });
         if let Value::Object(extra) = extra {
             input.as_object_mut().unwrap().extend(extra);
@@ -337,10 +360,13 @@ impl TestApp {
             .await;
         let id = data["createUser"]["user"]["id"].as_str().unwrap().to_string();
         let session = self.login(phone, &password).await;
+        let token = session["accessToken"].as_str().unwrap().to_string();
+        let own = own_password(phone);
+        let session = self.change_password(&token, &password, &own).await;
         TestUser {
             id,
             phone: phone.to_string(),
-            password,
+            password: own,
             token: session["accessToken"].as_str().unwrap().to_string(),
             refresh_token: session["refreshToken"].as_str().unwrap().to_string(),
         }
@@ -375,8 +401,62 @@ impl TestApp {
 }
 
 /// Valid unified social credit codes for fixtures: the 17 given characters plus their check.
+/// The password the test admin chooses for itself after the first login.
+pub const ADMIN_PASSWORD: &str = "harbour lantern quietly 1729";
+
+/// The password an admin gives a test user (strong enough for the zxcvbn check).
+pub fn initial_password(phone: &str) -> String {
+    let digits: String = phone.chars().filter(|c| c.is_ascii_digit()).collect();
+    let tail = &digits[digits.len().saturating_sub(4)..];
+    format!("tern-{tail}-quill-marsh")
+}
+
+/// The password a test user chooses at first login.
+pub fn own_password(phone: &str) -> String {
+    let digits: String = phone.chars().filter(|c| c.is_ascii_digit()).collect();
+    let tail = &digits[digits.len().saturating_sub(4)..];
+    format!("heron-{tail}-maple-drift")
+}
+
 pub fn credit_code(seed: u32) -> String {
     let first17 = format!("91110000{seed:09}");
     let check = zhitong::companies::credit_code::check_char(&first17).unwrap();
     format!("{first17}{check}")
+}
+
+/// Logs in to a server started as a process and, when the password was set by an admin (or
+/// generated at first run), changes it to `"{password} renewed"` as the account must before
+/// anything else. Returns the usable access token.
+pub async fn first_login(http: &reqwest::Client, address: &str, phone: &str, password: &str) -> String {
+    let post = |token: Option<String>, query: &'static str, variables: Value| {
+        let mut request = http
+            .post(format!("{address}/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let login = post(
+        None,
+        "mutation($p: String!, $w: String!) { login(phone: $p, password: $w) { accessToken requiredAction } }",
+        json!({ "p": phone, "w": password }),
+    )
+    .await;
+    assert!(login.get("errors").is_none(), "login failed: {login:#}");
+    let token = login["data"]["login"]["accessToken"].as_str().unwrap().to_string();
+    if login["data"]["login"]["requiredAction"] != "PASSWORD_CHANGE_REQUIRED" {
+        return token;
+    }
+    let changed = post(
+        Some(token),
+        "mutation($o: String!, $n: String!) { changePassword(oldPassword: $o, newPassword: $n) { accessToken } }",
+        json!({ "o": password, "n": format!("{password} renewed") }),
+    )
+    .await;
+    assert!(changed.get("errors").is_none(), "changePassword failed: {changed:#}");
+    changed["data"]["changePassword"]["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }

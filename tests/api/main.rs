@@ -60,5 +60,6 @@ mod stats;
 mod telemetry_process;
 mod time_limits;
 mod timeline;
+mod trust_sessions;
 mod viewer_actions;
 mod visits;

@@ -36,17 +36,17 @@ async fn admin_builds_the_zone(app: TestApp) {
 
     let department = app.create_department("城市管理局").await;
     let staff = app
-        .ok(&app.admin_token, CREATE_USER, json!({ "input": { "role": "DEPARTMENT", "phone": "13700000002", "name": "城管小张", "password": "secret-pass", "departmentId": department } }))
+        .ok(&app.admin_token, CREATE_USER, json!({ "input": { "role": "DEPARTMENT", "phone": "13700000002", "name": "城管小张", "password": "secret-pass-ward-5150", "departmentId": department } }))
         .await;
     assert!(staff["createUser"]["initialPassword"].is_null());
 
     let boss = app
-        .ok(&app.admin_token, CREATE_USER, json!({ "input": { "role": "COMPANY", "phone": "13700000003", "name": "李兴华", "password": "secret-pass", "companyId": company_id, "principal": true } }))
+        .ok(&app.admin_token, CREATE_USER, json!({ "input": { "role": "COMPANY", "phone": "13700000003", "name": "李兴华", "password": "secret-pass-ward-5150", "companyId": company_id, "principal": true } }))
         .await;
     let boss_id = boss["createUser"]["user"]["id"].as_str().unwrap().to_string();
     // A second principal takes the flag over.
     let deputy = app
-        .ok(&app.admin_token, CREATE_USER, json!({ "input": { "role": "COMPANY", "phone": "13700000004", "name": "王经理", "password": "secret-pass", "companyId": company_id, "principal": true } }))
+        .ok(&app.admin_token, CREATE_USER, json!({ "input": { "role": "COMPANY", "phone": "13700000004", "name": "王经理", "password": "secret-pass-ward-5150", "companyId": company_id, "principal": true } }))
         .await;
     let deputy_id = deputy["createUser"]["user"]["id"].as_str().unwrap().to_string();
     let read = app
@@ -209,32 +209,32 @@ async fn bad_input_is_refused_and_writes_nothing(app: TestApp) {
         ),
         (
             CREATE_USER,
-            json!({ "input": { "role": "OFFICER", "phone": "1234567", "name": "某人", "password": "secret-pass" } }),
+            json!({ "input": { "role": "OFFICER", "phone": "1234567", "name": "某人", "password": "secret-pass-ward-5150" } }),
             "BAD_USER_INPUT",
         ),
         (
             CREATE_USER,
-            json!({ "input": { "role": "OFFICER", "phone": "13700000029", "name": "", "password": "secret-pass" } }),
+            json!({ "input": { "role": "OFFICER", "phone": "13700000029", "name": "", "password": "secret-pass-ward-5150" } }),
             "BAD_USER_INPUT",
         ),
         (
             CREATE_USER,
-            json!({ "input": { "role": "OFFICER", "phone": "13700000029", "name": "x".repeat(10_000), "password": "secret-pass" } }),
+            json!({ "input": { "role": "OFFICER", "phone": "13700000029", "name": "x".repeat(10_000), "password": "secret-pass-ward-5150" } }),
             "BAD_USER_INPUT",
         ),
         (
             CREATE_USER,
-            json!({ "input": { "role": "OFFICER", "phone": "13700000021", "name": "重号", "password": "secret-pass" } }),
+            json!({ "input": { "role": "OFFICER", "phone": "13700000021", "name": "重号", "password": "secret-pass-ward-5150" } }),
             "CONFLICT",
         ),
         (
             CREATE_USER,
-            json!({ "input": { "role": "COMPANY", "phone": "13700000029", "name": "无公司", "password": "secret-pass" } }),
+            json!({ "input": { "role": "COMPANY", "phone": "13700000029", "name": "无公司", "password": "secret-pass-ward-5150" } }),
             "BAD_USER_INPUT",
         ),
         (
             CREATE_USER,
-            json!({ "input": { "role": "OFFICER", "phone": "13700000029", "name": "专员", "password": "secret-pass", "principal": true } }),
+            json!({ "input": { "role": "OFFICER", "phone": "13700000029", "name": "专员", "password": "secret-pass-ward-5150", "principal": true } }),
             "BAD_USER_INPUT",
         ),
         (
@@ -418,11 +418,11 @@ async fn a_generated_password_must_be_changed(app: TestApp) {
     assert_eq!(me["me"]["mustChangePassword"], true);
     app.ok(
         token,
-        "mutation($o: String!) { changePassword(oldPassword: $o, newPassword: \"my-own-password\") { accessToken } }",
+        "mutation($o: String!) { changePassword(oldPassword: $o, newPassword: \"my-own-pass-word-2718\") { accessToken } }",
         json!({ "o": password }),
     )
     .await;
-    let session = app.login("13700000051", "my-own-password").await;
+    let session = app.login("13700000051", "my-own-pass-word-2718").await;
     let me = app
         .ok(
             session["accessToken"].as_str().unwrap(),

@@ -24,15 +24,7 @@ async fn call(http: &reqwest::Client, address: &str, token: Option<&str>, query:
 }
 
 async fn login(http: &reqwest::Client, address: &str, phone: &str, password: &str) -> String {
-    let data = call(
-        http,
-        address,
-        None,
-        "mutation($p: String!, $w: String!) { login(phone: $p, password: $w) { accessToken } }",
-        json!({ "p": phone, "w": password }),
-    )
-    .await;
-    data["login"]["accessToken"].as_str().unwrap().to_string()
+    crate::helpers::first_login(http, address, phone, password).await
 }
 
 fn envs(dir: &std::path::Path, fake: &FakeAliyun) -> Vec<(&'static str, String)> {
@@ -89,7 +81,7 @@ async fn a_killed_server_loses_no_sms_and_repeats_at_most_the_one_in_flight() {
         &address,
         Some(&admin),
         create,
-        json!({ "i": { "role": "OFFICER", "phone": "13400000001", "name": "甲", "password": "officer-pass" } }),
+        json!({ "i": { "role": "OFFICER", "phone": "13400000001", "name": "甲", "password": "officer pass harbour 41" } }),
     )
     .await["createUser"]["user"]["id"]
         .as_str()
@@ -99,8 +91,8 @@ async fn a_killed_server_loses_no_sms_and_repeats_at_most_the_one_in_flight() {
         "mutation($c: String!, $o: ID) { createCompany(input: { name: \"涪陵攀华\", creditCode: $c, officerId: $o }) { company { id } } }",
         json!({ "c": credit_code(902), "o": officer })).await["createCompany"]["company"]["id"].as_str().unwrap().to_string();
     call(&http, &address, Some(&admin), create,
-        json!({ "i": { "role": "COMPANY", "phone": "13400000101", "name": "员工", "password": "staff-pass", "companyId": company } })).await;
-    let staff = login(&http, &address, "13400000101", "staff-pass").await;
+        json!({ "i": { "role": "COMPANY", "phone": "13400000101", "name": "员工", "password": "staff pass lantern 52", "companyId": company } })).await;
+    let staff = login(&http, &address, "13400000101", "staff pass lantern 52").await;
     let categories = call(&http, &address, Some(&staff), "{ categories { id } }", json!({})).await;
     let category = categories["categories"][0]["id"].as_str().unwrap().to_string();
     for i in 0..REQUESTS {
