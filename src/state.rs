@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::auth::tokens::JwtKeys;
+use crate::blobs::Blobs;
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::db::Db;
@@ -13,4 +14,6 @@ pub struct AppState {
     pub db: Db,
     pub clock: SharedClock,
     pub jwt: JwtKeys,
+    /// The store of attachment files (a directory, or an S3-compatible bucket).
+    pub blobs: Blobs,
 }

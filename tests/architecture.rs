@@ -10,7 +10,7 @@ type Graph = BTreeMap<String, BTreeSet<String>>;
 
 /// Top-level modules that are neither domains nor shell: the core every part may use.
 const CORE: &[&str] = &[
-    "actor", "ids", "text", "error", "clock", "config", "state", "db", "graphql",
+    "actor", "ids", "text", "error", "clock", "config", "state", "db", "graphql", "blobs",
 ];
 /// The shell, which may use any domain and which no domain may use.
 const SHELL: &[&str] = &["app", "workers", "demo", "cli"];
