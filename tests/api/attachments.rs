@@ -449,6 +449,7 @@ async fn a_store_that_goes_down_mid_upload_keeps_nothing(backend: Backend) {
     assert_eq!(app.count("attachments").await, 1);
     assert_eq!(store.keys().await, kept_keys);
     assert_eq!(store.files().len(), 1, "{:?}", store.files());
+    assert_eq!(store.partial_uploads(), Vec::<std::path::PathBuf>::new());
     let listed = app.ok(&z.staff_a.token, LIST, json!({ "r": id })).await;
     assert_eq!(listed["requestAttachments"].as_array().unwrap().len(), 1);
 

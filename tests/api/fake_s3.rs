@@ -138,7 +138,8 @@ impl FakeS3 {
         self.root.path().join(BUCKET).join(key)
     }
 
-    /// Every file under the store's directory (objects, and any temporary part of an upload).
+    /// Every object's file in the bucket's directory (s3s-fs keeps each object's metadata
+    /// beside, in the store's root).
     pub fn files(&self) -> Vec<PathBuf> {
         fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
             for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
@@ -150,9 +151,20 @@ impl FakeS3 {
             }
         }
         let mut out = Vec::new();
-        walk(self.root.path(), &mut out);
+        walk(&self.root.path().join(BUCKET), &mut out);
         out.sort();
         out
+    }
+
+    /// The temporary parts of uploads still in the store's root (s3s-fs writes an object to
+    /// `.tmp.N.internal.part` and renames it into place when the whole body has arrived).
+    pub fn partial_uploads(&self) -> Vec<PathBuf> {
+        std::fs::read_dir(self.root.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.to_string_lossy().ends_with(".part"))
+            .collect()
     }
 
     /// The store goes down once `bytes` more have passed towards it.
