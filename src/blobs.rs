@@ -22,7 +22,7 @@ use object_store::{
     BackoffConfig, ClientOptions, GetOptions, GetRange, ObjectStore, ObjectStoreExt, PutPayload, RetryConfig,
 };
 
-use crate::config::{Secret, S3Config};
+use crate::config::{S3Config, Secret};
 
 /// Which store holds the files.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -210,7 +210,9 @@ impl S3Config {
         let endpoint = blank(args.s3_endpoint).map(|e| e.trim_end_matches('/').to_string());
         if let Some(endpoint) = &endpoint {
             if !(endpoint.starts_with("https://") || endpoint.starts_with("http://")) {
-                return Err(format!("ZHITONG_S3_ENDPOINT must start with https:// or http://, not {endpoint:?}"));
+                return Err(format!(
+                    "ZHITONG_S3_ENDPOINT must start with https:// or http://, not {endpoint:?}"
+                ));
             }
         }
         let access_key_id = blank(args.s3_access_key_id);
@@ -1005,6 +1007,50 @@ mod tests {
     struct Args {
         #[command(flatten)]
         push: super::PushArgs,
+    }
+
+    #[derive(Parser)]
+    struct StoreArgs {
+        #[command(flatten)]
+        s3: super::S3Args,
+    }
+
+    #[test]
+    fn an_s3_url_names_a_bucket_and_a_prefix() {
+        let args = |extra: &[&str]| {
+            let mut all = vec!["t"];
+            all.extend_from_slice(extra);
+            StoreArgs::try_parse_from(all).unwrap().s3
+        };
+        let s3 = super::S3Config::parse(
+            "s3://zone-files/zhitong/attachments/",
+            args(&[
+                "--s3-endpoint",
+                "https://oss-cn-hangzhou.aliyuncs.com/",
+                "--s3-access-key-id",
+                "id",
+                "--s3-secret-access-key",
+                "secret",
+                "--s3-virtual-hosted",
+                "true",
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            (s3.bucket.as_str(), s3.prefix.as_str()),
+            ("zone-files", "zhitong/attachments")
+        );
+        assert_eq!(s3.endpoint.as_deref(), Some("https://oss-cn-hangzhou.aliyuncs.com"));
+        assert!(s3.virtual_hosted);
+        assert!(!format!("{s3:?}").contains("secret\""), "the secret stays out of Debug");
+        assert_eq!(super::S3Config::parse("s3://bucket", args(&[])).unwrap().prefix, "");
+        for bad in ["/var/files", "s3://", "s3://Bad_Bucket/x", "s3://bucket/../x"] {
+            assert!(super::S3Config::parse(bad, args(&[])).is_err(), "{bad}");
+        }
+        let half = super::S3Config::parse("s3://bucket", args(&["--s3-access-key-id", "id"]));
+        assert!(half.unwrap_err().contains("go together"));
+        let no_scheme = super::S3Config::parse("s3://bucket", args(&["--s3-endpoint", "oss.example.com"]));
+        assert!(no_scheme.is_err());
     }
 
     #[test]

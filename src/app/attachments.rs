@@ -86,10 +86,7 @@ pub async fn download(request: HttpRequest, path: web::Path<String>, data: web::
         Size::Full => attachment.sha256.clone(),
         Size::Thumb => format!("{}-thumb", attachment.sha256),
     });
-    let cache_control = format!(
-        "private, max-age={}",
-        data.state.config.attachments_cache.as_secs()
-    );
+    let cache_control = format!("private, max-age={}", data.state.config.attachments_cache.as_secs());
     let headers = |builder: &mut HttpResponseBuilder| {
         builder
             .insert_header((header::ETAG, etag.to_string()))
@@ -158,7 +155,14 @@ pub async fn download(request: HttpRequest, path: web::Path<String>, data: web::
         };
         return builder.body(part);
     }
-    stream_file(builder, &data, &attachment, range.map(|(first, last)| first..last + 1), locale).await
+    stream_file(
+        builder,
+        &data,
+        &attachment,
+        range.map(|(first, last)| first..last + 1),
+        locale,
+    )
+    .await
 }
 
 /// The part of the representation a `Range` header asks for, as an inclusive pair: `None` for

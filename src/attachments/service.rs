@@ -141,7 +141,8 @@ fn may_attach(
     let request = visible(conn, actor, request_id)?;
     if let Some(event_id) = event_id {
         match repo::event_owner(conn, event_id)? {
-            Some((owner, event_internal)) if owner == request.id && !(event_internal && actor.role == Role::Company) => {}
+            Some((owner, event_internal))
+                if owner == request.id && !(event_internal && actor.role == Role::Company) => {}
             _ => {
                 return Err(AppError::bad_field(
                     "eventId",

@@ -128,9 +128,11 @@ mod tests {
     #[test]
     fn photos_get_upright_thumbnails_and_documents_none() {
         let mut png = Vec::new();
-        image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(1000, 500, |x, _| image::Rgb([(x % 256) as u8, 90, 30])))
-            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
-            .unwrap();
+        image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(1000, 500, |x, _| {
+            image::Rgb([(x % 256) as u8, 90, 30])
+        }))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
         let small = thumbnail(&png, "image/png").expect("a thumbnail");
         assert_eq!(small.content_type, "image/jpeg");
         let decoded = image::load_from_memory(&small.bytes).unwrap();

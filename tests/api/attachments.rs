@@ -246,7 +246,9 @@ fn noise_png(width: u32, height: u32, seed: u32) -> Vec<u8> {
 
 /// A real JPEG photo, taller than wide.
 fn real_jpeg(width: u32, height: u32) -> Vec<u8> {
-    let pixels = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 128]));
+    let pixels = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
+    });
     let mut bytes = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 90)
         .encode_image(&image::DynamicImage::ImageRgb8(pixels))
@@ -263,10 +265,7 @@ async fn get(app: &TestApp, token: &str, path: &str, headers: &[(&str, &str)]) -
 }
 
 fn header(response: &reqwest::Response, name: &str) -> Option<String> {
-    response
-        .headers()
-        .get(name)
-        .map(|v| v.to_str().unwrap().to_string())
+    response.headers().get(name).map(|v| v.to_str().unwrap().to_string())
 }
 
 /// What every store must do for a phone: the file whole with a strong, stable ETag and a
@@ -274,11 +273,23 @@ fn header(response: &reqwest::Response, name: &str) -> Option<String> {
 /// `416` past the end; a thumbnail of the photo, cached the same way; nothing for strangers.
 /// Answers the photo's attachment.
 async fn downloads_work_for_a_phone(app: &TestApp, z: &Zone, request: &str, photo: &[u8]) -> Value {
-    let added = upload(&app, &z.staff_a.token, request, "厂房.png", "image/png", photo.to_vec(), false).await;
+    let added = upload(
+        &app,
+        &z.staff_a.token,
+        request,
+        "厂房.png",
+        "image/png",
+        photo.to_vec(),
+        false,
+    )
+    .await;
     let attachment = added["data"]["addAttachment"]["attachment"].clone();
     assert_eq!(attachment["contentType"], "image/png", "{added:#}");
     let path = attachment["downloadPath"].as_str().unwrap().to_string();
-    let thumb_path = attachment["thumbnailPath"].as_str().expect("a photo has a thumbnail").to_string();
+    let thumb_path = attachment["thumbnailPath"]
+        .as_str()
+        .expect("a photo has a thumbnail")
+        .to_string();
     let sha256 = attachment["sha256"].as_str().unwrap();
     let size = photo.len();
 
@@ -287,7 +298,10 @@ async fn downloads_work_for_a_phone(app: &TestApp, z: &Zone, request: &str, phot
     assert_eq!(response.status(), 200);
     let etag = header(&response, "etag").unwrap();
     assert_eq!(etag, format!("\"{sha256}\""), "strong (no W/), the content's digest");
-    assert_eq!(header(&response, "cache-control").as_deref(), Some("private, max-age=604800"));
+    assert_eq!(
+        header(&response, "cache-control").as_deref(),
+        Some("private, max-age=604800")
+    );
     assert_eq!(header(&response, "accept-ranges").as_deref(), Some("bytes"));
     assert_eq!(header(&response, "content-length"), Some(size.to_string()));
     assert_eq!(header(&response, "content-type").as_deref(), Some("image/png"));
@@ -297,11 +311,19 @@ async fn downloads_work_for_a_phone(app: &TestApp, z: &Zone, request: &str, phot
     assert_eq!(header(&again, "etag"), Some(etag.clone()));
 
     // The phone's cache revalidates: 304 without a body, for the tag in any list, weak or not.
-    for sent in [etag.clone(), format!("W/{etag}"), format!("\"other\", {etag}"), "*".to_string()] {
+    for sent in [
+        etag.clone(),
+        format!("W/{etag}"),
+        format!("\"other\", {etag}"),
+        "*".to_string(),
+    ] {
         let response = get(app, &z.staff_a.token, &path, &[("If-None-Match", &sent)]).await;
         assert_eq!(response.status(), 304, "If-None-Match: {sent}");
         assert_eq!(header(&response, "etag"), Some(etag.clone()));
-        assert_eq!(header(&response, "cache-control").as_deref(), Some("private, max-age=604800"));
+        assert_eq!(
+            header(&response, "cache-control").as_deref(),
+            Some("private, max-age=604800")
+        );
         assert!(response.bytes().await.unwrap().is_empty());
     }
     let changed = get(app, &z.staff_a.token, &path, &[("If-None-Match", "\"something-else\"")]).await;
@@ -323,13 +345,29 @@ async fn downloads_work_for_a_phone(app: &TestApp, z: &Zone, request: &str, phot
             "Range: {range}"
         );
         assert_eq!(header(&response, "etag"), Some(etag.clone()));
-        assert_eq!(response.bytes().await.unwrap().as_ref(), &photo[first..=last], "Range: {range}");
+        assert_eq!(
+            response.bytes().await.unwrap().as_ref(),
+            &photo[first..=last],
+            "Range: {range}"
+        );
     }
-    let resumed = get(app, &z.staff_a.token, &path, &[("Range", "bytes=2000-2999"), ("If-Range", &etag)]).await;
+    let resumed = get(
+        app,
+        &z.staff_a.token,
+        &path,
+        &[("Range", "bytes=2000-2999"), ("If-Range", &etag)],
+    )
+    .await;
     assert_eq!(resumed.status(), 206);
     assert_eq!(resumed.bytes().await.unwrap().as_ref(), &photo[2000..3000]);
     // The file changed since (another tag): the whole file, not a part of another one.
-    let stale = get(app, &z.staff_a.token, &path, &[("Range", "bytes=2000-2999"), ("If-Range", "\"old\"")]).await;
+    let stale = get(
+        app,
+        &z.staff_a.token,
+        &path,
+        &[("Range", "bytes=2000-2999"), ("If-Range", "\"old\"")],
+    )
+    .await;
     assert_eq!(stale.status(), 200);
     assert_eq!(stale.bytes().await.unwrap().len(), size);
     let past_the_end = get(app, &z.staff_a.token, &path, &[("Range", &format!("bytes={size}-"))]).await;
@@ -342,9 +380,16 @@ async fn downloads_work_for_a_phone(app: &TestApp, z: &Zone, request: &str, phot
     assert_eq!(header(&response, "content-type").as_deref(), Some("image/jpeg"));
     let thumb_etag = header(&response, "etag").unwrap();
     assert_eq!(thumb_etag, format!("\"{sha256}-thumb\""));
-    assert_eq!(header(&response, "cache-control").as_deref(), Some("private, max-age=604800"));
+    assert_eq!(
+        header(&response, "cache-control").as_deref(),
+        Some("private, max-age=604800")
+    );
     let thumb = response.bytes().await.unwrap();
-    assert!(thumb.len() < size / 4, "a thumbnail is small: {} of {size} bytes", thumb.len());
+    assert!(
+        thumb.len() < size / 4,
+        "a thumbnail is small: {} of {size} bytes",
+        thumb.len()
+    );
     let decoded = image::load_from_memory_with_format(&thumb, image::ImageFormat::Jpeg).unwrap();
     let original = image::load_from_memory(photo).unwrap();
     assert_eq!(decoded.width().max(decoded.height()), 320);
@@ -375,21 +420,50 @@ async fn downloads_work_for_a_phone(app: &TestApp, z: &Zone, request: &str, phot
     }
 
     // A document has no thumbnail.
-    let pdf = upload(&app, &z.officer_a.token, request, "纪要.pdf", "application/pdf", b"%PDF-1.7\n%memo".to_vec(), true).await;
+    let pdf = upload(
+        &app,
+        &z.officer_a.token,
+        request,
+        "纪要.pdf",
+        "application/pdf",
+        b"%PDF-1.7\n%memo".to_vec(),
+        true,
+    )
+    .await;
     let pdf = pdf["data"]["addAttachment"]["attachment"].clone();
     assert!(pdf["thumbnailPath"].is_null(), "{pdf:#}");
-    let no_thumb = get(app, &z.officer_a.token, &format!("{}?size=thumb", pdf["downloadPath"].as_str().unwrap()), &[]).await;
+    let no_thumb = get(
+        app,
+        &z.officer_a.token,
+        &format!("{}?size=thumb", pdf["downloadPath"].as_str().unwrap()),
+        &[],
+    )
+    .await;
     assert_eq!(no_thumb.status(), 404);
     // An internal file's thumbnail path stays hidden from the company like the file itself.
     assert_eq!(
-        get(app, &z.staff_a.token, pdf["downloadPath"].as_str().unwrap(), &[]).await.status(),
+        get(app, &z.staff_a.token, pdf["downloadPath"].as_str().unwrap(), &[])
+            .await
+            .status(),
         404
     );
 
     // A JPEG straight from a phone: its thumbnail too.
     let portrait = real_jpeg(600, 900);
-    let jpeg = upload(&app, &z.staff_a.token, request, "门牌.jpg", "image/jpeg", portrait, false).await;
-    let thumb = jpeg["data"]["addAttachment"]["attachment"]["thumbnailPath"].as_str().unwrap().to_string();
+    let jpeg = upload(
+        &app,
+        &z.staff_a.token,
+        request,
+        "门牌.jpg",
+        "image/jpeg",
+        portrait,
+        false,
+    )
+    .await;
+    let thumb = jpeg["data"]["addAttachment"]["attachment"]["thumbnailPath"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let small = get(app, &z.staff_a.token, &thumb, &[]).await.bytes().await.unwrap();
     let small = image::load_from_memory(&small).unwrap();
     assert_eq!((small.width(), small.height()), (213, 320));
@@ -413,7 +487,10 @@ async fn files_live_in_the_s3_store_and_download_as_a_phone_cache_wants(backend:
     // in the local directory.
     let keys = store.keys().await;
     assert_eq!(keys.len(), 3, "the PNG, the PDF and the JPEG: {keys:?}");
-    assert!(keys.iter().all(|k| k.starts_with("zhitong/attachments/2026/03/")), "{keys:?}");
+    assert!(
+        keys.iter().all(|k| k.starts_with("zhitong/attachments/2026/03/")),
+        "{keys:?}"
+    );
     let stored: Vec<Vec<u8>> = keys
         .iter()
         .map(|k| std::fs::read(store.object_file(k)).unwrap())
@@ -429,7 +506,16 @@ async fn a_store_that_goes_down_mid_upload_keeps_nothing(backend: Backend) {
     let app = s3_app(backend, &store).await;
     let z = zone(&app).await;
     let (id, _) = z.raise(&app, "PROBLEM").await;
-    let kept = upload(&app, &z.staff_a.token, &id, "first.png", "image/png", noise_png(320, 240, 2), false).await;
+    let kept = upload(
+        &app,
+        &z.staff_a.token,
+        &id,
+        "first.png",
+        "image/png",
+        noise_png(320, 240, 2),
+        false,
+    )
+    .await;
     let kept = kept["data"]["addAttachment"]["attachment"].clone();
     let kept_keys = store.keys().await;
     assert_eq!(kept_keys.len(), 1);
@@ -442,9 +528,15 @@ async fn a_store_that_goes_down_mid_upload_keeps_nothing(backend: Backend) {
     let refused = upload(&app, &z.staff_a.token, &id, "second.png", "image/png", photo, false).await;
     let (down, reached) = store.went_down();
     assert!(down && reached > 0, "the store went down during the upload");
-    assert_eq!(refused["errors"][0]["extensions"]["code"], "SERVICE_UNAVAILABLE", "{refused:#}");
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "SERVICE_UNAVAILABLE",
+        "{refused:#}"
+    );
     assert!(refused["data"]["addAttachment"].is_null(), "{refused:#}");
-    assert!(started.elapsed() < std::time::Duration::from_secs(30), "refused in seconds");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "refused in seconds"
+    );
     // No row, no object, no half-written part.
     assert_eq!(app.count("attachments").await, 1);
     assert_eq!(store.keys().await, kept_keys);

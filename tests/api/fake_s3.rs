@@ -180,7 +180,9 @@ impl FakeS3 {
 
 /// Passes one connection's bytes both ways until either side closes or the relay goes down.
 async fn relay_connection(client: TcpStream, upstream: String, relay: Arc<Relay>) {
-    let Ok(server) = TcpStream::connect(&upstream).await else { return };
+    let Ok(server) = TcpStream::connect(&upstream).await else {
+        return;
+    };
     let (mut client_read, mut client_write) = client.into_split();
     let (mut server_read, mut server_write) = server.into_split();
     let mut down = relay.down.subscribe();
