@@ -274,7 +274,7 @@ fn header(response: &reqwest::Response, name: &str) -> Option<String> {
 /// Answers the photo's attachment.
 async fn downloads_work_for_a_phone(app: &TestApp, z: &Zone, request: &str, photo: &[u8]) -> Value {
     let added = upload(
-        &app,
+        app,
         &z.staff_a.token,
         request,
         "厂房.png",
@@ -421,7 +421,7 @@ async fn downloads_work_for_a_phone(app: &TestApp, z: &Zone, request: &str, phot
 
     // A document has no thumbnail.
     let pdf = upload(
-        &app,
+        app,
         &z.officer_a.token,
         request,
         "纪要.pdf",
@@ -451,7 +451,7 @@ async fn downloads_work_for_a_phone(app: &TestApp, z: &Zone, request: &str, phot
     // A JPEG straight from a phone: its thumbnail too.
     let portrait = real_jpeg(600, 900);
     let jpeg = upload(
-        &app,
+        app,
         &z.staff_a.token,
         request,
         "门牌.jpg",
