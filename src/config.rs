@@ -118,6 +118,19 @@ pub struct ConfigArgs {
     #[arg(long, env = "ZHITONG_MAX_ATTACHMENT_BYTES", default_value_t = 10 * 1024 * 1024, global = true)]
     pub max_attachment_bytes: usize,
 
+    /// Attachments in an S3-compatible store instead of the directory: `s3://bucket/prefix`
+    /// (MinIO, Alibaba Cloud OSS, Tencent Cloud COS, Huawei Cloud OBS, AWS S3). Endpoint,
+    /// region and credentials come from the ZHITONG_S3_* settings.
+    #[arg(long, env = "ZHITONG_ATTACHMENTS_URL", global = true)]
+    pub attachments_url: Option<String>,
+
+    /// How long a phone may keep a downloaded attachment in its private cache, in seconds.
+    #[arg(long, env = "ZHITONG_ATTACHMENTS_CACHE_SECS", default_value_t = 7 * 24 * 3600, global = true)]
+    pub attachments_cache_secs: u64,
+
+    #[command(flatten)]
+    pub s3: S3Args,
+
     /// Allow introspection for every caller (it is always allowed for admins).
     #[arg(long, env = "ZHITONG_OPEN_INTROSPECTION", default_value_t = false, global = true)]
     pub open_introspection: bool,
@@ -244,6 +257,94 @@ fn valid_origin(origin: &str) -> Result<&str, String> {
         return Err(refuse());
     }
     Ok(origin)
+}
+
+/// The S3-compatible store's connection, used when ZHITONG_ATTACHMENTS_URL is an `s3://` URL.
+#[derive(Debug, Clone, Args)]
+pub struct S3Args {
+    /// The store's endpoint, e.g. `https://oss-cn-hangzhou.aliyuncs.com`,
+    /// `https://cos.ap-shanghai.myqcloud.com`, `https://obs.cn-east-3.myhuaweicloud.com` or
+    /// `http://127.0.0.1:9000` (MinIO); without it, AWS S3 of the region.
+    #[arg(long, env = "ZHITONG_S3_ENDPOINT", global = true)]
+    pub s3_endpoint: Option<String>,
+
+    /// The bucket's region, e.g. `cn-hangzhou`, `ap-shanghai`, `cn-east-3` (default `us-east-1`,
+    /// which MinIO accepts).
+    #[arg(long, env = "ZHITONG_S3_REGION", global = true)]
+    pub s3_region: Option<String>,
+
+    /// The access key id.
+    #[arg(long, env = "ZHITONG_S3_ACCESS_KEY_ID", global = true)]
+    pub s3_access_key_id: Option<String>,
+
+    /// The secret access key.
+    #[arg(long, env = "ZHITONG_S3_SECRET_ACCESS_KEY", hide_env_values = true, global = true)]
+    pub s3_secret_access_key: Option<String>,
+
+    /// Address the bucket as `https://bucket.endpoint/` (virtual-hosted style, which Alibaba
+    /// Cloud OSS requires and Tencent Cloud COS and Huawei Cloud OBS prefer) instead of
+    /// `https://endpoint/bucket/` (path style, MinIO's default).
+    #[arg(long, env = "ZHITONG_S3_VIRTUAL_HOSTED", default_value_t = false, action = clap::ArgAction::Set, global = true)]
+    pub s3_virtual_hosted: bool,
+}
+
+/// A bucket of an S3-compatible store, with the prefix under which the files are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Config {
+    pub bucket: String,
+    /// Without leading or trailing `/`; empty for the bucket's root.
+    pub prefix: String,
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<Secret>,
+    pub virtual_hosted: bool,
+}
+
+impl S3Config {
+    /// The store named by `url` (`s3://bucket/prefix`), with the connection settings of `args`.
+    pub fn parse(url: &str, args: S3Args) -> Result<S3Config, String> {
+        let rest = url
+            .strip_prefix("s3://")
+            .ok_or_else(|| format!("ZHITONG_ATTACHMENTS_URL must be s3://bucket/prefix, not {url:?}"))?;
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        let valid_bucket = (3..=63).contains(&bucket.len())
+            && bucket
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.');
+        if !valid_bucket {
+            return Err(format!(
+                "ZHITONG_ATTACHMENTS_URL: {bucket:?} is not a bucket name (3 to 63 lowercase letters, digits, '-' or '.')"
+            ));
+        }
+        let prefix = prefix.trim_matches('/');
+        if prefix.split('/').any(|part| part == "." || part == "..") || prefix.contains("//") {
+            return Err(format!("ZHITONG_ATTACHMENTS_URL: {prefix:?} is not a usable prefix"));
+        }
+        let blank = |value: Option<String>| value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let endpoint = blank(args.s3_endpoint).map(|e| e.trim_end_matches('/').to_string());
+        if let Some(endpoint) = &endpoint {
+            if !(endpoint.starts_with("https://") || endpoint.starts_with("http://")) {
+                return Err(format!(
+                    "ZHITONG_S3_ENDPOINT must start with https:// or http://, not {endpoint:?}"
+                ));
+            }
+        }
+        let access_key_id = blank(args.s3_access_key_id);
+        let secret_access_key = blank(args.s3_secret_access_key).map(Secret::new);
+        if access_key_id.is_some() != secret_access_key.is_some() {
+            return Err("ZHITONG_S3_ACCESS_KEY_ID and ZHITONG_S3_SECRET_ACCESS_KEY go together".into());
+        }
+        Ok(S3Config {
+            bucket: bucket.to_string(),
+            prefix: prefix.to_string(),
+            endpoint,
+            region: blank(args.s3_region),
+            access_key_id,
+            secret_access_key,
+            virtual_hosted: args.s3_virtual_hosted,
+        })
+    }
 }
 
 /// A secret setting: kept out of `Debug` output and logs.
@@ -659,7 +760,12 @@ pub struct Config {
     pub push_lease: Duration,
     pub sla_sweep: Duration,
     pub sla_escalation: Duration,
+    /// The directory of attachment files, when they are not in an S3 store.
     pub attachments_dir: PathBuf,
+    /// The S3 store of attachment files (ZHITONG_ATTACHMENTS_URL), instead of the directory.
+    pub attachments_s3: Option<S3Config>,
+    /// How long a phone may keep a downloaded attachment (`Cache-Control: private, max-age`).
+    pub attachments_cache: Duration,
     pub max_attachment_bytes: usize,
     pub trust_forwarded_for: bool,
     pub sms: SmsConfig,
@@ -725,6 +831,11 @@ impl ConfigArgs {
             attachments_dir: self
                 .attachments_dir
                 .unwrap_or_else(|| default_attachments_dir(&database)),
+            attachments_s3: match self.attachments_url.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(url) => Some(S3Config::parse(url, self.s3)?),
+            },
+            attachments_cache: Duration::from_secs(self.attachments_cache_secs.min(365 * 24 * 3600)),
             max_attachment_bytes: self.max_attachment_bytes.clamp(1024, 100 * 1024 * 1024),
             trust_forwarded_for: self.trust_forwarded_for,
             sms: self.sms.validate()?,
@@ -757,6 +868,14 @@ fn default_attachments_dir(database: &DbUrl) -> PathBuf {
 }
 
 impl Config {
+    /// The store of attachment files: the S3 bucket when one is configured, else the directory.
+    pub fn attachments_store(&self) -> crate::blobs::BlobsConfig {
+        match &self.attachments_s3 {
+            Some(s3) => crate::blobs::BlobsConfig::S3(s3.clone()),
+            None => crate::blobs::BlobsConfig::Directory(self.attachments_dir.clone()),
+        }
+    }
+
     /// Where a generated JWT secret is kept: beside the SQLite file, or in the working directory.
     pub fn generated_secret_path(&self) -> PathBuf {
         match self.database.sqlite_dir() {
@@ -790,6 +909,8 @@ impl Config {
             sla_sweep: Duration::from_secs(60),
             sla_escalation: Duration::from_secs(24 * 3600),
             attachments_dir: default_attachments_dir(&database),
+            attachments_s3: None,
+            attachments_cache: Duration::from_secs(7 * 24 * 3600),
             max_attachment_bytes: 10 * 1024 * 1024,
             trust_forwarded_for: false,
             sms: SmsConfig::default(),
@@ -1068,6 +1189,50 @@ mod tests {
     struct Args {
         #[command(flatten)]
         push: super::PushArgs,
+    }
+
+    #[derive(Parser)]
+    struct StoreArgs {
+        #[command(flatten)]
+        s3: super::S3Args,
+    }
+
+    #[test]
+    fn an_s3_url_names_a_bucket_and_a_prefix() {
+        let args = |extra: &[&str]| {
+            let mut all = vec!["t"];
+            all.extend_from_slice(extra);
+            StoreArgs::try_parse_from(all).unwrap().s3
+        };
+        let s3 = super::S3Config::parse(
+            "s3://zone-files/zhitong/attachments/",
+            args(&[
+                "--s3-endpoint",
+                "https://oss-cn-hangzhou.aliyuncs.com/",
+                "--s3-access-key-id",
+                "id",
+                "--s3-secret-access-key",
+                "secret",
+                "--s3-virtual-hosted",
+                "true",
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            (s3.bucket.as_str(), s3.prefix.as_str()),
+            ("zone-files", "zhitong/attachments")
+        );
+        assert_eq!(s3.endpoint.as_deref(), Some("https://oss-cn-hangzhou.aliyuncs.com"));
+        assert!(s3.virtual_hosted);
+        assert!(!format!("{s3:?}").contains("secret\""), "the secret stays out of Debug");
+        assert_eq!(super::S3Config::parse("s3://bucket", args(&[])).unwrap().prefix, "");
+        for bad in ["/var/files", "s3://", "s3://Bad_Bucket/x", "s3://bucket/../x"] {
+            assert!(super::S3Config::parse(bad, args(&[])).is_err(), "{bad}");
+        }
+        let half = super::S3Config::parse("s3://bucket", args(&["--s3-access-key-id", "id"]));
+        assert!(half.unwrap_err().contains("go together"));
+        let no_scheme = super::S3Config::parse("s3://bucket", args(&["--s3-endpoint", "oss.example.com"]));
+        assert!(no_scheme.is_err());
     }
 
     #[test]

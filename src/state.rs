@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::auth::tokens::JwtKeys;
+use crate::blobs::Blobs;
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::db::Db;
@@ -16,4 +17,6 @@ pub struct AppState {
     pub jwt: JwtKeys,
     /// This application's figures for `/metrics` (its own registry, not a process global).
     pub metrics: Arc<Metrics>,
+    /// The store of attachment files (a directory, or an S3-compatible bucket).
+    pub blobs: Blobs,
 }

@@ -21,6 +21,7 @@ const CORE: &[&str] = &[
     "graphql",
     "spreadsheet",
     "metrics",
+    "blobs",
 ];
 /// The shell, which may use any domain and which no domain may use.
 const SHELL: &[&str] = &["app", "workers", "demo", "cli"];

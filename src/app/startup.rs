@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::auth::tokens::{self, JwtKeys};
+use crate::blobs::Blobs;
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::db::{run_blocking, Db, PoolOptions};
@@ -30,12 +31,15 @@ pub fn build_state(config: Config, clock: SharedClock) -> Result<AppState, Strin
     }
     log_sms_provider(&config);
     let metrics = Arc::new(crate::metrics::Metrics::new(db.metrics()));
+    let blobs = Blobs::open(&config.attachments_store())?;
+    tracing::info!(store = blobs.description(), "attachment files");
     Ok(AppState {
         config: Arc::new(config),
         metrics,
         db,
         clock,
         jwt: JwtKeys::new(&secret),
+        blobs,
     })
 }
 

@@ -12,6 +12,8 @@ crate::reasons! {
         ATTACHMENT_TYPE_NOT_ACCEPTED => "仅支持照片（JPEG、PNG、WebP、HEIC）、PDF 以及 Word 或 Excel 文档", "only photos (JPEG, PNG, WebP, HEIC), PDF and Word or Excel documents are accepted";
         ATTACHMENT_EVENT_NOT_FOUND => "该诉求没有此处理记录", "no such event on this request";
         ATTACHMENTS_LIMIT_REACHED => "每条诉求最多 {max} 个附件", "a request holds at most {max} attachments";
+        ATTACHMENT_NO_THUMBNAIL => "该附件没有缩略图", "this attachment has no thumbnail";
+        ATTACHMENT_SIZE_UNKNOWN => "size 只能是 thumb", "size is `thumb` or left out";
         ATTACHMENT_NOT_AN_UPLOAD => "请以 multipart 方式上传文件", "send the file as a multipart upload";
     }
 }

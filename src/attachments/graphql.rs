@@ -57,9 +57,23 @@ impl AttachmentNode {
         load_user(ctx, self.0.uploaded_by).await
     }
 
-    /// Where to download it: `GET` this path with the same `Authorization` header.
+    /// Where to download it: `GET` this path with the same `Authorization` header. The answer
+    /// has a strong `ETag` and `Cache-Control: private, max-age=…`: send `If-None-Match` to get
+    /// `304`, and `Range: bytes=…` to resume a download (`206`).
     async fn download_path(&self) -> String {
         format!("/attachments/{}", ids::encode(IdKind::Attachment, self.0.id).as_str())
+    }
+
+    /// A small preview for list screens (a JPEG, or a PNG for images with transparency, at
+    /// most 320 pixels a side, upright): `GET` this path as `downloadPath`. Null for documents,
+    /// HEIC photos and images that could not be read.
+    async fn thumbnail_path(&self) -> Option<String> {
+        self.0.thumbnail_type.as_ref().map(|_| {
+            format!(
+                "/attachments/{}?size=thumb",
+                ids::encode(IdKind::Attachment, self.0.id).as_str()
+            )
+        })
     }
 
     /// When it was uploaded.

@@ -18,9 +18,11 @@ pub struct Attachment {
     pub storage_key: String,
     pub internal: bool,
     pub created_at: NaiveDateTime,
+    /// The type of its thumbnail, when it has one (the bytes are read on their own).
+    pub thumbnail_type: Option<String>,
 }
 
-#[derive(Debug, Insertable)]
+#[derive(Insertable)]
 #[diesel(table_name = attachments)]
 pub struct NewAttachment {
     pub request_id: RequestId,
@@ -33,4 +35,6 @@ pub struct NewAttachment {
     pub storage_key: String,
     pub internal: bool,
     pub created_at: NaiveDateTime,
+    pub thumbnail_type: Option<String>,
+    pub thumbnail: Option<Vec<u8>>,
 }

@@ -9,7 +9,7 @@ use crate::ids::RequestId;
 pub fn insert(conn: &mut DbConnection, new: &NewAttachment) -> AppResult<Attachment> {
     Ok(diesel::insert_into(attachments::table)
         .values(new)
-        .returning(attachments::all_columns)
+        .returning(<Attachment as Selectable<crate::db::MultiBackend>>::construct_selection())
         .get_result(conn)?)
 }
 
@@ -19,6 +19,16 @@ pub fn find_by_id(conn: &mut DbConnection, id: i64) -> AppResult<Option<Attachme
         .select(Attachment::as_select())
         .first(conn)
         .optional()?)
+}
+
+/// The thumbnail's bytes of an attachment, if it has one.
+pub fn thumbnail(conn: &mut DbConnection, id: i64) -> AppResult<Option<Vec<u8>>> {
+    Ok(attachments::table
+        .find(id)
+        .select(attachments::thumbnail)
+        .first::<Option<Vec<u8>>>(conn)
+        .optional()?
+        .flatten())
 }
 
 pub fn of_request(

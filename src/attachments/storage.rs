@@ -1,7 +1,5 @@
-//! Where attachment bytes live, and what they really are.
-
-use std::io::Write;
-use std::path::{Path, PathBuf};
+//! What attachment bytes really are, their keys in the file store (`crate::blobs`), and the
+//! thumbnails of photos.
 
 use sha2::{Digest, Sha256};
 
@@ -53,24 +51,60 @@ pub fn new_key(now: chrono::NaiveDateTime) -> String {
     format!("{}/{}", now.format("%Y/%m"), uuid::Uuid::new_v4().simple())
 }
 
-pub fn path_of(root: &Path, key: &str) -> PathBuf {
-    root.join(key)
+/// The longest side of a thumbnail, in pixels: sharp in a list row on a 3× phone screen.
+pub const THUMBNAIL_EDGE: u32 = 320;
+/// A thumbnail larger than this is not kept (a 320-pixel JPEG is 10 to 30 KB).
+const MAX_THUMBNAIL_BYTES: usize = 128 * 1024;
+
+/// A small preview of a photo and its type.
+pub struct Thumbnail {
+    pub bytes: Vec<u8>,
+    pub content_type: &'static str,
 }
 
-/// Writes the bytes under `key` atomically (a temporary file renamed into place).
-pub fn store(root: &Path, key: &str, bytes: &[u8]) -> std::io::Result<()> {
-    let path = path_of(root, key);
-    let dir = path.parent().expect("keys have a directory");
-    std::fs::create_dir_all(dir)?;
-    let mut temporary = tempfile::NamedTempFile::new_in(dir)?;
-    temporary.write_all(bytes)?;
-    temporary.as_file().sync_all()?;
-    temporary.persist(&path).map_err(|e| e.error)?;
-    Ok(())
-}
-
-pub fn remove(root: &Path, key: &str) {
-    let _ = std::fs::remove_file(path_of(root, key));
+/// A thumbnail of a JPEG, PNG or WebP photo, at most [`THUMBNAIL_EDGE`] pixels a side and
+/// turned upright as the camera's EXIF orientation says: a JPEG, or a PNG for images with
+/// transparency. `None` for other files and for images that cannot be decoded within bounds
+/// (the attachment is kept all the same, without a thumbnail). Decoding runs under limits, so a
+/// small file claiming huge dimensions cannot exhaust memory.
+/// (image 0.25: https://docs.rs/image/0.25.10/image/struct.ImageReader.html)
+pub fn thumbnail(bytes: &[u8], content_type: &str) -> Option<Thumbnail> {
+    use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
+    let format = match content_type {
+        "image/jpeg" => ImageFormat::Jpeg,
+        "image/png" => ImageFormat::Png,
+        "image/webp" => ImageFormat::WebP,
+        _ => return None,
+    };
+    let mut reader = ImageReader::with_format(std::io::Cursor::new(bytes), format);
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(12_000);
+    limits.max_image_height = Some(12_000);
+    limits.max_alloc = Some(256 * 1024 * 1024);
+    reader.limits(limits);
+    let mut decoder = reader.into_decoder().ok()?;
+    let orientation = decoder.orientation().ok();
+    let mut image = DynamicImage::from_decoder(decoder).ok()?;
+    if let Some(orientation) = orientation {
+        image.apply_orientation(orientation);
+    }
+    if image.width() > THUMBNAIL_EDGE || image.height() > THUMBNAIL_EDGE {
+        image = image.thumbnail(THUMBNAIL_EDGE, THUMBNAIL_EDGE);
+    }
+    let mut out = std::io::Cursor::new(Vec::new());
+    let content_type = if image.color().has_alpha() {
+        DynamicImage::ImageRgba8(image.to_rgba8())
+            .write_to(&mut out, ImageFormat::Png)
+            .ok()?;
+        "image/png"
+    } else {
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80)
+            .encode_image(&DynamicImage::ImageRgb8(image.to_rgb8()))
+            .ok()?;
+        "image/jpeg"
+    };
+    let bytes = out.into_inner();
+    (bytes.len() <= MAX_THUMBNAIL_BYTES).then_some(Thumbnail { bytes, content_type })
 }
 
 #[cfg(test)]
@@ -89,6 +123,22 @@ mod tests {
         assert_eq!(sniff(b"PK\x03\x04....", "archive.zip"), None);
         assert_eq!(sniff(b"MZ\x90\x00", "setup.jpg"), None);
         assert_eq!(sniff(b"<script>", "page.pdf"), None);
+    }
+
+    #[test]
+    fn photos_get_upright_thumbnails_and_documents_none() {
+        let mut png = Vec::new();
+        image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(1000, 500, |x, _| {
+            image::Rgb([(x % 256) as u8, 90, 30])
+        }))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+        let small = thumbnail(&png, "image/png").expect("a thumbnail");
+        assert_eq!(small.content_type, "image/jpeg");
+        let decoded = image::load_from_memory(&small.bytes).unwrap();
+        assert_eq!((decoded.width(), decoded.height()), (320, 160));
+        assert!(thumbnail(b"%PDF-1.7", "application/pdf").is_none());
+        assert!(thumbnail(b"\xFF\xD8\xFF\xE0 not really a photo", "image/jpeg").is_none());
     }
 
     #[test]

@@ -243,6 +243,8 @@ diesel::table! {
         storage_key -> Text,
         internal -> Bool,
         created_at -> Timestamp,
+        thumbnail_type -> Nullable<Text>,
+        thumbnail -> Nullable<Binary>,
     }
 }
 

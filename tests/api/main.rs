@@ -6,6 +6,7 @@ mod fake_fcm;
 mod fake_huawei;
 mod fake_oppo;
 mod fake_push;
+mod fake_s3;
 mod fake_sms_aliyun;
 mod fake_sms_tencent;
 mod fake_vivo;

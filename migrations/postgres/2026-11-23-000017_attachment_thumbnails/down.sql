@@ -1,0 +1,2 @@
+ALTER TABLE attachments DROP COLUMN thumbnail;
+ALTER TABLE attachments DROP COLUMN thumbnail_type;
