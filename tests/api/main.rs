@@ -16,6 +16,8 @@ mod accounts;
 mod attachments;
 mod audit;
 mod authorization;
+mod backup;
+mod behind_nginx;
 mod calendar;
 mod crash_recovery;
 mod evaluations;
