@@ -331,3 +331,40 @@ async fn a_backup_taken_under_writes_restores_every_request_committed_before_it(
     assert_eq!(read["request"]["status"], "SUBMITTED", "{read}");
     assert!(!read["request"]["timeline"].as_array().unwrap().is_empty(), "{read}");
 }
+
+/// A restore checks what it is given: a file that is not a zhitong database, or a PostgreSQL
+/// URL (backed up with PostgreSQL's own tools), is refused and nothing is written.
+#[test]
+fn restore_refuses_what_is_not_a_zhitong_backup() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("zhitong.db");
+    let stranger = dir.path().join("other.db");
+    diesel::SqliteConnection::establish(&stranger.display().to_string())
+        .unwrap()
+        .batch_execute("CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('not ours');")
+        .unwrap();
+    let refused = zhitong(
+        dir.path(),
+        &database,
+        &["restore", "--input", stranger.to_str().unwrap()],
+    );
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused).contains("is not a zhitong database"),
+        "{}",
+        text(&refused)
+    );
+    assert!(!database.exists(), "a refused restore wrote the database");
+
+    let missing = zhitong(dir.path(), &database, &["restore", "--input", "no-such-backup.db"]);
+    assert!(!missing.status.success());
+    assert!(text(&missing).contains("no backup file at"), "{}", text(&missing));
+
+    let postgres = zhitong(
+        dir.path(),
+        Path::new("postgres://zhitong@127.0.0.1:1/zhitong"),
+        &["backup", "--output", "x.db"],
+    );
+    assert!(!postgres.status.success());
+    assert!(text(&postgres).contains("docs/operations.md"), "{}", text(&postgres));
+}
