@@ -1,5 +1,5 @@
 //! The `zhitong` command line: `serve` (the default), `migrate`, `create-admin`, `seed-demo`,
-//! `print-schema`.
+//! `print-schema`, `backup`, `restore`.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::net::TcpListener;
@@ -49,6 +49,24 @@ pub enum Command {
         /// Write to this file instead of stdout.
         #[arg(long)]
         output: Option<PathBuf>,
+    },
+    /// Copy the SQLite database, consistently, while the server keeps running (SQLite's online
+    /// backup). For PostgreSQL see docs/operations.md.
+    Backup {
+        /// The backup file to write (it must not exist yet).
+        #[arg(long)]
+        output: PathBuf,
+    },
+    /// Replace the SQLite database with a backup made by `zhitong backup`. The database it
+    /// replaces is kept as `<database>.before-restore`.
+    Restore {
+        /// The backup file to restore.
+        #[arg(long)]
+        input: PathBuf,
+        /// Restore even though a running server holds the database (restart every server on it
+        /// afterwards).
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -165,13 +183,20 @@ pub fn main() -> anyhow::Result<()> {
         .validate()
         .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
     let telemetry = init_logging(&config)?;
+    match &cli.command {
+        Some(Command::Backup { output }) => return backup(&config, output),
+        Some(Command::Restore { input, force }) => return restore(&config, input, *force),
+        _ => {}
+    }
     let runtime = actix_web::rt::System::new();
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => runtime.block_on(serve(config)),
         Command::Migrate => runtime.block_on(migrate(config)),
         Command::CreateAdmin { phone, name } => runtime.block_on(create_admin(config, &phone, &name)),
         Command::SeedDemo => runtime.block_on(seed_demo(config)),
-        Command::PrintSchema { .. } => unreachable!("handled above"),
+        Command::PrintSchema { .. } | Command::Backup { .. } | Command::Restore { .. } => {
+            unreachable!("handled above")
+        }
     };
     drop(runtime);
     telemetry.shutdown();
@@ -182,7 +207,54 @@ fn state_for(config: Config) -> anyhow::Result<crate::state::AppState> {
     app::build_state(config, Arc::new(SystemClock)).map_err(|e| anyhow::anyhow!(e))
 }
 
+/// The SQLite file of the configured database, or why there is none for `what`.
+fn sqlite_file<'a>(config: &'a Config, what: &str) -> anyhow::Result<&'a std::path::Path> {
+    match &config.database {
+        crate::db::DbUrl::Sqlite(path) => Ok(path),
+        crate::db::DbUrl::Postgres(_) => Err(anyhow::anyhow!(
+            "`zhitong {what}` is for the embedded SQLite database; back PostgreSQL up with its own tools \
+             (pg_basebackup and WAL archiving, or pg_dump): see docs/operations.md"
+        )),
+    }
+}
+
+fn backup(config: &Config, output: &std::path::Path) -> anyhow::Result<()> {
+    let database = sqlite_file(config, "backup")?;
+    let report = crate::db::backup::backup(database, output)?;
+    println!(
+        "backed up {} to {} ({} pages, {} bytes) in {:.2} s",
+        database.display(),
+        output.display(),
+        report.pages,
+        report.bytes,
+        report.elapsed.as_secs_f64()
+    );
+    Ok(())
+}
+
+fn restore(config: &Config, input: &std::path::Path, force: bool) -> anyhow::Result<()> {
+    let database = sqlite_file(config, "restore")?;
+    let report = crate::db::backup::restore(database, input, force)?;
+    if let Some(previous) = &report.previous {
+        println!("kept the database it replaced as {}", previous.display());
+    }
+    println!(
+        "restored {} from {} ({} pages, {} bytes) in {:.2} s",
+        database.display(),
+        input.display(),
+        report.copy.pages,
+        report.copy.bytes,
+        report.copy.elapsed.as_secs_f64()
+    );
+    Ok(())
+}
+
 async fn serve(config: Config) -> anyhow::Result<()> {
+    // Tells `zhitong restore` that a server holds this SQLite file, for as long as it runs.
+    let _serving = match &config.database {
+        crate::db::DbUrl::Sqlite(path) => Some(crate::db::backup::ServingLock::take(path)?),
+        crate::db::DbUrl::Postgres(_) => None,
+    };
     let listener =
         TcpListener::bind(&config.bind).map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
     let address = listener.local_addr()?;

@@ -2,6 +2,7 @@
 //! and the two ways the rest of the code reaches the database (`read` and `write`), both run on
 //! the blocking thread pool so no query ever stalls the async runtime.
 
+pub mod backup;
 pub mod enums;
 pub mod idempotency;
 pub mod live;

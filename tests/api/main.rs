@@ -17,6 +17,8 @@ mod accounts;
 mod attachments;
 mod audit;
 mod authorization;
+mod backup;
+mod behind_nginx;
 mod calendar;
 mod cors_compression;
 mod crash_recovery;

@@ -87,7 +87,7 @@ async fn numbers_stay_unique_under_concurrent_raises(app: TestApp) {
     let z = zone(&app).await;
     let raise = |n: usize| {
         let vars = json!({ "input": { "kind": "CONSULTATION", "categoryId": z.category, "title": format!("问题{n}"), "description": "内容" } });
-        let token = if n % 2 == 0 {
+        let token = if n.is_multiple_of(2) {
             z.staff_a.token.clone()
         } else {
             z.staff_b.token.clone()
