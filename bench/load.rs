@@ -54,7 +54,8 @@ urgency channel title company { id name } tasks { id lead status department { id
 lastEvent { kind text at actor { id name } } version createdAt } } pageInfo { hasNextPage endCursor } } }";
 
 /// The peer's home screen (PostGraphile 4 inflection), by company id: the query of issue 16.
-const PEER_HOME: &str = "query Home($id: BigInt!) { allRequests(condition: {companyId: $id}, orderBy: ID_DESC, first: 20) { \
+const PEER_HOME: &str =
+    "query Home($id: BigInt!) { allRequests(condition: {companyId: $id}, orderBy: ID_DESC, first: 20) { \
 totalCount edges { cursor node { id number status kind urgency title categoryByCategoryId { id name } \
 userByOfficerId { id name phone } requestTasksByRequestId(orderBy: ID_ASC) { nodes { id lead status \
 departmentByDepartmentId { id name } } } requestEventsByRequestId(orderBy: ID_DESC, first: 1) { nodes { kind text \
@@ -474,7 +475,11 @@ async fn peer_context(ctx: &Ctx, url: &str, notes: &mut Vec<String>) -> Result<C
         run_id: ctx.run_id.clone(),
         peer: true,
     };
-    let as_text = |v: &Value| v.as_str().map(str::to_string).or_else(|| v.as_i64().map(|i| i.to_string()));
+    let as_text = |v: &Value| {
+        v.as_str()
+            .map(str::to_string)
+            .or_else(|| v.as_i64().map(|i| i.to_string()))
+    };
     let by_phone = "query($p: String!) { userByPhone(phone: $p) { id companyId } }";
     for (sessions, company) in [(&ctx.companies, true), (&ctx.officers, false)] {
         for s in sessions {
@@ -1258,7 +1263,13 @@ async fn run() {
         }
         if let Some(peer) = peer.as_ref().filter(|_| spec.peer) {
             let _ = closed_loop(peer.clone(), spec.name, clients, warmup).await;
-            peer_results.push(measured(&peer_watch, Box::pin(closed_loop(peer.clone(), spec.name, clients, duration))).await);
+            peer_results.push(
+                measured(
+                    &peer_watch,
+                    Box::pin(closed_loop(peer.clone(), spec.name, clients, duration)),
+                )
+                .await,
+            );
             peer_results.push(measured(&peer_watch, Box::pin(closed_loop(peer.clone(), spec.name, 1, duration))).await);
         }
     }
@@ -1472,8 +1483,15 @@ fn report(
             None,
         ),
     }
-    for (name, title) in [("home", "home screen"), ("detail", "request detail"), ("my_tasks", "myTasks")] {
-        let what = format!("{title}, closed loop {clients} clients: ≥ 2.0 × {}'s throughput", peer.name);
+    for (name, title) in [
+        ("home", "home screen"),
+        ("detail", "request detail"),
+        ("my_tasks", "myTasks"),
+    ] {
+        let what = format!(
+            "{title}, closed loop {clients} clients: ≥ 2.0 × {}'s throughput",
+            peer.name
+        );
         match (closed_at(name, &many), peer_at(name, &many)) {
             (Some(z), Some(p)) if p.throughput > 0.0 => target(
                 &what,
@@ -1496,7 +1514,13 @@ fn report(
         let peer_one = peer_at(name, "1 client");
         let versus = |p: Option<&Figures>| {
             p.filter(|p| p.p50_ms > 0.0)
-                .map(|p| format!(" vs {} ms = {:.2} ×", fmt_ms(p.p50_ms), one.map_or(0.0, |z| z.p50_ms) / p.p50_ms))
+                .map(|p| {
+                    format!(
+                        " vs {} ms = {:.2} ×",
+                        fmt_ms(p.p50_ms),
+                        one.map_or(0.0, |z| z.p50_ms) / p.p50_ms
+                    )
+                })
                 .unwrap_or_else(|| ", the peer not measured".into())
         };
         if name == "home" {
@@ -1509,7 +1533,10 @@ fn report(
             // The home screen's ratio: 1.5 ms against PostGraphile's 3.3 ms.
             let ratio = 1.5 / 3.3;
             target(
-                &format!("{title}, one client: p50 ≤ {ratio:.2} × {}'s (the home screen's 1.5 / 3.3 ms)", peer.name),
+                &format!(
+                    "{title}, one client: p50 ≤ {ratio:.2} × {}'s (the home screen's 1.5 / 3.3 ms)",
+                    peer.name
+                ),
                 one.map(|z| format!("p50 {} ms{}", fmt_ms(z.p50_ms), versus(peer_one))),
                 one.zip(peer_one)
                     .filter(|(_, p)| p.p50_ms > 0.0)
