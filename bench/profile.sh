@@ -88,8 +88,8 @@ awk -v total="$total" '{
     n = $NF; $NF = ""; split($0, frames, ";"); delete seen
     for (i in frames) { f = frames[i]; gsub(/^ +| +$/, "", f); if (!(f in seen)) { seen[f] = 1; incl[f] += n } }
 } END { for (f in incl) printf "%6.1f %%  %s\n", 100 * incl[f] / total, f }' "$out/home.folded" \
-    | sort -rn | head -40 | tee "$out/top.txt"
+    | sort -rn | head -40 | tee "$out/top.txt" || true
 echo "heaviest leaf frames (self time):"
 awk -v total="$total" '{ n = $NF; $NF = ""; k = split($0, frames, ";"); f = frames[k]; gsub(/^ +| +$/, "", f); self[f] += n }
 END { for (f in self) printf "%6.1f %%  %s\n", 100 * self[f] / total, f }' "$out/home.folded" \
-    | sort -rn | head -25 | tee "$out/self.txt"
+    | sort -rn | head -25 | tee "$out/self.txt" || true
