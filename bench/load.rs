@@ -20,6 +20,13 @@
 //!
 //! With --floor-db (PostgreSQL) the report also gives the database's CPU time per operation.
 //!       [--report bench/out/report.md] [--json bench/out/results.json]
+//!       [--peer-url http://127.0.0.1:18082 --peer-pid PID] [--baseline bench/out/previous.json]
+//!       [--modes closed,open,one]
+//!
+//! With --peer-url the same driver, with the same clients and the same companies and officers,
+//! also runs the read operations against the peer (PostGraphile serving the same database, see
+//! bench/peer/) with the equivalent queries below, and the report gives the ratios measured in the
+//! same run. With --baseline (the JSON of an earlier run) it lists the figures that got worse.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -46,6 +53,33 @@ const MY_TASKS: &str = "query MyQueue { myTasks(first: 20) { totalCount edges { 
 urgency channel title company { id name } tasks { id lead status department { id name } dueAt } \
 lastEvent { kind text at actor { id name } } version createdAt } } pageInfo { hasNextPage endCursor } } }";
 
+/// The peer's home screen (PostGraphile 4 inflection), by company id: the query of issue 16.
+const PEER_HOME: &str =
+    "query Home($id: BigInt!) { allRequests(condition: {companyId: $id}, orderBy: ID_DESC, first: 20) { \
+totalCount edges { cursor node { id number status kind urgency title categoryByCategoryId { id name } \
+userByOfficerId { id name phone } requestTasksByRequestId(orderBy: ID_ASC) { nodes { id lead status \
+departmentByDepartmentId { id name } } } requestEventsByRequestId(orderBy: ID_DESC, first: 1) { nodes { kind text \
+createdAt } } version updatedAt } } pageInfo { hasNextPage endCursor } } }";
+
+/// The peer's request detail, the fields of DETAIL_FIELDS: the company sees no internal events
+/// (as in zhitong), the satisfaction is the request's own columns.
+const PEER_DETAIL: &str = "query RequestDetail($id: BigInt!) { requestById(id: $id) { id number status kind urgency \
+title categoryByCategoryId { id name } last: requestEventsByRequestId(orderBy: ID_DESC, first: 1, condition: \
+{internal: false}) { nodes { kind text createdAt } } version updatedAt channel description answer filingNumber \
+createdAt resolvedAt closedAt companyByCompanyId { id name } userByOfficerId { id name phone } \
+requestTasksByRequestId(orderBy: ID_ASC) { nodes { id lead status departmentByDepartmentId { id name } responsible \
+approach dueAt result } } requestEventsByRequestId(orderBy: ID_ASC, condition: {internal: false}) { nodes { id kind \
+createdAt text internal userByActorId { id name role } } } solved satisfied feedbackComment noFeedback feedbackAt } }";
+
+/// The peer's myTasks: PostGraphile's conditions are equalities, so the queue (the officer's own
+/// requests or their companies', in the waiting states, urgent first) is the SQL function of
+/// bench/peer/my_tasks.sql, which PostGraphile serves as a connection.
+const PEER_MY_TASKS: &str = "query MyQueue($id: BigInt!) { peerMyTasks(officer: $id, first: 20) { totalCount edges { \
+cursor node { id number status kind urgency channel title companyByCompanyId { id name } \
+requestTasksByRequestId(orderBy: ID_ASC) { nodes { id lead status departmentByDepartmentId { id name } dueAt } } \
+requestEventsByRequestId(orderBy: ID_DESC, first: 1) { nodes { kind text createdAt userByActorId { id name } } } \
+version createdAt } } pageInfo { hasNextPage endCursor } } }";
+
 fn detail_query() -> String {
     format!("query RequestDetail($id: ID!) {{ request(id: $id) {{ {DETAIL_FIELDS} }} }}")
 }
@@ -71,6 +105,10 @@ struct ScenarioSpec {
     root: (&'static str, &'static str),
     rate: f64,
     floor: Option<&'static str>,
+    /// The database's own limit: the whole answer as JSON in one SQL statement.
+    one_statement_floor: Option<&'static str>,
+    /// Whether the peer has the equivalent query.
+    peer: bool,
 }
 
 const SCENARIOS: &[ScenarioSpec] = &[
@@ -81,6 +119,8 @@ const SCENARIOS: &[ScenarioSpec] = &[
         root: ("Query", "myRequests"),
         rate: 400.0,
         floor: Some("home.sql"),
+        one_statement_floor: Some("home_json.sql"),
+        peer: true,
     },
     ScenarioSpec {
         name: "detail",
@@ -89,6 +129,8 @@ const SCENARIOS: &[ScenarioSpec] = &[
         root: ("Query", "request"),
         rate: 200.0,
         floor: Some("detail.sql"),
+        one_statement_floor: None,
+        peer: true,
     },
     ScenarioSpec {
         name: "my_tasks",
@@ -97,6 +139,8 @@ const SCENARIOS: &[ScenarioSpec] = &[
         root: ("Query", "myTasks"),
         rate: 200.0,
         floor: Some("my_tasks.sql"),
+        one_statement_floor: None,
+        peer: true,
     },
     ScenarioSpec {
         name: "stats",
@@ -105,6 +149,8 @@ const SCENARIOS: &[ScenarioSpec] = &[
         root: ("Query", "stats"),
         rate: 20.0,
         floor: None,
+        one_statement_floor: None,
+        peer: false,
     },
     ScenarioSpec {
         name: "raise",
@@ -113,6 +159,8 @@ const SCENARIOS: &[ScenarioSpec] = &[
         root: ("Mutation", "raiseRequest"),
         rate: 100.0,
         floor: Some("raise.sql"),
+        one_statement_floor: None,
+        peer: false,
     },
 ];
 
@@ -129,9 +177,12 @@ struct Manifest {
 }
 
 struct Session {
+    phone: String,
     token: String,
     /// Requests this company user may open (from its first page).
     request_ids: Vec<String>,
+    /// For the peer: the company's id (company users) or the officer's id, as a database id.
+    db_id: String,
 }
 
 struct Ctx {
@@ -144,6 +195,8 @@ struct Ctx {
     stats_query: Option<String>,
     counter: AtomicU64,
     run_id: String,
+    /// The peer (no tokens: the sessions carry database ids instead).
+    peer: bool,
 }
 
 #[derive(Deserialize)]
@@ -158,7 +211,7 @@ type Outcome = Result<(), String>;
 impl Ctx {
     async fn post(&self, token: Option<&str>, body: &Value) -> Result<Value, String> {
         let mut request = self.http.post(&self.url).json(body);
-        if let Some(token) = token {
+        if let Some(token) = token.filter(|t| !t.is_empty()) {
             request = request.bearer_auth(token);
         }
         let response = request.send().await.map_err(|e| format!("http: {e}"))?;
@@ -173,10 +226,11 @@ impl Ctx {
 
     /// The hot path: sends and checks for errors without building the whole answer.
     async fn run(&self, token: &str, body: &[u8]) -> Outcome {
-        let response = self
-            .http
-            .post(&self.url)
-            .bearer_auth(token)
+        let mut request = self.http.post(&self.url);
+        if !token.is_empty() {
+            request = request.bearer_auth(token);
+        }
+        let response = request
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(body.to_vec())
             .send()
@@ -200,6 +254,9 @@ impl Ctx {
     /// The next request body and token of `scenario`, for the `n`-th send.
     fn next(&self, scenario: &str, n: u64) -> (String, Vec<u8>) {
         let pick = |sessions: &[Session]| n as usize % sessions.len();
+        if self.peer {
+            return self.next_peer(scenario, n);
+        }
         match scenario {
             "home" => {
                 let s = &self.companies[pick(&self.companies)];
@@ -241,6 +298,32 @@ impl Ctx {
             "ceiling" => (String::new(), json!({ "query": HOME }).to_string().into_bytes()),
             other => panic!("unknown scenario {other}"),
         }
+    }
+}
+
+impl Ctx {
+    /// The peer's equivalent of `next`: the same choice of company, request or officer.
+    fn next_peer(&self, scenario: &str, n: u64) -> (String, Vec<u8>) {
+        let pick = |sessions: &[Session]| n as usize % sessions.len();
+        let body = match scenario {
+            "home" => {
+                let s = &self.companies[pick(&self.companies)];
+                json!({ "query": PEER_HOME, "variables": { "id": s.db_id } })
+            }
+            "detail" => {
+                let with_requests: Vec<&Session> =
+                    self.companies.iter().filter(|s| !s.request_ids.is_empty()).collect();
+                let s = with_requests[n as usize % with_requests.len()];
+                let id = &s.request_ids[(n as usize / with_requests.len()) % s.request_ids.len()];
+                json!({ "query": PEER_DETAIL, "variables": { "id": id } })
+            }
+            "my_tasks" => {
+                let s = &self.officers[pick(&self.officers)];
+                json!({ "query": PEER_MY_TASKS, "variables": { "id": s.db_id } })
+            }
+            other => panic!("the peer has no {other}"),
+        };
+        (String::new(), body.to_string().into_bytes())
     }
 }
 
@@ -287,6 +370,175 @@ impl Figures {
             "server_cpu_ms_per_op": self.server_cpu_ms_per_op, "db_cpu_ms_per_op": self.db_cpu_ms_per_op,
         })
     }
+}
+
+impl Figures {
+    /// The figures of an earlier run's JSON (for --baseline).
+    fn from_json(v: &Value) -> Figures {
+        let text = |k: &str| v[k].as_str().unwrap_or("").to_string();
+        let num = |k: &str| v[k].as_f64().unwrap_or(0.0);
+        Figures {
+            scenario: text("scenario"),
+            mode: text("mode"),
+            setting: text("setting"),
+            seconds: num("seconds"),
+            ok: v["ok"].as_u64().unwrap_or(0),
+            errors: v["errors"].as_u64().unwrap_or(0),
+            first_error: None,
+            throughput: num("throughput"),
+            p50_ms: num("p50_ms"),
+            p99_ms: num("p99_ms"),
+            p999_ms: num("p999_ms"),
+            max_ms: num("max_ms"),
+            mean_ms: num("mean_ms"),
+            server_peak_rss_mb: v["server_peak_rss_mb"].as_f64(),
+            server_cpu_ms_per_op: v["server_cpu_ms_per_op"].as_f64(),
+            db_cpu_ms_per_op: v["db_cpu_ms_per_op"].as_f64(),
+        }
+    }
+}
+
+/// The figures of this run that are worse than the same run's in `baseline` by more than
+/// `tolerance` (a fraction): lower throughput, higher p50/p99, CPU per operation or errors.
+/// Returns how many figures were compared and the worse ones, described.
+fn worse_than(baseline: &[Figures], results: &[Figures], tolerance: f64) -> (usize, Vec<String>) {
+    let mut compared = 0;
+    let mut worse = Vec::new();
+    for r in results {
+        let Some(b) = baseline
+            .iter()
+            .find(|b| b.scenario == r.scenario && b.mode == r.mode && b.setting == r.setting)
+        else {
+            continue;
+        };
+        let name = format!("{} {} {}", r.scenario, r.mode, r.setting);
+        let mut check = |what: &str, before: f64, now: f64, higher_is_worse: bool| {
+            if before <= 0.0 {
+                return;
+            }
+            compared += 1;
+            let bad = if higher_is_worse {
+                now > before * (1.0 + tolerance)
+            } else {
+                now < before * (1.0 - tolerance)
+            };
+            if bad {
+                worse.push(format!("{name} {what} {} → {}", fmt_ms(before), fmt_ms(now)));
+            }
+        };
+        if r.mode == "closed" {
+            check("throughput /s", b.throughput, r.throughput, false);
+        }
+        check("p50 ms", b.p50_ms, r.p50_ms, true);
+        check("p99 ms", b.p99_ms, r.p99_ms, true);
+        check(
+            "server CPU ms/op",
+            b.server_cpu_ms_per_op.unwrap_or(0.0),
+            r.server_cpu_ms_per_op.unwrap_or(0.0),
+            true,
+        );
+        compared += 1;
+        if r.errors > b.errors {
+            worse.push(format!("{name} errors {} → {}", b.errors, r.errors));
+        }
+    }
+    (compared, worse)
+}
+
+/// The size of the data set, to tell whether two runs are comparable.
+fn data_json(manifest: &Manifest) -> Value {
+    json!({ "companies": manifest.companies, "officers": manifest.officers,
+            "departments": manifest.departments, "requests": manifest.requests })
+}
+
+/// What the report needs of the peer's part of the run.
+struct PeerPart<'a> {
+    name: &'a str,
+    results: &'a [Figures],
+    one_statement_floors: &'a HashMap<String, Floor>,
+    notes: &'a [String],
+    baseline: Option<&'a [Figures]>,
+}
+
+/// The peer's sessions: the same company users and officers as `ctx`'s, found by phone through
+/// the peer itself (`userByPhone`), with their companies' first pages (for the request detail).
+async fn peer_context(ctx: &Ctx, url: &str, notes: &mut Vec<String>) -> Result<Ctx, String> {
+    let mut peer = Ctx {
+        http: ctx.http.clone(),
+        url: url.into(),
+        companies: Vec::new(),
+        officers: Vec::new(),
+        admins: Vec::new(),
+        categories: Vec::new(),
+        stats_query: None,
+        counter: AtomicU64::new(0),
+        run_id: ctx.run_id.clone(),
+        peer: true,
+    };
+    let as_text = |v: &Value| {
+        v.as_str()
+            .map(str::to_string)
+            .or_else(|| v.as_i64().map(|i| i.to_string()))
+    };
+    let by_phone = "query($p: String!) { userByPhone(phone: $p) { id companyId } }";
+    for (sessions, company) in [(&ctx.companies, true), (&ctx.officers, false)] {
+        for s in sessions {
+            let answer = peer
+                .post(None, &json!({ "query": by_phone, "variables": { "p": s.phone } }))
+                .await?;
+            let user = &answer["data"]["userByPhone"];
+            let id = as_text(if company { &user["companyId"] } else { &user["id"] })
+                .ok_or_else(|| format!("the peer has no user with phone {}", s.phone))?;
+            let session = Session {
+                phone: s.phone.clone(),
+                token: String::new(),
+                request_ids: Vec::new(),
+                db_id: id,
+            };
+            if company {
+                peer.companies.push(session);
+            } else {
+                peer.officers.push(session);
+            }
+        }
+    }
+    // The same first pages as zhitong's (same requests, same order: compared by length here,
+    // the content is the same rows of the same database).
+    let mut differing = 0;
+    for i in 0..peer.companies.len() {
+        let body = json!({ "query": PEER_HOME, "variables": { "id": peer.companies[i].db_id } });
+        let page = peer.post(None, &body).await?;
+        let ids: Vec<String> = page["data"]["allRequests"]["edges"]
+            .as_array()
+            .map(|edges| edges.iter().filter_map(|e| as_text(&e["node"]["id"])).collect())
+            .unwrap_or_default();
+        if ids.len() != ctx.companies[i].request_ids.len() {
+            differing += 1;
+        }
+        peer.companies[i].request_ids = ids;
+    }
+    if differing > 0 {
+        notes.push(format!(
+            "{differing} of {} companies' first pages differ in length between zhitong and the peer",
+            peer.companies.len()
+        ));
+    }
+    for scenario in ["detail", "my_tasks"] {
+        let (_, body) = peer.next_peer(scenario, 0);
+        let body: Value = serde_json::from_slice(&body).expect("our own JSON");
+        if let Err(e) = peer.post(None, &body).await {
+            notes.push(format!(
+                "the peer's {scenario} query fails: {}",
+                e.chars().take(300).collect::<String>()
+            ));
+        }
+    }
+    eprintln!(
+        "  peer: {} companies and {} officers found by phone",
+        peer.companies.len(),
+        peer.officers.len()
+    );
+    Ok(peer)
 }
 
 fn fill(figures: &mut Figures, histogram: &Histogram<u64>, seconds: f64) {
@@ -391,6 +643,15 @@ fn record_error(errors: &Mutex<Errors>, e: String) {
     }
 }
 
+/// The name of a run in the figures: the peer's are "peer home", "peer detail"….
+fn label(ctx: &Ctx, scenario: &str) -> String {
+    if ctx.peer {
+        format!("peer {scenario}")
+    } else {
+        scenario.to_string()
+    }
+}
+
 async fn closed_loop(ctx: Arc<Ctx>, scenario: &'static str, clients: usize, duration: Duration) -> (Figures, f64) {
     let started = Instant::now();
     let deadline = started + duration;
@@ -428,9 +689,13 @@ async fn closed_loop(ctx: Arc<Ctx>, scenario: &'static str, clients: usize, dura
     let seconds = started.elapsed().as_secs_f64();
     let errors = errors.lock().unwrap();
     let mut figures = Figures {
-        scenario: scenario.into(),
+        scenario: label(&ctx, scenario),
         mode: "closed".into(),
-        setting: format!("{clients} clients"),
+        setting: if clients == 1 {
+            "1 client".into()
+        } else {
+            format!("{clients} clients")
+        },
         ok,
         errors: errors.count,
         first_error: errors.first.clone(),
@@ -489,7 +754,7 @@ async fn open_loop(ctx: Arc<Ctx>, scenario: &'static str, rate: f64, duration: D
     let seconds = started.elapsed().as_secs_f64();
     let errors = errors.lock().unwrap();
     let mut figures = Figures {
-        scenario: scenario.into(),
+        scenario: label(&ctx, scenario),
         mode: "open".into(),
         setting: format!("{rate} req/s"),
         ok: ok.load(Ordering::Relaxed),
@@ -669,8 +934,10 @@ async fn login_all(ctx: &Ctx, phones: &[String], password: &str) -> Vec<Session>
         .map(|phone| async move {
             match login(ctx, phone, password).await {
                 Ok(token) => Some(Session {
+                    phone: phone.clone(),
                     token,
                     request_ids: Vec::new(),
+                    db_id: String::new(),
                 }),
                 Err(e) => {
                     eprintln!("  login {phone} failed: {e}");
@@ -839,6 +1106,10 @@ async fn run() {
         })
         .unwrap_or_default();
     let floor_db = arg("--floor-db");
+    // closed: `clients` clients; open: the arrival rate; one: one client alone (read operations).
+    let modes: Vec<String> = arg("--modes")
+        .map(|s| s.split(',').map(str::to_string).collect())
+        .unwrap_or_else(|| vec!["closed".into(), "open".into(), "one".into()]);
     let floor_dir = std::path::PathBuf::from(arg("--floor-dir").unwrap_or_else(|| "bench/floor".into()));
     let watch = Watch {
         server_pid: arg("--server-pid").and_then(|p| p.parse().ok()),
@@ -861,6 +1132,7 @@ async fn run() {
         stats_query: None,
         counter: AtomicU64::new(0),
         run_id: format!("{}-{}", std::process::id(), chrono::Utc::now().timestamp()),
+        peer: false,
     };
 
     eprintln!("logging in ({company_users} company users, {officer_users} officers, 1 admin)…");
@@ -920,10 +1192,31 @@ async fn run() {
     }
     let ctx = Arc::new(ctx);
 
+    // The peer: the same company users and officers, by their database ids (no tokens).
+    let peer_name = arg("--peer-name").unwrap_or_else(|| "PostGraphile 4.14.1".into());
+    let peer_watch = Watch {
+        server_pid: arg("--peer-pid").and_then(|p| p.parse().ok()),
+        postgres: floor_db.is_some(),
+    };
+    let mut peer_notes: Vec<String> = Vec::new();
+    let peer = match arg("--peer-url") {
+        Some(url) => match peer_context(&ctx, &format!("{url}/graphql"), &mut peer_notes).await {
+            Ok(peer) => Some(Arc::new(peer)),
+            Err(e) => {
+                eprintln!("  the peer is not usable: {e}");
+                peer_notes.push(format!("the peer was not measured: {e}"));
+                None
+            }
+        },
+        None => None,
+    };
+
     // The peak of set-up (logins hash passwords), before the runs reset it.
     let setup_peak = watch.peak_rss_mb();
     let mut results: Vec<Figures> = Vec::new();
     let mut floors: HashMap<String, (Option<Floor>, Option<Floor>)> = HashMap::new();
+    let mut one_statement_floors: HashMap<String, Floor> = HashMap::new();
+    let mut peer_results: Vec<Figures> = Vec::new();
     let started_at = chrono::Utc::now();
     for spec in SCENARIOS.iter().filter(|s| wanted.iter().any(|w| w == s.name)) {
         if !available(spec) {
@@ -940,8 +1233,16 @@ async fn run() {
         let rate = rates.get(spec.name).copied().unwrap_or(spec.rate);
         // Warm the caches and the connection pools, unmeasured.
         let _ = closed_loop(ctx.clone(), spec.name, clients, warmup).await;
-        results.push(measured(&watch, Box::pin(closed_loop(ctx.clone(), spec.name, clients, duration))).await);
-        results.push(measured(&watch, Box::pin(open_loop(ctx.clone(), spec.name, rate, duration))).await);
+        if modes.iter().any(|m| m == "closed") {
+            results.push(measured(&watch, Box::pin(closed_loop(ctx.clone(), spec.name, clients, duration))).await);
+        }
+        if modes.iter().any(|m| m == "open") {
+            results.push(measured(&watch, Box::pin(open_loop(ctx.clone(), spec.name, rate, duration))).await);
+        }
+        if spec.peer && modes.iter().any(|m| m == "one") {
+            // The latency of one client alone: no queueing, the cost of one operation end to end.
+            results.push(measured(&watch, Box::pin(closed_loop(ctx.clone(), spec.name, 1, duration))).await);
+        }
         if let (Some(db), Some(script)) = (&floor_db, spec.floor) {
             let manifest = &manifest;
             let closed = pgbench(db, &floor_dir, script, manifest, clients, None, duration.as_secs());
@@ -955,6 +1256,21 @@ async fn run() {
                 duration.as_secs(),
             );
             floors.insert(spec.name.into(), (Some(closed), Some(open)));
+        }
+        if let (Some(db), Some(script)) = (&floor_db, spec.one_statement_floor) {
+            let floor = pgbench(db, &floor_dir, script, &manifest, clients, None, duration.as_secs());
+            one_statement_floors.insert(spec.name.into(), floor);
+        }
+        if let Some(peer) = peer.as_ref().filter(|_| spec.peer) {
+            let _ = closed_loop(peer.clone(), spec.name, clients, warmup).await;
+            peer_results.push(
+                measured(
+                    &peer_watch,
+                    Box::pin(closed_loop(peer.clone(), spec.name, clients, duration)),
+                )
+                .await,
+            );
+            peer_results.push(measured(&peer_watch, Box::pin(closed_loop(peer.clone(), spec.name, 1, duration))).await);
         }
     }
 
@@ -970,10 +1286,13 @@ async fn run() {
             stats_query: None,
             counter: AtomicU64::new(0),
             run_id: ctx.run_id.clone(),
+            peer: false,
         };
         http_only.companies.push(Session {
+            phone: String::new(),
             token: "ceiling".into(),
             request_ids: Vec::new(),
+            db_id: String::new(),
         });
         let http_only = Arc::new(http_only);
         let _ = closed_loop(http_only.clone(), "ceiling", clients, warmup).await;
@@ -997,9 +1316,27 @@ async fn run() {
         );
     }
 
+    let baseline: Option<Vec<Figures>> = arg("--baseline").and_then(|path| {
+        let text = std::fs::read_to_string(&path).ok()?;
+        let value: Value = serde_json::from_str(&text).ok()?;
+        // Only a run on the same data is comparable.
+        if value["data"] != data_json(&manifest) {
+            eprintln!("  {path}: another data set, not compared");
+            return None;
+        }
+        Some(value["results"].as_array()?.iter().map(Figures::from_json).collect())
+    });
+    let peer_part = PeerPart {
+        name: &peer_name,
+        results: &peer_results,
+        one_statement_floors: &one_statement_floors,
+        notes: &peer_notes,
+        baseline: baseline.as_deref(),
+    };
     let report = report(
         &manifest,
         &results,
+        &peer_part,
         &floors,
         &ceiling,
         &unavailable,
@@ -1036,6 +1373,9 @@ async fn run() {
             "floors": floors_json,
             "ceiling": ceiling.iter().map(Figures::json).collect::<Vec<_>>(),
             "unavailable": unavailable,
+            "data": data_json(&manifest),
+            "peer": { "name": peer_name, "results": peer_results.iter().map(Figures::json).collect::<Vec<_>>(), "notes": peer_notes },
+            "one_statement_floors": one_statement_floors.iter().map(|(k, f)| (k.clone(), json!({ "script": f.script, "mode": f.mode, "tps": f.tps, "p50_ms": f.p50_ms, "p99_ms": f.p99_ms, "failed": f.failed, "db_cpu_ms_per_op": f.db_cpu_ms_per_op, "note": f.note }))).collect::<serde_json::Map<_, _>>(),
         });
         std::fs::write(path, serde_json::to_string_pretty(&all).unwrap()).expect("write the JSON");
     }
@@ -1045,6 +1385,7 @@ async fn run() {
 fn report(
     manifest: &Manifest,
     results: &[Figures],
+    peer: &PeerPart,
     floors: &HashMap<String, (Option<Floor>, Option<Floor>)>,
     ceiling: &[Figures],
     unavailable: &[(String, String)],
@@ -1111,6 +1452,153 @@ fn report(
             Some(format!("p99 {} ms ({} errors)", fmt_ms(r.p99_ms), r.errors)),
             Some(r.p99_ms < 30.0 && r.errors == 0),
         );
+    }
+    // Issue 16: against the peer and the database's own limit, in the same run.
+    let many = format!("{clients} clients");
+    let closed_at = |scenario: &str, setting: &str| {
+        results
+            .iter()
+            .find(|r| r.scenario == scenario && r.mode == "closed" && r.setting == setting)
+    };
+    let peer_at = |scenario: &str, setting: &str| {
+        peer.results
+            .iter()
+            .find(|r| r.scenario == format!("peer {scenario}") && r.mode == "closed" && r.setting == setting)
+    };
+    let one_floor = peer.one_statement_floors.get("home").filter(|f| f.tps > 0.0);
+    match (closed_at("home", &many), one_floor) {
+        (Some(h), Some(f)) => target(
+            &format!("home screen, closed loop {clients} clients: ≥ 50 % of the one-statement floor (home_json.sql)"),
+            Some(format!(
+                "{:.0}/s vs {:.0}/s = {:.0} %",
+                h.throughput,
+                f.tps,
+                100.0 * h.throughput / f.tps
+            )),
+            Some(h.throughput >= 0.5 * f.tps && h.errors == 0),
+        ),
+        _ => target(
+            "home screen, closed loop: ≥ 50 % of the one-statement floor (home_json.sql)",
+            None,
+            None,
+        ),
+    }
+    for (name, title) in [
+        ("home", "home screen"),
+        ("detail", "request detail"),
+        ("my_tasks", "myTasks"),
+    ] {
+        let what = format!(
+            "{title}, closed loop {clients} clients: ≥ 2.0 × {}'s throughput",
+            peer.name
+        );
+        match (closed_at(name, &many), peer_at(name, &many)) {
+            (Some(z), Some(p)) if p.throughput > 0.0 => target(
+                &what,
+                Some(format!(
+                    "{:.0}/s vs {:.0}/s = {:.2} ×",
+                    z.throughput,
+                    p.throughput,
+                    z.throughput / p.throughput
+                )),
+                Some(z.throughput >= 2.0 * p.throughput && z.errors == 0),
+            ),
+            (Some(z), _) => target(
+                &what,
+                Some(format!("{:.0}/s, the peer not measured", z.throughput)),
+                None,
+            ),
+            _ => target(&what, None, None),
+        }
+        let one = closed_at(name, "1 client");
+        let peer_one = peer_at(name, "1 client");
+        let versus = |p: Option<&Figures>| {
+            p.filter(|p| p.p50_ms > 0.0)
+                .map(|p| {
+                    format!(
+                        " vs {} ms = {:.2} ×",
+                        fmt_ms(p.p50_ms),
+                        one.map_or(0.0, |z| z.p50_ms) / p.p50_ms
+                    )
+                })
+                .unwrap_or_else(|| ", the peer not measured".into())
+        };
+        if name == "home" {
+            target(
+                "home screen, one client: p50 ≤ 1.5 ms (PostGraphile's p50 beside it)",
+                one.map(|z| format!("p50 {} ms{}", fmt_ms(z.p50_ms), versus(peer_one))),
+                one.map(|z| z.p50_ms <= 1.5 && z.errors == 0),
+            );
+        } else {
+            // The home screen's ratio: 1.5 ms against PostGraphile's 3.3 ms.
+            let ratio = 1.5 / 3.3;
+            target(
+                &format!(
+                    "{title}, one client: p50 ≤ {ratio:.2} × {}'s (the home screen's 1.5 / 3.3 ms)",
+                    peer.name
+                ),
+                one.map(|z| format!("p50 {} ms{}", fmt_ms(z.p50_ms), versus(peer_one))),
+                one.zip(peer_one)
+                    .filter(|(_, p)| p.p50_ms > 0.0)
+                    .map(|(z, p)| z.p50_ms <= ratio * p.p50_ms && z.errors == 0),
+            );
+        }
+    }
+    let home_cpu: Vec<(String, f64)> = results
+        .iter()
+        .filter(|r| r.scenario == "home")
+        .filter_map(|r| r.server_cpu_ms_per_op.map(|c| (format!("{} {}", r.mode, r.setting), c)))
+        .collect();
+    target(
+        "server CPU per home screen ≤ 0.6 ms (every home run)",
+        (!home_cpu.is_empty()).then(|| {
+            home_cpu
+                .iter()
+                .map(|(run, c)| format!("{c:.2} ms ({run})"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }),
+        (!home_cpu.is_empty()).then(|| home_cpu.iter().all(|(_, c)| *c <= 0.6)),
+    );
+    target(
+        "stats: < 300 ms for a full year on 1M requests",
+        Some(match find("stats", "closed") {
+            Some(s) => format!(
+                "not measured as stated: bench/run asks for the last 30 days of {} requests (p50 {} ms with {clients} clients)",
+                manifest.requests,
+                fmt_ms(s.p50_ms)
+            ),
+            None => "not measured by this run".into(),
+        }),
+        None,
+    );
+    target(
+        "5,000 idle subscribers: ≤ 10 queries/s and < 300 MB RSS",
+        Some("not measured by bench/run".into()),
+        None,
+    );
+    match peer.baseline {
+        Some(baseline) => {
+            let (compared, worse) = worse_than(baseline, results, 0.10);
+            let mut shown: Vec<String> = worse.iter().take(8).cloned().collect();
+            if worse.len() > shown.len() {
+                shown.push(format!("and {} more", worse.len() - shown.len()));
+            }
+            target(
+                "no figure of the previous report gets worse (by more than 10 %)",
+                Some(if worse.is_empty() {
+                    format!("{compared} figures compared, none worse")
+                } else {
+                    format!("{} of {compared} worse: {}", worse.len(), shown.join("; "))
+                }),
+                Some(worse.is_empty()),
+            );
+        }
+        None => target(
+            "no figure of the previous report gets worse",
+            Some("no previous run on the same data to compare with".into()),
+            None,
+        ),
     }
     let peak = results
         .iter()
@@ -1206,6 +1694,77 @@ fn report(
             if let Some(note) = &f.note {
                 out.push_str(&format!("\n{name} floor ({}): {note}\n", f.mode));
             }
+        }
+    }
+    if !peer.results.is_empty() || !peer.notes.is_empty() || !peer.one_statement_floors.is_empty() {
+        out.push_str(&format!(
+            "\n### Peer: {} on the same database, same driver, same clients, same run\n\n\
+The peer runs without authentication (a company or officer id as a variable instead of a token) and without access rules, so it does less work per request than zhitong: the comparison favours it. Throughput and CPU from the closed loop with {clients} clients, p50 from one client alone. CPU per operation: the server's (or the node process's) and all PostgreSQL processes'.\n\n\
+| operation | zhitong /s | peer /s | zhitong / peer | zhitong p50 1 client | peer p50 1 client | zhitong / peer | zhitong server CPU ms/op | peer server CPU ms/op | zhitong / peer | zhitong DB CPU ms/op | peer DB CPU ms/op | peer errors |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+            peer.name
+        ));
+        let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
+            (Some(a), Some(b)) if b > 0.0 => format!("{:.2}", a / b),
+            _ => "–".into(),
+        };
+        for name in ["home", "detail", "my_tasks"] {
+            let (z, p) = (closed_at(name, &many), peer_at(name, &many));
+            let (z1, p1) = (closed_at(name, "1 client"), peer_at(name, "1 client"));
+            if z.is_none() && p.is_none() {
+                continue;
+            }
+            let tput = |f: Option<&Figures>| f.map(|f| f.throughput);
+            let p50 = |f: Option<&Figures>| f.map(|f| f.p50_ms);
+            let cpu = |f: Option<&Figures>| f.and_then(|f| f.server_cpu_ms_per_op);
+            let db = |f: Option<&Figures>| f.and_then(|f| f.db_cpu_ms_per_op);
+            out.push_str(&format!(
+                "| {name} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                opt(tput(z), 0),
+                opt(tput(p), 0),
+                ratio(tput(z), tput(p)),
+                p50(z1).map(fmt_ms).unwrap_or_else(|| "–".into()),
+                p50(p1).map(fmt_ms).unwrap_or_else(|| "–".into()),
+                ratio(p50(z1), p50(p1)),
+                opt(cpu(z), 2),
+                opt(cpu(p), 2),
+                ratio(cpu(z), cpu(p)),
+                opt(db(z), 2),
+                opt(db(p), 2),
+                p.map(|p| p.errors).unwrap_or(0) + p1.map(|p| p.errors).unwrap_or(0),
+            ));
+        }
+        for (name, f) in peer.one_statement_floors {
+            let z = closed_at(name, &many).map(|z| z.throughput);
+            let p = peer_at(name, &many).map(|p| p.throughput);
+            let share = |v: Option<f64>| match v {
+                Some(v) if f.tps > 0.0 => format!("{:.0} %", 100.0 * v / f.tps),
+                _ => "–".into(),
+            };
+            out.push_str(&format!(
+                "\nThe database's own limit for `{name}` ({}: the whole answer as JSON in one SQL statement, pgbench {}): {:.0}/s, p50 {} ms, {} ms of database CPU per call; zhitong reaches {} of it, the peer {}.{}\n",
+                f.script,
+                f.mode,
+                f.tps,
+                fmt_ms(f.p50_ms),
+                opt(f.db_cpu_ms_per_op, 2),
+                share(z),
+                share(p),
+                f.note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default(),
+            ));
+        }
+        let peer_errors: Vec<&Figures> = peer.results.iter().filter(|r| r.first_error.is_some()).collect();
+        for r in peer_errors {
+            let e = r.first_error.as_deref().unwrap_or("");
+            out.push_str(&format!(
+                "\n- {} {} {}: first error `{}`\n",
+                r.scenario,
+                r.mode,
+                r.setting,
+                e[..e.len().min(300)].replace('`', "'")
+            ));
+        }
+        for note in peer.notes {
+            out.push_str(&format!("\n- {note}\n"));
         }
     }
     if !ceiling.is_empty() {
