@@ -9,8 +9,8 @@ use serde_json::{json, Value};
 use crate::clock::to_utc;
 use crate::db::schema::{
     attachments, audit_log, devices, evaluation_roll, evaluation_votes, idempotency_keys, login_throttles,
-    notifications, personal_data_erasures, push_deliveries, refresh_tokens, replacement_flags, request_events,
-    requests, sms_deliveries, sms_opt_outs, users, visits,
+    notifications, personal_data_erasures, push_deliveries, recovery_codes, refresh_tokens, replacement_flags,
+    request_events, requests, second_factors, sessions, sms_deliveries, sms_opt_outs, users, visits,
 };
 use crate::db::DbConnection;
 use crate::error::AppResult;
@@ -282,6 +282,18 @@ pub fn delete_devices_of(conn: &mut DbConnection, user: UserId) -> AppResult<usi
 
 pub fn delete_refresh_tokens_of(conn: &mut DbConnection, user: UserId) -> AppResult<usize> {
     Ok(diesel::delete(refresh_tokens::table.filter(refresh_tokens::user_id.eq(user))).execute(conn)?)
+}
+
+/// The person's sessions (one per signed-in device): their access tokens stop at once.
+pub fn delete_sessions_of(conn: &mut DbConnection, user: UserId) -> AppResult<usize> {
+    Ok(diesel::delete(sessions::table.filter(sessions::user_id.eq(user))).execute(conn)?)
+}
+
+/// The person's second factor (its secret) and recovery codes.
+pub fn delete_second_factor_of(conn: &mut DbConnection, user: UserId) -> AppResult<usize> {
+    let codes = diesel::delete(recovery_codes::table.filter(recovery_codes::user_id.eq(user))).execute(conn)?;
+    let factor = diesel::delete(second_factors::table.filter(second_factors::user_id.eq(user))).execute(conn)?;
+    Ok(codes + factor)
 }
 
 pub fn delete_idempotency_keys_of(conn: &mut DbConnection, user: UserId) -> AppResult<usize> {
@@ -573,5 +585,29 @@ pub fn purge_ended_sessions(conn: &mut DbConnection, cutoff: NaiveDateTime) -> A
         .select(refresh_tokens::id)
         .load(conn)?;
     let n = diesel::delete(refresh_tokens::table.filter(refresh_tokens::id.eq_any(&ids))).execute(conn)?;
-    Ok((n, ids.len() as i64 == PURGE_BATCH))
+    // The signed-in devices whose refresh tokens are all gone and which ended (or were last
+    // used) before the cutoff go with them.
+    let candidates: Vec<(i64, String)> = sessions::table
+        .filter(sessions::ended_at.lt(cutoff).or(sessions::last_used_at.lt(cutoff)))
+        .order(sessions::id)
+        .limit(PURGE_BATCH)
+        .select((sessions::id, sessions::family_id))
+        .load(conn)?;
+    let families: Vec<&String> = candidates.iter().map(|(_, f)| f).collect();
+    let alive: std::collections::HashSet<String> = refresh_tokens::table
+        .filter(refresh_tokens::family_id.eq_any(families))
+        .select(refresh_tokens::family_id)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect();
+    let gone: Vec<i64> = candidates
+        .iter()
+        .filter(|(_, family)| !alive.contains(family))
+        .map(|(id, _)| *id)
+        .collect();
+    let m = diesel::delete(sessions::table.filter(sessions::id.eq_any(&gone))).execute(conn)?;
+    Ok((
+        n + m,
+        ids.len() as i64 == PURGE_BATCH || gone.len() as i64 == PURGE_BATCH,
+    ))
 }

@@ -50,6 +50,12 @@ fn devices(conn: &mut DbConnection, s: &Subject, _: NaiveDateTime) -> AppResult<
 fn refresh_tokens(conn: &mut DbConnection, s: &Subject, _: NaiveDateTime) -> AppResult<usize> {
     repo::delete_refresh_tokens_of(conn, s.id)
 }
+fn sessions(conn: &mut DbConnection, s: &Subject, _: NaiveDateTime) -> AppResult<usize> {
+    repo::delete_sessions_of(conn, s.id)
+}
+fn second_factor(conn: &mut DbConnection, s: &Subject, _: NaiveDateTime) -> AppResult<usize> {
+    repo::delete_second_factor_of(conn, s.id)
+}
 fn idempotency_keys(conn: &mut DbConnection, s: &Subject, _: NaiveDateTime) -> AppResult<usize> {
     repo::delete_idempotency_keys_of(conn, s.id)
 }
@@ -88,6 +94,8 @@ pub const ERASURE: &[(&str, EraseStep)] = &[
     ("notifications_of_others", others_notices),
     ("devices", devices),
     ("refresh_tokens", refresh_tokens),
+    ("sessions", sessions),
+    ("second_factors", second_factor),
     ("idempotency_keys", idempotency_keys),
     ("sms_opt_outs", sms_opt_outs),
     ("login_throttles", login_throttles),
@@ -139,6 +147,8 @@ pub async fn erase(state: &AppState, actor: &Actor, id: UserId) -> AppResult<(Us
                 tables.push((*table, step(conn, &subject, now)?));
             }
             repo::insert_erasure(conn, id, by, now)?;
+            // The person's open websockets close with their sessions, on every instance.
+            conn.after_commit(crate::db::Effect::SessionsEnded(id));
             let erasure = Erasure { user_id: id, tables };
             crate::audit::record(conn, by, "erasePersonalData", None, Some(&erasure), now)?;
             let masked = users_repo::find_by_id(conn, id)?

@@ -75,7 +75,11 @@ async fn admin_actions_are_logged_with_before_and_after(app: TestApp) {
     assert_eq!(all[6]["after"]["mustChangePassword"], false);
     assert_eq!(all[8]["actor"]["id"], app.admin_id.as_str());
     let (first_run, all) = all.split_last().unwrap();
-    let entries: Vec<&serde_json::Value> = all.iter().copied().filter(|e| e["action"] != "changePassword").collect();
+    let entries: Vec<&serde_json::Value> = all
+        .iter()
+        .copied()
+        .filter(|e| e["action"] != "changePassword")
+        .collect();
     for entry in &entries {
         assert_eq!(entry["actor"]["id"], app.admin_id.as_str());
     }

@@ -20,7 +20,7 @@ use zhitong::db::schema::{notifications as n, push_deliveries as d, request_even
 use zhitong::db::{Db, DbUrl, PoolOptions};
 
 use crate::fake_fcm::FakeFcm;
-use crate::helpers::{credit_code, PG_URL_VAR};
+use crate::helpers::{credit_code, first_login, PG_URL_VAR};
 use crate::process::{field, start, Running};
 
 const OFFICERS: usize = 5;
@@ -95,7 +95,8 @@ impl Client {
     /// A user who registers an FCM phone and turns quiet hours off (the server runs on the
     /// real clock: a run in the zone's night would hold every push until the morning).
     async fn phone(&self, phone: &str, device: &str) -> String {
-        let token = self.login(phone, PASSWORD).await;
+        // The password the admin set must be changed at the first login.
+        let token = first_login(&self.http, &self.address, phone, PASSWORD).await;
         self.call(
             Some(&token),
             "mutation { setQuietHours(start: \"00:00\", end: \"00:00\") { user { id } } }",
@@ -205,7 +206,7 @@ struct Zone {
 }
 
 async fn build_zone(client: &Client, admin_password: String, companies: usize) -> Zone {
-    let admin = client.login("13800000000", &admin_password).await;
+    let admin = first_login(&client.http, &client.address, "13800000000", &admin_password).await;
     let mut officer_ids = Vec::new();
     for i in 0..OFFICERS {
         let phone = format!("1340000{i:04}");
@@ -475,7 +476,9 @@ async fn storm_and_kill(store: Store, backend: &str) {
         );
     }
     // The restarted server answers and the admin still signs in.
-    serving(&running).login("13800000000", &zone.admin_password).await;
+    serving(&running)
+        .login("13800000000", &format!("{} renewed", zone.admin_password))
+        .await;
 }
 
 #[actix_rt::test]
