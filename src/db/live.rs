@@ -147,7 +147,7 @@ impl LiveBus {
     /// skips ahead).
     pub async fn changes(&self) -> impl Stream<Item = RequestChanged> + Send + 'static {
         use futures_util::StreamExt;
-        self.events().await.filter_map(|event| async move {
+        self.events(true).await.filter_map(|event| async move {
             match event {
                 LiveEvent::Request(change) => Some(change),
                 LiveEvent::SessionsEnded(_) => None,
@@ -158,7 +158,7 @@ impl LiveBus {
     /// Every user whose sessions (some or all) end from now on.
     pub async fn sessions_ended(&self) -> impl Stream<Item = UserId> + Send + 'static {
         use futures_util::StreamExt;
-        self.events().await.filter_map(|event| async move {
+        self.events(false).await.filter_map(|event| async move {
             match event {
                 LiveEvent::SessionsEnded(user_id) => Some(user_id),
                 LiveEvent::Request(_) => None,
@@ -166,7 +166,9 @@ impl LiveBus {
         })
     }
 
-    async fn events(&self) -> impl Stream<Item = LiveEvent> + Send + 'static {
+    /// The bus's events from now on; `counted` streams are GraphQL subscriptions (the
+    /// `zhitong_live_subscriptions` gauge), the websockets' own session watchers are not.
+    async fn events(&self, counted: bool) -> impl Stream<Item = LiveEvent> + Send + 'static {
         let (receiver, mut ready) = {
             let mut channel = self.channel();
             let channel = channel.get_or_insert_with(|| self.start()).clone();
@@ -178,8 +180,10 @@ impl LiveBus {
         {
             tracing::warn!("the live-update listener is not listening yet; changes may be missed");
         }
-        self.subscribers.inc();
-        let subscribed = Subscribed(self.subscribers.clone());
+        let subscribed = counted.then(|| {
+            self.subscribers.inc();
+            Subscribed(self.subscribers.clone())
+        });
         futures_util::stream::unfold((receiver, subscribed), |(mut receiver, subscribed)| async move {
             loop {
                 match receiver.recv().await {

@@ -59,12 +59,19 @@ pub struct RetentionReport {
     pub sms_deliveries: usize,
     pub login_throttles: usize,
     pub refresh_tokens: usize,
+    /// Signed-in devices (`sessions` rows) whose refresh tokens are all gone.
+    pub sessions: usize,
     /// A kind filled its batch: more may be waiting.
     pub more: bool,
 }
 
 impl RetentionReport {
     pub fn total(&self) -> usize {
-        self.notifications + self.push_deliveries + self.sms_deliveries + self.login_throttles + self.refresh_tokens
+        self.notifications
+            + self.push_deliveries
+            + self.sms_deliveries
+            + self.login_throttles
+            + self.refresh_tokens
+            + self.sessions
     }
 }

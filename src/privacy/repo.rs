@@ -585,8 +585,12 @@ pub fn purge_ended_sessions(conn: &mut DbConnection, cutoff: NaiveDateTime) -> A
         .select(refresh_tokens::id)
         .load(conn)?;
     let n = diesel::delete(refresh_tokens::table.filter(refresh_tokens::id.eq_any(&ids))).execute(conn)?;
-    // The signed-in devices whose refresh tokens are all gone and which ended (or were last
-    // used) before the cutoff go with them.
+    Ok((n, ids.len() as i64 == PURGE_BATCH))
+}
+
+/// The signed-in devices (`sessions` rows) whose refresh tokens are all gone and which ended,
+/// or were last used, before the cutoff.
+pub fn purge_signed_out_devices(conn: &mut DbConnection, cutoff: NaiveDateTime) -> AppResult<(usize, bool)> {
     let candidates: Vec<(i64, String)> = sessions::table
         .filter(sessions::ended_at.lt(cutoff).or(sessions::last_used_at.lt(cutoff)))
         .order(sessions::id)
@@ -606,8 +610,5 @@ pub fn purge_ended_sessions(conn: &mut DbConnection, cutoff: NaiveDateTime) -> A
         .map(|(id, _)| *id)
         .collect();
     let m = diesel::delete(sessions::table.filter(sessions::id.eq_any(&gone))).execute(conn)?;
-    Ok((
-        n + m,
-        ids.len() as i64 == PURGE_BATCH || gone.len() as i64 == PURGE_BATCH,
-    ))
+    Ok((m, gone.len() as i64 == PURGE_BATCH))
 }

@@ -20,13 +20,15 @@ pub async fn run_once(state: &AppState) -> AppResult<RetentionReport> {
             let (sms_deliveries, more_s) = repo::purge_finished_sms(conn, now - keep.deliveries)?;
             let (login_throttles, more_t) = repo::purge_idle_throttles(conn, now - keep.login_throttles, now)?;
             let (refresh_tokens, more_r) = repo::purge_ended_sessions(conn, now - keep.sessions)?;
+            let (sessions, more_d) = repo::purge_signed_out_devices(conn, now - keep.sessions)?;
             Ok(RetentionReport {
                 notifications,
                 push_deliveries,
                 sms_deliveries,
                 login_throttles,
                 refresh_tokens,
-                more: more_n || more_p || more_s || more_t || more_r,
+                sessions,
+                more: more_n || more_p || more_s || more_t || more_r || more_d,
             })
         })
         .await

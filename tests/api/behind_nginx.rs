@@ -201,12 +201,10 @@ impl Proxy {
         .await
     }
 
+    /// Logs in through the proxy; an account whose password an admin set (or the first run
+    /// generated) changes it to `"{password} renewed"` first, as it must before anything else.
     async fn token(&self, http: &reqwest::Client, phone: &str, password: &str) -> String {
-        let response = self.login(http, phone, password).await;
-        response["data"]["login"]["accessToken"]
-            .as_str()
-            .unwrap_or_else(|| panic!("login of {phone}: {response:#}"))
-            .to_string()
+        crate::helpers::first_login(http, &self.url(""), phone, password).await
     }
 }
 
@@ -474,7 +472,7 @@ async fn two_instances_behind_nginx() {
             &http,
             Some(&admin),
             create_user,
-            json!({ "i": { "role": "OFFICER", "phone": "13900000001", "name": "甲专员", "password": "officer-pass" } }),
+            json!({ "i": { "role": "OFFICER", "phone": "13900000001", "name": "甲专员", "password": "tern-0001-quill-marsh" } }),
         )
         .await["createUser"]["user"]["id"]
         .as_str()
@@ -504,11 +502,11 @@ async fn two_instances_behind_nginx() {
             &http,
             Some(&admin),
             create_user,
-            json!({ "i": { "role": "COMPANY", "phone": "13900000011", "name": "甲员工", "password": "staff-pass", "companyId": company } }),
+            json!({ "i": { "role": "COMPANY", "phone": "13900000011", "name": "甲员工", "password": "tern-0011-quill-marsh", "companyId": company } }),
         )
         .await;
-    let staff = proxy.token(&http, "13900000011", "staff-pass").await;
-    let officer_token = proxy.token(&http, "13900000001", "officer-pass").await;
+    let staff = proxy.token(&http, "13900000011", "tern-0011-quill-marsh").await;
+    let officer_token = proxy.token(&http, "13900000001", "tern-0001-quill-marsh").await;
     let categories = proxy
         .ok(&http, Some(&staff), "{ categories { id code } }", json!({}))
         .await;
@@ -596,7 +594,9 @@ async fn two_instances_behind_nginx() {
     );
     // Another phone behind the same proxy is not locked with it.
     let other = client(&proxy.cert_pem, https, "127.0.0.3");
-    let fine = proxy.login(&other, "13900000001", "officer-pass").await;
+    let fine = proxy
+        .login(&other, "13900000001", "tern-0001-quill-marsh renewed")
+        .await;
     assert!(fine["data"]["login"]["accessToken"].is_string(), "{fine}");
     let lockouts = proxy
         .ok(&http, Some(&admin), "{ loginLockouts { kind label } }", json!({}))

@@ -107,7 +107,9 @@ async fn a_person_reads_and_downloads_everything_held_about_them(app: TestApp) {
         data["devices"][0].get("token").is_none(),
         "push tokens are not handed out"
     );
-    assert_eq!(data["sessions"].as_array().unwrap().len(), 1);
+    // Two sessions are held: the first login's, ended when the password the admin set was
+    // changed, and the one opened by that change.
+    assert_eq!(data["sessions"].as_array().unwrap().len(), 2);
     assert_eq!(data["requestsRaised"][0]["title"], "厂区停电");
     let entries: Vec<&str> = data["timelineEntries"]
         .as_array()
@@ -195,7 +197,8 @@ async fn an_erasure_masks_the_person_and_keeps_the_record(app: TestApp) {
         .collect();
     let rows = |name: &str| tables.iter().find(|(t, _)| t == name).map(|(_, n)| *n).unwrap();
     assert_eq!(rows("devices"), 1);
-    assert_eq!(rows("refresh_tokens"), 1);
+    // The first login's (ended by the first password change) and the current one.
+    assert_eq!(rows("refresh_tokens"), 2);
     assert!(rows("notifications") >= 1);
     assert_eq!(rows("users"), 1);
     assert_eq!(rows("evaluation_votes"), 1);
@@ -363,6 +366,20 @@ async fn sql(app: &TestApp, statement: String) {
         .unwrap();
 }
 
+async fn scalar(app: &TestApp, query: &'static str) -> i64 {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    app.state
+        .db
+        .read(move |conn| Ok(diesel::sql_query(query).get_result::<Count>(conn)?.n))
+        .await
+        .unwrap()
+}
+
 fn stamp(app: &TestApp) -> String {
     app.state.clock.now_naive().format("%Y-%m-%d %H:%M:%S").to_string()
 }
@@ -407,6 +424,14 @@ async fn the_retention_purge_deletes_what_is_past_its_time(app: TestApp) {
     )
     .await;
     let sessions = app.count("refresh_tokens").await;
+    // Ended now: the logout, and each first login's session, ended by the change of the
+    // password the admin had set.
+    let ended = scalar(
+        &app,
+        "SELECT COUNT(*) AS n FROM refresh_tokens WHERE revoked_at IS NOT NULL",
+    )
+    .await;
+    assert!(ended >= 2, "the logout and the first logins: {ended}");
 
     // Within every period nothing goes.
     app.clock.advance(Duration::days(29));
@@ -419,8 +444,21 @@ async fn the_retention_purge_deletes_what_is_past_its_time(app: TestApp) {
     assert_eq!(report.push_deliveries as i64, pushes, "{report:?}");
     assert_eq!(app.count("push_deliveries").await, 0);
     assert_eq!(app.count("login_throttles").await, 0);
-    assert_eq!(report.refresh_tokens, 1, "only the logged-out session: {report:?}");
-    assert_eq!(app.count("refresh_tokens").await, sessions - 1);
+    assert_eq!(
+        report.refresh_tokens as i64, ended,
+        "only the ended sessions: {report:?}"
+    );
+    assert_eq!(app.count("refresh_tokens").await, sessions - ended);
+    // A signed-in device goes with its last refresh token, and only then.
+    assert!(report.sessions > 0, "{report:?}");
+    let orphans = scalar(
+        &app,
+        "SELECT COUNT(*) AS n FROM sessions WHERE family_id NOT IN (SELECT family_id FROM refresh_tokens)",
+    )
+    .await;
+    assert_eq!(orphans, 0);
+    let kept = scalar(&app, "SELECT COUNT(*) AS n FROM sessions").await;
+    assert!(kept > 0, "the open sessions' devices stay");
     assert_eq!(report.notifications, 0, "read notifications stay 180 days");
     assert!(!report.more);
     assert_eq!(run_purge(&app).await.total(), 0, "a second round finds nothing");
@@ -438,6 +476,11 @@ async fn the_retention_purge_deletes_what_is_past_its_time(app: TestApp) {
         app.count("refresh_tokens").await,
         0,
         "sessions expire after 30 days and go 30 days later"
+    );
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) AS n FROM sessions").await,
+        0,
+        "their signed-in devices with them"
     );
 }
 
