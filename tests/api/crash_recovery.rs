@@ -303,10 +303,12 @@ async fn a_killed_server_loses_no_notification() {
     assert_eq!(expected.len(), 10 * (2 + 5 * 2));
     let accepted = fakes.accepted();
     let delivered: BTreeSet<(String, String)> = accepted.iter().cloned().collect();
-    // Each send is recorded as it completes: only what was in flight at the kill (at most the
-    // worker's 16 concurrent sends) can go twice.
+    // Each send is recorded as it completes: only what was in flight at the kill can go twice,
+    // that is the worker's 16 concurrent sends plus the chunk of up to 16 finished sends whose
+    // outcomes were being written (`buffer_unordered(16).ready_chunks(16)` in
+    // src/notifications/worker.rs; 17 and 18 were seen on a loaded machine).
     let repeats = accepted.len() - delivered.len();
-    assert!(repeats <= 16, "{repeats} pushes sent twice");
+    assert!(repeats <= 2 * 16, "{repeats} pushes sent twice");
     for (name, fake) in [
         ("APNS", &fakes.apns as &dyn FakeVendor),
         ("HUAWEI", &fakes.huawei),
