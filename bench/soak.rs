@@ -108,6 +108,52 @@ impl Client {
     }
 }
 
+impl Client {
+    /// Logs in for the first time: an account whose password an admin set (or the first run
+    /// generated) must change it before anything else; the new one is the old plus " renewed".
+    /// Returns the session and the password that now holds.
+    async fn first_login(&self, phone: &str, password: &str) -> ((String, String), String) {
+        let data = self
+            .call(
+                None,
+                "mutation($p: String!, $w: String!) { login(phone: $p, password: $w) { accessToken refreshToken requiredAction } }",
+                json!({ "p": phone, "w": password }),
+                true,
+            )
+            .await
+            .expect("login");
+        let login = &data["login"];
+        let token = login["accessToken"].as_str().unwrap().to_string();
+        if login["requiredAction"] != "PASSWORD_CHANGE_REQUIRED" {
+            return (
+                (token, login["refreshToken"].as_str().unwrap().to_string()),
+                password.to_string(),
+            );
+        }
+        let renewed = format!("{password} renewed");
+        let data = self
+            .call(
+                Some(&token),
+                "mutation($o: String!, $n: String!) { changePassword(oldPassword: $o, newPassword: $n) { accessToken refreshToken } }",
+                json!({ "o": password, "n": renewed }),
+                true,
+            )
+            .await
+            .expect("the first password change");
+        let changed = &data["changePassword"];
+        (
+            (
+                changed["accessToken"].as_str().unwrap().to_string(),
+                changed["refreshToken"].as_str().unwrap().to_string(),
+            ),
+            renewed,
+        )
+    }
+}
+
+/// The password the admin gives the soak's accounts (strong enough for the strength check).
+const SOAK_PASSWORD: &str = "Soak-7Qx!-rain-over-Fuling";
+
 struct Cast {
     admin: String,
     company: (String, String),
@@ -122,7 +168,7 @@ async fn set_up(client: &Client, admin_password: &str, n: usize) -> Cast {
     let officer_id = ok(client
         .call(
             Some(&admin),
-            "mutation($p: String!) { createUser(input: { role: OFFICER, phone: $p, name: \"专员\", password: \"soak-password\" }) { user { id } } }",
+            "mutation($p: String!) { createUser(input: { role: OFFICER, phone: $p, name: \"专员\", password: \"Soak-7Qx!-rain-over-Fuling\" }) { user { id } } }",
             json!({ "p": officer_phone }),
             true,
         )
@@ -150,7 +196,7 @@ async fn set_up(client: &Client, admin_password: &str, n: usize) -> Cast {
     ok(client
         .call(
             Some(&admin),
-            "mutation($p: String!, $c: ID!) { createUser(input: { role: COMPANY, phone: $p, name: \"员工\", companyId: $c, principal: true, password: \"soak-password\" }) { user { id } } }",
+            "mutation($p: String!, $c: ID!) { createUser(input: { role: COMPANY, phone: $p, name: \"员工\", companyId: $c, principal: true, password: \"Soak-7Qx!-rain-over-Fuling\" }) { user { id } } }",
             json!({ "p": staff_phone, "c": company_id }),
             true,
         )
@@ -161,8 +207,8 @@ async fn set_up(client: &Client, admin_password: &str, n: usize) -> Cast {
         .as_str()
         .unwrap()
         .to_string();
-    let company = client.login(&staff_phone, "soak-password").await;
-    let (officer, _) = client.login(&officer_phone, "soak-password").await;
+    let (company, _) = client.first_login(&staff_phone, SOAK_PASSWORD).await;
+    let ((officer, _), _) = client.first_login(&officer_phone, SOAK_PASSWORD).await;
     Cast {
         admin,
         company,
@@ -309,6 +355,8 @@ async fn main() {
         url: url.clone(),
         tally: tally.clone(),
     };
+    // The first run's administrator changes the generated password first.
+    let (_, password) = client(&tally).first_login("13800000000", &password).await;
     let mut casts = Vec::new();
     for n in 0..clients {
         casts.push(set_up(&client(&tally), &password, n).await);
