@@ -107,6 +107,14 @@ typed_id!(
     /// A timeline event (`request_events.id`).
     EventId
 );
+typed_id!(
+    /// A key project (重点项目).
+    ProjectId
+);
+typed_id!(
+    /// A procedure handled on a key project's behalf (代办事项).
+    ProcedureId
+);
 
 #[cfg(test)]
 mod tests {

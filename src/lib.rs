@@ -25,6 +25,7 @@ pub mod ids;
 pub mod metrics;
 pub mod notifications;
 pub mod privacy;
+pub mod projects;
 pub mod requests;
 pub mod sla;
 pub mod spreadsheet;

@@ -36,3 +36,40 @@ pub async fn export_requests(request: HttpRequest, data: web::Data<ServerData>) 
         .insert_header(("Cache-Control", "private, no-store"))
         .streaming(chunks)
 }
+
+/// `GET /export/projects.csv` and `GET /export/procedures.csv`: the key projects and their
+/// procedures for admins, through the one safe CSV writer.
+async fn export_projects_as(
+    request: HttpRequest,
+    data: web::Data<ServerData>,
+    kind: crate::projects::service::ExportKind,
+    filename: &'static str,
+) -> HttpResponse {
+    let actor = match require_caller(&data.state, &request).await {
+        Ok(actor) => actor,
+        Err(response) => return response,
+    };
+    match crate::projects::service::export_csv(&data.state, &actor, kind).await {
+        Ok(bytes) => HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header(("Content-Disposition", format!("attachment; filename=\"{filename}\"")))
+            .insert_header(("Cache-Control", "private, no-store"))
+            .body(bytes),
+        Err(error) => {
+            let status = match error.code() {
+                "FORBIDDEN" => StatusCode::FORBIDDEN,
+                "INTERNAL" => StatusCode::INTERNAL_SERVER_ERROR,
+                _ => StatusCode::BAD_REQUEST,
+            };
+            app_error(reader_locale(&request, Some(actor.locale)), status, &error)
+        }
+    }
+}
+
+pub async fn export_projects(request: HttpRequest, data: web::Data<ServerData>) -> HttpResponse {
+    export_projects_as(request, data, crate::projects::service::ExportKind::Projects, "projects.csv").await
+}
+
+pub async fn export_procedures(request: HttpRequest, data: web::Data<ServerData>) -> HttpResponse {
+    export_projects_as(request, data, crate::projects::service::ExportKind::Procedures, "procedures.csv").await
+}

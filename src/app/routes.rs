@@ -47,6 +47,8 @@ pub fn start(listener: TcpListener, state: AppState, workers: usize) -> std::io:
             .route("/graphql/assets/{name}", web::get().to(explorer::asset))
             .route("/attachments/{id}", web::get().to(attachments::download))
             .route("/export/requests.csv", web::get().to(ledger::export_requests))
+            .route("/export/projects.csv", web::get().to(ledger::export_projects))
+            .route("/export/procedures.csv", web::get().to(ledger::export_procedures))
             .route("/export/my-data.json", web::get().to(personal_data::download))
             .route("/graphql/ws", web::get().to(graphql::websocket))
             .route("/healthz", web::get().to(healthz))

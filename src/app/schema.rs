@@ -14,6 +14,7 @@ use crate::graphql::{errors, limits, validation};
 use crate::notifications::graphql::{NotificationMutation, NotificationQuery, NotificationSubscription};
 use crate::notifications::sms::graphql::{SmsMutation, SmsQuery};
 use crate::privacy::graphql::{PrivacyMutation, PrivacyQuery};
+use crate::projects::graphql::{ProjectMutation, ProjectQuery};
 use crate::requests::graphql::{
     RequestMutation, RequestQuery, RequestSubscription, SupervisionMutation, SupervisionQuery,
 };
@@ -43,6 +44,7 @@ pub struct QueryRoot(
     VisitQuery,
     PrivacyQuery,
     super::texts::TextsQuery,
+    ProjectQuery,
 );
 
 /// Everything that can be changed.
@@ -62,6 +64,7 @@ pub struct MutationRoot(
     EvaluationMutation,
     VisitMutation,
     PrivacyMutation,
+    ProjectMutation,
 );
 
 /// Everything that can be followed live (over graphql-ws at `/graphql/ws`).

@@ -30,6 +30,7 @@ pub fn reason_tables() -> Vec<Vec<TextRow>> {
         crate::stats::errors::StatsReason::rows(),
         crate::privacy::errors::PrivacyReason::rows(),
         crate::demo::errors::DemoReason::rows(),
+        crate::projects::errors::ProjectsReason::rows(),
     ]
 }
 
@@ -43,6 +44,7 @@ pub fn label_tables() -> Vec<Vec<TextRow>> {
         Urgency::label_rows(),
         EventKind::label_rows(),
         Role::label_rows(),
+        crate::projects::model::ProjectStage::label_rows(),
     ]
 }
 

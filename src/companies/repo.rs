@@ -225,3 +225,36 @@ pub fn disable_staff(conn: &mut DbConnection, company_id: CompanyId, now: NaiveD
     .returning(users::id)
     .get_results(conn)?)
 }
+
+/// The zone leader who looks after a key enterprise (领导包联), if any.
+pub fn leader_of(conn: &mut DbConnection, company_id: CompanyId) -> AppResult<Option<UserId>> {
+    use crate::db::schema::company_leaders;
+    Ok(company_leaders::table
+        .find(company_id)
+        .select(company_leaders::leader_id)
+        .first::<UserId>(conn)
+        .optional()?)
+}
+
+/// Sets (or with `None` removes) the zone leader of a key enterprise.
+pub fn set_leader(
+    conn: &mut DbConnection,
+    company_id: CompanyId,
+    leader_id: Option<UserId>,
+    updated_by: UserId,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    use crate::db::schema::company_leaders;
+    diesel::delete(company_leaders::table.find(company_id)).execute(conn)?;
+    if let Some(leader_id) = leader_id {
+        diesel::insert_into(company_leaders::table)
+            .values((
+                company_leaders::company_id.eq(company_id),
+                company_leaders::leader_id.eq(leader_id),
+                company_leaders::updated_by.eq(Some(updated_by)),
+                company_leaders::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}

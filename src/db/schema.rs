@@ -572,3 +572,151 @@ diesel::table! {
         used_at -> Nullable<Timestamp>,
     }
 }
+
+// Key projects (migration 2026-12-07-000023_key_projects).
+diesel::table! {
+    company_leaders (company_id) {
+        company_id -> BigInt,
+        leader_id -> BigInt,
+        updated_by -> Nullable<BigInt>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    procedure_templates (id) {
+        id -> BigInt,
+        procedure_type -> Text,
+        name -> Text,
+        statutory_days -> Integer,
+        department_id -> Nullable<BigInt>,
+        updated_by -> Nullable<BigInt>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    key_projects (id) {
+        id -> BigInt,
+        company_id -> BigInt,
+        name -> Text,
+        investment_wan -> BigInt,
+        industry -> Text,
+        location -> Text,
+        stage -> Text,
+        stage_since -> Timestamp,
+        rhythm -> Text,
+        rhythm_since -> Timestamp,
+        lead_liaison_id -> BigInt,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    project_members (project_id, user_id) {
+        project_id -> BigInt,
+        user_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    project_contacts (id) {
+        id -> BigInt,
+        project_id -> BigInt,
+        name -> Text,
+        phone -> Text,
+        title -> Text,
+    }
+}
+
+diesel::table! {
+    project_stage_changes (id) {
+        id -> BigInt,
+        project_id -> BigInt,
+        from_stage -> Nullable<Text>,
+        to_stage -> Text,
+        note -> Text,
+        changed_by -> BigInt,
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    project_procedures (id) {
+        id -> BigInt,
+        project_id -> BigInt,
+        stage -> Text,
+        procedure_type -> Text,
+        name -> Text,
+        department_id -> Nullable<BigInt>,
+        statutory_days -> Integer,
+        handler_id -> Nullable<BigInt>,
+        documents -> Text,
+        submitted_at -> Nullable<Timestamp>,
+        accepted_at -> Nullable<Timestamp>,
+        approved_at -> Nullable<Timestamp>,
+        due_at -> Nullable<Timestamp>,
+        remind_at -> Nullable<Timestamp>,
+        overdue_at -> Nullable<Timestamp>,
+        working_days_taken -> Nullable<Integer>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    procedure_alerts (id) {
+        id -> BigInt,
+        procedure_id -> BigInt,
+        stage -> Text,
+        due_at -> Timestamp,
+        fired_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    project_checkins (id) {
+        id -> BigInt,
+        project_id -> BigInt,
+        stage -> Text,
+        kind -> Text,
+        findings -> Text,
+        recorded_by -> BigInt,
+        checked_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    checkin_alerts (id) {
+        id -> BigInt,
+        project_id -> BigInt,
+        window_start -> Timestamp,
+        level -> Text,
+        fired_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    project_requests (request_id) {
+        request_id -> BigInt,
+        project_id -> BigInt,
+        stage -> Text,
+    }
+}
+
+diesel::joinable!(project_procedures -> key_projects (project_id));
+diesel::joinable!(project_checkins -> key_projects (project_id));
+diesel::joinable!(project_members -> key_projects (project_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    key_projects,
+    project_procedures,
+    project_checkins,
+    project_members,
+    procedure_alerts,
+    procedure_templates,
+    project_requests,
+    checkin_alerts,
+    company_leaders,
+);

@@ -333,6 +333,9 @@ pub async fn cast_vote(state: &AppState, actor: &Actor, input: CastVote) -> AppR
                 None => repo::insert_vote(conn, &new)?,
             };
             sync_flag(conn, &period, &vote, now, actor_id)?;
+            if vote.verdict == EvaluationVerdict::Unsatisfied {
+                tell_leader(conn, &vote, now, actor_id)?;
+            }
             Ok((period, vote))
         })
         .await?;
@@ -342,6 +345,24 @@ pub async fn cast_vote(state: &AppState, actor: &Actor, input: CastVote) -> AppR
         "evaluation vote cast"
     );
     Ok((period, vote))
+}
+
+/// An unsatisfied vote also goes to the zone leader who looks after the company (领导包联),
+/// in the vote's transaction.
+fn tell_leader(conn: &mut DbConnection, vote: &Vote, now: DateTime<Utc>, actor_id: UserId) -> AppResult<()> {
+    let Some(leader_id) = companies_repo::leader_of(conn, vote.company_id)? else {
+        return Ok(());
+    };
+    let company = companies_repo::find_by_id(conn, vote.company_id)?
+        .ok_or_else(|| AppError::not_found(crate::companies::errors::CompaniesReason::COMPANY_NOT_FOUND))?;
+    notify(
+        conn,
+        now,
+        Some(actor_id),
+        [leader_id],
+        &notice(NoticeKind::LeaderUnsatisfiedVote, company.name, Some(company.id)),
+    )?;
+    Ok(())
 }
 
 /// Keeps the company's open flag in step with its vote (see the module comment).
@@ -383,7 +404,7 @@ fn sync_flag(
                 now,
                 Some(actor_id),
                 admins,
-                &notice(NoticeKind::ReplacementFlagRaised, company.name, Some(company.id)),
+                &notice(NoticeKind::ReplacementFlagRaised, company.name.clone(), Some(company.id)),
             )?;
         }
         (EvaluationVerdict::Satisfied, Some(flag)) => {

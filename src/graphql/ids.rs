@@ -26,6 +26,10 @@ pub enum IdKind {
     AuditEntry,
     Visit,
     Session,
+    Project,
+    Procedure,
+    ProcedureTemplate,
+    CheckIn,
 }
 
 impl IdKind {
@@ -50,6 +54,10 @@ impl IdKind {
             IdKind::AuditEntry => "aud",
             IdKind::Visit => "vis",
             IdKind::Session => "ses",
+            IdKind::Project => "prj",
+            IdKind::Procedure => "prc",
+            IdKind::ProcedureTemplate => "ptp",
+            IdKind::CheckIn => "chk",
         }
     }
 
@@ -75,6 +83,10 @@ impl IdKind {
             IdKind::AuditEntry => locale.pick("审计记录", "audit log entry"),
             IdKind::Visit => locale.pick("走访", "visit"),
             IdKind::Session => locale.pick("会话", "session"),
+            IdKind::Project => locale.pick("重点项目", "key project"),
+            IdKind::Procedure => locale.pick("代办事项", "procedure"),
+            IdKind::ProcedureTemplate => locale.pick("代办事项模板", "procedure template"),
+            IdKind::CheckIn => locale.pick("项目调度", "check-in"),
         }
     }
 }

@@ -80,6 +80,18 @@ pub enum NoticeKind {
     EvaluationClosingSoon,
     /// 专员更换提醒 (Replacement flag), to the admins when a company is unsatisfied.
     ReplacementFlagRaised,
+    /// 代办事项即将到期 (Procedure due soon), to its handler and the project's liaison.
+    ProcedureDueSoon,
+    /// 代办事项已超期 (Procedure overdue), to the squad and the admins.
+    ProcedureOverdue,
+    /// 代办事项督办 (Procedure under supervision), to the squad, the admins and the leader.
+    ProcedureSupervised,
+    /// 项目调度未按期 (Check-in missed), to the liaison, then the admins.
+    CheckInMissed,
+    /// 包联企业督办 (Supervision at a led enterprise), to the enterprise's zone leader.
+    LeaderSupervision,
+    /// 包联企业不满意评价 (Unsatisfied vote at a led enterprise), to its zone leader.
+    LeaderUnsatisfiedVote,
 }
 
 impl NoticeKind {
@@ -90,6 +102,12 @@ impl NoticeKind {
         NoticeKind::EvaluationOpened,
         NoticeKind::EvaluationClosingSoon,
         NoticeKind::ReplacementFlagRaised,
+        NoticeKind::ProcedureDueSoon,
+        NoticeKind::ProcedureOverdue,
+        NoticeKind::ProcedureSupervised,
+        NoticeKind::CheckInMissed,
+        NoticeKind::LeaderSupervision,
+        NoticeKind::LeaderUnsatisfiedVote,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -131,6 +149,12 @@ impl NoticeKind {
             NoticeKind::EvaluationOpened => "EVALUATION_OPENED",
             NoticeKind::EvaluationClosingSoon => "EVALUATION_CLOSING_SOON",
             NoticeKind::ReplacementFlagRaised => "REPLACEMENT_FLAG_RAISED",
+            NoticeKind::ProcedureDueSoon => "PROCEDURE_DUE_SOON",
+            NoticeKind::ProcedureOverdue => "PROCEDURE_OVERDUE",
+            NoticeKind::ProcedureSupervised => "PROCEDURE_SUPERVISED",
+            NoticeKind::CheckInMissed => "CHECK_IN_MISSED",
+            NoticeKind::LeaderSupervision => "LEADER_SUPERVISION",
+            NoticeKind::LeaderUnsatisfiedVote => "LEADER_UNSATISFIED_VOTE",
         }
     }
 
@@ -234,7 +258,13 @@ impl NoticeKind {
             | CompanyOfficerChanged
             | EvaluationOpened
             | EvaluationClosingSoon
-            | ReplacementFlagRaised => return None,
+            | ReplacementFlagRaised
+            | ProcedureDueSoon
+            | ProcedureOverdue
+            | ProcedureSupervised
+            | CheckInMissed
+            | LeaderSupervision
+            | LeaderUnsatisfiedVote => return None,
         })
     }
 
@@ -284,6 +314,36 @@ impl NoticeKind {
             (ReplacementFlagRaised, En) => (
                 "Officer replacement needed",
                 format!("{subject} is unsatisfied with its officer, who must be replaced"),
+            ),
+            (ProcedureDueSoon, ZhCn) => ("代办事项即将到期", format!("{subject}：代办事项的法定时限即将届满")),
+            (ProcedureDueSoon, En) => (
+                "Procedure due soon",
+                format!("{subject}: most of a procedure's statutory time has passed"),
+            ),
+            (ProcedureOverdue, ZhCn) => ("代办事项已超期", format!("{subject}：代办事项已超过法定时限")),
+            (ProcedureOverdue, En) => (
+                "Procedure overdue",
+                format!("{subject}: a procedure has passed its statutory time"),
+            ),
+            (ProcedureSupervised, ZhCn) => ("代办事项督办", format!("{subject}：代办事项超期，已进入督办")),
+            (ProcedureSupervised, En) => (
+                "Procedure under supervision",
+                format!("{subject}: an overdue procedure is under supervision"),
+            ),
+            (CheckInMissed, ZhCn) => ("项目调度未按期", format!("{subject}：本周期尚未记录调度走访")),
+            (CheckInMissed, En) => (
+                "Check-in missed",
+                format!("{subject}: no check-in was recorded in the last period"),
+            ),
+            (LeaderSupervision, ZhCn) => ("包联企业督办", format!("您包联的企业事项已进入督办：{subject}")),
+            (LeaderSupervision, En) => (
+                "Supervision at your enterprise",
+                format!("A matter of the enterprise you lead is under supervision: {subject}"),
+            ),
+            (LeaderUnsatisfiedVote, ZhCn) => ("包联企业不满意评价", format!("您包联的企业「{subject}」对服务专员不满意")),
+            (LeaderUnsatisfiedVote, En) => (
+                "Unsatisfied vote at your enterprise",
+                format!("{subject}, the enterprise you lead, is unsatisfied with its officer"),
             ),
             // Request notices were rendered above.
             (_, ZhCn) | (_, En) => (self.as_str(), subject.to_string()),

@@ -36,6 +36,8 @@ pub enum Audience {
     Admins,
     /// Admins marked as the zone's leaders.
     ZoneLeaders,
+    /// The zone leader who looks after the request's company (领导包联), if any.
+    EnterpriseLeader,
 }
 
 use Audience::*;
@@ -95,7 +97,11 @@ pub fn notices_for(kind: EventKind, now: RequestStatus) -> &'static [(NoticeKind
             (N::Overdue, Admins),
         ],
         EventKind::Chased => &[(N::Chased, Holder)],
-        EventKind::Supervised => &[(N::Supervised, Holder), (N::Supervised, Admins)],
+        EventKind::Supervised => &[
+            (N::Supervised, Holder),
+            (N::Supervised, Admins),
+            (N::LeaderSupervision, EnterpriseLeader),
+        ],
         EventKind::Reprimanded => &[
             (N::Reprimanded, TaskDepartment),
             (N::Reprimanded, Officer),
@@ -185,7 +191,7 @@ pub fn sms_reaches(event: &Event, audience: Audience) -> bool {
             | EventKind::Reprimanded
     );
     match audience {
-        CompanyStaff | Admins | ZoneLeaders => false,
+        CompanyStaff | Admins | ZoneLeaders | EnterpriseLeader => false,
         Holder => true,
         TaskDepartment if alert => event.task_id.is_some(),
         Officer if alert => event.task_id.is_none(),
@@ -230,6 +236,9 @@ pub fn on_event(conn: &mut DbConnection, request: &Request, event: &Event, at: N
             Holder => officer_of(conn, request)?,
             Admins => admins(conn, false)?,
             ZoneLeaders => admins(conn, true)?,
+            EnterpriseLeader => companies_repo::leader_of(conn, request.company_id)?
+                .into_iter()
+                .collect(),
         };
         let notice = Notice {
             kind,

@@ -113,6 +113,17 @@ impl WorkCalendar {
         self.utc(day.and_time(start.time()))
     }
 
+    /// How many working days something started at `from` and finished at `to` took: the least
+    /// `n` with `add_working_days(from, n) >= to` (0 when `to` is not after `from`). A
+    /// procedure approved exactly at its due time of `d` working days took `d`.
+    pub fn working_days_taken(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
+        let mut days = 0;
+        while days < MAX_DAYS_AHEAD && self.add_working_days(from, days) < to {
+            days += 1;
+        }
+        days
+    }
+
     /// When a limit of `amount` `unit` that starts at `from` falls due.
     pub fn due(&self, from: DateTime<Utc>, amount: i32, unit: LimitUnit) -> DateTime<Utc> {
         match unit {
@@ -234,6 +245,18 @@ mod tests {
             calendar.add_working_days(at(2026, 9, 26, 10, 0), 5),
             at(2026, 10, 9, 10, 0)
         );
+    }
+
+    #[test]
+    fn working_days_taken_over_a_holiday_and_a_make_up_day() {
+        let calendar = national_day();
+        // Accepted Wednesday 30 September 15:00; the 1–7 October holidays do not count, the
+        // make-up Saturday 10 October does.
+        let from = at(2026, 9, 30, 15, 0);
+        assert_eq!(calendar.working_days_taken(from, from), 0);
+        assert_eq!(calendar.working_days_taken(from, at(2026, 10, 8, 15, 0)), 1);
+        assert_eq!(calendar.working_days_taken(from, at(2026, 10, 8, 16, 0)), 2);
+        assert_eq!(calendar.working_days_taken(from, at(2026, 10, 10, 11, 0)), 3);
     }
 
     #[test]

@@ -135,7 +135,8 @@ pub fn jobs(state: &AppState) -> Result<Vec<Job>, String> {
         held = off.join(","),
         "push delivery enabled; deliveries to the held providers wait until they are configured"
     );
-    let (s1, s2, s3, s4, s5) = (
+    let (s1, s2, s3, s4, s5, s6) = (
+        state.clone(),
         state.clone(),
         state.clone(),
         state.clone(),
@@ -171,6 +172,10 @@ pub fn jobs(state: &AppState) -> Result<Vec<Job>, String> {
         Job::new("retention purge", state.config.retention.interval, move || {
             let state = s5.clone();
             Box::pin(async move { crate::privacy::retention::run_once(&state).await })
+        }),
+        Job::new("key-project sweep", state.config.sla_sweep, move || {
+            let state = s6.clone();
+            Box::pin(async move { crate::projects::sweeper::run_once(&state).await })
         }),
     ])
 }
@@ -209,6 +214,12 @@ impl Report for crate::notifications::worker::DeliveryReport {
 impl Report for crate::requests::time_limits::sweeper::Sweep {
     fn did_work(&self) -> bool {
         self.thresholds_fired > 0
+    }
+}
+
+impl Report for crate::projects::sweeper::ProjectSweep {
+    fn did_work(&self) -> bool {
+        self.thresholds_fired > 0 || self.check_ins_missed > 0
     }
 }
 

@@ -109,13 +109,34 @@ impl Stage {
 
     /// When this stage fires for a limit.
     pub fn at(self, limit: &Limit, escalation: Duration) -> NaiveDateTime {
+        self.at_times(limit.due_at, limit.remind_at, escalation)
+    }
+
+    /// When this stage fires for any limit due at `due_at` and reminded at `remind_at`: the
+    /// ladder is the same for a request's limits and for a key project's procedures.
+    pub fn at_times(self, due_at: NaiveDateTime, remind_at: NaiveDateTime, escalation: Duration) -> NaiveDateTime {
         match self {
-            Stage::Reminder => limit.remind_at,
-            Stage::Overdue => limit.due_at,
-            Stage::Chasing => limit.due_at + escalation,
-            Stage::Supervision => limit.due_at + escalation * 2,
-            Stage::Reprimand => limit.due_at + escalation * 3,
+            Stage::Reminder => remind_at,
+            Stage::Overdue => due_at,
+            Stage::Chasing => due_at + escalation,
+            Stage::Supervision => due_at + escalation * 2,
+            Stage::Reprimand => due_at + escalation * 3,
         }
+    }
+
+    /// The stages of a limit that are due at `now`, in order. A limit found already past its
+    /// due time skips its reminder. Whether each has fired already is the caller's claim.
+    pub fn reached(
+        due_at: NaiveDateTime,
+        remind_at: NaiveDateTime,
+        escalation: Duration,
+        now: NaiveDateTime,
+    ) -> Vec<Stage> {
+        Stage::ALL
+            .into_iter()
+            .take_while(|stage| stage.at_times(due_at, remind_at, escalation) <= now)
+            .filter(|stage| !(*stage == Stage::Reminder && due_at <= now))
+            .collect()
     }
 }
 

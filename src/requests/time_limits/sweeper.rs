@@ -84,14 +84,7 @@ fn fire(conn: &mut Tx<'_>, zone: Tz, limit: &Limit, now: NaiveDateTime, escalati
         return Ok(0);
     }
     let mut fired = 0;
-    for stage in Stage::ALL {
-        if stage.at(limit, escalation) > now {
-            break;
-        }
-        // A limit found already past its due time skips its reminder.
-        if stage == Stage::Reminder && limit.due_at <= now {
-            continue;
-        }
+    for stage in Stage::reached(limit.due_at, limit.remind_at, escalation, now) {
         if !claim(conn, limit, stage, now)? {
             continue;
         }

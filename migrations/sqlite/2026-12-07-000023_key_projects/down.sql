@@ -1,0 +1,11 @@
+DROP TABLE project_requests;
+DROP TABLE checkin_alerts;
+DROP TABLE project_checkins;
+DROP TABLE procedure_alerts;
+DROP TABLE project_procedures;
+DROP TABLE project_stage_changes;
+DROP TABLE project_contacts;
+DROP TABLE project_members;
+DROP TABLE key_projects;
+DROP TABLE procedure_templates;
+DROP TABLE company_leaders;
