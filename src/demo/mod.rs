@@ -526,7 +526,83 @@ pub async fn seed(state: &AppState, clock: &ManualClock, options: &DemoOptions) 
     clock.set(end);
     crate::requests::worker::run_once(state).await?;
     crate::requests::time_limits::sweeper::run_once(state).await?;
+    seed_projects(state, &zone, &served).await?;
     report(state, &zone, password, visit_count).await
+}
+
+/// Two key projects in different stages, with the procedure templates, a leader for the first
+/// enterprise, procedures approved early and one running, and a check-in.
+async fn seed_projects(state: &AppState, zone: &Zone, served: &[usize]) -> AppResult<()> {
+    use crate::projects::model::{CheckInKind, ProjectStage};
+    use crate::projects::service::{self as projects, ContactInput, CreateProject, ProcedureStep};
+    let Some(((first, second), (land_dep, build_dep))) = served
+        .first()
+        .zip(served.get(1))
+        .zip(zone.departments.first().map(|d| d.0).zip(zone.departments.get(1).map(|d| d.0)))
+    else {
+        return Ok(());
+    };
+    let admin = &zone.admin;
+    let templates = [
+        ("LAND_USE_PLANNING", "建设用地规划许可", 20, land_dep),
+        ("CONSTRUCTION_PERMIT", "建筑工程施工许可", 15, build_dep),
+        ("FIRE_DESIGN_REVIEW", "消防设计审查", 15, build_dep),
+    ];
+    let mut ids = Vec::new();
+    for (kind, name, days, department) in templates {
+        ids.push(projects::set_template(state, admin, kind, name, days, Some(department)).await?.id);
+    }
+    let now = state.clock.now();
+    let stories = [
+        (*first, "年产30万吨高端装备制造项目", 350_000, ProjectStage::Construction),
+        (*second, "新能源电池材料项目", 80_000, ProjectStage::Land),
+    ];
+    for (n, (company, name, investment, stage)) in stories.into_iter().enumerate() {
+        let (company_id, principal, officer) = &zone.companies[company];
+        let Some(officer) = officer.map(|o| &zone.officers[o]) else {
+            continue;
+        };
+        let project = projects::create_project(
+            state,
+            admin,
+            CreateProject {
+                company_id: *company_id,
+                name: name.to_string(),
+                investment_wan: investment,
+                industry: "先进制造".to_string(),
+                location: "临港产业园".to_string(),
+                stage: Some(stage),
+                lead_liaison_id: officer.user_id,
+                member_ids: zone.departments.get(1).map(|d| d.1.user_id).into_iter().collect(),
+                contacts: vec![ContactInput {
+                    name: principal.name.clone(),
+                    phone: "0316-0000000".to_string(),
+                    title: "项目负责人".to_string(),
+                }],
+            },
+        )
+        .await?;
+        if n == 0 {
+            projects::set_leader(state, admin, *company_id, Some(admin.user_id)).await?;
+        }
+        // The first project's permits were approved ahead of time; the second's land permit runs.
+        let plan: &[(usize, i64, Option<i64>)] = if n == 0 {
+            &[(0, 60, Some(45)), (1, 30, Some(20)), (2, 25, Some(14))]
+        } else {
+            &[(0, 6, None)]
+        };
+        for (template, accepted_days_ago, approved_days_ago) in plan {
+            let procedure = projects::add_procedure(state, officer, project.id, ids[*template], None, Vec::new()).await?;
+            let accepted = now - Duration::days(*accepted_days_ago);
+            projects::record_step(state, officer, procedure.id, ProcedureStep::Submitted, Some(accepted - Duration::days(1))).await?;
+            projects::record_step(state, officer, procedure.id, ProcedureStep::Accepted, Some(accepted)).await?;
+            if let Some(days) = approved_days_ago {
+                projects::record_step(state, officer, procedure.id, ProcedureStep::Approved, Some(now - Duration::days(*days))).await?;
+            }
+        }
+        projects::record_checkin(state, officer, project.id, CheckInKind::Visit, "施工进度正常，用工充足", None).await?;
+    }
+    Ok(())
 }
 
 /// The zone's local time `hour:minute` on `day`, in UTC.
