@@ -21,6 +21,9 @@ crate::reasons! {
         PROCEDURE_TIME_IN_FUTURE => "时间不能晚于当前时间", "the time cannot be in the future";
         PROCEDURE_TIME_BEFORE_PREVIOUS => "时间不能早于上一步", "the time cannot be before the previous step";
         PROCEDURE_HANDLER_INVALID => "代办人必须是项目专班成员", "the handler must be a member of the project's squad";
+        PROCEDURE_TOO_MANY_DOCUMENTS => "一个代办事项最多登记50份材料", "a procedure lists at most 50 documents";
+        PROJECT_TOO_MANY_MEMBERS => "项目专班最多30名成员", "a squad has at most 30 members";
+        PROJECT_TOO_MANY_CONTACTS => "一个项目最多登记20名联系人", "a project lists at most 20 contacts";
         CHECK_IN_IN_FUTURE => "调度时间不能晚于当前时间", "a check-in cannot be recorded before it happens";
         LEADER_NOT_ADMIN => "包联领导必须是在职的管理员", "the zone leader must be an active admin";
         PROJECTS_NO_COMPANY => "您的账号未关联企业", "your account has no company";

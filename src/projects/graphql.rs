@@ -21,7 +21,7 @@ use crate::requests::model::{RequestKind, Urgency};
 /// A key project (重点项目) followed from signing to production by a service squad.
 pub struct ProjectNode(pub Project);
 
-crate::connection_types!(ProjectConnection, ProjectEdge, ProjectNode, "key projects");
+crate::connection_types!(KeyProjectConnection, KeyProjectEdge, ProjectNode, "key projects");
 
 /// A key project (重点项目) followed from signing to production by a service squad.
 #[Object(name = "KeyProject")]
@@ -397,6 +397,7 @@ impl CheckInNode {
 
 /// Open projects in one stage.
 #[derive(SimpleObject)]
+#[graphql(name = "ProjectStageCount")]
 pub struct StageCount {
     /// The stage.
     pub stage: ProjectStage,
@@ -500,7 +501,7 @@ impl ProjectQuery {
         #[graphql(desc = "Narrows the list.")] filter: Option<KeyProjectFilterInput>,
         #[graphql(desc = "Page size (at most 100).")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last item of the previous page.")] after: Option<String>,
-    ) -> AppResult<ProjectConnection> {
+    ) -> AppResult<KeyProjectConnection> {
         let actor = ctx.actor()?;
         let input = filter.unwrap_or_default();
         let filter = ProjectFilter {
@@ -513,7 +514,7 @@ impl ProjectQuery {
             include_closed: input.include_closed.unwrap_or(false),
         };
         let page = service::list(ctx.state(), actor, filter, page_request(first, after)?).await?;
-        Ok(ProjectConnection::from_page(page, |p| p.id, ProjectNode))
+        Ok(KeyProjectConnection::from_page(page, |p| p.id, ProjectNode))
     }
 
     /// One key project, if the caller may see it.

@@ -256,10 +256,10 @@ pub async fn create_project(state: &AppState, actor: &Actor, input: CreateProjec
         ));
     }
     if input.member_ids.len() > MAX_MEMBERS {
-        return Err(AppError::bad_field("memberIds", ProjectsReason::PROJECT_MEMBER_INVALID));
+        return Err(AppError::bad_field("memberIds", ProjectsReason::PROJECT_TOO_MANY_MEMBERS));
     }
     if input.contacts.len() > MAX_CONTACTS {
-        return Err(AppError::bad_field("contacts", ProjectsReason::PROJECT_MEMBER_INVALID));
+        return Err(AppError::bad_field("contacts", ProjectsReason::PROJECT_TOO_MANY_CONTACTS));
     }
     let mut contacts = Vec::with_capacity(input.contacts.len());
     for contact in &input.contacts {
@@ -462,7 +462,7 @@ pub async fn stage_changes(state: &AppState, project_id: ProjectId) -> AppResult
 
 fn clean_documents(documents: &[String]) -> AppResult<String> {
     if documents.len() > MAX_DOCUMENTS {
-        return Err(AppError::bad_field("documents", ProjectsReason::PROCEDURE_NOT_FOUND));
+        return Err(AppError::bad_field("documents", ProjectsReason::PROCEDURE_TOO_MANY_DOCUMENTS));
     }
     let mut names = Vec::with_capacity(documents.len());
     for name in documents {
