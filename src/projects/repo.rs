@@ -85,7 +85,7 @@ pub fn find(conn: &mut DbConnection, id: ProjectId) -> AppResult<Option<Project>
 pub fn insert(conn: &mut DbConnection, new: &NewProject) -> AppResult<Project> {
     Ok(diesel::insert_into(key_projects::table)
         .values(new)
-        .returning(Project::as_returning())
+        .returning(key_projects::all_columns)
         .get_result(conn)?)
 }
 
@@ -110,7 +110,7 @@ pub fn move_stage(
         key_projects::rhythm.eq(rhythm),
         key_projects::rhythm_since.eq(now),
     ))
-    .returning(Project::as_returning())
+    .returning(key_projects::all_columns)
     .get_result(conn)
     .optional()?)
 }
@@ -118,7 +118,7 @@ pub fn move_stage(
 pub fn set_rhythm(conn: &mut DbConnection, id: ProjectId, rhythm: Rhythm, now: NaiveDateTime) -> AppResult<Project> {
     Ok(diesel::update(key_projects::table.find(id))
         .set((key_projects::rhythm.eq(rhythm), key_projects::rhythm_since.eq(now)))
-        .returning(Project::as_returning())
+        .returning(key_projects::all_columns)
         .get_result(conn)?)
 }
 
@@ -126,7 +126,7 @@ pub fn close(conn: &mut DbConnection, id: ProjectId, now: NaiveDateTime) -> AppR
     Ok(
         diesel::update(key_projects::table.find(id).filter(key_projects::closed_at.is_null()))
             .set(key_projects::closed_at.eq(now))
-            .returning(Project::as_returning())
+            .returning(key_projects::all_columns)
             .get_result(conn)
             .optional()?,
     )
@@ -224,7 +224,7 @@ pub fn upsert_template(
                 procedure_templates::updated_by.eq(Some(updated_by)),
                 procedure_templates::updated_at.eq(now),
             ))
-            .returning(Template::as_returning())
+            .returning(procedure_templates::all_columns)
             .get_result(conn)?);
     }
     Ok(diesel::insert_into(procedure_templates::table)
@@ -236,7 +236,7 @@ pub fn upsert_template(
             procedure_templates::updated_by.eq(Some(updated_by)),
             procedure_templates::updated_at.eq(now),
         ))
-        .returning(Template::as_returning())
+        .returning(procedure_templates::all_columns)
         .get_result(conn)?)
 }
 
@@ -245,7 +245,7 @@ pub fn upsert_template(
 pub fn insert_procedure(conn: &mut DbConnection, new: &NewProcedure) -> AppResult<Procedure> {
     Ok(diesel::insert_into(project_procedures::table)
         .values(new)
-        .returning(Procedure::as_returning())
+        .returning(project_procedures::all_columns)
         .get_result(conn)?)
 }
 
@@ -268,7 +268,7 @@ pub fn procedures_of(conn: &mut DbConnection, project_ids: &[ProjectId]) -> AppR
 pub fn set_submitted(conn: &mut DbConnection, id: ProcedureId, at: NaiveDateTime) -> AppResult<Procedure> {
     Ok(diesel::update(project_procedures::table.find(id))
         .set(project_procedures::submitted_at.eq(Some(at)))
-        .returning(Procedure::as_returning())
+        .returning(project_procedures::all_columns)
         .get_result(conn)?)
 }
 
@@ -285,7 +285,7 @@ pub fn set_accepted(
             project_procedures::due_at.eq(Some(due_at)),
             project_procedures::remind_at.eq(Some(remind_at)),
         ))
-        .returning(Procedure::as_returning())
+        .returning(project_procedures::all_columns)
         .get_result(conn)?)
 }
 
@@ -295,21 +295,21 @@ pub fn set_approved(conn: &mut DbConnection, id: ProcedureId, at: NaiveDateTime,
             project_procedures::approved_at.eq(Some(at)),
             project_procedures::working_days_taken.eq(Some(taken)),
         ))
-        .returning(Procedure::as_returning())
+        .returning(project_procedures::all_columns)
         .get_result(conn)?)
 }
 
 pub fn set_handler(conn: &mut DbConnection, id: ProcedureId, handler_id: Option<UserId>) -> AppResult<Procedure> {
     Ok(diesel::update(project_procedures::table.find(id))
         .set(project_procedures::handler_id.eq(handler_id))
-        .returning(Procedure::as_returning())
+        .returning(project_procedures::all_columns)
         .get_result(conn)?)
 }
 
 pub fn set_documents(conn: &mut DbConnection, id: ProcedureId, documents: &str) -> AppResult<Procedure> {
     Ok(diesel::update(project_procedures::table.find(id))
         .set(project_procedures::documents.eq(documents))
-        .returning(Procedure::as_returning())
+        .returning(project_procedures::all_columns)
         .get_result(conn)?)
 }
 
@@ -377,7 +377,7 @@ pub fn mark_overdue(conn: &mut DbConnection, id: ProcedureId, due_at: NaiveDateT
 pub fn insert_checkin(conn: &mut DbConnection, new: &NewCheckIn) -> AppResult<CheckIn> {
     Ok(diesel::insert_into(project_checkins::table)
         .values(new)
-        .returning(CheckIn::as_returning())
+        .returning(project_checkins::all_columns)
         .get_result(conn)?)
 }
 

@@ -8,6 +8,8 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::{json, Value};
 
+use zhitong::clock::Clock;
+
 use crate::backend_tests;
 use crate::helpers::{credit_code, TestApp, TestUser};
 
