@@ -172,8 +172,25 @@ async fn sweep(app: &TestApp) -> zhitong::projects::sweeper::ProjectSweep {
     zhitong::projects::sweeper::run_once(&app.state).await.unwrap()
 }
 
-async fn a_project_runs_from_signing_to_production(app: TestApp) {
-    let z = zone(&app).await;
+/// Moves the clock and logs everyone in again (access tokens live for minutes).
+macro_rules! move_to {
+    ($app:ident, $z:ident, $when:expr) => {{
+        $app.clock.set($when);
+        $app.relogin_admin().await;
+        for user in [
+            &mut $z.liaison,
+            &mut $z.member,
+            &mut $z.leader,
+            &mut $z.outsider,
+            &mut $z.staff,
+        ] {
+            $app.relogin(user).await;
+        }
+    }};
+}
+
+async fn a_project_runs_from_signing_to_production(mut app: TestApp) {
+    let mut z = zone(&app).await;
     // Thursday 5 March is a holiday, Saturday 7 March a make-up working day.
     for (day, kind) in [("2026-03-05", "HOLIDAY"), ("2026-03-07", "WORKDAY")] {
         app.ok(&app.admin_token, CALENDAR, json!({ "d": day, "k": kind, "n": "测试" }))
@@ -192,11 +209,10 @@ async fn a_project_runs_from_signing_to_production(app: TestApp) {
     // Monday 2 March, 09:30: signed; the squad moves it to land with a note.
     let id = create_project(&app, &z, &z.company, &z.liaison.id, "年产50万吨高端板材项目").await;
     let other = create_project(&app, &z, &z.other_company, &z.outsider.id, "乙公司扩建项目").await;
-    let liaison = z.liaison.token.as_str();
-    let moved = app.ok(liaison, ADVANCE, json!({ "id": id, "note": "土地已摘牌" })).await;
+    let moved = app.ok(&z.liaison.token, ADVANCE, json!({ "id": id, "note": "土地已摘牌" })).await;
     assert_eq!(moved["advanceProjectStage"]["project"]["stage"], "LAND");
     let data = app
-        .ok(liaison, ADD, json!({ "p": id, "t": land, "h": z.member.id, "docs": ["用地申请表", "土地出让合同"] }))
+        .ok(&z.liaison.token, ADD, json!({ "p": id, "t": land, "h": z.member.id, "docs": ["用地申请表", "土地出让合同"] }))
         .await;
     let p_land = data["addProjectProcedure"]["procedure"]["id"].as_str().unwrap().to_string();
     assert_eq!(data["addProjectProcedure"]["procedure"]["stage"], "LAND");
@@ -207,26 +223,26 @@ async fn a_project_runs_from_signing_to_production(app: TestApp) {
     );
 
     // 10:00: the stage after; the three procedures are submitted and accepted.
-    app.clock.set(local(3, 2, 10, 0));
+    move_to!(app, z, local(3, 2, 10, 0));
     let moved = app
         .ok(&z.member.token, ADVANCE, json!({ "id": id, "note": "进入规划许可阶段" }))
         .await;
     assert_eq!(moved["advanceProjectStage"]["project"]["stage"], "PLANNING_AND_PERMITS");
     let mut procedures = vec![p_land.clone()];
     for t in [&permit, &fire] {
-        let data = app.ok(liaison, ADD, json!({ "p": id, "t": t, "h": z.member.id })).await;
+        let data = app.ok(&z.liaison.token, ADD, json!({ "p": id, "t": t, "h": z.member.id })).await;
         procedures.push(data["addProjectProcedure"]["procedure"]["id"].as_str().unwrap().to_string());
     }
     let (p_permit, p_fire) = (procedures[1].clone(), procedures[2].clone());
     // Accepting before submitting is out of order, and nothing is written.
     let code = app
-        .error_code(Some(liaison), STEP, json!({ "id": p_fire, "s": "ACCEPTED" }))
+        .error_code(Some(&z.liaison.token), STEP, json!({ "id": p_fire, "s": "ACCEPTED" }))
         .await;
     assert_eq!(code, "CONFLICT");
     let mut due = Vec::new();
     for procedure in &procedures {
-        step(&app, liaison, procedure, "SUBMITTED", Some(local(3, 2, 9, 45))).await;
-        let accepted = step(&app, liaison, procedure, "ACCEPTED", None).await;
+        step(&app, &z.liaison.token, procedure, "SUBMITTED", Some(local(3, 2, 9, 45))).await;
+        let accepted = step(&app, &z.liaison.token, procedure, "ACCEPTED", None).await;
         assert_eq!(accepted["status"], "ACCEPTED");
         due.push(parse(&accepted["dueAt"]));
     }
@@ -237,24 +253,24 @@ async fn a_project_runs_from_signing_to_production(app: TestApp) {
     assert_eq!(due[2], local(3, 6, 10, 0), "3 working days");
 
     // Friday 6 March, 08:00: the fire review's reminder (75 % of its time) goes out.
-    app.clock.set(local(3, 6, 8, 0));
+    move_to!(app, z, local(3, 6, 8, 0));
     let swept = sweep(&app).await;
     assert_eq!(swept.thresholds_fired, 1);
-    let seen = project(&app, liaison, &id).await;
+    let seen = project(&app, &z.liaison.token, &id).await;
     assert_eq!(seen["procedures"][2]["alerts"], json!(["REMINDER"]));
     assert_eq!(count(&inbox(&app, &z.member.token).await, "PROCEDURE_DUE_SOON"), 1);
-    assert_eq!(count(&inbox(&app, liaison).await, "PROCEDURE_DUE_SOON"), 1);
+    assert_eq!(count(&inbox(&app, &z.liaison.token).await, "PROCEDURE_DUE_SOON"), 1);
 
     // 15:00: the construction permit is approved early.
-    app.clock.set(local(3, 6, 15, 0));
-    let approved = step(&app, liaison, &p_permit, "APPROVED", None).await;
+    move_to!(app, z, local(3, 6, 15, 0));
+    let approved = step(&app, &z.liaison.token, &p_permit, "APPROVED", None).await;
     // Fri 10:00 is 3 working days, Sat 10:00 (make-up) 4: four days taken, three saved.
     assert_eq!(approved["workingDaysTaken"], 4);
     assert_eq!(approved["daysSaved"], 3);
 
     // Sunday 8 March, 10:30: the fire review is overdue since Friday 10:00, chased on Saturday
     // and supervised on Sunday (24-hour escalation); the land permit gets its reminder.
-    app.clock.set(local(3, 8, 10, 30));
+    move_to!(app, z, local(3, 8, 10, 30));
     let swept = sweep(&app).await;
     assert_eq!(swept.thresholds_fired, 4);
     let seen = project(&app, &app.admin_token, &id).await;
@@ -277,59 +293,59 @@ async fn a_project_runs_from_signing_to_production(app: TestApp) {
     assert_eq!(board["keyProjectBoard"]["lateProcedures"], json!([{ "id": p_fire }]));
 
     // Monday 9 March, 10:00: the land permit is approved at its due time — on time.
-    app.clock.set(local(3, 9, 10, 0));
-    let approved = step(&app, liaison, &p_land, "APPROVED", None).await;
+    move_to!(app, z, local(3, 9, 10, 0));
+    let approved = step(&app, &z.liaison.token, &p_land, "APPROVED", None).await;
     assert_eq!(approved["workingDaysTaken"], 5);
     assert_eq!(approved["daysSaved"], 0);
 
     // 10:30: the first weekly window (from Monday 2 March 10:00) ended without a check-in:
-    // the liaison is reminded; the fire review reaches the report to the zone's leaders.
-    app.clock.set(local(3, 9, 10, 30));
+    // the &z.liaison.token is reminded; the fire review reaches the report to the zone's leaders.
+    move_to!(app, z, local(3, 9, 10, 30));
     // (The other project, signed at 09:30 and never checked on, misses its first week too.)
     let swept = sweep(&app).await;
     assert_eq!(swept.check_ins_missed, 2, "{swept:?}");
     assert_eq!(swept.thresholds_fired, 1);
-    assert_eq!(count(&inbox(&app, liaison).await, "CHECK_IN_MISSED"), 1);
+    assert_eq!(count(&inbox(&app, &z.liaison.token).await, "CHECK_IN_MISSED"), 1);
     assert_eq!(count(&inbox(&app, &z.outsider.token).await, "CHECK_IN_MISSED"), 1);
     assert_eq!(count(&inbox(&app, &app.admin_token).await, "CHECK_IN_MISSED"), 0);
     // A day later still nothing: the admins are told, once per project.
-    app.clock.set(local(3, 10, 10, 30));
+    move_to!(app, z, local(3, 10, 10, 30));
     let swept = sweep(&app).await;
     assert_eq!(swept.check_ins_missed, 2, "{swept:?}");
     assert_eq!(count(&inbox(&app, &app.admin_token).await, "CHECK_IN_MISSED"), 2);
-    assert_eq!(count(&inbox(&app, liaison).await, "CHECK_IN_MISSED"), 1);
+    assert_eq!(count(&inbox(&app, &z.liaison.token).await, "CHECK_IN_MISSED"), 1);
     assert_eq!(sweep(&app).await.check_ins_missed, 0);
 
-    // The liaison checks in and raises what was found as a request.
+    // The &z.liaison.token checks in and raises what was found as a request.
     let data = app
-        .ok(liaison, CHECK_IN, json!({ "p": id, "k": "VISIT", "f": "施工临时用电容量不足" }))
+        .ok(&z.liaison.token, CHECK_IN, json!({ "p": id, "k": "VISIT", "f": "施工临时用电容量不足" }))
         .await;
     assert_eq!(data["recordProjectCheckIn"]["checkIn"]["stage"], "PLANNING_AND_PERMITS");
-    // Only the lead liaison records check-ins.
+    // Only the lead &z.liaison.token records check-ins.
     let code = app
         .error_code(Some(&z.member.token), CHECK_IN, json!({ "p": id, "k": "CALL" }))
         .await;
     assert_eq!(code, "FORBIDDEN");
     let input = json!({ "kind": "PROBLEM", "categoryId": "cat_6", "title": "施工临时用电容量不足", "description": "调度走访发现", "idempotencyKey": "prj-finding-1" });
-    let data = app.ok(liaison, RAISE, json!({ "p": id, "input": input })).await;
+    let data = app.ok(&z.liaison.token, RAISE, json!({ "p": id, "input": input })).await;
     let request = data["raiseRequestFromProject"]["request"].clone();
     assert_eq!(request["channel"], "VISIT");
     let request_id = request["id"].as_str().unwrap().to_string();
     let number = request["number"].as_str().unwrap().to_string();
     // A retry links nothing twice.
-    app.ok(liaison, RAISE, json!({ "p": id, "input": input })).await;
+    app.ok(&z.liaison.token, RAISE, json!({ "p": id, "input": input })).await;
     assert_eq!(app.count("project_requests").await, 1);
 
     // Wednesday 11 March, 10:00: the fire review is approved, four days late.
-    app.clock.set(local(3, 11, 10, 0));
-    let approved = step(&app, liaison, &p_fire, "APPROVED", None).await;
+    move_to!(app, z, local(3, 11, 10, 0));
+    let approved = step(&app, &z.liaison.token, &p_fire, "APPROVED", None).await;
     // Fri 6 (3), Sat 7 (4), Mon 9 (5), Tue 10 (6), Wed 11 (7).
     assert_eq!(approved["workingDaysTaken"], 7);
     assert_eq!(approved["daysSaved"], -4);
 
     // The request is left unanswered until its own ladder reaches supervision: the leader of
     // the enterprise is told of that too.
-    app.clock.set(local(3, 20, 12, 0));
+    move_to!(app, z, local(3, 20, 12, 0));
     zhitong::requests::time_limits::sweeper::run_once(&app.state)
         .await
         .unwrap();
@@ -340,13 +356,13 @@ async fn a_project_runs_from_signing_to_production(app: TestApp) {
             .any(|(k, body)| k == "LEADER_SUPERVISION" && body.contains(&number)),
         "{leader_inbox:?}"
     );
-    // The liaison resolves it.
+    // The &z.liaison.token resolves it.
     let current = app
-        .ok(liaison, "query($id: ID!) { request(id: $id) { version } }", json!({ "id": request_id }))
+        .ok(&z.liaison.token, "query($id: ID!) { request(id: $id) { version } }", json!({ "id": request_id }))
         .await;
     let accepted = app
         .ok(
-            liaison,
+            &z.liaison.token,
             "mutation($id: ID!, $v: Int!) { acceptRequest(id: $id, version: $v) { request { version } } }",
             json!({ "id": request_id, "v": current["request"]["version"] }),
         )
@@ -354,7 +370,7 @@ async fn a_project_runs_from_signing_to_production(app: TestApp) {
     let v = accepted["acceptRequest"]["request"]["version"].clone();
     let resolved = app
         .ok(
-            liaison,
+            &z.liaison.token,
             "mutation($id: ID!, $v: Int!, $a: String!) { resolveRequest(id: $id, version: $v, answer: $a) { request { status } } }",
             json!({ "id": request_id, "v": v, "a": "供电公司已增容" }),
         )
@@ -367,12 +383,12 @@ async fn a_project_runs_from_signing_to_production(app: TestApp) {
         ("COMMISSIONING", "WEEKLY"),
         ("PRODUCTION", "WEEKLY"),
     ] {
-        let moved = app.ok(liaison, ADVANCE, json!({ "id": id, "note": "阶段目标完成" })).await;
+        let moved = app.ok(&z.liaison.token, ADVANCE, json!({ "id": id, "note": "阶段目标完成" })).await;
         assert_eq!(moved["advanceProjectStage"]["project"]["stage"], stage);
         assert_eq!(moved["advanceProjectStage"]["project"]["rhythm"], rhythm);
     }
     let code = app
-        .error_code(Some(liaison), ADVANCE, json!({ "id": id, "note": "再推进" }))
+        .error_code(Some(&z.liaison.token), ADVANCE, json!({ "id": id, "note": "再推进" }))
         .await;
     assert_eq!(code, "CONFLICT");
     // An officer outside the squad neither sees nor moves it.
@@ -438,7 +454,7 @@ async fn a_project_runs_from_signing_to_production(app: TestApp) {
     assert!(missed.iter().any(|m| m["project"]["id"] == other.as_str()));
 
     // Only admins see the board.
-    let code = app.error_code(Some(liaison), BOARD, json!({})).await;
+    let code = app.error_code(Some(&z.liaison.token), BOARD, json!({})).await;
     assert_eq!(code, "FORBIDDEN");
 
     // The ledger's export, through the safe CSV writer.
@@ -482,7 +498,7 @@ async fn a_project_runs_from_signing_to_production(app: TestApp) {
     )
     .await;
     let code = app
-        .error_code(Some(liaison), CHECK_IN, json!({ "p": id, "k": "CALL" }))
+        .error_code(Some(&z.liaison.token), CHECK_IN, json!({ "p": id, "k": "CALL" }))
         .await;
     assert_eq!(code, "CONFLICT");
 }
