@@ -67,9 +67,21 @@ async fn export_projects_as(
 }
 
 pub async fn export_projects(request: HttpRequest, data: web::Data<ServerData>) -> HttpResponse {
-    export_projects_as(request, data, crate::projects::service::ExportKind::Projects, "projects.csv").await
+    export_projects_as(
+        request,
+        data,
+        crate::projects::service::ExportKind::Projects,
+        "projects.csv",
+    )
+    .await
 }
 
 pub async fn export_procedures(request: HttpRequest, data: web::Data<ServerData>) -> HttpResponse {
-    export_projects_as(request, data, crate::projects::service::ExportKind::Procedures, "procedures.csv").await
+    export_projects_as(
+        request,
+        data,
+        crate::projects::service::ExportKind::Procedures,
+        "procedures.csv",
+    )
+    .await
 }

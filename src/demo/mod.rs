@@ -535,11 +535,12 @@ pub async fn seed(state: &AppState, clock: &ManualClock, options: &DemoOptions) 
 async fn seed_projects(state: &AppState, zone: &Zone, served: &[usize]) -> AppResult<()> {
     use crate::projects::model::{CheckInKind, ProjectStage};
     use crate::projects::service::{self as projects, ContactInput, CreateProject, ProcedureStep};
-    let Some(((first, second), (land_dep, build_dep))) = served
-        .first()
-        .zip(served.get(1))
-        .zip(zone.departments.first().map(|d| d.0).zip(zone.departments.get(1).map(|d| d.0)))
-    else {
+    let Some(((first, second), (land_dep, build_dep))) = served.first().zip(served.get(1)).zip(
+        zone.departments
+            .first()
+            .map(|d| d.0)
+            .zip(zone.departments.get(1).map(|d| d.0)),
+    ) else {
         return Ok(());
     };
     let admin = &zone.admin;
@@ -550,11 +551,20 @@ async fn seed_projects(state: &AppState, zone: &Zone, served: &[usize]) -> AppRe
     ];
     let mut ids = Vec::new();
     for (kind, name, days, department) in templates {
-        ids.push(projects::set_template(state, admin, kind, name, days, Some(department)).await?.id);
+        ids.push(
+            projects::set_template(state, admin, kind, name, days, Some(department))
+                .await?
+                .id,
+        );
     }
     let now = state.clock.now();
     let stories = [
-        (*first, "年产30万吨高端装备制造项目", 350_000, ProjectStage::Construction),
+        (
+            *first,
+            "年产30万吨高端装备制造项目",
+            350_000,
+            ProjectStage::Construction,
+        ),
         (*second, "新能源电池材料项目", 80_000, ProjectStage::Land),
     ];
     for (n, (company, name, investment, stage)) in stories.into_iter().enumerate() {
@@ -592,15 +602,38 @@ async fn seed_projects(state: &AppState, zone: &Zone, served: &[usize]) -> AppRe
             &[(0, 6, None)]
         };
         for (template, accepted_days_ago, approved_days_ago) in plan {
-            let procedure = projects::add_procedure(state, officer, project.id, ids[*template], None, Vec::new()).await?;
+            let procedure =
+                projects::add_procedure(state, officer, project.id, ids[*template], None, Vec::new()).await?;
             let accepted = now - Duration::days(*accepted_days_ago);
-            projects::record_step(state, officer, procedure.id, ProcedureStep::Submitted, Some(accepted - Duration::days(1))).await?;
+            projects::record_step(
+                state,
+                officer,
+                procedure.id,
+                ProcedureStep::Submitted,
+                Some(accepted - Duration::days(1)),
+            )
+            .await?;
             projects::record_step(state, officer, procedure.id, ProcedureStep::Accepted, Some(accepted)).await?;
             if let Some(days) = approved_days_ago {
-                projects::record_step(state, officer, procedure.id, ProcedureStep::Approved, Some(now - Duration::days(*days))).await?;
+                projects::record_step(
+                    state,
+                    officer,
+                    procedure.id,
+                    ProcedureStep::Approved,
+                    Some(now - Duration::days(*days)),
+                )
+                .await?;
             }
         }
-        projects::record_checkin(state, officer, project.id, CheckInKind::Visit, "施工进度正常，用工充足", None).await?;
+        projects::record_checkin(
+            state,
+            officer,
+            project.id,
+            CheckInKind::Visit,
+            "施工进度正常，用工充足",
+            None,
+        )
+        .await?;
     }
     Ok(())
 }

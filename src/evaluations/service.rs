@@ -404,7 +404,11 @@ fn sync_flag(
                 now,
                 Some(actor_id),
                 admins,
-                &notice(NoticeKind::ReplacementFlagRaised, company.name.clone(), Some(company.id)),
+                &notice(
+                    NoticeKind::ReplacementFlagRaised,
+                    company.name.clone(),
+                    Some(company.id),
+                ),
             )?;
         }
         (EvaluationVerdict::Satisfied, Some(flag)) => {

@@ -340,7 +340,10 @@ impl NoticeKind {
                 "Supervision at your enterprise",
                 format!("A matter of the enterprise you lead is under supervision: {subject}"),
             ),
-            (LeaderUnsatisfiedVote, ZhCn) => ("包联企业不满意评价", format!("您包联的企业「{subject}」对服务专员不满意")),
+            (LeaderUnsatisfiedVote, ZhCn) => (
+                "包联企业不满意评价",
+                format!("您包联的企业「{subject}」对服务专员不满意"),
+            ),
             (LeaderUnsatisfiedVote, En) => (
                 "Unsatisfied vote at your enterprise",
                 format!("{subject}, the enterprise you lead, is unsatisfied with its officer"),

@@ -3,8 +3,7 @@ use diesel::prelude::*;
 use serde_json::{json, Value};
 
 use crate::db::schema::{
-    key_projects, procedure_templates, project_checkins, project_contacts, project_procedures,
-    project_stage_changes,
+    key_projects, procedure_templates, project_checkins, project_contacts, project_procedures, project_stage_changes,
 };
 use crate::ids::{CompanyId, DepartmentId, ProcedureId, ProjectId, UserId};
 

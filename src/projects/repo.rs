@@ -6,8 +6,8 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamp};
 
 use super::model::{
-    CheckIn, Contact, NewCheckIn, NewProcedure, NewProject, NewStageChange, Procedure, Project, ProjectStage,
-    Rhythm, StageChange, Template,
+    CheckIn, Contact, NewCheckIn, NewProcedure, NewProject, NewStageChange, Procedure, Project, ProjectStage, Rhythm,
+    StageChange, Template,
 };
 use crate::db::schema::{
     checkin_alerts, key_projects, procedure_alerts, procedure_templates, project_checkins, project_contacts,
@@ -403,7 +403,11 @@ pub fn checked_in_between(
     if let Some(to) = to {
         query = query.filter(project_checkins::checked_at.lt(to));
     }
-    Ok(!query.select(project_checkins::id).limit(1).load::<i64>(conn)?.is_empty())
+    Ok(!query
+        .select(project_checkins::id)
+        .limit(1)
+        .load::<i64>(conn)?
+        .is_empty())
 }
 
 /// Claims the alert of a missed window at one level; true only for the inserting transaction.

@@ -114,7 +114,10 @@ fn clean_type(value: &str) -> AppResult<String> {
         .chars()
         .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
     {
-        return Err(AppError::bad_field("procedureType", ProjectsReason::PROJECT_TYPE_INVALID));
+        return Err(AppError::bad_field(
+            "procedureType",
+            ProjectsReason::PROJECT_TYPE_INVALID,
+        ));
     }
     Ok(value)
 }
@@ -160,7 +163,14 @@ pub async fn set_template(
                 actor_id,
                 now,
             )?;
-            crate::audit::record(conn, actor_id, "procedureTemplate.set", before.as_ref(), Some(&after), now)?;
+            crate::audit::record(
+                conn,
+                actor_id,
+                "procedureTemplate.set",
+                before.as_ref(),
+                Some(&after),
+                now,
+            )?;
             Ok(after)
         })
         .await
@@ -256,10 +266,16 @@ pub async fn create_project(state: &AppState, actor: &Actor, input: CreateProjec
         ));
     }
     if input.member_ids.len() > MAX_MEMBERS {
-        return Err(AppError::bad_field("memberIds", ProjectsReason::PROJECT_TOO_MANY_MEMBERS));
+        return Err(AppError::bad_field(
+            "memberIds",
+            ProjectsReason::PROJECT_TOO_MANY_MEMBERS,
+        ));
     }
     if input.contacts.len() > MAX_CONTACTS {
-        return Err(AppError::bad_field("contacts", ProjectsReason::PROJECT_TOO_MANY_CONTACTS));
+        return Err(AppError::bad_field(
+            "contacts",
+            ProjectsReason::PROJECT_TOO_MANY_CONTACTS,
+        ));
     }
     let mut contacts = Vec::with_capacity(input.contacts.len());
     for contact in &input.contacts {
@@ -354,7 +370,8 @@ pub async fn close_project(state: &AppState, actor: &Actor, id: ProjectId) -> Ap
         .db
         .write(move |conn| {
             let before = repo::find(conn, id)?.ok_or_else(not_found)?;
-            let after = repo::close(conn, id, now)?.ok_or_else(|| AppError::conflict(ProjectsReason::PROJECT_CLOSED))?;
+            let after =
+                repo::close(conn, id, now)?.ok_or_else(|| AppError::conflict(ProjectsReason::PROJECT_CLOSED))?;
             crate::audit::record(conn, actor_id, "keyProject.close", Some(&before), Some(&after), now)?;
             Ok(after)
         })
@@ -452,17 +469,17 @@ pub async fn contacts(state: &AppState, project_id: ProjectId) -> AppResult<Vec<
 }
 
 pub async fn stage_changes(state: &AppState, project_id: ProjectId) -> AppResult<Vec<StageChange>> {
-    state
-        .db
-        .read(move |conn| repo::stage_changes(conn, project_id))
-        .await
+    state.db.read(move |conn| repo::stage_changes(conn, project_id)).await
 }
 
 // ---- procedures ---------------------------------------------------------------------------
 
 fn clean_documents(documents: &[String]) -> AppResult<String> {
     if documents.len() > MAX_DOCUMENTS {
-        return Err(AppError::bad_field("documents", ProjectsReason::PROCEDURE_TOO_MANY_DOCUMENTS));
+        return Err(AppError::bad_field(
+            "documents",
+            ProjectsReason::PROCEDURE_TOO_MANY_DOCUMENTS,
+        ));
     }
     let mut names = Vec::with_capacity(documents.len());
     for name in documents {
@@ -474,7 +491,10 @@ fn clean_documents(documents: &[String]) -> AppResult<String> {
 fn check_handler(conn: &mut DbConnection, project: &Project, handler_id: Option<UserId>) -> AppResult<()> {
     if let Some(handler) = handler_id {
         if !on_squad(conn, project, handler)? || active_user(conn, handler)?.is_none() {
-            return Err(AppError::bad_field("handlerId", ProjectsReason::PROCEDURE_HANDLER_INVALID));
+            return Err(AppError::bad_field(
+                "handlerId",
+                ProjectsReason::PROCEDURE_HANDLER_INVALID,
+            ));
         }
     }
     Ok(())
@@ -579,7 +599,10 @@ pub async fn record_step(
                 return Err(AppError::conflict(ProjectsReason::PROCEDURE_STEP_OUT_OF_ORDER));
             }
             if previous.1.is_some_and(|before| at < before) {
-                return Err(AppError::bad_field("at", ProjectsReason::PROCEDURE_TIME_BEFORE_PREVIOUS));
+                return Err(AppError::bad_field(
+                    "at",
+                    ProjectsReason::PROCEDURE_TIME_BEFORE_PREVIOUS,
+                ));
             }
             match step {
                 ProcedureStep::Submitted => repo::set_submitted(conn, id, at),
@@ -632,10 +655,7 @@ pub async fn update_procedure(
 
 /// The procedures of projects already shown to the caller.
 pub async fn procedures_of(state: &AppState, project_ids: Vec<ProjectId>) -> AppResult<Vec<Procedure>> {
-    state
-        .db
-        .read(move |conn| repo::procedures_of(conn, &project_ids))
-        .await
+    state.db.read(move |conn| repo::procedures_of(conn, &project_ids)).await
 }
 
 /// The ladder's thresholds fired on a procedure so far (REMINDER, OVERDUE, …), in order.
@@ -825,7 +845,11 @@ pub async fn board(state: &AppState, actor: &Actor) -> AppResult<Board> {
             let mut saved_by_type = Vec::new();
             let mut saved_by_department = Vec::new();
             for procedure in procedures.iter().filter(|p| p.working_days_taken.is_some()) {
-                add_to(&mut saved_by_type, (Some(procedure.procedure_type.clone()), None), procedure);
+                add_to(
+                    &mut saved_by_type,
+                    (Some(procedure.procedure_type.clone()), None),
+                    procedure,
+                );
                 add_to(&mut saved_by_department, (None, procedure.department_id), procedure);
             }
             saved_by_type.sort_by(|a, b| a.procedure_type.cmp(&b.procedure_type));
@@ -833,13 +857,10 @@ pub async fn board(state: &AppState, actor: &Actor) -> AppResult<Board> {
             let mut missed: Vec<MissedLine> = repo::missed_counts(conn, super::sweeper::LIAISON)?
                 .into_iter()
                 .filter_map(|(id, missed)| {
-                    projects
-                        .iter()
-                        .find(|p| p.id == id)
-                        .map(|project| MissedLine {
-                            project: project.clone(),
-                            missed,
-                        })
+                    projects.iter().find(|p| p.id == id).map(|project| MissedLine {
+                        project: project.clone(),
+                        missed,
+                    })
                 })
                 .collect();
             missed.sort_by(|a, b| b.missed.cmp(&a.missed).then(a.project.id.cmp(&b.project.id)));
@@ -924,8 +945,16 @@ pub async fn export_csv(state: &AppState, actor: &Actor, kind: ExportKind) -> Ap
             match kind {
                 ExportKind::Projects => {
                     out.write_row([
-                        "project", "company", "investment_wan", "industry", "location", "stage", "stage_since",
-                        "rhythm", "created_at", "closed_at",
+                        "project",
+                        "company",
+                        "investment_wan",
+                        "industry",
+                        "location",
+                        "stage",
+                        "stage_since",
+                        "rhythm",
+                        "created_at",
+                        "closed_at",
                     ])?;
                     for p in &projects {
                         rows += 1;
@@ -946,13 +975,22 @@ pub async fn export_csv(state: &AppState, actor: &Actor, kind: ExportKind) -> Ap
                 ExportKind::Procedures => {
                     let ids: Vec<ProjectId> = projects.iter().map(|p| p.id).collect();
                     let procedures = repo::procedures_of(conn, &ids)?;
-                    let department_ids: Vec<DepartmentId> =
-                        procedures.iter().filter_map(|p| p.department_id).collect();
+                    let department_ids: Vec<DepartmentId> = procedures.iter().filter_map(|p| p.department_id).collect();
                     let departments = departments_repo::find_by_ids(conn, &department_ids)?;
                     out.write_row([
-                        "project", "company", "stage", "procedure_type", "procedure", "department",
-                        "statutory_days", "submitted_at", "accepted_at", "due_at", "approved_at",
-                        "working_days_taken", "days_saved",
+                        "project",
+                        "company",
+                        "stage",
+                        "procedure_type",
+                        "procedure",
+                        "department",
+                        "statutory_days",
+                        "submitted_at",
+                        "accepted_at",
+                        "due_at",
+                        "approved_at",
+                        "working_days_taken",
+                        "days_saved",
                     ])?;
                     for p in &procedures {
                         rows += 1;

@@ -96,7 +96,14 @@ fn fire(conn: &mut Tx<'_>, procedure: &Procedure, now: NaiveDateTime, escalation
         let at = to_utc(now);
         match stage {
             Stage::Reminder => {
-                notify_with_sms(conn, at, None, holder.clone(), &notice(NoticeKind::ProcedureDueSoon, &project, false), true)?;
+                notify_with_sms(
+                    conn,
+                    at,
+                    None,
+                    holder.clone(),
+                    &notice(NoticeKind::ProcedureDueSoon, &project, false),
+                    true,
+                )?;
             }
             Stage::Overdue | Stage::Chasing => {
                 if stage == Stage::Overdue {
@@ -104,20 +111,44 @@ fn fire(conn: &mut Tx<'_>, procedure: &Procedure, now: NaiveDateTime, escalation
                 }
                 let mut to = holder.clone();
                 to.extend(admin_ids(conn)?);
-                notify(conn, at, None, to, &notice(NoticeKind::ProcedureOverdue, &project, true))?;
+                notify(
+                    conn,
+                    at,
+                    None,
+                    to,
+                    &notice(NoticeKind::ProcedureOverdue, &project, true),
+                )?;
             }
             Stage::Supervision => {
                 let mut to = holder.clone();
                 to.extend(admin_ids(conn)?);
-                notify(conn, at, None, to, &notice(NoticeKind::ProcedureSupervised, &project, true))?;
+                notify(
+                    conn,
+                    at,
+                    None,
+                    to,
+                    &notice(NoticeKind::ProcedureSupervised, &project, true),
+                )?;
                 if let Some(leader) = companies_repo::leader_of(conn, project.company_id)? {
-                    notify(conn, at, None, [leader], &notice(NoticeKind::LeaderSupervision, &project, true))?;
+                    notify(
+                        conn,
+                        at,
+                        None,
+                        [leader],
+                        &notice(NoticeKind::LeaderSupervision, &project, true),
+                    )?;
                 }
             }
             Stage::Reprimand => {
                 let mut to = zone_leaders(conn)?;
                 to.extend(companies_repo::leader_of(conn, project.company_id)?);
-                notify(conn, at, None, to, &notice(NoticeKind::ProcedureSupervised, &project, true))?;
+                notify(
+                    conn,
+                    at,
+                    None,
+                    to,
+                    &notice(NoticeKind::ProcedureSupervised, &project, true),
+                )?;
             }
         }
         fired += 1;
@@ -160,7 +191,13 @@ fn missed(conn: &mut Tx<'_>, project_id: crate::ids::ProjectId, now: NaiveDateTi
             && repo::claim_missed(conn, project.id, start, ADMINS, now)?
         {
             let admins = admin_ids(conn)?;
-            notify(conn, at, None, admins, &notice(NoticeKind::CheckInMissed, &project, false))?;
+            notify(
+                conn,
+                at,
+                None,
+                admins,
+                &notice(NoticeKind::CheckInMissed, &project, false),
+            )?;
             told += 1;
         }
     }
@@ -182,10 +219,7 @@ pub async fn run_once(state: &AppState) -> AppResult<ProjectSweep> {
             .write(move |conn| fire(conn, &procedure, now, escalation))
             .await?;
     }
-    let projects = state
-        .db
-        .read(|conn| repo::all(conn, &ProjectFilter::default()))
-        .await?;
+    let projects = state.db.read(|conn| repo::all(conn, &ProjectFilter::default())).await?;
     for project in projects {
         let id = project.id;
         sweep.check_ins_missed += state.db.write(move |conn| missed(conn, id, now)).await?;

@@ -36,12 +36,14 @@ const ADD: &str = "mutation($p: ID!, $t: ID!, $h: ID, $docs: [String!]) { addPro
 const STEP: &str = "mutation($id: ID!, $s: ProcedureStepKind!, $at: DateTime) { recordProcedureStep(id: $id, step: $s, at: $at) { procedure { id status dueAt workingDaysTaken daysSaved } } }";
 const CHECK_IN: &str = "mutation($p: ID!, $k: CheckInKind!, $f: String) { recordProjectCheckIn(projectId: $p, kind: $k, findings: $f) { checkIn { id kind stage findings } } }";
 const RAISE: &str = "mutation($p: ID!, $input: RaiseFromProjectInput!) { raiseRequestFromProject(projectId: $p, input: $input) { request { id number status version channel } project { id } } }";
-const LEADER: &str = "mutation($c: ID!, $l: ID) { setCompanyLeader(companyId: $c, leaderId: $l) { leader { id } company { id } } }";
+const LEADER: &str =
+    "mutation($c: ID!, $l: ID) { setCompanyLeader(companyId: $c, leaderId: $l) { leader { id } company { id } } }";
 const BOARD: &str = "{ keyProjectBoard { byStage { stage count } lateProcedures { id }
     daysSavedByType { procedureType approved statutoryDays workingDaysTaken daysSaved }
     daysSavedByDepartment { department { id } approved statutoryDays workingDaysTaken daysSaved }
     missedCheckIns { project { id } missed } } }";
-const CALENDAR: &str = "mutation($d: Date!, $k: DayKind, $n: String) { setCalendarDay(date: $d, kind: $k, note: $n) { day { date } } }";
+const CALENDAR: &str =
+    "mutation($d: Date!, $k: DayKind, $n: String) { setCalendarDay(date: $d, kind: $k, note: $n) { day { date } } }";
 const INBOX: &str = "{ notifications(first: 100) { edges { node { kind body } } } }";
 
 /// Shanghai local time as UTC.
@@ -77,7 +79,12 @@ async fn zone(app: &TestApp) -> Zone {
     let land_bureau = app.create_department("自然资源和规划局").await;
     let housing_bureau = app.create_department("住房和城乡建设局").await;
     let member = app
-        .create_user("DEPARTMENT", "13900000003", "赵敏", json!({ "departmentId": housing_bureau }))
+        .create_user(
+            "DEPARTMENT",
+            "13900000003",
+            "赵敏",
+            json!({ "departmentId": housing_bureau }),
+        )
         .await;
     let leader = app.create_user("ADMIN", "13900000004", "张副主任", json!({})).await;
     let company = app.create_company("攀华集团有限公司", &credit_code(701)).await;
@@ -117,7 +124,10 @@ async fn template(app: &TestApp, kind: &str, name: &str, days: i64, department: 
             json!({ "t": kind, "n": name, "d": days, "dep": department }),
         )
         .await;
-    data["setProcedureTemplate"]["template"]["id"].as_str().unwrap().to_string()
+    data["setProcedureTemplate"]["template"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 async fn create_project(app: &TestApp, z: &Zone, company: &str, liaison: &str, name: &str) -> String {
@@ -199,22 +209,27 @@ async fn a_project_runs_from_signing_to_production(mut app: TestApp) {
     let land = template(&app, "LAND_USE_PLANNING", "建设用地规划许可", 5, &z.land_bureau).await;
     let permit = template(&app, "CONSTRUCTION_PERMIT", "建筑工程施工许可", 7, &z.housing_bureau).await;
     let fire = template(&app, "FIRE_DESIGN_REVIEW", "消防设计审查", 3, &z.housing_bureau).await;
-    app.ok(
-        &app.admin_token,
-        LEADER,
-        json!({ "c": z.company, "l": z.leader.id }),
-    )
-    .await;
+    app.ok(&app.admin_token, LEADER, json!({ "c": z.company, "l": z.leader.id }))
+        .await;
 
     // Monday 2 March, 09:30: signed; the squad moves it to land with a note.
     let id = create_project(&app, &z, &z.company, &z.liaison.id, "年产50万吨高端板材项目").await;
     let other = create_project(&app, &z, &z.other_company, &z.outsider.id, "乙公司扩建项目").await;
-    let moved = app.ok(&z.liaison.token, ADVANCE, json!({ "id": id, "note": "土地已摘牌" })).await;
+    let moved = app
+        .ok(&z.liaison.token, ADVANCE, json!({ "id": id, "note": "土地已摘牌" }))
+        .await;
     assert_eq!(moved["advanceProjectStage"]["project"]["stage"], "LAND");
     let data = app
-        .ok(&z.liaison.token, ADD, json!({ "p": id, "t": land, "h": z.member.id, "docs": ["用地申请表", "土地出让合同"] }))
+        .ok(
+            &z.liaison.token,
+            ADD,
+            json!({ "p": id, "t": land, "h": z.member.id, "docs": ["用地申请表", "土地出让合同"] }),
+        )
         .await;
-    let p_land = data["addProjectProcedure"]["procedure"]["id"].as_str().unwrap().to_string();
+    let p_land = data["addProjectProcedure"]["procedure"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_eq!(data["addProjectProcedure"]["procedure"]["stage"], "LAND");
     assert_eq!(data["addProjectProcedure"]["procedure"]["status"], "PENDING");
     assert_eq!(
@@ -225,13 +240,24 @@ async fn a_project_runs_from_signing_to_production(mut app: TestApp) {
     // 10:00: the stage after; the three procedures are submitted and accepted.
     move_to!(app, z, local(3, 2, 10, 0));
     let moved = app
-        .ok(&z.member.token, ADVANCE, json!({ "id": id, "note": "进入规划许可阶段" }))
+        .ok(
+            &z.member.token,
+            ADVANCE,
+            json!({ "id": id, "note": "进入规划许可阶段" }),
+        )
         .await;
     assert_eq!(moved["advanceProjectStage"]["project"]["stage"], "PLANNING_AND_PERMITS");
     let mut procedures = vec![p_land.clone()];
     for t in [&permit, &fire] {
-        let data = app.ok(&z.liaison.token, ADD, json!({ "p": id, "t": t, "h": z.member.id })).await;
-        procedures.push(data["addProjectProcedure"]["procedure"]["id"].as_str().unwrap().to_string());
+        let data = app
+            .ok(&z.liaison.token, ADD, json!({ "p": id, "t": t, "h": z.member.id }))
+            .await;
+        procedures.push(
+            data["addProjectProcedure"]["procedure"]["id"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
     }
     let (p_permit, p_fire) = (procedures[1].clone(), procedures[2].clone());
     // Accepting before submitting is out of order, and nothing is written.
@@ -318,7 +344,11 @@ async fn a_project_runs_from_signing_to_production(mut app: TestApp) {
 
     // The &z.liaison.token checks in and raises what was found as a request.
     let data = app
-        .ok(&z.liaison.token, CHECK_IN, json!({ "p": id, "k": "VISIT", "f": "施工临时用电容量不足" }))
+        .ok(
+            &z.liaison.token,
+            CHECK_IN,
+            json!({ "p": id, "k": "VISIT", "f": "施工临时用电容量不足" }),
+        )
         .await;
     assert_eq!(data["recordProjectCheckIn"]["checkIn"]["stage"], "PLANNING_AND_PERMITS");
     // Only the lead &z.liaison.token records check-ins.
@@ -327,13 +357,16 @@ async fn a_project_runs_from_signing_to_production(mut app: TestApp) {
         .await;
     assert_eq!(code, "FORBIDDEN");
     let input = json!({ "kind": "PROBLEM", "categoryId": "cat_6", "title": "施工临时用电容量不足", "description": "调度走访发现", "idempotencyKey": "prj-finding-1" });
-    let data = app.ok(&z.liaison.token, RAISE, json!({ "p": id, "input": input })).await;
+    let data = app
+        .ok(&z.liaison.token, RAISE, json!({ "p": id, "input": input }))
+        .await;
     let request = data["raiseRequestFromProject"]["request"].clone();
     assert_eq!(request["channel"], "VISIT");
     let request_id = request["id"].as_str().unwrap().to_string();
     let number = request["number"].as_str().unwrap().to_string();
     // A retry links nothing twice.
-    app.ok(&z.liaison.token, RAISE, json!({ "p": id, "input": input })).await;
+    app.ok(&z.liaison.token, RAISE, json!({ "p": id, "input": input }))
+        .await;
     assert_eq!(app.count("project_requests").await, 1);
 
     // Wednesday 11 March, 10:00: the fire review is approved, four days late.
@@ -358,7 +391,11 @@ async fn a_project_runs_from_signing_to_production(mut app: TestApp) {
     );
     // The &z.liaison.token resolves it.
     let current = app
-        .ok(&z.liaison.token, "query($id: ID!) { request(id: $id) { version } }", json!({ "id": request_id }))
+        .ok(
+            &z.liaison.token,
+            "query($id: ID!) { request(id: $id) { version } }",
+            json!({ "id": request_id }),
+        )
         .await;
     let accepted = app
         .ok(
@@ -383,7 +420,9 @@ async fn a_project_runs_from_signing_to_production(mut app: TestApp) {
         ("COMMISSIONING", "WEEKLY"),
         ("PRODUCTION", "WEEKLY"),
     ] {
-        let moved = app.ok(&z.liaison.token, ADVANCE, json!({ "id": id, "note": "阶段目标完成" })).await;
+        let moved = app
+            .ok(&z.liaison.token, ADVANCE, json!({ "id": id, "note": "阶段目标完成" }))
+            .await;
         assert_eq!(moved["advanceProjectStage"]["project"]["stage"], stage);
         assert_eq!(moved["advanceProjectStage"]["project"]["rhythm"], rhythm);
     }
@@ -407,7 +446,14 @@ async fn a_project_runs_from_signing_to_production(mut app: TestApp) {
         .collect();
     assert_eq!(
         history,
-        ["SIGNED", "LAND", "PLANNING_AND_PERMITS", "CONSTRUCTION", "COMMISSIONING", "PRODUCTION"]
+        [
+            "SIGNED",
+            "LAND",
+            "PLANNING_AND_PERMITS",
+            "CONSTRUCTION",
+            "COMMISSIONING",
+            "PRODUCTION"
+        ]
     );
     assert_eq!(seen["leader"]["id"], z.leader.id.as_str());
     assert_eq!(
@@ -450,7 +496,10 @@ async fn a_project_runs_from_signing_to_production(mut app: TestApp) {
     assert_eq!(stages[5], json!({ "stage": "PRODUCTION", "count": 1 }));
     assert_eq!(stages[0], json!({ "stage": "SIGNED", "count": 1 }), "the other project");
     let missed = board["missedCheckIns"].as_array().unwrap();
-    assert!(missed.contains(&json!({ "project": { "id": id }, "missed": 1 })), "{missed:?}");
+    assert!(
+        missed.contains(&json!({ "project": { "id": id }, "missed": 1 })),
+        "{missed:?}"
+    );
     assert!(missed.iter().any(|m| m["project"]["id"] == other.as_str()));
 
     // Only admins see the board.
@@ -509,11 +558,18 @@ async fn companies_see_their_own_project_only(app: TestApp) {
     let id = create_project(&app, &z, &z.company, &z.liaison.id, "甲项目").await;
     let other = create_project(&app, &z, &z.other_company, &z.outsider.id, "乙项目").await;
     let data = app.ok(&z.liaison.token, ADD, json!({ "p": id, "t": permit })).await;
-    let procedure = data["addProjectProcedure"]["procedure"]["id"].as_str().unwrap().to_string();
+    let procedure = data["addProjectProcedure"]["procedure"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     step(&app, &z.liaison.token, &procedure, "SUBMITTED", None).await;
     step(&app, &z.liaison.token, &procedure, "ACCEPTED", None).await;
-    app.ok(&z.liaison.token, CHECK_IN, json!({ "p": id, "k": "CALL", "f": "企业内部资金紧张" }))
-        .await;
+    app.ok(
+        &z.liaison.token,
+        CHECK_IN,
+        json!({ "p": id, "k": "CALL", "f": "企业内部资金紧张" }),
+    )
+    .await;
 
     let list = "{ keyProjects { totalCount edges { node { id name } } } }";
     let mine = app.ok(&z.staff.token, list, json!({})).await;
@@ -528,9 +584,13 @@ async fn companies_see_their_own_project_only(app: TestApp) {
     assert_eq!(seen["procedures"][0]["alerts"], json!([]));
     // Never another company's.
     let query = "query($id: ID!) { keyProject(id: $id) { id } }";
-    let code = app.error_code(Some(&z.staff.token), query, json!({ "id": other })).await;
+    let code = app
+        .error_code(Some(&z.staff.token), query, json!({ "id": other }))
+        .await;
     assert_eq!(code, "NOT_FOUND");
-    let code = app.error_code(Some(&z.other_staff.token), query, json!({ "id": id })).await;
+    let code = app
+        .error_code(Some(&z.other_staff.token), query, json!({ "id": id }))
+        .await;
     assert_eq!(code, "NOT_FOUND");
     let filtered = app
         .ok(
@@ -598,13 +658,19 @@ async fn bad_input_is_refused_and_writes_nothing(app: TestApp) {
     });
     let mut bad = base.clone();
     bad["investmentWan"] = json!(0);
-    let code = app.error_code(Some(&app.admin_token), CREATE, json!({ "input": bad })).await;
+    let code = app
+        .error_code(Some(&app.admin_token), CREATE, json!({ "input": bad }))
+        .await;
     assert_eq!(code, "BAD_USER_INPUT");
     let mut bad = base.clone();
     bad["leadLiaisonId"] = json!(z.member.id);
-    let code = app.error_code(Some(&app.admin_token), CREATE, json!({ "input": bad })).await;
+    let code = app
+        .error_code(Some(&app.admin_token), CREATE, json!({ "input": bad }))
+        .await;
     assert_eq!(code, "BAD_USER_INPUT");
-    let code = app.error_code(Some(&z.liaison.token), CREATE, json!({ "input": base })).await;
+    let code = app
+        .error_code(Some(&z.liaison.token), CREATE, json!({ "input": base }))
+        .await;
     assert_eq!(code, "FORBIDDEN");
     assert_eq!(app.count("key_projects").await, 0);
     let code = app
@@ -624,7 +690,10 @@ async fn bad_input_is_refused_and_writes_nothing(app: TestApp) {
     let permit = template(&app, "CONSTRUCTION_PERMIT", "建筑工程施工许可", 7, &z.housing_bureau).await;
     let id = create_project(&app, &z, &z.company, &z.liaison.id, "甲项目").await;
     let data = app.ok(&z.liaison.token, ADD, json!({ "p": id, "t": permit })).await;
-    let procedure = data["addProjectProcedure"]["procedure"]["id"].as_str().unwrap().to_string();
+    let procedure = data["addProjectProcedure"]["procedure"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let code = app
         .error_code(
             Some(&z.liaison.token),
