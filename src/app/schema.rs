@@ -22,6 +22,8 @@ use crate::state::AppState;
 use crate::stats::graphql::StatsQuery;
 use crate::users::graphql::{UsersMutation, UsersQuery};
 use crate::visits::graphql::{VisitMutation, VisitQuery};
+use crate::policies::graphql::{PolicyMutation, PolicyQuery};
+use crate::notices::graphql::{NoticeMutation, NoticeQuery};
 
 /// Everything that can be read.
 #[derive(MergedObject, Default)]
@@ -43,6 +45,8 @@ pub struct QueryRoot(
     VisitQuery,
     PrivacyQuery,
     super::texts::TextsQuery,
+    PolicyQuery,
+    NoticeQuery,
 );
 
 /// Everything that can be changed.
@@ -62,6 +66,8 @@ pub struct MutationRoot(
     EvaluationMutation,
     VisitMutation,
     PrivacyMutation,
+    PolicyMutation,
+    NoticeMutation,
 );
 
 /// Everything that can be followed live (over graphql-ws at `/graphql/ws`).

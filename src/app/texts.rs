@@ -30,6 +30,8 @@ pub fn reason_tables() -> Vec<Vec<TextRow>> {
         crate::stats::errors::StatsReason::rows(),
         crate::privacy::errors::PrivacyReason::rows(),
         crate::demo::errors::DemoReason::rows(),
+        crate::policies::errors::PoliciesReason::rows(),
+        crate::notices::errors::NoticesReason::rows(),
     ]
 }
 

@@ -26,6 +26,9 @@ pub enum IdKind {
     AuditEntry,
     Visit,
     Session,
+    Policy,
+    PolicyPackage,
+    ZoneNotice,
 }
 
 impl IdKind {
@@ -50,6 +53,9 @@ impl IdKind {
             IdKind::AuditEntry => "aud",
             IdKind::Visit => "vis",
             IdKind::Session => "ses",
+            IdKind::Policy => "pol",
+            IdKind::PolicyPackage => "ppk",
+            IdKind::ZoneNotice => "znt",
         }
     }
 
@@ -75,6 +81,9 @@ impl IdKind {
             IdKind::AuditEntry => locale.pick("审计记录", "audit log entry"),
             IdKind::Visit => locale.pick("走访", "visit"),
             IdKind::Session => locale.pick("会话", "session"),
+            IdKind::Policy => locale.pick("政策", "policy"),
+            IdKind::PolicyPackage => locale.pick("政策包", "policy package"),
+            IdKind::ZoneNotice => locale.pick("通知公告", "notice"),
         }
     }
 }

@@ -80,6 +80,12 @@ pub enum NoticeKind {
     EvaluationClosingSoon,
     /// 专员更换提醒 (Replacement flag), to the admins when a company is unsatisfied.
     ReplacementFlagRaised,
+    /// 新政策推送 (A policy for you), to a company's staff when it becomes eligible for a policy.
+    PolicyMatched,
+    /// 通知公告 (Notice from the zone), to the staff of every company addressed.
+    ZoneNotice,
+    /// 通知未读提醒 (Unread notice), to the staff of a company that has not read an important one.
+    ZoneNoticeReminder,
 }
 
 impl NoticeKind {
@@ -90,6 +96,9 @@ impl NoticeKind {
         NoticeKind::EvaluationOpened,
         NoticeKind::EvaluationClosingSoon,
         NoticeKind::ReplacementFlagRaised,
+        NoticeKind::PolicyMatched,
+        NoticeKind::ZoneNotice,
+        NoticeKind::ZoneNoticeReminder,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -131,6 +140,9 @@ impl NoticeKind {
             NoticeKind::EvaluationOpened => "EVALUATION_OPENED",
             NoticeKind::EvaluationClosingSoon => "EVALUATION_CLOSING_SOON",
             NoticeKind::ReplacementFlagRaised => "REPLACEMENT_FLAG_RAISED",
+            NoticeKind::PolicyMatched => "POLICY_MATCHED",
+            NoticeKind::ZoneNotice => "ZONE_NOTICE",
+            NoticeKind::ZoneNoticeReminder => "ZONE_NOTICE_REMINDER",
         }
     }
 
@@ -234,7 +246,10 @@ impl NoticeKind {
             | CompanyOfficerChanged
             | EvaluationOpened
             | EvaluationClosingSoon
-            | ReplacementFlagRaised => return None,
+            | ReplacementFlagRaised
+            | PolicyMatched
+            | ZoneNotice
+            | ZoneNoticeReminder => return None,
         })
     }
 
@@ -284,6 +299,18 @@ impl NoticeKind {
             (ReplacementFlagRaised, En) => (
                 "Officer replacement needed",
                 format!("{subject} is unsatisfied with its officer, who must be replaced"),
+            ),
+            (PolicyMatched, ZhCn) => ("新政策推送", format!("贵企业符合政策「{subject}」的条件，请在应用中查看")),
+            (PolicyMatched, En) => (
+                "A policy for your company",
+                format!("Your company qualifies for the policy \"{subject}\"; see the app"),
+            ),
+            (ZoneNotice, ZhCn) => ("通知公告", format!("园区发布通知：{subject}")),
+            (ZoneNotice, En) => ("Notice from the zone", format!("The zone sent a notice: {subject}")),
+            (ZoneNoticeReminder, ZhCn) => ("通知未读提醒", format!("重要通知「{subject}」尚未阅读，请及时查看")),
+            (ZoneNoticeReminder, En) => (
+                "Unread notice",
+                format!("The important notice \"{subject}\" has not been read yet; please read it"),
             ),
             // Request notices were rendered above.
             (_, ZhCn) | (_, En) => (self.as_str(), subject.to_string()),

@@ -66,3 +66,5 @@ mod timeline;
 mod trust_sessions;
 mod viewer_actions;
 mod visits;
+mod policies;
+mod notices;
