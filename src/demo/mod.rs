@@ -3,6 +3,7 @@
 //! events, notifications, assignments, votes, due times) is what the app itself would write.
 
 pub mod errors;
+mod policies;
 mod names;
 mod repo;
 
@@ -524,6 +525,7 @@ pub async fn seed(state: &AppState, clock: &ManualClock, options: &DemoOptions) 
         }
     }
     clock.set(end);
+    policies::seed(state, &zone.admin, &zone.officers, &zone.companies).await?;
     crate::requests::worker::run_once(state).await?;
     crate::requests::time_limits::sweeper::run_once(state).await?;
     report(state, &zone, password, visit_count).await
