@@ -11,7 +11,6 @@ crate::reasons! {
         POLICY_WITHDRAWN => "该政策已撤回", "the policy was withdrawn";
         POLICY_EXPIRED => "该政策已过有效期", "the policy is past its validity";
         VALIDITY_REVERSED => "有效期起始日期不能晚于截止日期", "the validity cannot start after it ends";
-        DATE_INVALID => "日期“{date}”格式不正确，应为 YYYY-MM-DD", "\"{date}\" is not a date (YYYY-MM-DD)";
         EMPLOYEE_BOUNDS_REVERSED => "从业人数下限应小于上限", "the lower employee bound must be below the upper one";
         DOCUMENT_URL_INVALID => "文件链接应以 https:// 或 http:// 开头", "a document link starts with https:// or http://";
         TOO_MANY_DOCUMENTS => "每项政策最多 {max} 个文件", "at most {max} documents per policy";

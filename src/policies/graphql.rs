@@ -23,9 +23,33 @@ fn parse_codes<T: Copy>(codes: &[String], all: &[T], as_str: fn(&T) -> &'static 
 
 /// Who a policy is for: every rule given must hold; a rule left out holds for everyone. A
 /// profile field never filled in satisfies no rule on it.
-#[derive(SimpleObject, InputObject, Default, Clone)]
-#[graphql(input_name = "EligibilityInput", name = "Eligibility")]
+#[derive(SimpleObject, Default, Clone)]
+#[graphql(name = "Eligibility")]
 pub struct EligibilityRules {
+    /// The company's scale is one of these.
+    pub scales: Vec<CompanyScale>,
+    /// At least this many employees.
+    pub employees_at_least: Option<i32>,
+    /// Fewer than this many employees (300 for "under 300").
+    pub employees_below: Option<i32>,
+    /// The revenue band is one of these.
+    pub revenue_bands: Vec<RevenueBand>,
+    /// The GB/T 4754 industry code starts with one of these (`C` = manufacturing).
+    pub industry_code_prefixes: Vec<String>,
+    /// The company is in one of these areas.
+    pub areas: Vec<String>,
+    /// The company has every one of these tags (such as 专精特新).
+    pub all_tags: Vec<String>,
+    /// The company has at least one of these tags.
+    pub any_tags: Vec<String>,
+    /// Only key enterprises (true) or only the others (false).
+    pub key_enterprise: Option<bool>,
+}
+
+/// Who a policy is for: every rule given must hold; a rule left out holds for everyone. A
+/// profile field never filled in satisfies no rule on it.
+#[derive(InputObject, Default)]
+pub struct EligibilityInput {
     /// The company's scale is one of these.
     #[graphql(default)]
     pub scales: Vec<CompanyScale>,
@@ -52,7 +76,7 @@ pub struct EligibilityRules {
     pub key_enterprise: Option<bool>,
 }
 
-impl EligibilityRules {
+impl EligibilityInput {
     fn into_model(self) -> Eligibility {
         Eligibility {
             scales: self.scales.iter().map(|s| s.as_str().to_string()).collect(),
@@ -66,7 +90,9 @@ impl EligibilityRules {
             key_enterprise: self.key_enterprise,
         }
     }
+}
 
+impl EligibilityRules {
     fn from_model(rules: Eligibility) -> EligibilityRules {
         EligibilityRules {
             scales: parse_codes(&rules.scales, CompanyScale::ALL, CompanyScale::as_str),
@@ -373,6 +399,7 @@ impl PolicyPackageNode {
 
 /// A policy item as an admin writes it.
 #[derive(InputObject)]
+#[graphql(name = "PolicyInput")]
 pub struct PolicyInputObject {
     /// Title.
     pub title: String,
@@ -386,7 +413,7 @@ pub struct PolicyInputObject {
     pub valid_to: Option<Date>,
     /// Who it is for.
     #[graphql(default)]
-    pub eligibility: EligibilityRules,
+    pub eligibility: EligibilityInput,
     /// Granted without application (免申即享).
     #[graphql(default)]
     pub without_application: bool,

@@ -16,7 +16,7 @@ backend_tests!(
 );
 
 const PROFILE: &str = "mutation($c: ID!, $v: Int, $input: CompanyProfileInput!) { updateCompanyProfile(companyId: $c, version: $v, input: $input) { policiesTold profile { scale employees industryCode area tags version } } }";
-const CREATE: &str = "mutation($input: PolicyInputObject!) { createPolicy(input: $input) { id status version } }";
+const CREATE: &str = "mutation($input: PolicyInput!) { createPolicy(input: $input) { id status version } }";
 const PUBLISH: &str = "mutation($id: ID!) { publishPolicy(id: $id) { companiesTold policy { id status publishedAt } } }";
 const INBOX: &str = "{ notifications { totalCount edges { node { kind title body companyId } } } }";
 const FUNNEL: &str = "query($id: ID!) { policy(id: $id) { funnel { eligible delivered read asked applied granted grantedAmount } } }";
@@ -477,7 +477,7 @@ async fn bad_policies_and_profiles_are_refused_and_write_nothing(app: TestApp) {
     assert_eq!(
         app.error_code(
             Some(&app.admin_token),
-            "mutation($id: ID!, $v: Int!, $input: PolicyInputObject!) { updatePolicy(id: $id, version: $v, input: $input) { id } }",
+            "mutation($id: ID!, $v: Int!, $input: PolicyInput!) { updatePolicy(id: $id, version: $v, input: $input) { id } }",
             edit
         )
         .await,
