@@ -151,8 +151,9 @@ impl ZoneNoticeNode {
     async fn receipts(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only companies that have not read it.", default)] unread: bool,
+        #[graphql(desc = "Only companies that have not read it (default false).")] unread: Option<bool>,
     ) -> AppResult<Vec<NoticeReceiptNode>> {
+        let unread = unread.unwrap_or(false);
         Ok(service::receipts(ctx.state(), ctx.actor()?, self.0.id)
             .await?
             .into_iter()

@@ -202,9 +202,10 @@ impl PolicyNode {
     async fn uptake(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only eligible companies that have not applied and were not granted.", default)]
-        not_applied: bool,
+        #[graphql(desc = "Only eligible companies that have not applied and were not granted (default false).")]
+        not_applied: Option<bool>,
     ) -> AppResult<Vec<PolicyUptakeNode>> {
+        let not_applied = not_applied.unwrap_or(false);
         let (_, lines) = service::uptake(ctx.state(), ctx.actor()?, self.0.id).await?;
         Ok(lines
             .into_iter()

@@ -130,8 +130,8 @@ async fn a_notice_to_one_area_reaches_only_that_area_and_counts_read_receipts(ap
     assert!(own["zoneNotices"][0]["readAt"].is_null());
 }
 
-async fn unread_important_notices_are_reminded_once(app: TestApp) {
-    let z = zone(&app).await;
+async fn unread_important_notices_are_reminded_once(mut app: TestApp) {
+    let mut z = zone(&app).await;
     let sent = app
         .ok(&app.admin_token, SEND, notice("安全生产大检查会议", true, json!({ "allCompanies": true })))
         .await;
@@ -145,6 +145,12 @@ async fn unread_important_notices_are_reminded_once(app: TestApp) {
     // Not yet a day.
     assert_eq!(zhitong::notices::worker::run_once(&app.state).await.unwrap(), 0);
     app.clock.advance(Duration::hours(25));
+    // Access tokens expired meanwhile: everyone signs in again.
+    app.relogin_admin().await;
+    for firm in z.north.iter_mut() {
+        app.relogin(&mut firm.staff).await;
+    }
+    app.relogin(&mut z.south.staff).await;
     app.ok(&z.south.staff.token, READ, json!({ "id": id })).await;
     assert_eq!(zhitong::notices::worker::run_once(&app.state).await.unwrap(), 1);
     assert_eq!(zhitong::notices::worker::run_once(&app.state).await.unwrap(), 0);

@@ -165,12 +165,12 @@ async fn a_policy_reaches_exactly_the_matching_companies_once(app: TestApp) {
     let pushes = app
         .ok(
             &app.admin_token,
-            "{ pushDeliveries(kind: \"POLICY_MATCHED\") { totalCount edges { node { token title } } } }",
+            "{ pushDeliveries(kind: \"POLICY_MATCHED\") { totalCount edges { node { kind provider status } } } }",
             json!({}),
         )
         .await;
     assert_eq!(pushes["pushDeliveries"]["totalCount"], 1);
-    assert_eq!(pushes["pushDeliveries"]["edges"][0]["node"]["token"], "device-c1");
+    assert_eq!(pushes["pushDeliveries"]["edges"][0]["node"]["status"], "PENDING");
 
     let f = funnel(&app, &app.admin_token, &id).await;
     assert_eq!(f["eligible"], 2);
