@@ -11,8 +11,10 @@ use crate::departments::graphql::{DepartmentMutation, DepartmentQuery};
 use crate::evaluations::graphql::{EvaluationMutation, EvaluationQuery};
 use crate::graphql::loaders::{self, Registration};
 use crate::graphql::{errors, limits, validation};
+use crate::notices::graphql::{NoticeMutation, NoticeQuery};
 use crate::notifications::graphql::{NotificationMutation, NotificationQuery, NotificationSubscription};
 use crate::notifications::sms::graphql::{SmsMutation, SmsQuery};
+use crate::policies::graphql::{PolicyMutation, PolicyQuery};
 use crate::privacy::graphql::{PrivacyMutation, PrivacyQuery};
 use crate::requests::graphql::{
     RequestMutation, RequestQuery, RequestSubscription, SupervisionMutation, SupervisionQuery,
@@ -22,8 +24,6 @@ use crate::state::AppState;
 use crate::stats::graphql::StatsQuery;
 use crate::users::graphql::{UsersMutation, UsersQuery};
 use crate::visits::graphql::{VisitMutation, VisitQuery};
-use crate::policies::graphql::{PolicyMutation, PolicyQuery};
-use crate::notices::graphql::{NoticeMutation, NoticeQuery};
 
 /// Everything that can be read.
 #[derive(MergedObject, Default)]

@@ -160,7 +160,10 @@ pub fn clean_area(area: &str) -> AppResult<String> {
 pub fn clean_change(change: ProfileChange) -> AppResult<ProfileChange> {
     if let Some(Some(employees)) = change.employees {
         if !(0..=MAX_EMPLOYEES).contains(&employees) {
-            return Err(AppError::bad_field("employees", CompaniesReason::EMPLOYEES_OUT_OF_RANGE));
+            return Err(AppError::bad_field(
+                "employees",
+                CompaniesReason::EMPLOYEES_OUT_OF_RANGE,
+            ));
         }
     }
     Ok(ProfileChange {
@@ -199,8 +202,9 @@ pub fn save(
     let current = before.clone().unwrap_or_else(|| CompanyProfile::empty(company_id, now));
     if let Some(expected) = expected_version {
         if expected != current.version {
-            return Err(AppError::conflict(CompaniesReason::PROFILE_CHANGED_MEANWHILE)
-                .with_version(i64::from(current.version)));
+            return Err(
+                AppError::conflict(CompaniesReason::PROFILE_CHANGED_MEANWHILE).with_version(i64::from(current.version))
+            );
         }
     }
     let after = CompanyProfile {
@@ -236,7 +240,11 @@ pub fn save(
 }
 
 /// The profile of a company the actor may see (an empty one where none was filled in).
-pub async fn visible(state: &crate::state::AppState, actor: &Actor, company_id: CompanyId) -> AppResult<CompanyProfile> {
+pub async fn visible(
+    state: &crate::state::AppState,
+    actor: &Actor,
+    company_id: CompanyId,
+) -> AppResult<CompanyProfile> {
     let actor = actor.clone();
     let now = state.clock.now_naive();
     state

@@ -3,8 +3,8 @@
 //! events, notifications, assignments, votes, due times) is what the app itself would write.
 
 pub mod errors;
-mod policies;
 mod names;
+mod policies;
 mod repo;
 
 use std::cmp::Reverse;

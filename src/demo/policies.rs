@@ -49,7 +49,13 @@ fn profile_of(i: usize) -> ProfileChange {
     }
 }
 
-fn policy(title: &str, issuer: &str, summary: &str, eligibility: Eligibility, without_application: bool) -> PolicyInput {
+fn policy(
+    title: &str,
+    issuer: &str,
+    summary: &str,
+    eligibility: Eligibility,
+    without_application: bool,
+) -> PolicyInput {
     PolicyInput {
         title: title.into(),
         issuer: issuer.into(),
@@ -133,7 +139,11 @@ pub(super) async fn seed(
         ids.push(draft.id);
     }
     for (name, description, items) in [
-        ("专精特新企业政策包", "面向专精特新中小企业的研发、技改支持", vec![ids[0], ids[4]]),
+        (
+            "专精特新企业政策包",
+            "面向专精特新中小企业的研发、技改支持",
+            vec![ids[0], ids[4]],
+        ),
         ("小微企业惠企政策包", "稳岗、减税等普惠政策", vec![ids[1], ids[2]]),
         ("开放型经济政策包", "外资企业增资、扩产支持", vec![ids[3]]),
     ] {

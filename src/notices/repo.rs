@@ -63,7 +63,11 @@ pub fn recipients(
     Ok(query.order(zone_notice_recipients::id.asc()).load(conn)?)
 }
 
-pub fn recipient(conn: &mut DbConnection, notice_id: ZoneNoticeId, company_id: CompanyId) -> AppResult<Option<NoticeRecipient>> {
+pub fn recipient(
+    conn: &mut DbConnection,
+    notice_id: ZoneNoticeId,
+    company_id: CompanyId,
+) -> AppResult<Option<NoticeRecipient>> {
     Ok(zone_notice_recipients::table
         .filter(zone_notice_recipients::notice_id.eq(notice_id))
         .filter(zone_notice_recipients::company_id.eq(company_id))
@@ -87,7 +91,11 @@ pub fn mark_read(conn: &mut DbConnection, id: i64, by: UserId, now: NaiveDateTim
 }
 
 /// Unread, unreminded recipients of important notices sent at or before `sent_before`.
-pub fn due_for_reminder(conn: &mut DbConnection, sent_before: NaiveDateTime, limit: i64) -> AppResult<Vec<NoticeRecipient>> {
+pub fn due_for_reminder(
+    conn: &mut DbConnection,
+    sent_before: NaiveDateTime,
+    limit: i64,
+) -> AppResult<Vec<NoticeRecipient>> {
     Ok(zone_notice_recipients::table
         .filter(zone_notice_recipients::read_at.is_null())
         .filter(zone_notice_recipients::reminded_at.is_null())

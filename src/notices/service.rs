@@ -145,7 +145,12 @@ pub async fn send(state: &AppState, actor: &Actor, input: SendNotice) -> AppResu
             Ok((notice, companies.len()))
         })
         .await?;
-    tracing::info!(notice_id = notice.id.get(), companies = sent, by = actor.user_id.get(), "notice sent to the zone");
+    tracing::info!(
+        notice_id = notice.id.get(),
+        companies = sent,
+        by = actor.user_id.get(),
+        "notice sent to the zone"
+    );
     Ok((notice, sent))
 }
 
@@ -178,7 +183,8 @@ pub async fn get(state: &AppState, actor: &Actor, id: ZoneNoticeId) -> AppResult
     state
         .db
         .read(move |conn| {
-            let notice = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found(NoticesReason::NOTICE_NOT_FOUND))?;
+            let notice =
+                repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found(NoticesReason::NOTICE_NOT_FOUND))?;
             if let Some(scope) = scope(conn, &actor)? {
                 if repo::recipients(conn, &[id], Some(&scope))?.is_empty() {
                     return Err(AppError::not_found(NoticesReason::NOTICE_NOT_FOUND));
@@ -229,6 +235,13 @@ pub fn remind(conn: &mut DbConnection, recipient: &NoticeRecipient, now: DateTim
     let Some(notice) = repo::find_by_id(conn, recipient.notice_id)? else {
         return Ok(false);
     };
-    tell_staff(conn, &notice, NoticeKind::ZoneNoticeReminder, &[recipient.company_id], None, now)?;
+    tell_staff(
+        conn,
+        &notice,
+        NoticeKind::ZoneNoticeReminder,
+        &[recipient.company_id],
+        None,
+        now,
+    )?;
     Ok(true)
 }

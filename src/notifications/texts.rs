@@ -300,7 +300,10 @@ impl NoticeKind {
                 "Officer replacement needed",
                 format!("{subject} is unsatisfied with its officer, who must be replaced"),
             ),
-            (PolicyMatched, ZhCn) => ("新政策推送", format!("贵企业符合政策「{subject}」的条件，请在应用中查看")),
+            (PolicyMatched, ZhCn) => (
+                "新政策推送",
+                format!("贵企业符合政策「{subject}」的条件，请在应用中查看"),
+            ),
             (PolicyMatched, En) => (
                 "A policy for your company",
                 format!("Your company qualifies for the policy \"{subject}\"; see the app"),

@@ -120,7 +120,10 @@ pub struct PolicyDocumentLink {
 
 impl From<PolicyDocument> for PolicyDocumentLink {
     fn from(d: PolicyDocument) -> Self {
-        PolicyDocumentLink { name: d.name, url: d.url }
+        PolicyDocumentLink {
+            name: d.name,
+            url: d.url,
+        }
     }
 }
 
@@ -307,7 +310,9 @@ impl PolicyUptakeNode {
         if self.delivery.is_none() {
             return Ok(None);
         }
-        Ok(Some(PolicyNode(service::policy(ctx.state(), ctx.actor()?, self.policy_id).await?)))
+        Ok(Some(PolicyNode(
+            service::policy(ctx.state(), ctx.actor()?, self.policy_id).await?,
+        )))
     }
 
     /// The company.
@@ -436,7 +441,10 @@ impl PolicyInputObject {
             documents: self
                 .documents
                 .into_iter()
-                .map(|d| DocumentInput { name: d.name, url: d.url })
+                .map(|d| DocumentInput {
+                    name: d.name,
+                    url: d.url,
+                })
                 .collect(),
         }
     }
@@ -630,7 +638,9 @@ impl PolicyMutation {
         #[graphql(desc = "The policy's id.")] id: ID,
     ) -> AppResult<PolicyNode> {
         let id = ids::decode(IdKind::Policy, &id, "id")?;
-        Ok(PolicyNode(service::withdraw_policy(ctx.state(), ctx.actor()?, id).await?))
+        Ok(PolicyNode(
+            service::withdraw_policy(ctx.state(), ctx.actor()?, id).await?,
+        ))
     }
 
     /// Groups policies into a package (admins).

@@ -49,14 +49,18 @@ impl Eligibility {
     /// Whether the company, with this profile, meets every rule.
     pub fn matches(&self, company: &Company, profile: &CompanyProfile) -> bool {
         let tags = profile.tag_list();
-        (self.scales.is_empty() || profile.scale.is_some_and(|s| self.scales.iter().any(|c| c == s.as_str())))
+        (self.scales.is_empty()
+            || profile
+                .scale
+                .is_some_and(|s| self.scales.iter().any(|c| c == s.as_str())))
             && self
                 .employees_at_least
                 .is_none_or(|min| profile.employees.is_some_and(|e| e >= min))
             && self
                 .employees_below
                 .is_none_or(|max| profile.employees.is_some_and(|e| e < max))
-            && (self.revenue_bands.is_empty() || profile
+            && (self.revenue_bands.is_empty()
+                || profile
                     .revenue_band
                     .is_some_and(|b| self.revenue_bands.iter().any(|c| c == b.as_str())))
             && (self.industry_code_prefixes.is_empty()
@@ -268,7 +272,10 @@ mod tests {
     }
 
     fn profile(employees: Option<i32>, code: &str, tags: &[&str]) -> CompanyProfile {
-        let mut p = CompanyProfile::empty(CompanyId(1), chrono::DateTime::from_timestamp(0, 0).unwrap().naive_utc());
+        let mut p = CompanyProfile::empty(
+            CompanyId(1),
+            chrono::DateTime::from_timestamp(0, 0).unwrap().naive_utc(),
+        );
         p.employees = employees;
         p.industry_code = code.into();
         p.tags = serde_json::to_string(tags).unwrap();

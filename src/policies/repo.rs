@@ -3,8 +3,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Timestamp};
 
 use super::model::{
-    NewPolicy, NewPolicyDocument, NewPolicyPackage, Policy, PolicyDelivery, PolicyDocument, PolicyPackage,
-    PolicyStatus,
+    NewPolicy, NewPolicyDocument, NewPolicyPackage, Policy, PolicyDelivery, PolicyDocument, PolicyPackage, PolicyStatus,
 };
 use crate::db::schema::{
     policies, policy_deliveries, policy_documents, policy_matching, policy_package_items, policy_packages,
@@ -45,22 +44,29 @@ pub fn list(conn: &mut DbConnection, status: Option<PolicyStatus>) -> AppResult<
 }
 
 /// Replaces the editable fields if the row still has `expected_version`.
-pub fn update_versioned(conn: &mut DbConnection, id: PolicyId, expected_version: i32, new: &NewPolicy) -> AppResult<Option<Policy>> {
-    Ok(diesel::update(policies::table.find(id).filter(policies::version.eq(expected_version)))
-        .set((
-            policies::title.eq(&new.title),
-            policies::issuer.eq(&new.issuer),
-            policies::summary.eq(&new.summary),
-            policies::valid_from.eq(&new.valid_from),
-            policies::valid_to.eq(&new.valid_to),
-            policies::eligibility.eq(&new.eligibility),
-            policies::without_application.eq(new.without_application),
-            policies::version.eq(policies::version + 1),
-            policies::updated_at.eq(new.updated_at),
-        ))
-        .returning(policies::all_columns)
-        .get_result(conn)
-        .optional()?)
+pub fn update_versioned(
+    conn: &mut DbConnection,
+    id: PolicyId,
+    expected_version: i32,
+    new: &NewPolicy,
+) -> AppResult<Option<Policy>> {
+    Ok(
+        diesel::update(policies::table.find(id).filter(policies::version.eq(expected_version)))
+            .set((
+                policies::title.eq(&new.title),
+                policies::issuer.eq(&new.issuer),
+                policies::summary.eq(&new.summary),
+                policies::valid_from.eq(&new.valid_from),
+                policies::valid_to.eq(&new.valid_to),
+                policies::eligibility.eq(&new.eligibility),
+                policies::without_application.eq(new.without_application),
+                policies::version.eq(policies::version + 1),
+                policies::updated_at.eq(new.updated_at),
+            ))
+            .returning(policies::all_columns)
+            .get_result(conn)
+            .optional()?,
+    )
 }
 
 /// Sets the status and when it was first published.
@@ -111,7 +117,12 @@ pub fn replace_documents(conn: &mut DbConnection, id: PolicyId, documents: &[New
 
 /// Records that the company was told of the policy; true only for the transaction that
 /// inserted the row (a second publish, or two changes at once, find it there and tell no one).
-pub fn claim_delivery(conn: &mut DbConnection, policy_id: PolicyId, company_id: CompanyId, now: NaiveDateTime) -> AppResult<bool> {
+pub fn claim_delivery(
+    conn: &mut DbConnection,
+    policy_id: PolicyId,
+    company_id: CompanyId,
+    now: NaiveDateTime,
+) -> AppResult<bool> {
     let inserted = diesel::sql_query(
         "INSERT INTO policy_deliveries (policy_id, company_id, delivered_at, grant_note) \
          VALUES ($1, $2, $3, '') ON CONFLICT (policy_id, company_id) DO NOTHING",
@@ -123,7 +134,11 @@ pub fn claim_delivery(conn: &mut DbConnection, policy_id: PolicyId, company_id: 
     Ok(inserted == 1)
 }
 
-pub fn delivery(conn: &mut DbConnection, policy_id: PolicyId, company_id: CompanyId) -> AppResult<Option<PolicyDelivery>> {
+pub fn delivery(
+    conn: &mut DbConnection,
+    policy_id: PolicyId,
+    company_id: CompanyId,
+) -> AppResult<Option<PolicyDelivery>> {
     Ok(policy_deliveries::table
         .filter(policy_deliveries::policy_id.eq(policy_id))
         .filter(policy_deliveries::company_id.eq(company_id))
@@ -158,30 +173,42 @@ pub fn deliveries_of_company(conn: &mut DbConnection, company_id: CompanyId) -> 
 }
 
 pub fn mark_read(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> AppResult<()> {
-    diesel::update(policy_deliveries::table.find(id).filter(policy_deliveries::read_at.is_null()))
-        .set(policy_deliveries::read_at.eq(now))
-        .execute(conn)?;
+    diesel::update(
+        policy_deliveries::table
+            .find(id)
+            .filter(policy_deliveries::read_at.is_null()),
+    )
+    .set(policy_deliveries::read_at.eq(now))
+    .execute(conn)?;
     Ok(())
 }
 
 /// Links the first consultation raised from the policy (later ones keep the first link).
 pub fn mark_asked(conn: &mut DbConnection, id: i64, request_id: RequestId, now: NaiveDateTime) -> AppResult<()> {
-    diesel::update(policy_deliveries::table.find(id).filter(policy_deliveries::asked_at.is_null()))
-        .set((
-            policy_deliveries::asked_at.eq(now),
-            policy_deliveries::request_id.eq(request_id),
-        ))
-        .execute(conn)?;
+    diesel::update(
+        policy_deliveries::table
+            .find(id)
+            .filter(policy_deliveries::asked_at.is_null()),
+    )
+    .set((
+        policy_deliveries::asked_at.eq(now),
+        policy_deliveries::request_id.eq(request_id),
+    ))
+    .execute(conn)?;
     // Asking means it was read.
     mark_read(conn, id, now)
 }
 
 pub fn mark_applied(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> AppResult<Option<PolicyDelivery>> {
-    Ok(diesel::update(policy_deliveries::table.find(id).filter(policy_deliveries::applied_at.is_null()))
-        .set(policy_deliveries::applied_at.eq(now))
-        .returning(policy_deliveries::all_columns)
-        .get_result(conn)
-        .optional()?)
+    Ok(diesel::update(
+        policy_deliveries::table
+            .find(id)
+            .filter(policy_deliveries::applied_at.is_null()),
+    )
+    .set(policy_deliveries::applied_at.eq(now))
+    .returning(policy_deliveries::all_columns)
+    .get_result(conn)
+    .optional()?)
 }
 
 pub fn mark_granted(
@@ -192,16 +219,20 @@ pub fn mark_granted(
     by: UserId,
     now: NaiveDateTime,
 ) -> AppResult<Option<PolicyDelivery>> {
-    Ok(diesel::update(policy_deliveries::table.find(id).filter(policy_deliveries::granted_at.is_null()))
-        .set((
-            policy_deliveries::granted_at.eq(now),
-            policy_deliveries::granted_amount.eq(amount),
-            policy_deliveries::grant_note.eq(note),
-            policy_deliveries::granted_by.eq(by),
-        ))
-        .returning(policy_deliveries::all_columns)
-        .get_result(conn)
-        .optional()?)
+    Ok(diesel::update(
+        policy_deliveries::table
+            .find(id)
+            .filter(policy_deliveries::granted_at.is_null()),
+    )
+    .set((
+        policy_deliveries::granted_at.eq(now),
+        policy_deliveries::granted_amount.eq(amount),
+        policy_deliveries::grant_note.eq(note),
+        policy_deliveries::granted_by.eq(by),
+    ))
+    .returning(policy_deliveries::all_columns)
+    .get_result(conn)
+    .optional()?)
 }
 
 pub fn insert_package(conn: &mut DbConnection, new: &NewPolicyPackage) -> AppResult<PolicyPackage> {
@@ -226,7 +257,13 @@ pub fn packages(conn: &mut DbConnection) -> AppResult<Vec<PolicyPackage>> {
         .load(conn)?)
 }
 
-pub fn update_package(conn: &mut DbConnection, id: PolicyPackageId, name: &str, description: &str, now: NaiveDateTime) -> AppResult<PolicyPackage> {
+pub fn update_package(
+    conn: &mut DbConnection,
+    id: PolicyPackageId,
+    name: &str,
+    description: &str,
+    now: NaiveDateTime,
+) -> AppResult<PolicyPackage> {
     Ok(diesel::update(policy_packages::table.find(id))
         .set((
             policy_packages::name.eq(name),
@@ -255,7 +292,10 @@ pub fn replace_package_items(conn: &mut DbConnection, id: PolicyPackageId, polic
 pub fn package_items(conn: &mut DbConnection, ids: &[PolicyPackageId]) -> AppResult<Vec<(PolicyPackageId, PolicyId)>> {
     Ok(policy_package_items::table
         .filter(policy_package_items::package_id.eq_any(ids))
-        .order((policy_package_items::package_id.asc(), policy_package_items::position.asc()))
+        .order((
+            policy_package_items::package_id.asc(),
+            policy_package_items::position.asc(),
+        ))
         .select((policy_package_items::package_id, policy_package_items::policy_id))
         .load(conn)?)
 }

@@ -108,7 +108,10 @@ fn clean_policy(input: PolicyInput, actor: &Actor, now: NaiveDateTime) -> AppRes
         .map(|d| {
             let url = single_line(MAX_URL_CHARS).required("documents.url", &d.url)?;
             if !(url.starts_with("https://") || url.starts_with("http://")) {
-                return Err(AppError::bad_field("documents.url", PoliciesReason::DOCUMENT_URL_INVALID));
+                return Err(AppError::bad_field(
+                    "documents.url",
+                    PoliciesReason::DOCUMENT_URL_INVALID,
+                ));
             }
             Ok(DocumentInput {
                 name: single_line(MAX_TITLE_CHARS).required("documents.name", &d.name)?,
@@ -189,7 +192,8 @@ pub async fn update_policy(
     state
         .db
         .write(move |conn| {
-            let before = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found(PoliciesReason::POLICY_NOT_FOUND))?;
+            let before =
+                repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found(PoliciesReason::POLICY_NOT_FOUND))?;
             if before.status != PolicyStatus::Draft {
                 return Err(AppError::bad_input(PoliciesReason::POLICY_NOT_DRAFT));
             }
@@ -197,7 +201,14 @@ pub async fn update_policy(
                 AppError::conflict(PoliciesReason::POLICY_CHANGED_MEANWHILE).with_version(i64::from(before.version))
             })?;
             repo::replace_documents(conn, id, &document_rows(id, &documents))?;
-            crate::audit::record(conn, actor_id, "updatePolicy", Some(&before), Some(&after), new.updated_at)?;
+            crate::audit::record(
+                conn,
+                actor_id,
+                "updatePolicy",
+                Some(&before),
+                Some(&after),
+                new.updated_at,
+            )?;
             Ok(after)
         })
         .await
@@ -256,19 +267,37 @@ pub async fn publish_policy(state: &AppState, actor: &Actor, id: PolicyId) -> Ap
         .db
         .write(move |conn| {
             repo::take_matching_turn(conn)?;
-            let before = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found(PoliciesReason::POLICY_NOT_FOUND))?;
+            let before =
+                repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found(PoliciesReason::POLICY_NOT_FOUND))?;
             if before.status == PolicyStatus::Withdrawn {
                 return Err(AppError::bad_input(PoliciesReason::POLICY_WITHDRAWN));
             }
-            if before.valid_to.as_deref().is_some_and(|to| to < today.format("%Y-%m-%d").to_string().as_str()) {
+            if before
+                .valid_to
+                .as_deref()
+                .is_some_and(|to| to < today.format("%Y-%m-%d").to_string().as_str())
+            {
                 return Err(AppError::bad_input(PoliciesReason::POLICY_EXPIRED));
             }
             let now = clock.now();
             let policy = if before.status == PolicyStatus::Published {
                 before
             } else {
-                let after = repo::set_status(conn, id, PolicyStatus::Published, Some(now.naive_utc()), now.naive_utc())?;
-                crate::audit::record(conn, actor_id, "publishPolicy", Some(&before), Some(&after), now.naive_utc())?;
+                let after = repo::set_status(
+                    conn,
+                    id,
+                    PolicyStatus::Published,
+                    Some(now.naive_utc()),
+                    now.naive_utc(),
+                )?;
+                crate::audit::record(
+                    conn,
+                    actor_id,
+                    "publishPolicy",
+                    Some(&before),
+                    Some(&after),
+                    now.naive_utc(),
+                )?;
                 after
             };
             let candidates = companies_repo::active_with_profiles(conn, now.naive_utc())?;
@@ -276,7 +305,12 @@ pub async fn publish_policy(state: &AppState, actor: &Actor, id: PolicyId) -> Ap
             Ok((policy, told.len()))
         })
         .await?;
-    tracing::info!(policy_id = policy.id.get(), told, by = actor.user_id.get(), "policy published");
+    tracing::info!(
+        policy_id = policy.id.get(),
+        told,
+        by = actor.user_id.get(),
+        "policy published"
+    );
     Ok((policy, told))
 }
 
@@ -287,7 +321,8 @@ pub async fn withdraw_policy(state: &AppState, actor: &Actor, id: PolicyId) -> A
     state
         .db
         .write(move |conn| {
-            let before = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found(PoliciesReason::POLICY_NOT_FOUND))?;
+            let before =
+                repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found(PoliciesReason::POLICY_NOT_FOUND))?;
             if before.status == PolicyStatus::Withdrawn {
                 return Ok(before);
             }
@@ -350,7 +385,8 @@ pub async fn policy(state: &AppState, actor: &Actor, id: PolicyId) -> AppResult<
     state
         .db
         .read(move |conn| {
-            let policy = repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found(PoliciesReason::POLICY_NOT_FOUND))?;
+            let policy =
+                repo::find_by_id(conn, id)?.ok_or_else(|| AppError::not_found(PoliciesReason::POLICY_NOT_FOUND))?;
             if !may_see(conn, &actor, &policy)? {
                 return Err(AppError::not_found(PoliciesReason::POLICY_NOT_FOUND));
             }
@@ -407,7 +443,8 @@ fn own_company(actor: &Actor) -> AppResult<CompanyId> {
 }
 
 fn told(conn: &mut DbConnection, policy_id: PolicyId, company_id: CompanyId) -> AppResult<PolicyDelivery> {
-    repo::delivery(conn, policy_id, company_id)?.ok_or_else(|| AppError::not_found(PoliciesReason::NOT_ELIGIBLE_OR_NOT_TOLD))
+    repo::delivery(conn, policy_id, company_id)?
+        .ok_or_else(|| AppError::not_found(PoliciesReason::NOT_ELIGIBLE_OR_NOT_TOLD))
 }
 
 /// The company's staff opened the policy.
@@ -435,7 +472,12 @@ pub struct Ask {
 /// The company's staff ask about a policy: a consultation request (channel APP) is raised
 /// through the requests service and linked to the company's delivery of the policy (the
 /// first question is the funnel's "asked"; later ones are raised but keep the first link).
-pub async fn ask(state: &AppState, actor: &Actor, policy_id: PolicyId, input: Ask) -> AppResult<(PolicyDelivery, Request)> {
+pub async fn ask(
+    state: &AppState,
+    actor: &Actor,
+    policy_id: PolicyId,
+    input: Ask,
+) -> AppResult<(PolicyDelivery, Request)> {
     let company_id = own_company(actor)?;
     let question = multi_line(MAX_QUESTION_CHARS).required("question", &input.question)?;
     let policy = state
@@ -489,10 +531,11 @@ fn acting_for(conn: &mut DbConnection, actor: &Actor, company_id: Option<Company
             Ok(own)
         }
         Role::Officer | Role::Admin => {
-            let company_id = company_id.ok_or_else(|| {
-                AppError::bad_field("companyId", PoliciesReason::COMPANY_ID_REQUIRED)
-            })?;
-            if actor.role == Role::Officer && companies_repo::active_officer_id(conn, company_id)? != Some(actor.user_id) {
+            let company_id =
+                company_id.ok_or_else(|| AppError::bad_field("companyId", PoliciesReason::COMPANY_ID_REQUIRED))?;
+            if actor.role == Role::Officer
+                && companies_repo::active_officer_id(conn, company_id)? != Some(actor.user_id)
+            {
                 return Err(AppError::forbidden(PoliciesReason::OFFICER_OWN_COMPANIES));
             }
             Ok(company_id)
@@ -514,13 +557,21 @@ pub async fn mark_applied(
         .db
         .write(move |conn| {
             let company_id = acting_for(conn, &actor, company_id)?;
-            let policy = repo::find_by_id(conn, policy_id)?.ok_or_else(|| AppError::not_found(PoliciesReason::POLICY_NOT_FOUND))?;
+            let policy = repo::find_by_id(conn, policy_id)?
+                .ok_or_else(|| AppError::not_found(PoliciesReason::POLICY_NOT_FOUND))?;
             if policy.without_application {
                 return Err(AppError::bad_input(PoliciesReason::NO_APPLICATION_NEEDED));
             }
             let delivery = told(conn, policy_id, company_id)?;
             if let Some(after) = repo::mark_applied(conn, delivery.id, now)? {
-                crate::audit::record(conn, actor.user_id, "markPolicyApplied", Some(&delivery), Some(&after), now)?;
+                crate::audit::record(
+                    conn,
+                    actor.user_id,
+                    "markPolicyApplied",
+                    Some(&delivery),
+                    Some(&after),
+                    now,
+                )?;
                 return Ok(after);
             }
             Ok(delivery)
@@ -551,7 +602,8 @@ pub async fn record_grant(
         .db
         .write(move |conn| {
             let company_id = acting_for(conn, &actor, Some(company_id))?;
-            let policy = repo::find_by_id(conn, policy_id)?.ok_or_else(|| AppError::not_found(PoliciesReason::POLICY_NOT_FOUND))?;
+            let policy = repo::find_by_id(conn, policy_id)?
+                .ok_or_else(|| AppError::not_found(PoliciesReason::POLICY_NOT_FOUND))?;
             let delivery = told(conn, policy_id, company_id)?;
             if delivery.granted_at.is_some() {
                 return Err(AppError::conflict(PoliciesReason::ALREADY_GRANTED));
@@ -561,7 +613,14 @@ pub async fn record_grant(
             }
             let after = repo::mark_granted(conn, delivery.id, amount, &note, actor.user_id, now)?
                 .ok_or_else(|| AppError::conflict(PoliciesReason::ALREADY_GRANTED))?;
-            crate::audit::record(conn, actor.user_id, "recordPolicyGrant", Some(&delivery), Some(&after), now)?;
+            crate::audit::record(
+                conn,
+                actor.user_id,
+                "recordPolicyGrant",
+                Some(&delivery),
+                Some(&after),
+                now,
+            )?;
             Ok(after)
         })
         .await
@@ -592,7 +651,8 @@ pub async fn uptake(state: &AppState, actor: &Actor, policy_id: PolicyId) -> App
         .db
         .read(move |conn| {
             let scope = funnel_scope(conn, &actor)?;
-            let policy = repo::find_by_id(conn, policy_id)?.ok_or_else(|| AppError::not_found(PoliciesReason::POLICY_NOT_FOUND))?;
+            let policy = repo::find_by_id(conn, policy_id)?
+                .ok_or_else(|| AppError::not_found(PoliciesReason::POLICY_NOT_FOUND))?;
             if !may_see(conn, &actor, &policy)? {
                 return Err(AppError::not_found(PoliciesReason::POLICY_NOT_FOUND));
             }
@@ -633,8 +693,10 @@ pub struct PackageInput {
 
 fn clean_package(input: &PackageInput) -> AppResult<(String, String, Vec<PolicyId>)> {
     if input.policy_ids.len() > MAX_PACKAGE_POLICIES {
-        return Err(AppError::bad_field("policyIds", PoliciesReason::TOO_MANY_POLICIES_IN_PACKAGE)
-            .arg("max", MAX_PACKAGE_POLICIES));
+        return Err(
+            AppError::bad_field("policyIds", PoliciesReason::TOO_MANY_POLICIES_IN_PACKAGE)
+                .arg("max", MAX_PACKAGE_POLICIES),
+        );
     }
     let mut ids = Vec::new();
     for id in &input.policy_ids {
@@ -695,7 +757,8 @@ pub async fn update_package(
     state
         .db
         .write(move |conn| {
-            let before = repo::find_package(conn, id)?.ok_or_else(|| AppError::not_found(PoliciesReason::PACKAGE_NOT_FOUND))?;
+            let before =
+                repo::find_package(conn, id)?.ok_or_else(|| AppError::not_found(PoliciesReason::PACKAGE_NOT_FOUND))?;
             check_policies_exist(conn, &ids)?;
             let after = repo::update_package(conn, id, &name, &description, now)?;
             repo::replace_package_items(conn, id, &ids)?;

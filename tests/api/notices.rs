@@ -16,7 +16,8 @@ backend_tests!(
 
 const SEND: &str = "mutation($i: SendZoneNoticeInput!) { sendZoneNotice(input: $i) { companies notice { id title category important } } }";
 const READ: &str = "mutation($id: ID!) { markZoneNoticeRead(id: $id) { id readAt receiptCounts { recipients read } } }";
-const LIST: &str = "{ zoneNotices { id title readAt receiptCounts { recipients read reminded } receipts { company { id } readAt } } }";
+const LIST: &str =
+    "{ zoneNotices { id title readAt receiptCounts { recipients read reminded } receipts { company { id } readAt } } }";
 const INBOX: &str = "{ notifications { edges { node { kind title body } } } }";
 
 struct Firm {
@@ -82,7 +83,11 @@ async fn a_notice_to_one_area_reaches_only_that_area_and_counts_read_receipts(ap
     let z = zone(&app).await;
     app.set_locale(&z.north[1].staff.token, "EN").await;
     let sent = app
-        .ok(&app.admin_token, SEND, notice("北区计划停电通知", false, json!({ "areas": ["北区"] })))
+        .ok(
+            &app.admin_token,
+            SEND,
+            notice("北区计划停电通知", false, json!({ "areas": ["北区"] })),
+        )
         .await;
     assert_eq!(sent["sendZoneNotice"]["companies"], 2);
     let id = sent["sendZoneNotice"]["notice"]["id"].as_str().unwrap().to_string();
@@ -100,19 +105,26 @@ async fn a_notice_to_one_area_reaches_only_that_area_and_counts_read_receipts(ap
     let south = app.ok(&z.south.staff.token, LIST, json!({})).await;
     assert_eq!(south["zoneNotices"], json!([]));
     assert_eq!(
-        app.error_code(Some(&z.south.staff.token), READ, json!({ "id": id })).await,
+        app.error_code(Some(&z.south.staff.token), READ, json!({ "id": id }))
+            .await,
         "NOT_FOUND"
     );
 
     // One north company reads it (twice: counted once).
     let read = app.ok(&z.north[0].staff.token, READ, json!({ "id": id })).await;
     assert!(read["markZoneNoticeRead"]["readAt"].is_string());
-    assert_eq!(read["markZoneNoticeRead"]["receiptCounts"], json!({ "recipients": 1, "read": 1 }));
+    assert_eq!(
+        read["markZoneNoticeRead"]["receiptCounts"],
+        json!({ "recipients": 1, "read": 1 })
+    );
     app.ok(&z.north[0].staff.token, READ, json!({ "id": id })).await;
 
     let admin = app.ok(&app.admin_token, LIST, json!({})).await;
     let row = &admin["zoneNotices"][0];
-    assert_eq!(row["receiptCounts"], json!({ "recipients": 2, "read": 1, "reminded": 0 }));
+    assert_eq!(
+        row["receiptCounts"],
+        json!({ "recipients": 2, "read": 1, "reminded": 0 })
+    );
     let receipts = row["receipts"].as_array().unwrap();
     assert_eq!(receipts.len(), 2);
     let unread: Vec<&Value> = receipts.iter().filter(|r| r["readAt"].is_null()).collect();
@@ -126,20 +138,31 @@ async fn a_notice_to_one_area_reaches_only_that_area_and_counts_read_receipts(ap
     assert_eq!(b["zoneNotices"], json!([]));
     // The company sees its own receipt only.
     let own = app.ok(&z.north[1].staff.token, LIST, json!({})).await;
-    assert_eq!(own["zoneNotices"][0]["receiptCounts"], json!({ "recipients": 1, "read": 0, "reminded": 0 }));
+    assert_eq!(
+        own["zoneNotices"][0]["receiptCounts"],
+        json!({ "recipients": 1, "read": 0, "reminded": 0 })
+    );
     assert!(own["zoneNotices"][0]["readAt"].is_null());
 }
 
 async fn unread_important_notices_are_reminded_once(mut app: TestApp) {
     let mut z = zone(&app).await;
     let sent = app
-        .ok(&app.admin_token, SEND, notice("安全生产大检查会议", true, json!({ "allCompanies": true })))
+        .ok(
+            &app.admin_token,
+            SEND,
+            notice("安全生产大检查会议", true, json!({ "allCompanies": true })),
+        )
         .await;
     assert_eq!(sent["sendZoneNotice"]["companies"], 3);
     let id = sent["sendZoneNotice"]["notice"]["id"].as_str().unwrap().to_string();
     // Not important: never reminded.
-    app.ok(&app.admin_token, SEND, notice("一般通知", false, json!({ "allCompanies": true })))
-        .await;
+    app.ok(
+        &app.admin_token,
+        SEND,
+        notice("一般通知", false, json!({ "allCompanies": true })),
+    )
+    .await;
     app.ok(&z.north[0].staff.token, READ, json!({ "id": id })).await;
 
     // Not yet a day.
@@ -157,26 +180,44 @@ async fn unread_important_notices_are_reminded_once(mut app: TestApp) {
 
     let reminders = kinds(&app, &z.north[1].staff, "ZONE_NOTICE_REMINDER").await;
     assert_eq!(reminders.len(), 1);
-    assert_eq!(reminders[0]["body"], "重要通知「安全生产大检查会议」尚未阅读，请及时查看");
+    assert_eq!(
+        reminders[0]["body"],
+        "重要通知「安全生产大检查会议」尚未阅读，请及时查看"
+    );
     for readers in [&z.north[0].staff, &z.south.staff] {
         assert!(kinds(&app, readers, "ZONE_NOTICE_REMINDER").await.is_empty());
     }
     let admin = app
-        .ok(&app.admin_token, "query($id: ID!) { zoneNotice(id: $id) { receiptCounts { recipients read reminded } } }", json!({ "id": id }))
+        .ok(
+            &app.admin_token,
+            "query($id: ID!) { zoneNotice(id: $id) { receiptCounts { recipients read reminded } } }",
+            json!({ "id": id }),
+        )
         .await;
-    assert_eq!(admin["zoneNotice"]["receiptCounts"], json!({ "recipients": 3, "read": 2, "reminded": 1 }));
+    assert_eq!(
+        admin["zoneNotice"]["receiptCounts"],
+        json!({ "recipients": 3, "read": 2, "reminded": 1 })
+    );
 }
 
 async fn notices_are_addressed_by_officer_tags_and_key_enterprise(app: TestApp) {
     let z = zone(&app).await;
     let by_officer = app
-        .ok(&app.admin_token, SEND, notice("专员走访安排", false, json!({ "officerId": z.officer_b.id })))
+        .ok(
+            &app.admin_token,
+            SEND,
+            notice("专员走访安排", false, json!({ "officerId": z.officer_b.id })),
+        )
         .await;
     assert_eq!(by_officer["sendZoneNotice"]["companies"], 1);
     assert_eq!(kinds(&app, &z.south.staff, "ZONE_NOTICE").await.len(), 1);
 
     let by_tag = app
-        .ok(&app.admin_token, SEND, notice("专精特新申报", false, json!({ "anyTags": ["专精特新", "外资"] })))
+        .ok(
+            &app.admin_token,
+            SEND,
+            notice("专精特新申报", false, json!({ "anyTags": ["专精特新", "外资"] })),
+        )
         .await;
     assert_eq!(by_tag["sendZoneNotice"]["companies"], 2);
     assert!(kinds(&app, &z.north[1].staff, "ZONE_NOTICE").await.is_empty());
@@ -188,7 +229,15 @@ async fn notices_are_addressed_by_officer_tags_and_key_enterprise(app: TestApp) 
     )
     .await;
     let key = app
-        .ok(&app.admin_token, SEND, notice("重点企业座谈会", false, json!({ "keyEnterprise": true, "industryCodePrefixes": ["C"] })))
+        .ok(
+            &app.admin_token,
+            SEND,
+            notice(
+                "重点企业座谈会",
+                false,
+                json!({ "keyEnterprise": true, "industryCodePrefixes": ["C"] }),
+            ),
+        )
         .await;
     assert_eq!(key["sendZoneNotice"]["companies"], 1);
     assert_eq!(kinds(&app, &z.north[1].staff, "ZONE_NOTICE").await.len(), 1);
@@ -198,13 +247,37 @@ async fn bad_notices_are_refused_and_send_nothing(app: TestApp) {
     let z = zone(&app).await;
     let before = app.count("notifications").await;
     for (token, input, code) in [
-        (&z.officer_a.token, notice("x", false, json!({ "allCompanies": true })), "FORBIDDEN"),
-        (&z.south.staff.token, notice("x", false, json!({ "allCompanies": true })), "FORBIDDEN"),
+        (
+            &z.officer_a.token,
+            notice("x", false, json!({ "allCompanies": true })),
+            "FORBIDDEN",
+        ),
+        (
+            &z.south.staff.token,
+            notice("x", false, json!({ "allCompanies": true })),
+            "FORBIDDEN",
+        ),
         (&app.admin_token, notice("x", false, json!({})), "BAD_USER_INPUT"),
-        (&app.admin_token, notice("x", false, json!({ "allCompanies": true, "areas": ["北区"] })), "BAD_USER_INPUT"),
-        (&app.admin_token, notice("x", false, json!({ "areas": ["西区"] })), "BAD_USER_INPUT"),
-        (&app.admin_token, notice("", false, json!({ "allCompanies": true })), "BAD_USER_INPUT"),
-        (&app.admin_token, notice("x", false, json!({ "officerId": z.north[0].staff.id })), "BAD_USER_INPUT"),
+        (
+            &app.admin_token,
+            notice("x", false, json!({ "allCompanies": true, "areas": ["北区"] })),
+            "BAD_USER_INPUT",
+        ),
+        (
+            &app.admin_token,
+            notice("x", false, json!({ "areas": ["西区"] })),
+            "BAD_USER_INPUT",
+        ),
+        (
+            &app.admin_token,
+            notice("", false, json!({ "allCompanies": true })),
+            "BAD_USER_INPUT",
+        ),
+        (
+            &app.admin_token,
+            notice("x", false, json!({ "officerId": z.north[0].staff.id })),
+            "BAD_USER_INPUT",
+        ),
     ] {
         assert_eq!(app.error_code(Some(token), SEND, input).await, code);
     }

@@ -17,9 +17,11 @@ backend_tests!(
 
 const PROFILE: &str = "mutation($c: ID!, $v: Int, $input: CompanyProfileInput!) { updateCompanyProfile(companyId: $c, version: $v, input: $input) { policiesTold profile { scale employees industryCode area tags version } } }";
 const CREATE: &str = "mutation($input: PolicyInput!) { createPolicy(input: $input) { id status version } }";
-const PUBLISH: &str = "mutation($id: ID!) { publishPolicy(id: $id) { companiesTold policy { id status publishedAt } } }";
+const PUBLISH: &str =
+    "mutation($id: ID!) { publishPolicy(id: $id) { companiesTold policy { id status publishedAt } } }";
 const INBOX: &str = "{ notifications { totalCount edges { node { kind title body companyId } } } }";
-const FUNNEL: &str = "query($id: ID!) { policy(id: $id) { funnel { eligible delivered read asked applied granted grantedAmount } } }";
+const FUNNEL: &str =
+    "query($id: ID!) { policy(id: $id) { funnel { eligible delivered read asked applied granted grantedAmount } } }";
 const UPTAKE: &str = "query($id: ID!, $n: Boolean) { policy(id: $id) { uptake(notApplied: $n) { company { id } eligible deliveredAt readAt askedAt appliedAt grantedAt grantedAmount } } }";
 const MY: &str = "{ myPolicies { policy { id title } readAt askedAt appliedAt grantedAt request { id kind } } }";
 const APPLY: &str = "mutation($p: ID!, $c: ID) { markPolicyApplied(policyId: $p, companyId: $c) { appliedAt } }";
@@ -46,20 +48,58 @@ struct Zone {
 }
 
 async fn profile(app: &TestApp, token: &str, company: &str, input: Value) -> Value {
-    app.ok(token, PROFILE, json!({ "c": company, "input": input }))
-        .await["updateCompanyProfile"]
-        .clone()
+    app.ok(token, PROFILE, json!({ "c": company, "input": input })).await["updateCompanyProfile"].clone()
 }
 
 async fn zone(app: &TestApp) -> Zone {
     let officer_a = app.create_user("OFFICER", "13900000101", "雷均", json!({})).await;
     let officer_b = app.create_user("OFFICER", "13900000102", "王芳", json!({})).await;
     let rows = [
-        ("攀华板材有限公司", "13900000111", "C3360", 120, vec!["专精特新", "高新技术企业"], "北区", &officer_a),
-        ("长春一汽配套有限公司", "13900000112", "C3450", 500, vec!["专精特新"], "北区", &officer_a),
-        ("宏达商贸有限公司", "13900000113", "F5191", 50, vec!["专精特新"], "南区", &officer_b),
-        ("新光电子有限公司", "13900000114", "C3911", 80, vec![], "南区", &officer_b),
-        ("瑞丰化工有限公司", "13900000115", "C2710", 299, vec!["专精特新", "外资"], "东区", &officer_b),
+        (
+            "攀华板材有限公司",
+            "13900000111",
+            "C3360",
+            120,
+            vec!["专精特新", "高新技术企业"],
+            "北区",
+            &officer_a,
+        ),
+        (
+            "长春一汽配套有限公司",
+            "13900000112",
+            "C3450",
+            500,
+            vec!["专精特新"],
+            "北区",
+            &officer_a,
+        ),
+        (
+            "宏达商贸有限公司",
+            "13900000113",
+            "F5191",
+            50,
+            vec!["专精特新"],
+            "南区",
+            &officer_b,
+        ),
+        (
+            "新光电子有限公司",
+            "13900000114",
+            "C3911",
+            80,
+            vec![],
+            "南区",
+            &officer_b,
+        ),
+        (
+            "瑞丰化工有限公司",
+            "13900000115",
+            "C2710",
+            299,
+            vec!["专精特新", "外资"],
+            "东区",
+            &officer_b,
+        ),
     ];
     let mut firms = Vec::new();
     for (i, (name, phone, code, employees, tags, area, officer)) in rows.into_iter().enumerate() {
@@ -152,7 +192,10 @@ async fn a_policy_reaches_exactly_the_matching_companies_once(app: TestApp) {
     let c1 = inbox_of(&app, &z.c1.staff, "POLICY_MATCHED").await;
     assert_eq!(c1.len(), 1);
     assert_eq!(c1[0]["title"], "新政策推送");
-    assert_eq!(c1[0]["body"], "贵企业符合政策「专精特新中小企业研发费用补助」的条件，请在应用中查看");
+    assert_eq!(
+        c1[0]["body"],
+        "贵企业符合政策「专精特新中小企业研发费用补助」的条件，请在应用中查看"
+    );
     assert_eq!(c1[0]["companyId"], z.c1.id.as_str());
     // In the reader's language.
     let c5 = inbox_of(&app, &z.c5.staff, "POLICY_MATCHED").await;
@@ -257,7 +300,8 @@ async fn the_funnel_counts_follow_a_scripted_sequence(app: TestApp) {
     assert_eq!(granted["recordPolicyGrant"]["grantedAmount"], 500000);
     assert_eq!(granted["recordPolicyGrant"]["grantNote"], "首批拨付");
     // c5's officer records its application.
-    app.ok(&z.officer_b.token, APPLY, json!({ "p": id, "c": z.c5.id })).await;
+    app.ok(&z.officer_b.token, APPLY, json!({ "p": id, "c": z.c5.id }))
+        .await;
 
     let all = funnel(&app, &app.admin_token, &id).await;
     assert_eq!(
@@ -265,9 +309,7 @@ async fn the_funnel_counts_follow_a_scripted_sequence(app: TestApp) {
         json!({ "eligible": 3, "delivered": 3, "read": 1, "asked": 1, "applied": 2, "granted": 1, "grantedAmount": 500000 })
     );
     // Eligible but not applied: c2, for officer A to visit.
-    let waiting = app
-        .ok(&app.admin_token, UPTAKE, json!({ "id": id, "n": true }))
-        .await;
+    let waiting = app.ok(&app.admin_token, UPTAKE, json!({ "id": id, "n": true })).await;
     let waiting = waiting["policy"]["uptake"].as_array().unwrap().clone();
     assert_eq!(waiting.len(), 1);
     assert_eq!(waiting[0]["company"]["id"], z.c2.id.as_str());
@@ -287,18 +329,30 @@ async fn the_funnel_counts_follow_a_scripted_sequence(app: TestApp) {
     // Out of turn: a grant before an application, a second grant, another officer's company,
     // a company recording its own grant, a company reading the funnel.
     assert_eq!(
-        app.error_code(Some(&z.officer_a.token), GRANT, json!({ "p": id, "c": z.c2.id, "a": 1 }))
-            .await,
+        app.error_code(
+            Some(&z.officer_a.token),
+            GRANT,
+            json!({ "p": id, "c": z.c2.id, "a": 1 })
+        )
+        .await,
         "BAD_USER_INPUT"
     );
     assert_eq!(
-        app.error_code(Some(&z.officer_a.token), GRANT, json!({ "p": id, "c": z.c1.id, "a": 1 }))
-            .await,
+        app.error_code(
+            Some(&z.officer_a.token),
+            GRANT,
+            json!({ "p": id, "c": z.c1.id, "a": 1 })
+        )
+        .await,
         "CONFLICT"
     );
     assert_eq!(
-        app.error_code(Some(&z.officer_a.token), GRANT, json!({ "p": id, "c": z.c5.id, "a": 1 }))
-            .await,
+        app.error_code(
+            Some(&z.officer_a.token),
+            GRANT,
+            json!({ "p": id, "c": z.c5.id, "a": 1 })
+        )
+        .await,
         "FORBIDDEN"
     );
     assert_eq!(
@@ -307,7 +361,8 @@ async fn the_funnel_counts_follow_a_scripted_sequence(app: TestApp) {
         "FORBIDDEN"
     );
     assert_eq!(
-        app.error_code(Some(&z.c1.staff.token), FUNNEL, json!({ "id": id })).await,
+        app.error_code(Some(&z.c1.staff.token), FUNNEL, json!({ "id": id }))
+            .await,
         "FORBIDDEN"
     );
     assert_eq!(funnel(&app, &app.admin_token, &id).await["granted"], 1);
@@ -320,7 +375,8 @@ async fn the_funnel_counts_follow_a_scripted_sequence(app: TestApp) {
     let free = create(&app, free).await;
     assert_eq!(publish(&app, &free).await, 1);
     assert_eq!(
-        app.error_code(Some(&z.c1.staff.token), APPLY, json!({ "p": free })).await,
+        app.error_code(Some(&z.c1.staff.token), APPLY, json!({ "p": free }))
+            .await,
         "BAD_USER_INPUT"
     );
     app.ok(&z.officer_a.token, GRANT, json!({ "p": free, "c": z.c1.id, "a": null }))
@@ -346,7 +402,11 @@ async fn companies_and_officers_see_only_their_own(app: TestApp) {
     other["input"]["title"] = json!("外资企业稳外资奖励");
     other["input"]["eligibility"] = json!({ "anyTags": ["外资"] });
     let other = create(&app, other).await;
-    let draft = create(&app, json!({ "input": { "title": "草稿政策", "issuer": "经发局", "summary": "未发布" } })).await;
+    let draft = create(
+        &app,
+        json!({ "input": { "title": "草稿政策", "issuer": "经发局", "summary": "未发布" } }),
+    )
+    .await;
     publish(&app, &id).await;
     publish(&app, &other).await;
     let package = app
@@ -368,8 +428,12 @@ async fn companies_and_officers_see_only_their_own(app: TestApp) {
     let c3 = app.ok(&z.c3.staff.token, LIST, json!({})).await;
     assert_eq!(c3, json!({ "policies": [], "policyPackages": [] }));
     assert_eq!(
-        app.error_code(Some(&z.c1.staff.token), "query($id: ID!) { policy(id: $id) { id } }", json!({ "id": other }))
-            .await,
+        app.error_code(
+            Some(&z.c1.staff.token),
+            "query($id: ID!) { policy(id: $id) { id } }",
+            json!({ "id": other })
+        )
+        .await,
         "NOT_FOUND"
     );
     // Officers see published policies, not drafts; admins see all.
@@ -384,7 +448,8 @@ async fn companies_and_officers_see_only_their_own(app: TestApp) {
     assert_eq!(own["company"]["profile"]["employees"], 120);
     assert_eq!(own["company"]["profile"]["industryCode"], "C3360");
     assert_eq!(
-        app.error_code(Some(&z.c1.staff.token), SEE, json!({ "id": z.c2.id })).await,
+        app.error_code(Some(&z.c1.staff.token), SEE, json!({ "id": z.c2.id }))
+            .await,
         "NOT_FOUND"
     );
     assert_eq!(
@@ -408,7 +473,8 @@ async fn companies_and_officers_see_only_their_own(app: TestApp) {
     );
     // Only admins publish.
     assert_eq!(
-        app.error_code(Some(&z.officer_a.token), PUBLISH, json!({ "id": draft })).await,
+        app.error_code(Some(&z.officer_a.token), PUBLISH, json!({ "id": draft }))
+            .await,
         "FORBIDDEN"
     );
     // Company staff of c3 cannot act on a policy they were not told of.
@@ -454,7 +520,10 @@ async fn bad_policies_and_profiles_are_refused_and_write_nothing(app: TestApp) {
     let mut link = specialised_manufacturers();
     link["input"]["documents"] = json!([{ "name": "文件", "url": "javascript:alert(1)" }]);
     for input in [reversed, bounds, link] {
-        assert_eq!(app.error_code(Some(&app.admin_token), CREATE, input).await, "BAD_USER_INPUT");
+        assert_eq!(
+            app.error_code(Some(&app.admin_token), CREATE, input).await,
+            "BAD_USER_INPUT"
+        );
     }
     assert_eq!(app.count("policies").await, 0);
     assert_eq!(app.count("audit_log").await, before);
@@ -465,7 +534,8 @@ async fn bad_policies_and_profiles_are_refused_and_write_nothing(app: TestApp) {
     old["input"]["validTo"] = json!("2025-12-31");
     let old = create(&app, old).await;
     assert_eq!(
-        app.error_code(Some(&app.admin_token), PUBLISH, json!({ "id": old })).await,
+        app.error_code(Some(&app.admin_token), PUBLISH, json!({ "id": old }))
+            .await,
         "BAD_USER_INPUT"
     );
     assert_eq!(app.count("policy_deliveries").await, 0);
