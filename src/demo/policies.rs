@@ -30,7 +30,7 @@ fn profile_of(i: usize) -> ProfileChange {
         RevenueBand::Above400m,
     ][i % 5];
     let mut tags = Vec::new();
-    if i % 3 == 0 {
+    if i.is_multiple_of(3) {
         tags.push("专精特新".to_string());
     }
     if i % 4 == 1 {
