@@ -116,6 +116,19 @@ typed_id!(
     ProcedureId
 );
 
+typed_id!(
+    /// A policy item (`policies.id`).
+    PolicyId
+);
+typed_id!(
+    /// A policy package (`policy_packages.id`).
+    PolicyPackageId
+);
+typed_id!(
+    /// A notice to the zone (`zone_notices.id`).
+    ZoneNoticeId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,8 +11,10 @@ use crate::departments::graphql::{DepartmentMutation, DepartmentQuery};
 use crate::evaluations::graphql::{EvaluationMutation, EvaluationQuery};
 use crate::graphql::loaders::{self, Registration};
 use crate::graphql::{errors, limits, validation};
+use crate::notices::graphql::{NoticeMutation, NoticeQuery};
 use crate::notifications::graphql::{NotificationMutation, NotificationQuery, NotificationSubscription};
 use crate::notifications::sms::graphql::{SmsMutation, SmsQuery};
+use crate::policies::graphql::{PolicyMutation, PolicyQuery};
 use crate::privacy::graphql::{PrivacyMutation, PrivacyQuery};
 use crate::projects::graphql::{ProjectMutation, ProjectQuery};
 use crate::requests::graphql::{
@@ -45,6 +47,8 @@ pub struct QueryRoot(
     PrivacyQuery,
     super::texts::TextsQuery,
     ProjectQuery,
+    PolicyQuery,
+    NoticeQuery,
 );
 
 /// Everything that can be changed.
@@ -65,6 +69,8 @@ pub struct MutationRoot(
     VisitMutation,
     PrivacyMutation,
     ProjectMutation,
+    PolicyMutation,
+    NoticeMutation,
 );
 
 /// Everything that can be followed live (over graphql-ws at `/graphql/ws`).

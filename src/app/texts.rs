@@ -31,6 +31,8 @@ pub fn reason_tables() -> Vec<Vec<TextRow>> {
         crate::privacy::errors::PrivacyReason::rows(),
         crate::demo::errors::DemoReason::rows(),
         crate::projects::errors::ProjectsReason::rows(),
+        crate::policies::errors::PoliciesReason::rows(),
+        crate::notices::errors::NoticesReason::rows(),
     ]
 }
 

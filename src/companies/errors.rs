@@ -19,6 +19,11 @@ crate::reasons! {
         ASSIGNMENT_CHANGED_MEANWHILE => "该专员指派已被他人修改，请刷新后重试", "the assignment was changed by someone else; reload and try again";
         OFFICER_LISTS_OWN_COMPANIES => "服务专员只能查看自己服务的企业", "officers list only the companies they serve";
         DEPARTMENT_SEES_COMPANIES_BY_TASKS => "部门用户请通过办理任务查看企业", "department staff see companies through their tasks";
+        INDUSTRY_CODE_INVALID => "行业代码“{code}”不符合国民经济行业分类（GB/T 4754），应为门类字母加 2 至 4 位数字，如 C3360", "\"{code}\" is not a national industry classification (GB/T 4754) code: a section letter and 2 to 4 digits, such as C3360";
+        TOO_MANY_TAGS => "标签最多 {max} 个", "at most {max} tags";
+        EMPLOYEES_OUT_OF_RANGE => "从业人数应为 0 至 10,000,000 之间的整数", "employees must be a whole number from 0 to 10,000,000";
+        PROFILE_EDIT_FORBIDDEN => "只有管理员和该企业的服务专员可以修改企业画像", "only admins and the company's officer change its profile";
+        PROFILE_CHANGED_MEANWHILE => "企业画像已被他人修改（当前版本 {version}），请刷新后重试", "the company profile was changed by someone else (now version {version}); reload and try again";
         ASSIGNMENT_HISTORY_FORBIDDEN => "只有管理员和该企业的服务专员可以查看指派记录", "only admins and the company's officer see its assignment history";
     }
 }

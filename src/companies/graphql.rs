@@ -123,6 +123,14 @@ impl CompanyNode {
     async fn version(&self) -> i32 {
         self.0.version
     }
+
+    /// The company's profile (admins, its officer and its own staff).
+    async fn profile(&self, ctx: &Context<'_>) -> AppResult<CompanyProfileNode> {
+        let actor = ctx.actor()?;
+        Ok(CompanyProfileNode(
+            super::profile::visible(ctx.state(), actor, self.0.id).await?,
+        ))
+    }
 }
 
 /// One period during which an officer served a company.
@@ -399,5 +407,60 @@ impl CompanyMutation {
             company: CompanyNode(company),
             assignment: AssignmentNode(assignment),
         })
+    }
+}
+
+/// A company's profile (企业画像): the fields policies are matched on and notices addressed by.
+pub struct CompanyProfileNode(pub super::profile::CompanyProfile);
+
+/// A company's profile (企业画像): the fields policies are matched on and notices addressed by.
+#[Object(name = "CompanyProfile")]
+impl CompanyProfileNode {
+    /// Scale (大型/中型/小型/微型); null until set.
+    async fn scale(&self) -> Option<super::profile::CompanyScale> {
+        self.0.scale
+    }
+
+    /// Number of employees (从业人员); null until set.
+    async fn employees(&self) -> Option<i32> {
+        self.0.employees
+    }
+
+    /// Yearly revenue band; null until set.
+    async fn revenue_band(&self) -> Option<super::profile::RevenueBand> {
+        self.0.revenue_band
+    }
+
+    /// National industry classification code (GB/T 4754), such as `C3360`; empty until set.
+    async fn industry_code(&self) -> &str {
+        &self.0.industry_code
+    }
+
+    /// Park or area of the zone; empty until set.
+    async fn area(&self) -> &str {
+        &self.0.area
+    }
+
+    /// Tags such as 高新技术企业, 专精特新, 外资.
+    async fn tags(&self) -> Vec<String> {
+        self.0.tag_list()
+    }
+
+    /// Optimistic-lock version (0 for a profile never filled in): pass it back when updating.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    /// Who changed it last.
+    async fn updated_by(&self, ctx: &Context<'_>) -> AppResult<Option<UserNode>> {
+        match self.0.updated_by {
+            Some(id) => load_user(ctx, id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// When it last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        to_utc(self.0.updated_at)
     }
 }

@@ -4,5 +4,6 @@ pub mod credit_code;
 pub mod errors;
 pub mod graphql;
 pub mod model;
+pub mod profile;
 pub mod repo;
 pub mod service;

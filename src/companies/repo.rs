@@ -2,7 +2,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::model::{Company, CompanyChanges, NewCompany, NewOfficerAssignment, OfficerAssignment};
-use crate::db::schema::{companies, officer_assignments, users};
+use super::profile::CompanyProfile;
+use crate::db::schema::{companies, company_profiles, officer_assignments, users};
 use crate::db::{like_pattern, lower, DbConnection, MultiBackend, Page, PageRequest};
 use crate::error::AppResult;
 use crate::ids::{CompanyId, UserId};
@@ -257,4 +258,96 @@ pub fn set_leader(
             .execute(conn)?;
     }
     Ok(())
+}
+
+pub fn find_profile(conn: &mut DbConnection, company_id: CompanyId) -> AppResult<Option<CompanyProfile>> {
+    Ok(company_profiles::table
+        .find(company_id)
+        .select(CompanyProfile::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn find_profiles(conn: &mut DbConnection, ids: &[CompanyId]) -> AppResult<Vec<CompanyProfile>> {
+    Ok(company_profiles::table
+        .filter(company_profiles::company_id.eq_any(ids))
+        .select(CompanyProfile::as_select())
+        .load(conn)?)
+}
+
+/// Every active company with its profile (an empty one where none was filled in): what
+/// policies and notices are matched against.
+pub fn active_with_profiles(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<Vec<(Company, CompanyProfile)>> {
+    let companies: Vec<Company> = companies::table
+        .filter(companies::disabled_at.is_null())
+        .order(companies::id.asc())
+        .select(Company::as_select())
+        .load(conn)?;
+    let mut profiles: std::collections::HashMap<CompanyId, CompanyProfile> = company_profiles::table
+        .select(CompanyProfile::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|p: CompanyProfile| (p.company_id, p))
+        .collect();
+    Ok(companies
+        .into_iter()
+        .map(|c| {
+            let profile = profiles
+                .remove(&c.id)
+                .unwrap_or_else(|| CompanyProfile::empty(c.id, now));
+            (c, profile)
+        })
+        .collect())
+}
+
+pub fn insert_profile(conn: &mut DbConnection, profile: &CompanyProfile) -> AppResult<CompanyProfile> {
+    Ok(diesel::insert_into(company_profiles::table)
+        .values(profile)
+        .returning(company_profiles::all_columns)
+        .get_result(conn)?)
+}
+
+/// Replaces the profile if it still has `expected_version`.
+pub fn update_profile(
+    conn: &mut DbConnection,
+    expected_version: i32,
+    profile: &CompanyProfile,
+) -> AppResult<Option<CompanyProfile>> {
+    Ok(diesel::update(
+        company_profiles::table
+            .find(profile.company_id)
+            .filter(company_profiles::version.eq(expected_version)),
+    )
+    .set((
+        company_profiles::scale.eq(profile.scale),
+        company_profiles::employees.eq(profile.employees),
+        company_profiles::revenue_band.eq(profile.revenue_band),
+        company_profiles::industry_code.eq(&profile.industry_code),
+        company_profiles::area.eq(&profile.area),
+        company_profiles::tags.eq(&profile.tags),
+        company_profiles::version.eq(profile.version),
+        company_profiles::updated_by.eq(profile.updated_by),
+        company_profiles::updated_at.eq(profile.updated_at),
+    ))
+    .returning(company_profiles::all_columns)
+    .get_result(conn)
+    .optional()?)
+}
+
+/// Ids of the company's active staff accounts (who hear of policies and notices).
+pub fn active_staff_ids(conn: &mut DbConnection, company_ids: &[CompanyId]) -> AppResult<Vec<(CompanyId, UserId)>> {
+    Ok(users::table
+        .filter(users::company_id.eq_any(company_ids))
+        .filter(users::disabled_at.is_null())
+        .select((users::company_id.assume_not_null(), users::id))
+        .load::<(CompanyId, UserId)>(conn)?)
+}
+
+/// Companies served now by this officer.
+pub fn company_ids_of_officer(conn: &mut DbConnection, officer_id: UserId) -> AppResult<Vec<CompanyId>> {
+    Ok(officer_assignments::table
+        .filter(officer_assignments::officer_id.eq(officer_id))
+        .filter(officer_assignments::ended_at.is_null())
+        .select(officer_assignments::company_id)
+        .load(conn)?)
 }

@@ -720,3 +720,120 @@ diesel::allow_tables_to_appear_in_same_query!(
     checkin_alerts,
     company_leaders,
 );
+
+diesel::table! {
+    company_profiles (company_id) {
+        company_id -> BigInt,
+        scale -> Nullable<Text>,
+        employees -> Nullable<Integer>,
+        revenue_band -> Nullable<Text>,
+        industry_code -> Text,
+        area -> Text,
+        tags -> Text,
+        version -> Integer,
+        updated_by -> Nullable<BigInt>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    policies (id) {
+        id -> BigInt,
+        title -> Text,
+        issuer -> Text,
+        summary -> Text,
+        valid_from -> Nullable<Text>,
+        valid_to -> Nullable<Text>,
+        eligibility -> Text,
+        without_application -> Bool,
+        status -> Text,
+        published_at -> Nullable<Timestamp>,
+        created_by -> BigInt,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    policy_documents (id) {
+        id -> BigInt,
+        policy_id -> BigInt,
+        name -> Text,
+        url -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    policy_packages (id) {
+        id -> BigInt,
+        name -> Text,
+        description -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    policy_package_items (package_id, policy_id) {
+        package_id -> BigInt,
+        policy_id -> BigInt,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    policy_deliveries (id) {
+        id -> BigInt,
+        policy_id -> BigInt,
+        company_id -> BigInt,
+        delivered_at -> Timestamp,
+        read_at -> Nullable<Timestamp>,
+        asked_at -> Nullable<Timestamp>,
+        request_id -> Nullable<BigInt>,
+        applied_at -> Nullable<Timestamp>,
+        granted_at -> Nullable<Timestamp>,
+        granted_amount -> Nullable<BigInt>,
+        granted_by -> Nullable<BigInt>,
+        grant_note -> Text,
+    }
+}
+
+diesel::table! {
+    policy_matching (id) {
+        id -> BigInt,
+        rounds -> BigInt,
+    }
+}
+
+diesel::table! {
+    zone_notices (id) {
+        id -> BigInt,
+        category -> Text,
+        title -> Text,
+        body -> Text,
+        important -> Bool,
+        audience -> Text,
+        sent_by -> BigInt,
+        sent_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    zone_notice_recipients (id) {
+        id -> BigInt,
+        notice_id -> BigInt,
+        company_id -> BigInt,
+        read_at -> Nullable<Timestamp>,
+        read_by -> Nullable<BigInt>,
+        reminded_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(zone_notice_recipients -> zone_notices (notice_id));
+diesel::allow_tables_to_appear_in_same_query!(zone_notices, zone_notice_recipients);
+diesel::joinable!(policy_deliveries -> policies (policy_id));
+diesel::allow_tables_to_appear_in_same_query!(policies, policy_deliveries);
+diesel::allow_tables_to_appear_in_same_query!(policies, policy_package_items);

@@ -4,6 +4,7 @@
 
 pub mod errors;
 mod names;
+mod policies;
 mod repo;
 
 use std::cmp::Reverse;
@@ -524,6 +525,7 @@ pub async fn seed(state: &AppState, clock: &ManualClock, options: &DemoOptions) 
         }
     }
     clock.set(end);
+    policies::seed(state, &zone.admin, &zone.officers, &zone.companies).await?;
     crate::requests::worker::run_once(state).await?;
     crate::requests::time_limits::sweeper::run_once(state).await?;
     seed_projects(state, &zone, &served).await?;

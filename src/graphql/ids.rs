@@ -30,6 +30,9 @@ pub enum IdKind {
     Procedure,
     ProcedureTemplate,
     CheckIn,
+    Policy,
+    PolicyPackage,
+    ZoneNotice,
 }
 
 impl IdKind {
@@ -58,6 +61,9 @@ impl IdKind {
             IdKind::Procedure => "prc",
             IdKind::ProcedureTemplate => "ptp",
             IdKind::CheckIn => "chk",
+            IdKind::Policy => "pol",
+            IdKind::PolicyPackage => "ppk",
+            IdKind::ZoneNotice => "znt",
         }
     }
 
@@ -87,6 +93,9 @@ impl IdKind {
             IdKind::Procedure => locale.pick("代办事项", "procedure"),
             IdKind::ProcedureTemplate => locale.pick("代办事项模板", "procedure template"),
             IdKind::CheckIn => locale.pick("项目调度", "check-in"),
+            IdKind::Policy => locale.pick("政策", "policy"),
+            IdKind::PolicyPackage => locale.pick("政策包", "policy package"),
+            IdKind::ZoneNotice => locale.pick("通知公告", "notice"),
         }
     }
 }

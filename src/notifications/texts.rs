@@ -92,6 +92,12 @@ pub enum NoticeKind {
     LeaderSupervision,
     /// 包联企业不满意评价 (Unsatisfied vote at a led enterprise), to its zone leader.
     LeaderUnsatisfiedVote,
+    /// 新政策推送 (A policy for you), to a company's staff when it becomes eligible for a policy.
+    PolicyMatched,
+    /// 通知公告 (Notice from the zone), to the staff of every company addressed.
+    ZoneNotice,
+    /// 通知未读提醒 (Unread notice), to the staff of a company that has not read an important one.
+    ZoneNoticeReminder,
 }
 
 impl NoticeKind {
@@ -108,6 +114,9 @@ impl NoticeKind {
         NoticeKind::CheckInMissed,
         NoticeKind::LeaderSupervision,
         NoticeKind::LeaderUnsatisfiedVote,
+        NoticeKind::PolicyMatched,
+        NoticeKind::ZoneNotice,
+        NoticeKind::ZoneNoticeReminder,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -155,6 +164,9 @@ impl NoticeKind {
             NoticeKind::CheckInMissed => "CHECK_IN_MISSED",
             NoticeKind::LeaderSupervision => "LEADER_SUPERVISION",
             NoticeKind::LeaderUnsatisfiedVote => "LEADER_UNSATISFIED_VOTE",
+            NoticeKind::PolicyMatched => "POLICY_MATCHED",
+            NoticeKind::ZoneNotice => "ZONE_NOTICE",
+            NoticeKind::ZoneNoticeReminder => "ZONE_NOTICE_REMINDER",
         }
     }
 
@@ -265,6 +277,7 @@ impl NoticeKind {
             | CheckInMissed
             | LeaderSupervision
             | LeaderUnsatisfiedVote => return None,
+            PolicyMatched | ZoneNotice | ZoneNoticeReminder => return None,
         })
     }
 
@@ -347,6 +360,21 @@ impl NoticeKind {
             (LeaderUnsatisfiedVote, En) => (
                 "Unsatisfied vote at your enterprise",
                 format!("{subject}, the enterprise you lead, is unsatisfied with its officer"),
+            ),
+            (PolicyMatched, ZhCn) => (
+                "新政策推送",
+                format!("贵企业符合政策「{subject}」的条件，请在应用中查看"),
+            ),
+            (PolicyMatched, En) => (
+                "A policy for your company",
+                format!("Your company qualifies for the policy \"{subject}\"; see the app"),
+            ),
+            (ZoneNotice, ZhCn) => ("通知公告", format!("园区发布通知：{subject}")),
+            (ZoneNotice, En) => ("Notice from the zone", format!("The zone sent a notice: {subject}")),
+            (ZoneNoticeReminder, ZhCn) => ("通知未读提醒", format!("重要通知「{subject}」尚未阅读，请及时查看")),
+            (ZoneNoticeReminder, En) => (
+                "Unread notice",
+                format!("The important notice \"{subject}\" has not been read yet; please read it"),
             ),
             // Request notices were rendered above.
             (_, ZhCn) | (_, En) => (self.as_str(), subject.to_string()),

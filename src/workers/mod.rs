@@ -29,6 +29,9 @@ const IDEMPOTENCY_PURGE_EVERY: Duration = Duration::from_secs(3600);
 /// How often evaluation periods are checked for opening, the closing reminder and closing.
 const EVALUATION_EVERY: Duration = Duration::from_secs(60);
 
+/// How often unread important notices to the zone are checked for their reminder.
+const NOTICE_REMINDERS_EVERY: Duration = Duration::from_secs(600);
+
 /// What a job's round did, for the runner's log line.
 pub trait Report: Debug + Send {
     /// False for a round that found nothing to do (not logged).
@@ -143,6 +146,7 @@ pub fn jobs(state: &AppState) -> Result<Vec<Job>, String> {
         state.clone(),
         state.clone(),
     );
+    let s7 = state.clone();
     let sms = SmsWorker::from_config(state);
     Ok(vec![
         Job::new("sms delivery", state.config.sms.interval, move || {
@@ -176,6 +180,10 @@ pub fn jobs(state: &AppState) -> Result<Vec<Job>, String> {
         Job::new("key-project sweep", state.config.sla_sweep, move || {
             let state = s6.clone();
             Box::pin(async move { crate::projects::sweeper::run_once(&state).await })
+        }),
+        Job::new("notice reminders", NOTICE_REMINDERS_EVERY, move || {
+            let state = s7.clone();
+            Box::pin(async move { crate::notices::worker::run_once(&state).await })
         }),
     ])
 }

@@ -1,0 +1,9 @@
+DROP TABLE zone_notice_recipients;
+DROP TABLE zone_notices;
+DROP TABLE policy_matching;
+DROP TABLE policy_deliveries;
+DROP TABLE policy_package_items;
+DROP TABLE policy_packages;
+DROP TABLE policy_documents;
+DROP TABLE policies;
+DROP TABLE company_profiles;
