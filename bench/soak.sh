@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Soak: a release server on a fresh SQLite file (or PostgreSQL: ZHITONG_DATABASE_URL=postgres://…),
 # then moderate mixed load from bench/soak.rs: a 30 s warm-up and SOAK_MINUTES (default 10) of
-# load. Reports the server's RSS after the warm-up, once a minute and at the end, and the error
+# load. Reports the server's RSS after the warm-up, its floor, median and peak each minute (read every second), the RSS at the end, and the error
 # counts. The company clients refresh their tokens as the app does; the officers and the admin
 # keep one access token for the run, so the server's lifetime is raised to a day (as bench/run
 # does): with the default 15 minutes a longer soak turned into a storm of expired-token errors.
@@ -9,7 +9,7 @@
 #   bench/soak.sh            # 10 minutes, 6 clients, release build
 #   SOAK_MINUTES=1 SOAK_CLIENTS=4 bench/soak.sh
 #   SOAK_PROFILE=debug bench/soak.sh   # the debug build (no release build needed)
-#   SOAK_MINUTES=30 bench/soak.sh      # the trust target: RSS once a minute, the last 10 grow < 2 %
+#   SOAK_MINUTES=30 bench/soak.sh      # the trust target: the RSS floor of the last 10 minutes grows < 2 %
 #   SOAK_MINUTES=30 SOAK_PG=postgres://postgres@127.0.0.1:5432/test bench/soak.sh
 #       # on PostgreSQL: a fresh schema made in that database for the run, dropped after it
 set -euo pipefail
