@@ -22,6 +22,8 @@ use crate::state::AppState;
 use crate::stats::graphql::StatsQuery;
 use crate::users::graphql::{UsersMutation, UsersQuery};
 use crate::visits::graphql::{VisitMutation, VisitQuery};
+use crate::requests::zone_issues::graphql::{ZoneIssueMutation, ZoneIssueQuery};
+use crate::requests::callbacks::graphql::{CallbackMutation, CallbackQuery};
 
 /// Everything that can be read.
 #[derive(MergedObject, Default)]
@@ -43,6 +45,8 @@ pub struct QueryRoot(
     VisitQuery,
     PrivacyQuery,
     super::texts::TextsQuery,
+    ZoneIssueQuery,
+    CallbackQuery,
 );
 
 /// Everything that can be changed.
@@ -62,6 +66,8 @@ pub struct MutationRoot(
     EvaluationMutation,
     VisitMutation,
     PrivacyMutation,
+    ZoneIssueMutation,
+    CallbackMutation,
 );
 
 /// Everything that can be followed live (over graphql-ws at `/graphql/ws`).

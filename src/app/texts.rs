@@ -30,6 +30,7 @@ pub fn reason_tables() -> Vec<Vec<TextRow>> {
         crate::stats::errors::StatsReason::rows(),
         crate::privacy::errors::PrivacyReason::rows(),
         crate::demo::errors::DemoReason::rows(),
+        crate::requests::zone_issues::errors::ZoneIssueReason::rows(),
     ]
 }
 

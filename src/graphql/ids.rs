@@ -26,6 +26,7 @@ pub enum IdKind {
     AuditEntry,
     Visit,
     Session,
+    ZoneIssue,
 }
 
 impl IdKind {
@@ -50,6 +51,7 @@ impl IdKind {
             IdKind::AuditEntry => "aud",
             IdKind::Visit => "vis",
             IdKind::Session => "ses",
+            IdKind::ZoneIssue => "zis",
         }
     }
 
@@ -75,6 +77,7 @@ impl IdKind {
             IdKind::AuditEntry => locale.pick("审计记录", "audit log entry"),
             IdKind::Visit => locale.pick("走访", "visit"),
             IdKind::Session => locale.pick("会话", "session"),
+            IdKind::ZoneIssue => locale.pick("共性问题", "zone issue"),
         }
     }
 }

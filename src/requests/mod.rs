@@ -14,3 +14,5 @@ pub mod service;
 pub mod time_limits;
 pub mod timeline;
 pub mod worker;
+pub mod zone_issues;
+pub mod callbacks;

@@ -49,6 +49,8 @@ mod raise;
 mod replay;
 mod steps;
 mod tasks;
+mod zone_issues;
+mod callbacks;
 
 use apply::*;
 
@@ -69,3 +71,5 @@ pub use queries::*;
 pub use raise::*;
 pub use steps::*;
 pub use tasks::*;
+pub use zone_issues::*;
+pub use callbacks::*;
