@@ -25,17 +25,22 @@ impl Replay for ZoneIssue {
     }
 }
 
+/// Whether `request` follows a zone issue it does not carry: its handling steps are the
+/// carrier's, taken once for all.
+pub(super) fn follows_issue(conn: &mut DbConnection, request: &Request) -> AppResult<bool> {
+    if !FOLLOWING.contains(&request.status) {
+        return Ok(false);
+    }
+    let Some(member) = zi_repo::active_membership(conn, request.id)? else {
+        return Ok(false);
+    };
+    Ok(zi_repo::find(conn, member.zone_issue_id)?.is_some_and(|i| i.carrier_request_id != request.id))
+}
+
 /// A following member that is not the carrier takes no handling step of its own: the issue's
 /// carrier takes them once for all.
 pub(super) fn zone_issue_guard(conn: &mut DbConnection, request: &Request) -> AppResult<()> {
-    if !FOLLOWING.contains(&request.status) {
-        return Ok(());
-    }
-    let Some(member) = zi_repo::active_membership(conn, request.id)? else {
-        return Ok(());
-    };
-    let issue = zi_repo::find(conn, member.zone_issue_id)?;
-    if issue.is_some_and(|i| i.carrier_request_id != request.id) {
+    if follows_issue(conn, request)? {
         return Err(AppError::bad_input(RequestsReason::HANDLED_WITH_ZONE_ISSUE)
             .reported_as(RequestsReason::INVALID_TRANSITION));
     }
@@ -190,7 +195,7 @@ pub async fn create_zone_issue(
             for request in &requests {
                 join(conn, zone, &actor, &issue, request, status, limit, now)?;
             }
-            audit::record(conn, actor.user_id, "zone_issue.create", None, Some(&issue), now)?;
+            audit::record(conn, actor.user_id, "createZoneIssue", None, Some(&issue), now)?;
             Ok(issue)
         })
         .await
@@ -245,7 +250,7 @@ pub async fn add_to_zone_issue(
             }
             zi_repo::touch(conn, issue.id, now)?;
             let after = zi_repo::find(conn, issue.id)?.unwrap_or(issue.clone());
-            audit::record(conn, actor.user_id, "zone_issue.add", Some(&issue), Some(&after), now)?;
+            audit::record(conn, actor.user_id, "addToZoneIssue", Some(&issue), Some(&after), now)?;
             Ok(after)
         })
         .await

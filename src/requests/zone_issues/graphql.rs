@@ -139,7 +139,7 @@ fn issue_id(id: &ID) -> AppResult<i64> {
     ids::decode::<i64>(IdKind::ZoneIssue, id, "id")
 }
 
-fn request_ids(ids_in: &[ID]) -> AppResult<Vec<RequestId>> {
+fn decode_requests(ids_in: &[ID]) -> AppResult<Vec<RequestId>> {
     ids_in
         .iter()
         .map(|id| ids::decode::<RequestId>(IdKind::Request, id, "requestIds"))
@@ -206,7 +206,7 @@ impl ZoneIssueMutation {
             ctx.state(),
             actor,
             &title,
-            request_ids(&request_ids)?,
+            decode_requests(&request_ids)?,
             idempotency_key.as_deref(),
         )
         .await?;
@@ -229,7 +229,7 @@ impl ZoneIssueMutation {
             ctx.state(),
             actor,
             issue_id(&id)?,
-            request_ids(&request_ids)?,
+            decode_requests(&request_ids)?,
             idempotency_key.as_deref(),
         )
         .await?;
