@@ -115,6 +115,18 @@ async fn scene(app: &TestApp) -> Scene {
     }
 }
 
+/// Fresh tokens for everyone after the clock moved past their expiry.
+async fn relogin(app: &mut TestApp, s: &mut Scene) {
+    app.relogin_admin().await;
+    app.relogin(&mut s.officer).await;
+    app.relogin(&mut s.other_officer).await;
+    app.relogin(&mut s.dept_staff).await;
+    app.relogin(&mut s.other_staff).await;
+    for staff in s.staff.iter_mut() {
+        app.relogin(staff).await;
+    }
+}
+
 /// Every company raises its road problem (the fourth as urgent); returns the request ids.
 async fn raise_all(app: &TestApp, s: &Scene) -> Vec<String> {
     let mut ids = Vec::new();
@@ -389,14 +401,15 @@ async fn ten_companies_one_road_problem_handled_once(app: TestApp) {
     }
 }
 
-async fn each_role_sees_what_it_may_of_a_zone_issue(app: TestApp) {
-    let s = scene(&app).await;
+async fn each_role_sees_what_it_may_of_a_zone_issue(mut app: TestApp) {
+    let mut s = scene(&app).await;
     let ids = raise_all(&app, &s).await;
     let issue = link(&app, &app.admin_token, &ids[..4]).await;
     let issue_id = issue["id"].as_str().unwrap().to_string();
 
     // Admins list every zone issue with its member count, age and status.
     app.clock.advance(chrono::Duration::days(2));
+    relogin(&mut app, &mut s).await;
     let list = app
         .ok(
             &app.admin_token,
@@ -685,8 +698,8 @@ async fn callback_answers_are_marked_and_counted_apart(app: TestApp) {
     assert_eq!(st["callbacksPending"], 0);
 }
 
-async fn auto_closed_without_an_answer_is_flagged_for_a_callback(app: TestApp) {
-    let s = scene(&app).await;
+async fn auto_closed_without_an_answer_is_flagged_for_a_callback(mut app: TestApp) {
+    let mut s = scene(&app).await;
     let silent = resolved(&app, &s, 0).await;
     let answered = resolved(&app, &s, 1).await;
     app.ok(&s.staff[1].token, CONFIRM, json!({ "id": answered, "s": true, "sat": true, "c": null }))
@@ -695,6 +708,7 @@ async fn auto_closed_without_an_answer_is_flagged_for_a_callback(app: TestApp) {
     assert_eq!(app.ok(&s.officer.token, DUE, json!({})).await["callbacksDue"]["totalCount"], 0);
 
     app.clock.advance(chrono::Duration::days(8));
+    relogin(&mut app, &mut s).await;
     assert_eq!(zhitong::requests::worker::run_once(&app.state).await.unwrap(), 1);
     let due_now = app.ok(&s.officer.token, DUE, json!({})).await;
     assert_eq!(due_now["callbacksDue"]["totalCount"], 1);
