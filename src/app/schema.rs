@@ -14,16 +14,16 @@ use crate::graphql::{errors, limits, validation};
 use crate::notifications::graphql::{NotificationMutation, NotificationQuery, NotificationSubscription};
 use crate::notifications::sms::graphql::{SmsMutation, SmsQuery};
 use crate::privacy::graphql::{PrivacyMutation, PrivacyQuery};
+use crate::requests::callbacks::graphql::{CallbackMutation, CallbackQuery};
 use crate::requests::graphql::{
     RequestMutation, RequestQuery, RequestSubscription, SupervisionMutation, SupervisionQuery,
 };
+use crate::requests::zone_issues::graphql::{ZoneIssueMutation, ZoneIssueQuery};
 use crate::sla::graphql::{SlaMutation, SlaQuery};
 use crate::state::AppState;
 use crate::stats::graphql::StatsQuery;
 use crate::users::graphql::{UsersMutation, UsersQuery};
 use crate::visits::graphql::{VisitMutation, VisitQuery};
-use crate::requests::zone_issues::graphql::{ZoneIssueMutation, ZoneIssueQuery};
-use crate::requests::callbacks::graphql::{CallbackMutation, CallbackQuery};
 
 /// Everything that can be read.
 #[derive(MergedObject, Default)]

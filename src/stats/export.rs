@@ -20,8 +20,8 @@ use crate::departments::repo as departments_repo;
 use crate::error::{AppError, AppResult};
 use crate::graphql::ids::{self, IdKind};
 use crate::ids::{CompanyId, DepartmentId, RequestId, UserId};
-use crate::requests::model::{Channel, Request, RequestKind, RequestStatus, Task, TaskStatus, Urgency};
 use crate::requests::callbacks::repo as callbacks_repo;
+use crate::requests::model::{Channel, Request, RequestKind, RequestStatus, Task, TaskStatus, Urgency};
 use crate::requests::repo::{self as requests_repo, RequestFilter};
 use crate::requests::zone_issues::repo as zone_issues_repo;
 use crate::spreadsheet::SafeCsvWriter;
@@ -306,7 +306,9 @@ fn shared(conn: &mut crate::db::DbConnection, rows: &[Request]) -> AppResult<Sha
         .into_iter()
         .filter(|c| {
             rows.iter().any(|r| {
-                r.id == c.request_id && r.feedback_at.is_some() && c.recorded_at.is_some_and(|at| Some(at) >= r.feedback_at)
+                r.id == c.request_id
+                    && r.feedback_at.is_some()
+                    && c.recorded_at.is_some_and(|at| Some(at) >= r.feedback_at)
             })
         })
         .map(|c| c.request_id)
@@ -314,13 +316,7 @@ fn shared(conn: &mut crate::db::DbConnection, rows: &[Request]) -> AppResult<Sha
     Ok(Shared { issues, by_callback })
 }
 
-fn write_rows(
-    cursor: &Cursor,
-    rows: &[Request],
-    tasks: &[Task],
-    shared: &Shared,
-    out: &mut Vec<u8>,
-) -> AppResult<()> {
+fn write_rows(cursor: &Cursor, rows: &[Request], tasks: &[Task], shared: &Shared, out: &mut Vec<u8>) -> AppResult<()> {
     let mut writer = SafeCsvWriter::new(out);
     if !cursor.started {
         writer.write_row(HEADER)?;

@@ -21,13 +21,28 @@ backend_tests!(
 );
 
 const NAMES: [&str; 10] = [
-    "东岳机械", "西林化工", "南湖电子", "北辰物流", "中原纺织", "金石建材", "银河食品", "青山塑胶", "红星五金", "白云制药",
+    "东岳机械",
+    "西林化工",
+    "南湖电子",
+    "北辰物流",
+    "中原纺织",
+    "金石建材",
+    "银河食品",
+    "青山塑胶",
+    "红星五金",
+    "白云制药",
 ];
 
 /// The same problem in ten companies' own words.
 const WORDS: [(&str, &str); 10] = [
-    ("园区主干道坑洼严重", "重型货车通行后路面出现大量坑洼，运输车辆颠簸，货物受损"),
-    ("厂门口道路破损", "我们厂门前的园区道路被大货车压坏了，坑坑洼洼，车辆难以通行"),
+    (
+        "园区主干道坑洼严重",
+        "重型货车通行后路面出现大量坑洼，运输车辆颠簸，货物受损",
+    ),
+    (
+        "厂门口道路破损",
+        "我们厂门前的园区道路被大货车压坏了，坑坑洼洼，车辆难以通行",
+    ),
     ("道路塌陷影响出货", "园区主路多处塌陷，出货车辆绕行，影响交货期"),
     ("请修复园区道路", "主干道路面破碎，下雨积水，员工上下班骑车摔倒"),
     ("重车压坏路面", "重载车辆频繁通行，道路破损越来越严重，希望尽快修补"),
@@ -145,14 +160,22 @@ async fn raise_all(app: &TestApp, s: &Scene) -> Vec<String> {
 }
 
 async fn link(app: &TestApp, token: &str, ids: &[String]) -> Value {
-    app.ok(token, LINK, json!({ "t": "园区主干道路面破损（重型车辆）", "ids": ids }))
-        .await["createZoneIssue"]["zoneIssue"]
+    app.ok(
+        token,
+        LINK,
+        json!({ "t": "园区主干道路面破损（重型车辆）", "ids": ids }),
+    )
+    .await["createZoneIssue"]["zoneIssue"]
         .clone()
 }
 
 async fn status_of(app: &TestApp, token: &str, id: &str) -> String {
-    app.ok(token, "query($id: ID!) { request(id: $id) { status } }", json!({ "id": id }))
-        .await["request"]["status"]
+    app.ok(
+        token,
+        "query($id: ID!) { request(id: $id) { status } }",
+        json!({ "id": id }),
+    )
+    .await["request"]["status"]
         .as_str()
         .unwrap()
         .to_string()
@@ -213,9 +236,17 @@ async fn ten_companies_one_road_problem_handled_once(app: TestApp) {
     let shared_due = issue["resolveDueAt"].as_str().unwrap().to_string();
     for id in &ids {
         let r = app
-            .ok(&s.officer.token, "query($id: ID!) { request(id: $id) { sla { resolveDueAt } } }", json!({ "id": id }))
+            .ok(
+                &s.officer.token,
+                "query($id: ID!) { request(id: $id) { sla { resolveDueAt } } }",
+                json!({ "id": id }),
+            )
             .await;
-        assert_eq!(r["request"]["sla"]["resolveDueAt"], shared_due.as_str(), "one time limit");
+        assert_eq!(
+            r["request"]["sla"]["resolveDueAt"],
+            shared_due.as_str(),
+            "one time limit"
+        );
     }
 
     // Accepted and dispatched once, for all ten.
@@ -241,7 +272,11 @@ async fn ten_companies_one_road_problem_handled_once(app: TestApp) {
     }
     // A member is not dispatched on its own while it follows the issue.
     let member_version = app
-        .ok(&s.officer.token, "query($id: ID!) { request(id: $id) { version } }", json!({ "id": ids[0] }))
+        .ok(
+            &s.officer.token,
+            "query($id: ID!) { request(id: $id) { version } }",
+            json!({ "id": ids[0] }),
+        )
         .await["request"]["version"]
         .as_i64()
         .unwrap();
@@ -280,13 +315,20 @@ async fn ten_companies_one_road_problem_handled_once(app: TestApp) {
         assert_eq!(planned[0]["internal"], false);
         assert!(planned[0]["text"].as_str().unwrap().contains("铣刨重铺主干道"));
         if i == 0 {
-            assert!(planned[0]["text"].as_str().unwrap().starts_with("plan of"), "English reader");
+            assert!(
+                planned[0]["text"].as_str().unwrap().starts_with("plan of"),
+                "English reader"
+            );
         }
     }
 
     // The department finishes: the issue is resolved, every company asked to confirm.
-    app.ok(&s.dept_staff.token, COMPLETE, json!({ "t": task, "r": "主干道已重铺完毕" }))
-        .await;
+    app.ok(
+        &s.dept_staff.token,
+        COMPLETE,
+        json!({ "t": task, "r": "主干道已重铺完毕" }),
+    )
+    .await;
     for id in &ids {
         assert_eq!(status_of(&app, &s.officer.token, id).await, "RESOLVED");
     }
@@ -300,7 +342,12 @@ async fn ten_companies_one_road_problem_handled_once(app: TestApp) {
     for i in 0..10 {
         let got = pushes_to(&fake, &format!("co-{i}"));
         let kinds: BTreeSet<&str> = got.iter().map(|(k, _)| k.as_str()).collect();
-        for kind in ["REQUEST_ACCEPTED", "REQUEST_DISPATCHED", "REQUEST_PLANNED", "REQUEST_RESOLVED"] {
+        for kind in [
+            "REQUEST_ACCEPTED",
+            "REQUEST_DISPATCHED",
+            "REQUEST_PLANNED",
+            "REQUEST_RESOLVED",
+        ] {
             assert!(kinds.contains(kind), "company {i} told of {kind}: {got:?}");
         }
         let resolved = got.iter().find(|(k, _)| k == "REQUEST_RESOLVED").unwrap();
@@ -333,7 +380,11 @@ async fn ten_companies_one_road_problem_handled_once(app: TestApp) {
     }
     // One of them is handled again alone: dispatched on its own, the others untouched.
     let v8 = app
-        .ok(&s.officer.token, "query($id: ID!) { request(id: $id) { version } }", json!({ "id": ids[8] }))
+        .ok(
+            &s.officer.token,
+            "query($id: ID!) { request(id: $id) { version } }",
+            json!({ "id": ids[8] }),
+        )
         .await["request"]["version"]
         .as_i64()
         .unwrap();
@@ -354,7 +405,11 @@ async fn ten_companies_one_road_problem_handled_once(app: TestApp) {
 
     // The ledger and the statistics count ten requests and one zone issue.
     let stats = app
-        .ok(&app.admin_token, STATS, json!({ "from": "2026-03-01", "to": "2026-03-31" }))
+        .ok(
+            &app.admin_token,
+            STATS,
+            json!({ "from": "2026-03-01", "to": "2026-03-31" }),
+        )
         .await;
     let st = &stats["stats"];
     assert_eq!(st["received"], 10);
@@ -387,12 +442,21 @@ async fn ten_companies_one_road_problem_handled_once(app: TestApp) {
         .iter()
         .map(String::from)
         .collect();
-    let column = header.iter().position(|h| h == "共性问题").expect("a zone issue column");
-    let how = header.iter().position(|h| h == "评价方式").expect("an answer channel column");
+    let column = header
+        .iter()
+        .position(|h| h == "共性问题")
+        .expect("a zone issue column");
+    let how = header
+        .iter()
+        .position(|h| h == "评价方式")
+        .expect("an answer channel column");
     assert_eq!(rows.len(), 10, "ten requests as received");
     let issues: BTreeSet<&str> = rows.iter().map(|r| &r[column]).collect();
     assert_eq!(issues.len(), 1, "one zone issue");
-    assert_eq!(*issues.iter().next().unwrap(), view["zoneIssue"]["number"].as_str().unwrap());
+    assert_eq!(
+        *issues.iter().next().unwrap(),
+        view["zoneIssue"]["number"].as_str().unwrap()
+    );
     assert!(rows.iter().all(|r| &r[how] == "企业自评"));
 
     // No company ever learns another's name.
@@ -431,28 +495,39 @@ async fn each_role_sees_what_it_may_of_a_zone_issue(mut app: TestApp) {
         .await;
     assert_eq!(mine["zoneIssues"]["totalCount"], 1);
     assert_eq!(
-        app.error_code(Some(&s.other_officer.token), ISSUE, json!({ "id": issue_id })).await,
+        app.error_code(Some(&s.other_officer.token), ISSUE, json!({ "id": issue_id }))
+            .await,
         "NOT_FOUND"
     );
     let theirs = app
-        .ok(&s.other_officer.token, "{ zoneIssues(first: 10) { totalCount } }", json!({}))
+        .ok(
+            &s.other_officer.token,
+            "{ zoneIssues(first: 10) { totalCount } }",
+            json!({}),
+        )
         .await;
     assert_eq!(theirs["zoneIssues"]["totalCount"], 0);
 
     // Company staff never see the issue, not even their own request's.
     assert_eq!(
-        app.error_code(Some(&s.staff[0].token), ISSUE, json!({ "id": issue_id })).await,
+        app.error_code(Some(&s.staff[0].token), ISSUE, json!({ "id": issue_id }))
+            .await,
         "NOT_FOUND"
     );
     assert_eq!(
-        app.error_code(Some(&s.staff[0].token), "{ zoneIssues(first: 5) { totalCount } }", json!({}))
-            .await,
+        app.error_code(
+            Some(&s.staff[0].token),
+            "{ zoneIssues(first: 5) { totalCount } }",
+            json!({})
+        )
+        .await,
         "FORBIDDEN"
     );
 
     // A department sees the issue once it holds its task, and only the carrier request.
     assert_eq!(
-        app.error_code(Some(&s.dept_staff.token), ISSUE, json!({ "id": issue_id })).await,
+        app.error_code(Some(&s.dept_staff.token), ISSUE, json!({ "id": issue_id }))
+            .await,
         "NOT_FOUND"
     );
     let v = issue["version"].as_i64().unwrap();
@@ -500,17 +575,25 @@ async fn a_company_leaves_without_reopening_the_others(app: TestApp) {
 
     // Another company's staff cannot take it out.
     assert_eq!(
-        app.error_code(Some(&s.staff[1].token), LEAVE, json!({ "id": ids[0], "r": null })).await,
+        app.error_code(Some(&s.staff[1].token), LEAVE, json!({ "id": ids[0], "r": null }))
+            .await,
         "NOT_FOUND"
     );
     // A member company leaves: back with its officer, the others go on.
     let left = app
-        .ok(&s.staff[0].token, LEAVE, json!({ "id": ids[0], "r": "我们自行协调修路" }))
+        .ok(
+            &s.staff[0].token,
+            LEAVE,
+            json!({ "id": ids[0], "r": "我们自行协调修路" }),
+        )
         .await;
     let r = &left["leaveZoneIssue"]["request"];
     assert_eq!(r["status"], "ACCEPTED");
     assert_eq!(r["handledWithOtherCompanies"], false);
-    assert_eq!(r["timeline"].as_array().unwrap().last().unwrap()["kind"], "ZONE_ISSUE_LEFT");
+    assert_eq!(
+        r["timeline"].as_array().unwrap().last().unwrap()["kind"],
+        "ZONE_ISSUE_LEFT"
+    );
     // The carrier itself leaves (its officer takes it out): the shared task moves on.
     let left = app
         .ok(&s.officer.token, LEAVE, json!({ "id": ids[3], "r": null }))
@@ -522,7 +605,11 @@ async fn a_company_leaves_without_reopening_the_others(app: TestApp) {
     let carrier = view["zoneIssue"]["carrier"]["id"].as_str().unwrap().to_string();
     assert!(carrier == ids[1] || carrier == ids[2]);
     for id in [&ids[1], &ids[2]] {
-        assert_eq!(status_of(&app, &s.officer.token, id).await, "DISPATCHED", "not reopened");
+        assert_eq!(
+            status_of(&app, &s.officer.token, id).await,
+            "DISPATCHED",
+            "not reopened"
+        );
     }
     // The department finishes the shared task: the two remaining members are resolved, the
     // ones that left are not.
@@ -541,7 +628,11 @@ async fn a_company_leaves_without_reopening_the_others(app: TestApp) {
     assert_eq!(status_of(&app, &s.officer.token, &ids[3]).await, "ACCEPTED");
     // Stats: the two that left count as problems of their own.
     let stats = app
-        .ok(&app.admin_token, STATS, json!({ "from": "2026-03-01", "to": "2026-03-31" }))
+        .ok(
+            &app.admin_token,
+            STATS,
+            json!({ "from": "2026-03-01", "to": "2026-03-31" }),
+        )
         .await;
     assert_eq!(stats["stats"]["received"], 10);
     assert_eq!(stats["stats"]["requestsInZoneIssues"], 2);
@@ -564,20 +655,24 @@ async fn linking_refuses_what_it_cannot_handle_and_writes_nothing(app: TestApp) 
     let vars = |ids: Vec<&String>| json!({ "t": "道路", "ids": ids });
     // An officer links only requests of companies they serve.
     assert_eq!(
-        app.error_code(Some(&s.officer.token), LINK, vars(vec![&ids[0], &other])).await,
+        app.error_code(Some(&s.officer.token), LINK, vars(vec![&ids[0], &other]))
+            .await,
         "NOT_FOUND"
     );
     assert_eq!(
-        app.error_code(Some(&s.other_officer.token), LINK, vars(vec![&ids[0], &other])).await,
+        app.error_code(Some(&s.other_officer.token), LINK, vars(vec![&ids[0], &other]))
+            .await,
         "NOT_FOUND"
     );
     // Company staff and departments link nothing.
     assert_eq!(
-        app.error_code(Some(&s.staff[0].token), LINK, vars(vec![&ids[0], &ids[1]])).await,
+        app.error_code(Some(&s.staff[0].token), LINK, vars(vec![&ids[0], &ids[1]]))
+            .await,
         "FORBIDDEN"
     );
     assert_eq!(
-        app.error_code(Some(&s.dept_staff.token), LINK, vars(vec![&ids[0], &ids[1]])).await,
+        app.error_code(Some(&s.dept_staff.token), LINK, vars(vec![&ids[0], &ids[1]]))
+            .await,
         "FORBIDDEN"
     );
     // One request, or the same twice, is not a zone issue.
@@ -586,7 +681,8 @@ async fn linking_refuses_what_it_cannot_handle_and_writes_nothing(app: TestApp) 
         "BAD_USER_INPUT"
     );
     assert_eq!(
-        app.error_code(Some(&s.officer.token), LINK, vars(vec![&ids[0], &ids[0]])).await,
+        app.error_code(Some(&s.officer.token), LINK, vars(vec![&ids[0], &ids[0]]))
+            .await,
         "BAD_USER_INPUT"
     );
     assert_eq!(app.count("zone_issues").await, 0);
@@ -594,7 +690,8 @@ async fn linking_refuses_what_it_cannot_handle_and_writes_nothing(app: TestApp) 
     // An admin links across officers; a request belongs to one issue at a time.
     link(&app, &app.admin_token, &[ids[0].clone(), other.clone()]).await;
     assert_eq!(
-        app.error_code(Some(&s.officer.token), LINK, vars(vec![&ids[0], &ids[1]])).await,
+        app.error_code(Some(&s.officer.token), LINK, vars(vec![&ids[0], &ids[1]]))
+            .await,
         "BAD_USER_INPUT"
     );
     assert_eq!(app.count("zone_issues").await, 1);
@@ -631,19 +728,25 @@ async fn callback_answers_are_marked_and_counted_apart(app: TestApp) {
     let s = scene(&app).await;
     let by_app = resolved(&app, &s, 0).await;
     let by_phone = resolved(&app, &s, 1).await;
-    app.ok(&s.staff[0].token, CONFIRM, json!({ "id": by_app, "s": true, "sat": true, "c": null }))
-        .await;
+    app.ok(
+        &s.staff[0].token,
+        CONFIRM,
+        json!({ "id": by_app, "s": true, "sat": true, "c": null }),
+    )
+    .await;
     let input = |id: &str, satisfied: bool| {
         json!({ "input": { "requestId": id, "solved": true, "satisfied": satisfied, "comment": "电话回访：路已修好",
             "callee": "李经理（行政主管）", "calledAt": called_at(&app, 1) } })
     };
     // Only the request's officer or an admin records a callback.
     assert_eq!(
-        app.error_code(Some(&s.staff[1].token), CALLBACK, input(&by_phone, true)).await,
+        app.error_code(Some(&s.staff[1].token), CALLBACK, input(&by_phone, true))
+            .await,
         "FORBIDDEN"
     );
     assert_eq!(
-        app.error_code(Some(&s.other_officer.token), CALLBACK, input(&by_phone, true)).await,
+        app.error_code(Some(&s.other_officer.token), CALLBACK, input(&by_phone, true))
+            .await,
         "NOT_FOUND"
     );
     // Not in the future.
@@ -682,12 +785,17 @@ async fn callback_answers_are_marked_and_counted_apart(app: TestApp) {
     assert_eq!(data["recordCallback"]["request"]["status"], "REOPENED");
     // A request that waits for neither cannot take a callback.
     assert_eq!(
-        app.error_code(Some(&s.officer.token), CALLBACK, input(&by_app, true)).await,
+        app.error_code(Some(&s.officer.token), CALLBACK, input(&by_app, true))
+            .await,
         "BAD_USER_INPUT"
     );
 
     let stats = app
-        .ok(&app.admin_token, STATS, json!({ "from": "2026-03-01", "to": "2026-03-31" }))
+        .ok(
+            &app.admin_token,
+            STATS,
+            json!({ "from": "2026-03-01", "to": "2026-03-31" }),
+        )
         .await;
     let st = &stats["stats"];
     assert_eq!(st["satisfactionAnswers"], 3);
@@ -702,18 +810,31 @@ async fn auto_closed_without_an_answer_is_flagged_for_a_callback(mut app: TestAp
     let mut s = scene(&app).await;
     let silent = resolved(&app, &s, 0).await;
     let answered = resolved(&app, &s, 1).await;
-    app.ok(&s.staff[1].token, CONFIRM, json!({ "id": answered, "s": true, "sat": true, "c": null }))
-        .await;
+    app.ok(
+        &s.staff[1].token,
+        CONFIRM,
+        json!({ "id": answered, "s": true, "sat": true, "c": null }),
+    )
+    .await;
     const DUE: &str = "{ callbacksDue(first: 10) { totalCount edges { node { request { id status } } } } }";
-    assert_eq!(app.ok(&s.officer.token, DUE, json!({})).await["callbacksDue"]["totalCount"], 0);
+    assert_eq!(
+        app.ok(&s.officer.token, DUE, json!({})).await["callbacksDue"]["totalCount"],
+        0
+    );
 
     app.clock.advance(chrono::Duration::days(8));
     relogin(&mut app, &mut s).await;
     assert_eq!(zhitong::requests::worker::run_once(&app.state).await.unwrap(), 1);
     let due_now = app.ok(&s.officer.token, DUE, json!({})).await;
     assert_eq!(due_now["callbacksDue"]["totalCount"], 1);
-    assert_eq!(due_now["callbacksDue"]["edges"][0]["node"]["request"]["id"], silent.as_str());
-    assert_eq!(due_now["callbacksDue"]["edges"][0]["node"]["request"]["status"], "CLOSED");
+    assert_eq!(
+        due_now["callbacksDue"]["edges"][0]["node"]["request"]["id"],
+        silent.as_str()
+    );
+    assert_eq!(
+        due_now["callbacksDue"]["edges"][0]["node"]["request"]["status"],
+        "CLOSED"
+    );
     assert_eq!(
         app.ok(&s.other_officer.token, DUE, json!({})).await["callbacksDue"]["totalCount"],
         0
@@ -723,7 +844,11 @@ async fn auto_closed_without_an_answer_is_flagged_for_a_callback(mut app: TestAp
         "FORBIDDEN"
     );
     let stats = app
-        .ok(&app.admin_token, STATS, json!({ "from": "2026-03-01", "to": "2026-03-31" }))
+        .ok(
+            &app.admin_token,
+            STATS,
+            json!({ "from": "2026-03-01", "to": "2026-03-31" }),
+        )
         .await;
     assert_eq!(stats["stats"]["callbacksPending"], 1);
 
@@ -744,7 +869,10 @@ async fn auto_closed_without_an_answer_is_flagged_for_a_callback(mut app: TestAp
     let last = r["timeline"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["kind"], "CALLBACK_RECORDED");
     assert_eq!(last["callback"], true);
-    assert_eq!(app.ok(&s.officer.token, DUE, json!({})).await["callbacksDue"]["totalCount"], 0);
+    assert_eq!(
+        app.ok(&s.officer.token, DUE, json!({})).await["callbacksDue"]["totalCount"],
+        0
+    );
     // Recorded once: a second call on the closed request is refused.
     assert_eq!(
         app.error_code(
@@ -757,7 +885,11 @@ async fn auto_closed_without_an_answer_is_flagged_for_a_callback(mut app: TestAp
         "BAD_USER_INPUT"
     );
     let stats = app
-        .ok(&app.admin_token, STATS, json!({ "from": "2026-03-01", "to": "2026-03-31" }))
+        .ok(
+            &app.admin_token,
+            STATS,
+            json!({ "from": "2026-03-01", "to": "2026-03-31" }),
+        )
         .await;
     assert_eq!(stats["stats"]["callbacksPending"], 0);
     assert_eq!(stats["stats"]["callbackAnswers"], 1);

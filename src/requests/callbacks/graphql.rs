@@ -95,7 +95,12 @@ pub struct RecordCallbackInput {
 /// A request waiting for a callback.
 pub struct CallbackDueNode(pub Request);
 
-crate::connection_types!(CallbackDueConnection, CallbackDueEdge, CallbackDueNode, "requests waiting for a callback");
+crate::connection_types!(
+    CallbackDueConnection,
+    CallbackDueEdge,
+    CallbackDueNode,
+    "requests waiting for a callback"
+);
 
 #[Object(name = "CallbackDue")]
 impl CallbackDueNode {
@@ -126,7 +131,11 @@ impl CallbackQuery {
         #[graphql(desc = "Cursor of the last item of the previous page.")] after: Option<String>,
     ) -> AppResult<CallbackDueConnection> {
         let page = service::callbacks_due(ctx.state(), ctx.actor()?, page_request(first, after)?).await?;
-        Ok(CallbackDueConnection::from_page(page, |(flag, _)| *flag, |(_, r)| CallbackDueNode(r)))
+        Ok(CallbackDueConnection::from_page(
+            page,
+            |(flag, _)| *flag,
+            |(_, r)| CallbackDueNode(r),
+        ))
     }
 }
 

@@ -7,9 +7,9 @@ mod queries;
 mod subscriptions;
 mod time_limits;
 
+pub use mutations::DispatchDepartmentInput;
 pub use mutations::RequestMutation;
 pub use mutations::RequestPayload;
-pub use mutations::DispatchDepartmentInput;
 pub use nodes::{CategoryNode, EventNode, RequestConnection, RequestNode, TaskNode};
 pub use queries::RequestQuery;
 pub use subscriptions::RequestSubscription;

@@ -41,7 +41,9 @@ pub async fn record_callback(
         return Err(AppError::bad_field("calledAt", RequestsReason::CALLBACK_IN_FUTURE));
     }
     if input.called_at < now - Duration::days(MAX_CALLBACK_AGE_DAYS) {
-        return Err(AppError::bad_field("calledAt", RequestsReason::CALLBACK_TOO_OLD).arg("days", MAX_CALLBACK_AGE_DAYS));
+        return Err(
+            AppError::bad_field("calledAt", RequestsReason::CALLBACK_TOO_OLD).arg("days", MAX_CALLBACK_AGE_DAYS)
+        );
     }
     let called_at = input.called_at;
     let (solved, satisfied) = (input.solved, input.satisfied);

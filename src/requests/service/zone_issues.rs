@@ -70,7 +70,10 @@ fn require_linker(actor: &Actor) -> AppResult<()> {
 
 fn check_ids(ids: &[RequestId], min: usize) -> AppResult<()> {
     if ids.len() < min {
-        return Err(AppError::bad_field("requestIds", ZoneIssueReason::ZONE_ISSUE_TWO_REQUESTS));
+        return Err(AppError::bad_field(
+            "requestIds",
+            ZoneIssueReason::ZONE_ISSUE_TWO_REQUESTS,
+        ));
     }
     if ids.len() > MAX_LINKED_AT_ONCE {
         return Err(
@@ -79,7 +82,10 @@ fn check_ids(ids: &[RequestId], min: usize) -> AppResult<()> {
     }
     let mut seen = std::collections::HashSet::new();
     if !ids.iter().all(|id| seen.insert(*id)) {
-        return Err(AppError::bad_field("requestIds", ZoneIssueReason::ZONE_ISSUE_REQUEST_TWICE));
+        return Err(AppError::bad_field(
+            "requestIds",
+            ZoneIssueReason::ZONE_ISSUE_REQUEST_TWICE,
+        ));
     }
     Ok(())
 }
@@ -96,8 +102,10 @@ fn linkable(conn: &mut DbConnection, actor: &Actor, ids: &[RequestId]) -> AppRes
                 .arg("status", request.status));
         }
         if zi_repo::active_membership(conn, request.id)?.is_some() {
-            return Err(AppError::bad_field("requestIds", ZoneIssueReason::ZONE_ISSUE_ALREADY_LINKED)
-                .arg("number", &request.number));
+            return Err(
+                AppError::bad_field("requestIds", ZoneIssueReason::ZONE_ISSUE_ALREADY_LINKED)
+                    .arg("number", &request.number),
+            );
         }
         requests.push(request);
     }
@@ -133,7 +141,11 @@ fn join(
         zone,
         &updated,
         Some(request.status),
-        Entry::public(EventKind::ZoneIssueLinked, Some(actor.user_id), EventDetails::by(&actor.name)),
+        Entry::public(
+            EventKind::ZoneIssueLinked,
+            Some(actor.user_id),
+            EventDetails::by(&actor.name),
+        ),
         now,
     )?;
     Ok(updated)
@@ -152,7 +164,12 @@ pub async fn create_zone_issue(
     require_linker(actor)?;
     let title = TITLE.required("title", title)?;
     check_ids(&request_ids, 2)?;
-    let once = Once::new(actor.user_id, idempotency_key, "createZoneIssue", &(&title, &request_ids))?;
+    let once = Once::new(
+        actor.user_id,
+        idempotency_key,
+        "createZoneIssue",
+        &(&title, &request_ids),
+    )?;
     let actor = actor.clone();
     let zone = state.config.time_zone;
     let now = state.clock.now_naive();
@@ -228,8 +245,10 @@ pub async fn add_to_zone_issue(
             let joining = linkable(conn, &actor, &request_ids)?;
             for request in &joining {
                 if has_active_tasks(conn, request.id)? {
-                    return Err(AppError::bad_field("requestIds", ZoneIssueReason::ZONE_ISSUE_CARRIER_TASKS)
-                        .arg("number", &request.number));
+                    return Err(
+                        AppError::bad_field("requestIds", ZoneIssueReason::ZONE_ISSUE_CARRIER_TASKS)
+                            .arg("number", &request.number),
+                    );
                 }
             }
             let mut all: Vec<&Request> = joining.iter().collect();
@@ -380,7 +399,8 @@ fn view(conn: &mut DbConnection, actor: &Actor, issue: ZoneIssue) -> AppResult<Z
             members.push(request.clone());
         }
     }
-    let carrier = repo::find_by_id(conn, issue.carrier_request_id)?.filter(|c| members.iter().any(|m| m.id == c.id) || actor.role == Role::Department);
+    let carrier = repo::find_by_id(conn, issue.carrier_request_id)?
+        .filter(|c| members.iter().any(|m| m.id == c.id) || actor.role == Role::Department);
     Ok(ZoneIssueView {
         member_count: all.len() as i64,
         company_count: companies.len() as i64,
@@ -437,9 +457,7 @@ pub async fn zone_issues(state: &AppState, actor: &Actor, page: PageRequest) -> 
     let scope = match actor.role {
         Role::Admin => IssueScope::All,
         Role::Officer => IssueScope::Officer(actor.user_id),
-        Role::Company | Role::Department => {
-            return Err(AppError::forbidden(ZoneIssueReason::ZONE_ISSUE_ONLY_HANDLERS))
-        }
+        Role::Company | Role::Department => return Err(AppError::forbidden(ZoneIssueReason::ZONE_ISSUE_ONLY_HANDLERS)),
     };
     let actor = actor.clone();
     state

@@ -86,7 +86,11 @@ impl ZoneIssueNode {
 
     /// Whole days since it was created (until its handling ended, then up to that day).
     async fn age_days(&self, ctx: &Context<'_>) -> i64 {
-        let end = self.0.issue.resolved_at.unwrap_or_else(|| ctx.state().clock.now_naive());
+        let end = self
+            .0
+            .issue
+            .resolved_at
+            .unwrap_or_else(|| ctx.state().clock.now_naive());
         (end - self.0.issue.created_at).num_days().max(0)
     }
 
@@ -178,7 +182,11 @@ impl ZoneIssueQuery {
     }
 
     /// One zone issue (NOT_FOUND for company staff and for those who may not see it).
-    async fn zone_issue(&self, ctx: &Context<'_>, #[graphql(desc = "The zone issue's id.")] id: ID) -> AppResult<ZoneIssueNode> {
+    async fn zone_issue(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The zone issue's id.")] id: ID,
+    ) -> AppResult<ZoneIssueNode> {
         Ok(ZoneIssueNode(
             service::zone_issue(ctx.state(), ctx.actor()?, issue_id(&id)?).await?,
         ))
@@ -340,7 +348,15 @@ impl ZoneIssueMutation {
         let actor = ctx.actor()?;
         let id = issue_id(&id)?;
         let carrier = service::carrier_of(ctx.state(), actor, id).await?;
-        let request = service::resolve(ctx.state(), actor, carrier, version, &answer, idempotency_key.as_deref()).await?;
+        let request = service::resolve(
+            ctx.state(),
+            actor,
+            carrier,
+            version,
+            &answer,
+            idempotency_key.as_deref(),
+        )
+        .await?;
         step_payload(ctx, id, request, Vec::new()).await
     }
 }

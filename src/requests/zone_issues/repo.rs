@@ -225,9 +225,11 @@ pub fn set_resolve_limit(
 
 /// Hands the department tasks of a carrier that leaves to the next carrier.
 pub fn move_tasks(conn: &mut DbConnection, from: RequestId, to: RequestId) -> AppResult<usize> {
-    Ok(diesel::update(request_tasks::table.filter(request_tasks::request_id.eq(from)))
-        .set(request_tasks::request_id.eq(to))
-        .execute(conn)?)
+    Ok(
+        diesel::update(request_tasks::table.filter(request_tasks::request_id.eq(from)))
+            .set(request_tasks::request_id.eq(to))
+            .execute(conn)?,
+    )
 }
 
 /// Which zone issues a list shows.
