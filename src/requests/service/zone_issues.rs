@@ -257,10 +257,10 @@ pub async fn add_to_zone_issue(
             if limit.0 != carrier.resolve_due_at {
                 // A more urgent member: the whole issue gets its limit.
                 for member in zi_repo::member_requests(conn, issue.id)? {
-                    if member.id == carrier.id || FOLLOWING.contains(&member.status) {
-                        if zi_repo::set_resolve_limit(conn, &member, limit.0, limit.1, member.status, now)?.is_none() {
-                            return Err(stale(member.version));
-                        }
+                    if (member.id == carrier.id || FOLLOWING.contains(&member.status))
+                        && zi_repo::set_resolve_limit(conn, &member, limit.0, limit.1, member.status, now)?.is_none()
+                    {
+                        return Err(stale(member.version));
                     }
                 }
             }
