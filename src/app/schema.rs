@@ -17,9 +17,11 @@ use crate::notifications::sms::graphql::{SmsMutation, SmsQuery};
 use crate::policies::graphql::{PolicyMutation, PolicyQuery};
 use crate::privacy::graphql::{PrivacyMutation, PrivacyQuery};
 use crate::projects::graphql::{ProjectMutation, ProjectQuery};
+use crate::requests::callbacks::graphql::{CallbackMutation, CallbackQuery};
 use crate::requests::graphql::{
     RequestMutation, RequestQuery, RequestSubscription, SupervisionMutation, SupervisionQuery,
 };
+use crate::requests::zone_issues::graphql::{ZoneIssueMutation, ZoneIssueQuery};
 use crate::sla::graphql::{SlaMutation, SlaQuery};
 use crate::state::AppState;
 use crate::stats::graphql::StatsQuery;
@@ -49,6 +51,8 @@ pub struct QueryRoot(
     ProjectQuery,
     PolicyQuery,
     NoticeQuery,
+    ZoneIssueQuery,
+    CallbackQuery,
 );
 
 /// Everything that can be changed.
@@ -71,6 +75,8 @@ pub struct MutationRoot(
     ProjectMutation,
     PolicyMutation,
     NoticeMutation,
+    ZoneIssueMutation,
+    CallbackMutation,
 );
 
 /// Everything that can be followed live (over graphql-ws at `/graphql/ws`).

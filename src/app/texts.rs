@@ -33,6 +33,7 @@ pub fn reason_tables() -> Vec<Vec<TextRow>> {
         crate::projects::errors::ProjectsReason::rows(),
         crate::policies::errors::PoliciesReason::rows(),
         crate::notices::errors::NoticesReason::rows(),
+        crate::requests::zone_issues::errors::ZoneIssueReason::rows(),
     ]
 }
 

@@ -837,3 +837,51 @@ diesel::allow_tables_to_appear_in_same_query!(zone_notices, zone_notice_recipien
 diesel::joinable!(policy_deliveries -> policies (policy_id));
 diesel::allow_tables_to_appear_in_same_query!(policies, policy_deliveries);
 diesel::allow_tables_to_appear_in_same_query!(policies, policy_package_items);
+
+diesel::table! {
+    zone_issues (id) {
+        id -> BigInt,
+        title -> Text,
+        carrier_request_id -> BigInt,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        resolved_at -> Nullable<Timestamp>,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    zone_issue_members (id) {
+        id -> BigInt,
+        zone_issue_id -> BigInt,
+        request_id -> BigInt,
+        linked_by -> BigInt,
+        linked_at -> Timestamp,
+        left_by -> Nullable<BigInt>,
+        left_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    request_callbacks (id) {
+        id -> BigInt,
+        request_id -> BigInt,
+        flagged_at -> Nullable<Timestamp>,
+        callee -> Nullable<Text>,
+        called_at -> Nullable<Timestamp>,
+        solved -> Nullable<Bool>,
+        satisfied -> Nullable<Bool>,
+        comment -> Nullable<Text>,
+        recorded_by -> Nullable<BigInt>,
+        recorded_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(zone_issue_members -> zone_issues (zone_issue_id));
+diesel::joinable!(zone_issue_members -> requests (request_id));
+diesel::joinable!(request_callbacks -> requests (request_id));
+diesel::allow_tables_to_appear_in_same_query!(zone_issues, zone_issue_members);
+diesel::allow_tables_to_appear_in_same_query!(zone_issue_members, requests);
+diesel::allow_tables_to_appear_in_same_query!(zone_issues, requests);
+diesel::allow_tables_to_appear_in_same_query!(request_callbacks, requests);

@@ -33,6 +33,7 @@ pub enum IdKind {
     Policy,
     PolicyPackage,
     ZoneNotice,
+    ZoneIssue,
 }
 
 impl IdKind {
@@ -64,6 +65,7 @@ impl IdKind {
             IdKind::Policy => "pol",
             IdKind::PolicyPackage => "ppk",
             IdKind::ZoneNotice => "znt",
+            IdKind::ZoneIssue => "zis",
         }
     }
 
@@ -96,6 +98,7 @@ impl IdKind {
             IdKind::Policy => locale.pick("政策", "policy"),
             IdKind::PolicyPackage => locale.pick("政策包", "policy package"),
             IdKind::ZoneNotice => locale.pick("通知公告", "notice"),
+            IdKind::ZoneIssue => locale.pick("共性问题", "zone issue"),
         }
     }
 }

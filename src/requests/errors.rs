@@ -9,6 +9,10 @@ crate::reasons! {
         ANSWER_ONLY_CONSULTATIONS => "只有咨询类诉求可以直接答复，其他诉求请派单或办结", "answerRequest is for consultations: dispatch or resolve other requests";
         ALREADY_AWAITING_COMPANY => "该诉求已在等待企业补充材料", "the request already waits for the company's answer";
         NOT_AWAITING_COMPANY => "目前没有需要企业补充的材料", "nobody is waiting for information from the company";
+        HANDLED_WITH_ZONE_ISSUE => "该诉求与其他企业的同类诉求合并办理，请在共性问题上办理", "the request is handled with its zone issue: take the step on the zone issue";
+        CALLBACK_NOT_DUE => "诉求当前状态为 {status}，无需回访：回访用于已办结待评价或未评价即自动关闭的诉求", "no callback is due while the request is {status}: a callback is recorded on a resolved request, or on one closed automatically without the company's answer";
+        CALLBACK_IN_FUTURE => "回访时间不能晚于现在", "the call cannot be in the future";
+        CALLBACK_TOO_OLD => "只能记录{days}天内的回访", "a call is recorded within {days} days of being made";
         REQUEST_NOT_FOUND => "找不到该诉求", "request not found";
         TASK_NOT_FOUND => "找不到该任务", "task not found";
         EXTENSION_NOT_FOUND => "找不到该延期申请", "extension not found";

@@ -88,5 +88,6 @@ pub fn record(
         },
     )?;
     notices::on_event(conn, request, &event, at)?;
+    super::zone_issues::follow::on_carrier_event(conn, zone, request, &event, &entry.details, at)?;
     Ok(event)
 }

@@ -72,4 +72,7 @@ crate::labels!(EventKind {
     Chased => "催办", "chased";
     Supervised => "督办", "supervised";
     Reprimanded => "通报", "reprimanded";
+    ZoneIssueLinked => "合并办理", "handled with other companies";
+    ZoneIssueLeft => "退出合并办理", "handled on its own";
+    CallbackRecorded => "回访", "callback";
 });

@@ -1,6 +1,7 @@
 //! Requests (诉求工单): intake, the lifecycle from raising to closing, dispatch to departments,
 //! the timeline, and what each role sees.
 
+pub mod callbacks;
 pub mod categories;
 pub mod errors;
 pub mod events;
@@ -14,3 +15,4 @@ pub mod service;
 pub mod time_limits;
 pub mod timeline;
 pub mod worker;
+pub mod zone_issues;

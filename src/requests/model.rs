@@ -172,6 +172,14 @@ crate::stored_enum!(
         Supervised => "SUPERVISED",
         /// Still overdue: reported to the zone's leaders (通报).
         Reprimanded => "REPRIMANDED",
+        /// Linked into a zone issue (一事多企): handled once with the same problem of other
+        /// companies (never named to the company).
+        ZoneIssueLinked => "ZONE_ISSUE_LINKED",
+        /// Left its zone issue: handled on its own again.
+        ZoneIssueLeft => "ZONE_ISSUE_LEFT",
+        /// An officer or admin recorded the company's answers given by phone (回访) on a request
+        /// already closed (a callback on a resolved request closes or reopens it instead).
+        CallbackRecorded => "CALLBACK_RECORDED",
     }
 );
 

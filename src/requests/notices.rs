@@ -107,6 +107,9 @@ pub fn notices_for(kind: EventKind, now: RequestStatus) -> &'static [(NoticeKind
             (N::Reprimanded, Officer),
             (N::Reprimanded, ZoneLeaders),
         ],
+        EventKind::ZoneIssueLinked => &[(N::RequestNote, CompanyStaff)],
+        EventKind::ZoneIssueLeft => &[(N::RequestNote, CompanyStaff), (N::RequestNote, Officer)],
+        EventKind::CallbackRecorded => &[(N::RequestNote, CompanyStaff)],
     }
 }
 
@@ -201,6 +204,23 @@ pub fn sms_reaches(event: &Event, audience: Audience) -> bool {
 
 /// Writes the notifications `event` causes.
 pub fn on_event(conn: &mut DbConnection, request: &Request, event: &Event, at: NaiveDateTime) -> AppResult<()> {
+    notify(conn, request, event, at, false)
+}
+
+/// Writes only the company staff's notifications of `event`: a zone issue's shared step
+/// copied onto a member request tells that member's company (the officer and departments
+/// heard of it once, on the issue's carrier request).
+pub fn on_shared_event(conn: &mut DbConnection, request: &Request, event: &Event, at: NaiveDateTime) -> AppResult<()> {
+    notify(conn, request, event, at, true)
+}
+
+fn notify(
+    conn: &mut DbConnection,
+    request: &Request,
+    event: &Event,
+    at: NaiveDateTime,
+    company_only: bool,
+) -> AppResult<()> {
     let plan = notices_for(event.kind, request.status);
     if plan.is_empty() {
         return Ok(());
@@ -209,6 +229,7 @@ pub fn on_event(conn: &mut DbConnection, request: &Request, event: &Event, at: N
     for &(kind, audience) in plan {
         let recipients = match audience {
             CompanyStaff if event.internal => continue,
+            _ if company_only && audience != CompanyStaff => continue,
             CompanyStaff => staff_of(
                 conn,
                 UserFilter {

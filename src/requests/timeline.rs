@@ -145,6 +145,15 @@ pub struct EventDetails {
     /// The company's verdict: satisfied (满意).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub satisfied: Option<bool>,
+    /// The verdict was given by phone (回访) and recorded by an officer or admin.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback: Option<bool>,
+    /// Who at the company was called (a callback).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callee: Option<String>,
+    /// When the company was called (a callback).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub called_at: Option<DateTime<Utc>>,
 }
 
 impl EventDetails {
@@ -222,6 +231,11 @@ crate::reasons! {
         EVENT_LIMIT_FIRST_REPLY => "首次答复时限", "first-reply limit";
         EVENT_LIMIT_RESOLVE => "办结时限", "resolution limit";
         EVENT_LIMIT_TASK_REPLY => "部门答复时限", "department's reply limit";
+        EVENT_CALLBACK => "回访{callee}（{calledAt}）：{solved}，{satisfied}", "callback (回访) to {callee} ({calledAt}): {solved}, {satisfied}";
+        EVENT_CALLBACK_WITH_COMMENT => "回访{callee}（{calledAt}）：{solved}，{satisfied}：{comment}", "callback (回访) to {callee} ({calledAt}): {solved}, {satisfied}: {comment}";
+        EVENT_ZONE_ISSUE_LINKED => "与园区内其他企业反映的同类问题合并办理（一事多企），办理进展将同步告知", "handled together with the same problem raised by other companies in the zone (一事多企); you are told of every step";
+        EVENT_ZONE_ISSUE_LEFT => "退出合并办理，单独办理", "no longer handled together with other companies: handled on its own";
+        EVENT_ZONE_ISSUE_LEFT_WITH_REASON => "退出合并办理，单独办理：{reason}", "no longer handled together with other companies: handled on its own: {reason}";
         EVENT_DEPARTMENT_LEAD => "{department}（牵头）", "{department} (lead)";
     }
 }
@@ -369,7 +383,7 @@ fn sentence(
             T::EVENT_UNRESOLVABLE,
             vec![("filingNumber", or_empty(&details.filing_number)), reason],
         ),
-        EventKind::Closed | EventKind::Reopened => {
+        EventKind::Closed | EventKind::Reopened | EventKind::CallbackRecorded => {
             let solved = (
                 "solved",
                 word(
@@ -392,6 +406,18 @@ fn sentence(
                     locale,
                 ),
             );
+            let callback = kind == EventKind::CallbackRecorded || details.callback == Some(true);
+            if callback {
+                let callee = ("callee", or_empty(&details.callee));
+                let called = ("calledAt", time(details.called_at));
+                return match &details.comment {
+                    Some(comment) => (
+                        T::EVENT_CALLBACK_WITH_COMMENT,
+                        vec![callee, called, solved, satisfied, ("comment", comment.clone())],
+                    ),
+                    None => (T::EVENT_CALLBACK, vec![callee, called, solved, satisfied]),
+                };
+            }
             match &details.comment {
                 Some(comment) => (
                     T::EVENT_CONFIRMED_WITH_COMMENT,
@@ -451,6 +477,9 @@ fn sentence(
                 (T::EVENT_EXTENSION_REFUSED, args)
             }
         }
+        EventKind::ZoneIssueLinked => (T::EVENT_ZONE_ISSUE_LINKED, vec![]),
+        EventKind::ZoneIssueLeft if details.reason.is_some() => (T::EVENT_ZONE_ISSUE_LEFT_WITH_REASON, vec![reason]),
+        EventKind::ZoneIssueLeft => (T::EVENT_ZONE_ISSUE_LEFT, vec![]),
         EventKind::DueReminder
         | EventKind::Overdue
         | EventKind::Chased

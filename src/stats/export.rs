@@ -20,8 +20,10 @@ use crate::departments::repo as departments_repo;
 use crate::error::{AppError, AppResult};
 use crate::graphql::ids::{self, IdKind};
 use crate::ids::{CompanyId, DepartmentId, RequestId, UserId};
+use crate::requests::callbacks::repo as callbacks_repo;
 use crate::requests::model::{Channel, Request, RequestKind, RequestStatus, Task, TaskStatus, Urgency};
 use crate::requests::repo::{self as requests_repo, RequestFilter};
+use crate::requests::zone_issues::repo as zone_issues_repo;
 use crate::spreadsheet::SafeCsvWriter;
 use crate::state::AppState;
 
@@ -30,7 +32,7 @@ pub const PAGE_ROWS: i64 = 1_000;
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
-const HEADER: [&str; 27] = [
+const HEADER: [&str; 29] = [
     "编号",
     "提交时间",
     "企业",
@@ -58,6 +60,8 @@ const HEADER: [&str; 27] = [
     "是否解决",
     "是否满意",
     "评价意见",
+    "共性问题",
+    "评价方式",
 ];
 
 /// The `requests` filter as query-string parameters: `status` takes a comma-separated list;
@@ -273,7 +277,46 @@ fn local(zone: Tz, at: Option<NaiveDateTime>) -> String {
         .unwrap_or_default()
 }
 
-fn write_rows(cursor: &Cursor, rows: &[Request], tasks: &[Task], out: &mut Vec<u8>) -> AppResult<()> {
+/// Per page: the zone issue (一事多企) each request is handled in now, and the requests whose
+/// latest answers were recorded from a callback (回访).
+#[derive(Default)]
+struct Shared {
+    issues: HashMap<RequestId, String>,
+    by_callback: std::collections::HashSet<RequestId>,
+}
+
+fn shared(conn: &mut crate::db::DbConnection, rows: &[Request]) -> AppResult<Shared> {
+    let ids: Vec<RequestId> = rows.iter().map(|r| r.id).collect();
+    if ids.is_empty() {
+        return Ok(Shared::default());
+    }
+    let members = zone_issues_repo::active_memberships(conn, &ids)?;
+    let mut issue_ids: Vec<i64> = members.iter().map(|m| m.zone_issue_id).collect();
+    issue_ids.sort_unstable();
+    issue_ids.dedup();
+    let numbers: HashMap<i64, String> = zone_issues_repo::by_ids(conn, &issue_ids)?
+        .into_iter()
+        .map(|i| (i.id, i.number()))
+        .collect();
+    let issues = members
+        .into_iter()
+        .filter_map(|m| numbers.get(&m.zone_issue_id).map(|n| (m.request_id, n.clone())))
+        .collect();
+    let by_callback = callbacks_repo::for_requests(conn, &ids)?
+        .into_iter()
+        .filter(|c| {
+            rows.iter().any(|r| {
+                r.id == c.request_id
+                    && r.feedback_at.is_some()
+                    && c.recorded_at.is_some_and(|at| Some(at) >= r.feedback_at)
+            })
+        })
+        .map(|c| c.request_id)
+        .collect();
+    Ok(Shared { issues, by_callback })
+}
+
+fn write_rows(cursor: &Cursor, rows: &[Request], tasks: &[Task], shared: &Shared, out: &mut Vec<u8>) -> AppResult<()> {
     let mut writer = SafeCsvWriter::new(out);
     if !cursor.started {
         writer.write_row(HEADER)?;
@@ -307,7 +350,14 @@ fn write_rows(cursor: &Cursor, rows: &[Request], tasks: &[Task], out: &mut Vec<u
             })
             .collect();
         let company = names.companies.get(&request.company_id);
-        let record: [&str; 27] = [
+        let answered_how = if request.feedback_at.is_none() {
+            ""
+        } else if shared.by_callback.contains(&request.id) {
+            "回访"
+        } else {
+            "企业自评"
+        };
+        let record: [&str; 29] = [
             &request.number,
             &local(zone, Some(request.created_at)),
             company.map_or("", |c| c.name.as_str()),
@@ -346,6 +396,8 @@ fn write_rows(cursor: &Cursor, rows: &[Request], tasks: &[Task], out: &mut Vec<u
                 yes_no(request.satisfied)
             },
             request.feedback_comment.as_deref().unwrap_or(""),
+            shared.issues.get(&request.id).map_or("", String::as_str),
+            answered_how,
         ];
         writer.write_row(record)?;
     }
@@ -364,11 +416,12 @@ fn next_chunk(mut cursor: Cursor) -> AppResult<(Vec<u8>, Cursor)> {
         requests_repo::tasks_for_requests(&mut conn, &ids)?
     };
     cursor.names.fill(&mut conn, &rows, &tasks)?;
+    let shared = shared(&mut conn, &rows)?;
     let mut out = Vec::with_capacity(rows.len() * 400 + 512);
     if !cursor.started {
         out.extend_from_slice(BOM);
     }
-    write_rows(&cursor, &rows, &tasks, &mut out)?;
+    write_rows(&cursor, &rows, &tasks, &shared, &mut out)?;
     cursor.started = true;
     cursor.finished = (rows.len() as i64) < cursor.page_rows;
     if let Some(last) = ids.last() {

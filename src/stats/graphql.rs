@@ -196,6 +196,50 @@ impl StatsNode {
         rate(self.0.feedback.satisfied, self.0.feedback.answered)
     }
 
+    /// Zone issues (一事多企) created in the range: problems shared by several companies and
+    /// handled once.
+    async fn zone_issues(&self) -> i64 {
+        self.0.sharing.zone_issues
+    }
+
+    /// Of the requests raised in the range, those handled in a zone issue now.
+    async fn requests_in_zone_issues(&self) -> i64 {
+        self.0.sharing.shared_requests
+    }
+
+    /// The problems the requests raised in the range became: each request handled alone counts
+    /// once, each zone issue its members became counts once.
+    async fn distinct_problems(&self) -> i64 {
+        let received: i64 = self.0.cube.iter().map(|c| c.received).sum();
+        received - self.0.sharing.shared_requests + self.0.sharing.shared_issues
+    }
+
+    /// Of `satisfactionAnswers`, those the company gave in the app.
+    async fn app_answers(&self) -> i64 {
+        self.0.feedback.answered - self.0.feedback_channels.callback_answers
+    }
+
+    /// Of `satisfactionAnswers`, those the company gave by phone, recorded by an officer or
+    /// admin (回访).
+    async fn callback_answers(&self) -> i64 {
+        self.0.feedback_channels.callback_answers
+    }
+
+    /// Of the callback answers, the "satisfied" ones.
+    async fn callback_satisfied(&self) -> i64 {
+        self.0.feedback_channels.callback_satisfied
+    }
+
+    /// Of the callback answers, the "solved" ones.
+    async fn callback_solved(&self) -> i64 {
+        self.0.feedback_channels.callback_solved
+    }
+
+    /// Requests flagged for a callback and not called yet (now, whatever the range).
+    async fn callbacks_pending(&self) -> i64 {
+        self.0.feedback_channels.callbacks_pending
+    }
+
     /// Solved rate (解决率) from confirmations: "solved" answers over all answers.
     async fn solved_rate(&self) -> Option<f64> {
         rate(self.0.feedback.solved, self.0.feedback.solved_answered)

@@ -506,3 +506,64 @@ pub fn department_figures(
     sql.push(" GROUP BY department_id");
     sql.load(conn)
 }
+
+/// Zone issues (一事多企) beside the requests as received.
+#[derive(Debug, Clone, Default, QueryableByName)]
+pub struct Sharing {
+    /// Zone issues created in the window.
+    #[diesel(sql_type = BigInt)]
+    pub zone_issues: i64,
+    /// Requests raised in the window that are handled in a zone issue now.
+    #[diesel(sql_type = BigInt)]
+    pub shared_requests: i64,
+    /// The distinct zone issues those requests became.
+    #[diesel(sql_type = BigInt)]
+    pub shared_issues: i64,
+}
+
+/// Zone issues created in the window, and what the requests raised in it became.
+pub fn sharing_in(conn: &mut DbConnection, window: Window) -> AppResult<Sharing> {
+    let mut sql = Sql::new();
+    sql.push("SELECT (SELECT COUNT(*) FROM zone_issues WHERE ");
+    sql.within("created_at", window);
+    sql.push(
+        ") AS zone_issues, COUNT(DISTINCT r.id) AS shared_requests, \
+         COUNT(DISTINCT m.zone_issue_id) AS shared_issues \
+         FROM requests r JOIN zone_issue_members m ON m.request_id = r.id AND m.left_at IS NULL WHERE ",
+    );
+    sql.within("r.created_at", window);
+    Ok(sql.load(conn)?.pop().unwrap_or_default())
+}
+
+/// The companies' answers by how they were given: in the app, or by phone (回访).
+#[derive(Debug, Clone, Default, QueryableByName)]
+pub struct FeedbackChannels {
+    /// Answers given in the window and recorded from a callback.
+    #[diesel(sql_type = BigInt)]
+    pub callback_answers: i64,
+    /// Of those, "satisfied".
+    #[diesel(sql_type = BigInt)]
+    pub callback_satisfied: i64,
+    /// Of those, "solved".
+    #[diesel(sql_type = BigInt)]
+    pub callback_solved: i64,
+    /// Requests flagged for a callback and not called yet (now, whatever the window).
+    #[diesel(sql_type = BigInt)]
+    pub callbacks_pending: i64,
+}
+
+/// The answers given in the window that came from callbacks; the rest came from the app.
+pub fn feedback_channels_in(conn: &mut DbConnection, window: Window) -> AppResult<FeedbackChannels> {
+    let mut sql = Sql::new();
+    sql.push(
+        "SELECT COUNT(*) AS callback_answers, \
+         COALESCE(SUM(CASE WHEN r.satisfied = TRUE THEN 1 ELSE 0 END), 0) AS callback_satisfied, \
+         COALESCE(SUM(CASE WHEN r.solved = TRUE THEN 1 ELSE 0 END), 0) AS callback_solved, \
+         (SELECT COUNT(*) FROM request_callbacks p WHERE p.flagged_at IS NOT NULL AND p.recorded_at IS NULL) \
+         AS callbacks_pending \
+         FROM requests r WHERE r.satisfied IS NOT NULL AND EXISTS (SELECT 1 FROM request_callbacks c \
+         WHERE c.request_id = r.id AND c.recorded_at IS NOT NULL AND c.recorded_at >= r.feedback_at) AND ",
+    );
+    sql.within("r.feedback_at", window);
+    Ok(sql.load(conn)?.pop().unwrap_or_default())
+}

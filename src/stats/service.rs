@@ -86,6 +86,10 @@ pub struct Stats {
     pub first_reply: Durations,
     pub resolution: Durations,
     pub coverage: Coverage,
+    /// Zone issues (一事多企) beside the requests as received.
+    pub sharing: repo::Sharing,
+    /// Answers given by phone (回访), counted apart from the app's.
+    pub feedback_channels: repo::FeedbackChannels,
 }
 
 pub async fn stats(state: &AppState, actor: &Actor, from: NaiveDate, to: NaiveDate) -> AppResult<Stats> {
@@ -104,6 +108,8 @@ pub async fn stats(state: &AppState, actor: &Actor, from: NaiveDate, to: NaiveDa
                     first_reply: repo::durations(conn, repo::Measure::FirstReply, window)?,
                     resolution: repo::durations(conn, repo::Measure::Resolution, window)?,
                     coverage: repo::coverage(conn)?,
+                    sharing: repo::sharing_in(conn, window)?,
+                    feedback_channels: repo::feedback_channels_in(conn, window)?,
                     range: range.clone(),
                 })
             })

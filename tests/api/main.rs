@@ -69,3 +69,4 @@ mod timeline;
 mod trust_sessions;
 mod viewer_actions;
 mod visits;
+mod zone_issues;

@@ -7,6 +7,7 @@ mod queries;
 mod subscriptions;
 mod time_limits;
 
+pub use mutations::DispatchDepartmentInput;
 pub use mutations::RequestMutation;
 pub use mutations::RequestPayload;
 pub use nodes::{CategoryNode, EventNode, RequestConnection, RequestNode, TaskNode};

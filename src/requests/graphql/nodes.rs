@@ -337,6 +337,35 @@ impl RequestNode {
         })
     }
 
+    /// True while the request is handled together with the same problem raised by other
+    /// companies (一事多企); the others are never named to the company.
+    async fn handled_with_other_companies(&self, ctx: &Context<'_>) -> AppResult<bool> {
+        crate::requests::service::handled_with_others(ctx.state(), self.0.id).await
+    }
+
+    /// The zone issue the request is handled with now; null when handled alone, and always
+    /// null for company staff.
+    async fn zone_issue(
+        &self,
+        ctx: &Context<'_>,
+    ) -> AppResult<Option<crate::requests::zone_issues::graphql::ZoneIssueNode>> {
+        Ok(
+            crate::requests::service::zone_issue_of(ctx.state(), ctx.actor()?, self.0.id)
+                .await?
+                .map(crate::requests::zone_issues::graphql::ZoneIssueNode),
+        )
+    }
+
+    /// Callbacks (回访): the flag set when it closed without the company's answer, and the
+    /// answers recorded from calls, oldest first.
+    async fn callbacks(&self, ctx: &Context<'_>) -> AppResult<Vec<crate::requests::callbacks::graphql::CallbackNode>> {
+        Ok(crate::requests::service::callbacks_of(ctx.state(), self.0.id)
+            .await?
+            .into_iter()
+            .map(crate::requests::callbacks::graphql::CallbackNode)
+            .collect())
+    }
+
     /// Optimistic-lock version: pass it back with the next step; a stale one gives CONFLICT.
     async fn version(&self) -> i32 {
         self.0.version
@@ -528,6 +557,14 @@ impl EventNode {
     /// `kind` in the reader's language (受理, accepted, …).
     async fn kind_label(&self) -> &'static str {
         self.0.kind.label(i18n::current())
+    }
+
+    /// True when the event records answers the company gave by phone (回访), recorded on its
+    /// behalf by an officer or admin, rather than in the app.
+    async fn callback(&self) -> bool {
+        self.0.kind == EventKind::CallbackRecorded
+            || crate::requests::timeline::EventDetails::from_json(self.0.details.as_deref())
+                .is_some_and(|d| d.callback == Some(true))
     }
 
     /// Who did it; null for the system, and for company staff when department staff or an

@@ -122,6 +122,19 @@ pub(super) fn holds_task(conn: &mut DbConnection, actor: &Actor, request: &Reque
 /// consultations are answered, information is asked once and given only when asked, and a
 /// department claims no second task on a request.
 fn preconditions(conn: &mut DbConnection, actor: &Actor, request: &Request, action: Action) -> AppResult<bool> {
+    // A zone issue's member takes its handling steps through the issue's carrier.
+    if matches!(
+        action,
+        Action::Accept
+            | Action::Reject
+            | Action::Answer
+            | Action::Dispatch
+            | Action::Resolve
+            | Action::MarkUnresolvable
+    ) && follows_issue(conn, request)?
+    {
+        return Ok(false);
+    }
     Ok(match action {
         Action::Answer => request.kind == RequestKind::Consultation,
         Action::AskCompany => request.awaiting_company_since.is_none(),

@@ -44,11 +44,13 @@ pub const AUTO_CLOSE_AFTER_DAYS: i64 = 7;
 mod access;
 mod apply;
 mod badges;
+mod callbacks;
 mod queries;
 mod raise;
 mod replay;
 mod steps;
 mod tasks;
+mod zone_issues;
 
 use apply::*;
 
@@ -65,7 +67,9 @@ pub(super) fn once(
 pub use access::*;
 pub use badges::*;
 
+pub use callbacks::*;
 pub use queries::*;
 pub use raise::*;
 pub use steps::*;
 pub use tasks::*;
+pub use zone_issues::*;

@@ -39,6 +39,7 @@ pub(super) fn handler_step(
     authorize(conn, actor, request, None, action)?;
     check_version(request, version)?;
     let step = lifecycle::check(request.status, action)?;
+    zone_issue_guard(conn, request)?;
     Ok(lifecycle::next_status(request.status, step.outcome))
 }
 
@@ -449,6 +450,33 @@ pub async fn confirm(
     request_step(state, actor, id, once, move |conn, actor, request, now| {
         authorize(conn, actor, &request, None, Action::Confirm)?;
         lifecycle::check(request.status, Action::Confirm)?;
+        let details = EventDetails {
+            solved: Some(solved),
+            satisfied: Some(satisfied),
+            comment: comment.clone(),
+            ..EventDetails::by(&actor.name)
+        };
+        verdict(conn, zone, &request, actor, solved, satisfied, comment, details, now)
+    })
+    .await
+}
+
+/// The company's verdict on a resolved request, given in the app or by phone (a callback):
+/// both yes closes it; either no reopens it (重办) with a fresh resolution limit.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn verdict(
+    conn: &mut Tx<'_>,
+    zone: Tz,
+    request: &Request,
+    actor: &Actor,
+    solved: bool,
+    satisfied: bool,
+    comment: Option<String>,
+    details: EventDetails,
+    now: NaiveDateTime,
+) -> AppResult<Request> {
+    {
+        let request = request.clone();
         let closes = solved && satisfied;
         let mut changes = RequestChanges {
             solved: Some(Some(solved)),
@@ -457,12 +485,6 @@ pub async fn confirm(
             no_feedback: Some(false),
             feedback_at: Some(Some(now)),
             ..Default::default()
-        };
-        let details = EventDetails {
-            solved: Some(solved),
-            satisfied: Some(satisfied),
-            comment: comment.clone(),
-            ..EventDetails::by(&actor.name)
         };
         let (to, kind) = if closes {
             changes.closed_at = Some(Some(now));
@@ -492,8 +514,7 @@ pub async fn confirm(
             Entry::public(kind, Some(actor.user_id), details),
             now,
         )
-    })
-    .await
+    }
 }
 
 pub async fn withdraw(
@@ -680,7 +701,11 @@ pub fn auto_close(conn: &mut Tx<'_>, zone: Tz, request: &Request, now: NaiveDate
         },
     );
     match apply(conn, zone, &current, RequestStatus::Closed, changes, entry, now) {
-        Ok(_) => Ok(true),
+        Ok(_) => {
+            // Closed without the company's answer: flagged for a callback (回访).
+            crate::requests::callbacks::repo::flag(conn, current.id, now)?;
+            Ok(true)
+        }
         Err(AppError::Conflict(_)) => Ok(false),
         Err(other) => Err(other),
     }

@@ -1,0 +1,3 @@
+DROP TABLE request_callbacks;
+DROP TABLE zone_issue_members;
+DROP TABLE zone_issues;
