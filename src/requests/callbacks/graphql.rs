@@ -20,6 +20,8 @@ use crate::requests::service::{self, CallbackInput};
 /// the answers an officer or admin recorded from the call.
 pub struct CallbackNode(pub Callback);
 
+/// A callback (回访) on a request: flagged when it closed without the company's answer, and
+/// the answers an officer or admin recorded from the call.
 #[Object(name = "Callback")]
 impl CallbackNode {
     /// When the request was flagged for a call (closed automatically without an answer in the
@@ -102,6 +104,7 @@ crate::connection_types!(
     "requests waiting for a callback"
 );
 
+/// A request waiting for a callback: it closed without the company's answer in the app.
 #[Object(name = "CallbackDue")]
 impl CallbackDueNode {
     /// The request, closed without the company's answer.
@@ -149,7 +152,11 @@ impl CallbackMutation {
     /// (both yes closes, either no reopens); on a request closed automatically and flagged for
     /// a callback it records the answers. Marked as a callback in the timeline and counted
     /// apart in the statistics.
-    async fn record_callback(&self, ctx: &Context<'_>, input: RecordCallbackInput) -> AppResult<CallbackPayload> {
+    async fn record_callback(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The request, the answers and who was called when.")] input: RecordCallbackInput,
+    ) -> AppResult<CallbackPayload> {
         let request = service::record_callback(
             ctx.state(),
             ctx.actor()?,

@@ -42,6 +42,10 @@ pub struct ZoneIssueNode(pub ZoneIssueView);
 
 crate::connection_types!(ZoneIssueConnection, ZoneIssueEdge, ZoneIssueNode, "zone issues");
 
+/// One problem shared by several companies' requests (一事多企), handled once: one set of
+/// department tasks, one plan, one time limit; each member request keeps its own company,
+/// timeline and confirmation. Seen by admins and the officers of its requests, never by
+/// company staff.
 #[Object(name = "ZoneIssue")]
 impl ZoneIssueNode {
     /// Opaque id.
