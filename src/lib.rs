@@ -29,6 +29,7 @@ pub mod policies;
 pub mod privacy;
 pub mod projects;
 pub mod requests;
+pub mod search;
 pub mod sla;
 pub mod spreadsheet;
 pub mod state;

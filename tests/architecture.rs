@@ -22,6 +22,7 @@ const CORE: &[&str] = &[
     "spreadsheet",
     "metrics",
     "blobs",
+    "search",
 ];
 /// The shell, which may use any domain and which no domain may use.
 const SHELL: &[&str] = &["app", "workers", "demo", "cli"];

@@ -53,6 +53,7 @@ pub struct QueryRoot(
     NoticeQuery,
     ZoneIssueQuery,
     CallbackQuery,
+    crate::requests::graphql::SimilarQuery,
 );
 
 /// Everything that can be changed.

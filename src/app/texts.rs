@@ -34,6 +34,7 @@ pub fn reason_tables() -> Vec<Vec<TextRow>> {
         crate::policies::errors::PoliciesReason::rows(),
         crate::notices::errors::NoticesReason::rows(),
         crate::requests::zone_issues::errors::ZoneIssueReason::rows(),
+        crate::requests::similar::errors::SimilarReason::rows(),
     ]
 }
 

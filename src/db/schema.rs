@@ -885,3 +885,39 @@ diesel::allow_tables_to_appear_in_same_query!(zone_issues, zone_issue_members);
 diesel::allow_tables_to_appear_in_same_query!(zone_issue_members, requests);
 diesel::allow_tables_to_appear_in_same_query!(zone_issues, requests);
 diesel::allow_tables_to_appear_in_same_query!(request_callbacks, requests);
+
+// Similar requests and callers at intake (migration 2026-12-07-000024_similar_requests_and_callers).
+diesel::table! {
+    request_search_docs (request_id) {
+        request_id -> BigInt,
+        category_id -> BigInt,
+        length -> Integer,
+        raised_at -> Timestamp,
+        indexed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    request_search_terms (request_id, term) {
+        request_id -> BigInt,
+        term -> Text,
+        tf -> Integer,
+    }
+}
+
+diesel::table! {
+    request_callers (request_id) {
+        request_id -> BigInt,
+        name -> Text,
+        role -> Text,
+        phone -> Nullable<Text>,
+        user_id -> Nullable<BigInt>,
+        erased_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(request_search_docs -> requests (request_id));
+diesel::joinable!(request_search_terms -> request_search_docs (request_id));
+diesel::joinable!(request_callers -> requests (request_id));
+diesel::allow_tables_to_appear_in_same_query!(request_search_docs, request_search_terms, request_callers, requests);

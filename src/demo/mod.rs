@@ -743,6 +743,7 @@ async fn raise(
                 description: story.description.to_string(),
                 channel: None,
                 idempotency_key: None,
+                caller: None,
             };
             requests_service::raise(state, principal, raise).await?
         }
@@ -779,6 +780,7 @@ async fn raise(
                 description: story.description.to_string(),
                 channel: Some(channel),
                 idempotency_key: None,
+                caller: None,
             };
             requests_service::raise(state, officer, raise).await?
         }

@@ -612,3 +612,32 @@ pub fn purge_signed_out_devices(conn: &mut DbConnection, cutoff: NaiveDateTime) 
     let m = diesel::delete(sessions::table.filter(sessions::id.eq_any(&gone))).execute(conn)?;
     Ok((m, gone.len() as i64 == PURGE_BATCH))
 }
+
+/// Masks the callers recorded at intake who are the person: linked to their account, or given
+/// with their phone. The name becomes `name`, role and phone are removed; the row stays, so
+/// the request still shows that someone called.
+pub fn mask_callers_of(
+    conn: &mut DbConnection,
+    user: UserId,
+    phone: &str,
+    name: &str,
+    now: NaiveDateTime,
+) -> AppResult<usize> {
+    use crate::db::schema::request_callers;
+    let mine = request_callers::user_id
+        .eq(user)
+        .or(request_callers::phone.eq(phone));
+    Ok(diesel::update(
+        request_callers::table
+            .filter(mine)
+            .filter(request_callers::erased_at.is_null()),
+    )
+    .set((
+        request_callers::name.eq(name),
+        request_callers::role.eq(""),
+        request_callers::phone.eq(None::<String>),
+        request_callers::user_id.eq(Some(user)),
+        request_callers::erased_at.eq(Some(now)),
+    ))
+    .execute(conn)?)
+}

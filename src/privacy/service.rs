@@ -77,6 +77,9 @@ fn others_notices(conn: &mut DbConnection, s: &Subject, _: NaiveDateTime) -> App
 fn audit_log(conn: &mut DbConnection, s: &Subject, _: NaiveDateTime) -> AppResult<usize> {
     repo::mask_audit_snapshots_of(conn, s.id, ERASED_NAME, &erased_phone(s.id))
 }
+fn request_callers(conn: &mut DbConnection, s: &Subject, now: NaiveDateTime) -> AppResult<usize> {
+    repo::mask_callers_of(conn, s.id, &s.phone, ERASED_NAME, now)
+}
 fn users(conn: &mut DbConnection, s: &Subject, now: NaiveDateTime) -> AppResult<usize> {
     repo::mask_user(conn, s.id, ERASED_NAME, &erased_phone(s.id), now)
 }
@@ -102,6 +105,7 @@ pub const ERASURE: &[(&str, EraseStep)] = &[
     ("evaluation_votes", evaluation_votes),
     ("request_events", request_events),
     ("audit_log", audit_log),
+    ("request_callers", request_callers),
     ("users", users),
 ];
 

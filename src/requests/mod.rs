@@ -12,6 +12,7 @@ pub mod model;
 pub mod notices;
 pub mod repo;
 pub mod service;
+pub mod similar;
 pub mod time_limits;
 pub mod timeline;
 pub mod worker;

@@ -173,6 +173,7 @@ pub async fn raise_from_visit(
         description: input.description,
         channel: Some(Channel::Visit),
         idempotency_key: input.idempotency_key,
+        caller: None,
     };
     let request = requests_service::raise(state, actor, raise).await?;
     if request.channel != Channel::Visit || request.company_id != visit.company_id {

@@ -28,6 +28,9 @@ const IDEMPOTENCY_PURGE_EVERY: Duration = Duration::from_secs(3600);
 
 /// How often evaluation periods are checked for opening, the closing reminder and closing.
 const EVALUATION_EVERY: Duration = Duration::from_secs(60);
+/// Requests raised before the similar-request index existed are indexed in rounds this often
+/// (a round that finds more waiting runs again at once).
+const SIMILAR_INDEX_EVERY: Duration = Duration::from_secs(300);
 
 /// How often unread important notices to the zone are checked for their reminder.
 const NOTICE_REMINDERS_EVERY: Duration = Duration::from_secs(600);
@@ -146,7 +149,7 @@ pub fn jobs(state: &AppState) -> Result<Vec<Job>, String> {
         state.clone(),
         state.clone(),
     );
-    let s7 = state.clone();
+    let (s7, s8) = (state.clone(), state.clone());
     let sms = SmsWorker::from_config(state);
     Ok(vec![
         Job::new("sms delivery", state.config.sms.interval, move || {
@@ -184,6 +187,10 @@ pub fn jobs(state: &AppState) -> Result<Vec<Job>, String> {
         Job::new("notice reminders", NOTICE_REMINDERS_EVERY, move || {
             let state = s7.clone();
             Box::pin(async move { crate::notices::worker::run_once(&state).await })
+        }),
+        Job::new("similar-request index", SIMILAR_INDEX_EVERY, move || {
+            let state = s8.clone();
+            Box::pin(async move { crate::requests::similar::run_once(&state).await })
         }),
     ])
 }

@@ -70,3 +70,4 @@ mod trust_sessions;
 mod viewer_actions;
 mod visits;
 mod zone_issues;
+mod similar_requests;

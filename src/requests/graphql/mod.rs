@@ -4,6 +4,7 @@
 mod mutations;
 mod nodes;
 mod queries;
+mod similar;
 mod subscriptions;
 mod time_limits;
 
@@ -12,6 +13,7 @@ pub use mutations::RequestMutation;
 pub use mutations::RequestPayload;
 pub use nodes::{CategoryNode, EventNode, RequestConnection, RequestNode, TaskNode};
 pub use queries::RequestQuery;
+pub use similar::{CallerInput, CallerNode, SimilarQuery, SimilarRequestNode};
 pub use subscriptions::RequestSubscription;
 pub use time_limits::{ExtensionNode, SlaStatus, SupervisionMutation, SupervisionQuery};
 

@@ -34,6 +34,9 @@ pub struct RaiseRequestInput {
     pub channel: Option<Channel>,
     /// A client-generated key: raising again with the same key returns the first request.
     pub idempotency_key: Option<String>,
+    /// Who in the company called the hotline or was met on the visit (officers and admins,
+    /// HOTLINE or VISIT only). Shown masked to company staff and departments.
+    pub caller: Option<super::similar::CallerInput>,
 }
 
 /// One department to dispatch to.
@@ -202,6 +205,7 @@ impl RequestMutation {
             description: input.description,
             channel: input.channel,
             idempotency_key: input.idempotency_key,
+            caller: input.caller.map(Into::into),
         };
         Ok(payload(service::raise(ctx.state(), actor, raise).await?))
     }

@@ -414,6 +414,23 @@ impl RequestNode {
         let key = (ctx.actor()?.user_id, self.0.id);
         Ok(load_one::<(UserId, RequestId), i64>(ctx, key).await?.unwrap_or(0))
     }
+
+    /// Open requests of any company likely the same problem (similar text, same or related
+    /// category, close in time), best first with their scores. Officers and admins only:
+    /// company staff are refused (COMPANIES_SEE_NO_OTHERS), departments too.
+    async fn similar_requests(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many suggestions, 1 to 10 (default 3).")] first: Option<i32>,
+    ) -> AppResult<Vec<super::similar::SimilarRequestNode>> {
+        super::similar::similar_of(ctx, self.0.id, first).await
+    }
+
+    /// Who in the company called the hotline or was met on the visit; null when none was
+    /// recorded. Masked for company staff and departments.
+    async fn caller(&self, ctx: &Context<'_>) -> AppResult<Option<super::similar::CallerNode>> {
+        super::similar::caller_of(ctx, self.0.id).await
+    }
 }
 
 /// The company's answers to "was it solved?" and "are you satisfied?" (kept apart, as 12345

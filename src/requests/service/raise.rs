@@ -13,6 +13,8 @@ pub struct Raise {
     pub description: String,
     pub channel: Option<Channel>,
     pub idempotency_key: Option<String>,
+    /// Who called the hotline or was met on the visit (officers and admins, HOTLINE or VISIT).
+    pub caller: Option<crate::requests::similar::callers::CallerDetails>,
 }
 
 /// Raises a request: company staff for their own company from the app; officers (for the
@@ -48,6 +50,10 @@ pub async fn raise(state: &AppState, actor: &Actor, input: Raise) -> AppResult<R
         }
         Role::Department => return Err(AppError::forbidden(RequestsReason::DEPARTMENTS_DO_NOT_RAISE)),
     };
+    let caller = input
+        .caller
+        .map(|c| crate::requests::similar::callers::check(actor, input.channel, c))
+        .transpose()?;
     let title = TITLE.required("title", &input.title)?;
     let description = LONG.required("description", &input.description)?;
     let idempotency_key = IDEMPOTENCY_KEY.optional("idempotencyKey", input.idempotency_key.as_deref())?;
@@ -125,6 +131,10 @@ pub async fn raise(state: &AppState, actor: &Actor, input: Raise) -> AppResult<R
                 ),
                 now,
             )?;
+            crate::requests::similar::index(conn, &request, now)?;
+            if let Some(caller) = caller {
+                crate::requests::similar::callers::record(conn, &request, caller, now)?;
+            }
             Ok(request)
         })
         .await;

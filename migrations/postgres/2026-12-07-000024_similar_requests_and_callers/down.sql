@@ -1,0 +1,3 @@
+DROP TABLE request_callers;
+DROP TABLE request_search_terms;
+DROP TABLE request_search_docs;
