@@ -261,7 +261,7 @@ async fn the_labelled_set_keeps_precision_and_recall_at_three_above_the_target(a
     }
     let mut order: Vec<&Labelled> = fixture.requests.iter().collect();
     order.sort_by_key(|r| r.day);
-    let start = app.clock.now();
+    let start = app.state.clock.now();
     let mut ids: HashMap<String, String> = HashMap::new();
     for (i, r) in order.iter().enumerate() {
         app.clock.set(start + Duration::days(r.day) + Duration::minutes(i as i64));

@@ -277,6 +277,15 @@ pub async fn for_text(
         .await
 }
 
+/// Indexes up to `limit` requests not indexed yet, oldest first; returns how many.
+pub fn index_pending(conn: &mut DbConnection, limit: i64, now: NaiveDateTime) -> AppResult<usize> {
+    let pending = repo::unindexed(conn, limit)?;
+    for request in &pending {
+        index(conn, request, now)?;
+    }
+    Ok(pending.len())
+}
+
 /// One round of the indexing job: indexes up to `INDEX_BATCH` requests raised before the
 /// index existed (or written by other tools), in one transaction. Returns how many.
 pub async fn run_once(state: &AppState) -> AppResult<usize> {
@@ -284,11 +293,7 @@ pub async fn run_once(state: &AppState) -> AppResult<usize> {
     state
         .db
         .write(move |conn| {
-            let pending = repo::unindexed(conn, INDEX_BATCH)?;
-            for request in &pending {
-                index(conn, request, now)?;
-            }
-            Ok(pending.len())
+            index_pending(conn, INDEX_BATCH, now)
         })
         .await
 }
