@@ -21,7 +21,9 @@ use zhitong::search::segment;
 
 fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -74,7 +76,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         indexed += n;
         if indexed % 20_000 < 1_000 {
-            println!("indexed {indexed} requests ({:.0} a second)", indexed as f64 / started.elapsed().as_secs_f64());
+            println!(
+                "indexed {indexed} requests ({:.0} a second)",
+                indexed as f64 / started.elapsed().as_secs_f64()
+            );
         }
     }
     println!("indexing: {indexed} requests in {:?}", started.elapsed());

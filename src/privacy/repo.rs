@@ -624,9 +624,7 @@ pub fn mask_callers_of(
     now: NaiveDateTime,
 ) -> AppResult<usize> {
     use crate::db::schema::request_callers;
-    let mine = request_callers::user_id
-        .eq(user)
-        .or(request_callers::phone.eq(phone));
+    let mine = request_callers::user_id.eq(user).or(request_callers::phone.eq(phone));
     Ok(diesel::update(
         request_callers::table
             .filter(mine)

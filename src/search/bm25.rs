@@ -55,7 +55,14 @@ impl Bm25 {
 
     /// The score of a document (its term counts `doc` and length) for the query's terms;
     /// `df` gives each query term's document frequency.
-    pub fn score(&self, corpus: Corpus, query: &TermCounts, doc: &TermCounts, length: u32, df: impl Fn(&str) -> u64) -> f64 {
+    pub fn score(
+        &self,
+        corpus: Corpus,
+        query: &TermCounts,
+        doc: &TermCounts,
+        length: u32,
+        df: impl Fn(&str) -> u64,
+    ) -> f64 {
         query
             .keys()
             .filter_map(|term| doc.get(term).map(|tf| (term, *tf)))

@@ -29,7 +29,12 @@ async fn category_ids(app: &TestApp) -> HashMap<String, String> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| (c["code"].as_str().unwrap().to_string(), c["id"].as_str().unwrap().to_string()))
+        .map(|c| {
+            (
+                c["code"].as_str().unwrap().to_string(),
+                c["id"].as_str().unwrap().to_string(),
+            )
+        })
         .collect()
 }
 
@@ -43,16 +48,46 @@ fn reason(response: &Value) -> (String, String) {
 
 /// The same problem (the heavy vehicles' road in the east district) as ten companies put it.
 const ROAD: [(&str, &str); 10] = [
-    ("东区工业大道被重卡压坏了", "工业大道每天都有很多重卡经过，路面被压出大坑，我们的车进出很困难。"),
-    ("厂门口道路坑洼，货车难走", "我们厂门口的工业大道坑洼不平，运货的大货车经常颠坏货物，请修一下路。"),
-    ("工业大道路面破损严重", "东区工业大道的路面破损得厉害，下雨就积水，重型车辆一过更糟。"),
-    ("重型车辆压坏园区道路", "重型车辆长期通行，把东区工业大道压得到处是坑，员工骑车上下班摔倒过。"),
-    ("请求修复工业大道", "工业大道东段路面塌陷开裂，大车通行时很危险，请尽快修复道路。"),
-    ("东区主干道坑坑洼洼", "园区东区主干道工业大道被大货车压烂，物流车只能绕路，运输成本增加。"),
-    ("工业大道太烂了，车没法走", "工业大道路面全是坑洼，我们的货车底盘都刮坏了，希望管委会修路。"),
-    ("道路被重车压出大坑", "东区工业大道被重车压出好几个大坑，晚上看不清，容易出事故。"),
-    ("反映工业大道路况差", "我司位于工业大道旁，道路破损坑洼严重，重卡进出困难，请协调维修。"),
-    ("园区道路损坏影响运输", "工业大道长期被重型货车碾压，路面损坏，影响我们原料和成品的运输。"),
+    (
+        "东区工业大道被重卡压坏了",
+        "工业大道每天都有很多重卡经过，路面被压出大坑，我们的车进出很困难。",
+    ),
+    (
+        "厂门口道路坑洼，货车难走",
+        "我们厂门口的工业大道坑洼不平，运货的大货车经常颠坏货物，请修一下路。",
+    ),
+    (
+        "工业大道路面破损严重",
+        "东区工业大道的路面破损得厉害，下雨就积水，重型车辆一过更糟。",
+    ),
+    (
+        "重型车辆压坏园区道路",
+        "重型车辆长期通行，把东区工业大道压得到处是坑，员工骑车上下班摔倒过。",
+    ),
+    (
+        "请求修复工业大道",
+        "工业大道东段路面塌陷开裂，大车通行时很危险，请尽快修复道路。",
+    ),
+    (
+        "东区主干道坑坑洼洼",
+        "园区东区主干道工业大道被大货车压烂，物流车只能绕路，运输成本增加。",
+    ),
+    (
+        "工业大道太烂了，车没法走",
+        "工业大道路面全是坑洼，我们的货车底盘都刮坏了，希望管委会修路。",
+    ),
+    (
+        "道路被重车压出大坑",
+        "东区工业大道被重车压出好几个大坑，晚上看不清，容易出事故。",
+    ),
+    (
+        "反映工业大道路况差",
+        "我司位于工业大道旁，道路破损坑洼严重，重卡进出困难，请协调维修。",
+    ),
+    (
+        "园区道路损坏影响运输",
+        "工业大道长期被重型货车碾压，路面损坏，影响我们原料和成品的运输。",
+    ),
 ];
 
 async fn ten_companies_raising_the_same_road_problem_see_nothing_of_each_other_while_the_officer_sees_them_suggested(
@@ -63,10 +98,17 @@ async fn ten_companies_raising_the_same_road_problem_see_nothing_of_each_other_w
     let mut companies = Vec::new();
     let mut staff: Vec<TestUser> = Vec::new();
     for i in 0..12u32 {
-        let company = app.create_company(&format!("第{i}号企业有限公司"), &credit_code(700 + i)).await;
+        let company = app
+            .create_company(&format!("第{i}号企业有限公司"), &credit_code(700 + i))
+            .await;
         app.assign_officer(&company, &officer.id).await;
         let user = app
-            .create_user("COMPANY", &format!("139100000{i:02}"), &format!("员工{i}"), json!({ "companyId": company }))
+            .create_user(
+                "COMPANY",
+                &format!("139100000{i:02}"),
+                &format!("员工{i}"),
+                json!({ "companyId": company }),
+            )
             .await;
         companies.push(company);
         staff.push(user);
@@ -116,12 +158,17 @@ async fn ten_companies_raising_the_same_road_problem_see_nothing_of_each_other_w
     assert_eq!(app.count("request_search_docs").await, 13);
 
     // The officer sees the nine others suggested for the first, best first, and nothing else.
-    let data = app.ok(&officer.token, SIMILAR, json!({ "id": road[0], "first": 10 })).await;
+    let data = app
+        .ok(&officer.token, SIMILAR, json!({ "id": road[0], "first": 10 }))
+        .await;
     let suggested = data["request"]["similarRequests"].as_array().unwrap().clone();
     let ids: Vec<&str> = suggested.iter().map(|s| s["requestId"].as_str().unwrap()).collect();
     let others: HashSet<&str> = road[1..].iter().map(String::as_str).collect();
     assert!(!ids.contains(&road[0].as_str()), "a request is not similar to itself");
-    assert!(ids.iter().all(|id| !unrelated.contains(id)), "unrelated requests suggested: {suggested:#?}");
+    assert!(
+        ids.iter().all(|id| !unrelated.contains(id)),
+        "unrelated requests suggested: {suggested:#?}"
+    );
     let found = ids.iter().filter(|id| others.contains(*id)).count();
     assert!(found >= 8, "only {found} of the 9 others suggested: {suggested:#?}");
     let scores: Vec<f64> = suggested.iter().map(|s| s["score"].as_f64().unwrap()).collect();
@@ -132,14 +179,21 @@ async fn ten_companies_raising_the_same_road_problem_see_nothing_of_each_other_w
     assert_eq!(first["category"]["code"], "transport");
     assert_eq!(first["categoryScore"], 1.0);
     assert!(first["companyName"].as_str().unwrap().starts_with('第'));
-    assert!(first["request"]["id"].is_string(), "the officer serves that company: {first:#}");
+    assert!(
+        first["request"]["id"].is_string(),
+        "the officer serves that company: {first:#}"
+    );
     // Three by default.
     let data = app.ok(&officer.token, SIMILAR, json!({ "id": road[3] })).await;
     let three = data["request"]["similarRequests"].as_array().unwrap();
     assert_eq!(three.len(), 3);
-    assert!(three.iter().all(|s| others.contains(s["requestId"].as_str().unwrap()) || s["requestId"] == road[0].as_str()));
+    assert!(three
+        .iter()
+        .all(|s| others.contains(s["requestId"].as_str().unwrap()) || s["requestId"] == road[0].as_str()));
     // The unrelated ones find no road requests.
-    let data = app.ok(&app.admin_token, SIMILAR, json!({ "id": school, "first": 10 })).await;
+    let data = app
+        .ok(&app.admin_token, SIMILAR, json!({ "id": school, "first": 10 }))
+        .await;
     assert_eq!(data["request"]["similarRequests"], json!([]), "{data:#}");
 
     // A hotline call taken down: the officer searches with the caller's words.
@@ -152,12 +206,21 @@ async fn ten_companies_raising_the_same_road_problem_see_nothing_of_each_other_w
         .await;
     let hits = data["findSimilarRequests"].as_array().unwrap();
     assert_eq!(hits.len(), 3, "{data:#}");
-    assert!(hits.iter().all(|h| road.iter().any(|r| h["requestId"] == r.as_str())), "{data:#}");
+    assert!(
+        hits.iter().all(|h| road.iter().any(|r| h["requestId"] == r.as_str())),
+        "{data:#}"
+    );
 
     // A withdrawn request is no longer open, so no longer suggested.
-    app.ok(&staff[1].token, "mutation($id: ID!) { withdrawRequest(id: $id) { request { status } } }", json!({ "id": road[1] }))
+    app.ok(
+        &staff[1].token,
+        "mutation($id: ID!) { withdrawRequest(id: $id) { request { status } } }",
+        json!({ "id": road[1] }),
+    )
+    .await;
+    let data = app
+        .ok(&officer.token, SIMILAR, json!({ "id": road[0], "first": 10 }))
         .await;
-    let data = app.ok(&officer.token, SIMILAR, json!({ "id": road[0], "first": 10 })).await;
     assert!(data["request"]["similarRequests"]
         .as_array()
         .unwrap()
@@ -166,22 +229,49 @@ async fn ten_companies_raising_the_same_road_problem_see_nothing_of_each_other_w
 
     // A company asking is refused, clearly; so is a department; both ways in.
     let response = app.post(Some(&staff[0].token), SIMILAR, json!({ "id": road[0] })).await;
-    assert_eq!(reason(&response), ("FORBIDDEN".into(), "COMPANIES_SEE_NO_OTHERS".into()), "{response:#}");
+    assert_eq!(
+        reason(&response),
+        ("FORBIDDEN".into(), "COMPANIES_SEE_NO_OTHERS".into()),
+        "{response:#}"
+    );
     assert!(response["data"]["request"].is_null() || response["data"]["request"]["similarRequests"].is_null());
-    let response = app.post(Some(&staff[0].token), FIND, json!({ "text": "工业大道坑洼" })).await;
-    assert_eq!(reason(&response), ("FORBIDDEN".into(), "COMPANIES_SEE_NO_OTHERS".into()), "{response:#}");
+    let response = app
+        .post(Some(&staff[0].token), FIND, json!({ "text": "工业大道坑洼" }))
+        .await;
+    assert_eq!(
+        reason(&response),
+        ("FORBIDDEN".into(), "COMPANIES_SEE_NO_OTHERS".into()),
+        "{response:#}"
+    );
     assert!(response["data"].is_null() || response["data"]["findSimilarRequests"].is_null());
     let department = app.create_department("城市管理局").await;
     let dept = app
-        .create_user("DEPARTMENT", "13920000001", "城管员工", json!({ "departmentId": department }))
+        .create_user(
+            "DEPARTMENT",
+            "13920000001",
+            "城管员工",
+            json!({ "departmentId": department }),
+        )
         .await;
-    let response = app.post(Some(&dept.token), FIND, json!({ "text": "工业大道坑洼" })).await;
-    assert_eq!(reason(&response), ("FORBIDDEN".into(), "DEPARTMENTS_SEE_NO_SIMILAR".into()), "{response:#}");
+    let response = app
+        .post(Some(&dept.token), FIND, json!({ "text": "工业大道坑洼" }))
+        .await;
+    assert_eq!(
+        reason(&response),
+        ("FORBIDDEN".into(), "DEPARTMENTS_SEE_NO_SIMILAR".into()),
+        "{response:#}"
+    );
     // Bad input is refused with its field.
     let response = app.post(Some(&officer.token), FIND, json!({ "text": "   " })).await;
     assert_eq!(reason(&response).0, "BAD_USER_INPUT", "{response:#}");
-    let response = app.post(Some(&officer.token), SIMILAR, json!({ "id": road[0], "first": 11 })).await;
-    assert_eq!(reason(&response), ("BAD_USER_INPUT".into(), "SIMILAR_FIRST_RANGE".into()), "{response:#}");
+    let response = app
+        .post(Some(&officer.token), SIMILAR, json!({ "id": road[0], "first": 11 }))
+        .await;
+    assert_eq!(
+        reason(&response),
+        ("BAD_USER_INPUT".into(), "SIMILAR_FIRST_RANGE".into()),
+        "{response:#}"
+    );
 
     // A company's own request, read in full, names no other company and none of their words.
     let own = app
@@ -195,13 +285,20 @@ async fn ten_companies_raising_the_same_road_problem_see_nothing_of_each_other_w
         .to_string();
     for (i, company) in companies.iter().enumerate().skip(1) {
         assert!(!own.contains(company.as_str()), "company {i}'s id shows: {own}");
-        assert!(!own.contains(&format!("第{i}号企业")), "company {i}'s name shows: {own}");
+        assert!(
+            !own.contains(&format!("第{i}号企业")),
+            "company {i}'s name shows: {own}"
+        );
     }
     for (title, _) in &ROAD[1..] {
         assert!(!own.contains(title), "another company's title shows: {own}");
     }
     let mine = app
-        .ok(&staff[0].token, "{ requests(first: 50) { totalCount edges { node { id } } } }", json!({}))
+        .ok(
+            &staff[0].token,
+            "{ requests(first: 50) { totalCount edges { node { id } } } }",
+            json!({}),
+        )
         .await;
     assert_eq!(mine["requests"]["totalCount"], 1, "{mine:#}");
 }
@@ -264,7 +361,8 @@ async fn the_labelled_set_keeps_precision_and_recall_at_three_above_the_target(a
     let start = app.state.clock.now();
     let mut ids: HashMap<String, String> = HashMap::new();
     for (i, r) in order.iter().enumerate() {
-        app.clock.set(start + Duration::days(r.day) + Duration::minutes(i as i64));
+        app.clock
+            .set(start + Duration::days(r.day) + Duration::minutes(i as i64));
         let data = app
             .ok(
                 &app.admin_token,
@@ -273,7 +371,10 @@ async fn the_labelled_set_keeps_precision_and_recall_at_three_above_the_target(a
                     "categoryId": cats[&r.category], "title": r.title, "description": r.description } }),
             )
             .await;
-        ids.insert(r.key.clone(), data["raiseRequest"]["request"]["id"].as_str().unwrap().to_string());
+        ids.insert(
+            r.key.clone(),
+            data["raiseRequest"]["request"]["id"].as_str().unwrap().to_string(),
+        );
     }
     let key_of: HashMap<&str, &str> = ids.iter().map(|(k, id)| (id.as_str(), k.as_str())).collect();
 
@@ -282,7 +383,9 @@ async fn the_labelled_set_keeps_precision_and_recall_at_three_above_the_target(a
     let mut shown: HashSet<(String, String)> = HashSet::new();
     let mut misses = Vec::new();
     for r in &fixture.requests {
-        let data = app.ok(&app.admin_token, SIMILAR, json!({ "id": ids[&r.key], "first": 3 })).await;
+        let data = app
+            .ok(&app.admin_token, SIMILAR, json!({ "id": ids[&r.key], "first": 3 }))
+            .await;
         let got: Vec<&str> = data["request"]["similarRequests"]
             .as_array()
             .unwrap()
@@ -314,7 +417,8 @@ async fn the_labelled_set_keeps_precision_and_recall_at_three_above_the_target(a
     // The pairs, each way: how often a same-problem pair is suggested, and how often another.
     let mut pair_rates: HashMap<&str, (usize, usize)> = HashMap::new();
     for pair in &fixture.pairs {
-        let hit = shown.contains(&(pair.a.clone(), pair.b.clone())) || shown.contains(&(pair.b.clone(), pair.a.clone()));
+        let hit =
+            shown.contains(&(pair.a.clone(), pair.b.clone())) || shown.contains(&(pair.b.clone(), pair.a.clone()));
         let entry = pair_rates.entry(pair.label.as_str()).or_default();
         entry.0 += usize::from(hit);
         entry.1 += 1;
@@ -343,7 +447,12 @@ async fn a_hotline_caller_is_recorded_masked_for_departments_and_erased_with_the
         .await;
     let department = app.create_department("供电公司").await;
     let dept = app
-        .create_user("DEPARTMENT", "13900000021", "供电员工", json!({ "departmentId": department }))
+        .create_user(
+            "DEPARTMENT",
+            "13900000021",
+            "供电员工",
+            json!({ "departmentId": department }),
+        )
         .await;
     let input = |channel: &str, caller: Value| {
         json!({ "input": { "companyId": company, "channel": channel, "kind": "PROBLEM", "categoryId": cats["power"],
@@ -353,17 +462,34 @@ async fn a_hotline_caller_is_recorded_masked_for_departments_and_erased_with_the
 
     // Refused, with nothing written: on another channel, by company staff, with a bad phone.
     let before = app.count("requests").await;
-    let response = app.post(Some(&officer.token), RAISE, input("GROUP_CHAT", who.clone())).await;
-    assert_eq!(reason(&response), ("BAD_USER_INPUT".into(), "CALLER_ONLY_HOTLINE_OR_VISIT".into()), "{response:#}");
+    let response = app
+        .post(Some(&officer.token), RAISE, input("GROUP_CHAT", who.clone()))
+        .await;
+    assert_eq!(
+        reason(&response),
+        ("BAD_USER_INPUT".into(), "CALLER_ONLY_HOTLINE_OR_VISIT".into()),
+        "{response:#}"
+    );
     let mut own = input("APP", who.clone());
     own["input"].as_object_mut().unwrap().remove("companyId");
     let response = app.post(Some(&caller.token), RAISE, own).await;
-    assert_eq!(reason(&response), ("BAD_USER_INPUT".into(), "CALLER_ONLY_HANDLERS".into()), "{response:#}");
+    assert_eq!(
+        reason(&response),
+        ("BAD_USER_INPUT".into(), "CALLER_ONLY_HANDLERS".into()),
+        "{response:#}"
+    );
     let response = app
-        .post(Some(&officer.token), RAISE, input("HOTLINE", json!({ "name": "张三丰", "phone": "12345" })))
+        .post(
+            Some(&officer.token),
+            RAISE,
+            input("HOTLINE", json!({ "name": "张三丰", "phone": "12345" })),
+        )
         .await;
     assert_eq!(reason(&response).0, "BAD_USER_INPUT", "{response:#}");
-    assert_eq!(response["errors"][0]["extensions"]["field"], "caller.phone", "{response:#}");
+    assert_eq!(
+        response["errors"][0]["extensions"]["field"], "caller.phone",
+        "{response:#}"
+    );
     assert_eq!(app.count("requests").await, before);
     assert_eq!(app.count("request_callers").await, 0);
 
@@ -376,12 +502,23 @@ async fn a_hotline_caller_is_recorded_masked_for_departments_and_erased_with_the
     );
     // Someone else met on a visit, without an account.
     let data = app
-        .ok(&officer.token, RAISE, input("VISIT", json!({ "name": "王五", "role": "厂长", "phone": "13700000099" })))
+        .ok(
+            &officer.token,
+            RAISE,
+            input(
+                "VISIT",
+                json!({ "name": "王五", "role": "厂长", "phone": "13700000099" }),
+            ),
+        )
         .await;
     let visit_request = data["raiseRequest"]["request"]["id"].as_str().unwrap().to_string();
     // Dispatched to the department, which sees the caller masked; so do the company's staff.
     let version = app
-        .ok(&officer.token, "mutation($id: ID!) { acceptRequest(id: $id, version: 1) { request { version } } }", json!({ "id": request }))
+        .ok(
+            &officer.token,
+            "mutation($id: ID!) { acceptRequest(id: $id, version: 1) { request { version } } }",
+            json!({ "id": request }),
+        )
         .await["acceptRequest"]["request"]["version"]
         .as_i64()
         .unwrap();
@@ -411,14 +548,19 @@ async fn a_hotline_caller_is_recorded_masked_for_departments_and_erased_with_the
         )
         .await;
     let tables = erased["erasePersonalData"]["tables"].as_array().unwrap();
-    let callers = tables.iter().find(|t| t["table"] == "request_callers").expect("the callers' step");
+    let callers = tables
+        .iter()
+        .find(|t| t["table"] == "request_callers")
+        .expect("the callers' step");
     assert_eq!(callers["rows"], 1, "{erased:#}");
     let gone = json!({ "name": "已注销用户", "role": "", "phone": null, "masked": false, "erased": true });
     let seen = app.ok(&officer.token, READ_CALLER, json!({ "id": request })).await;
     assert_eq!(seen["request"]["caller"], gone, "{seen:#}");
     let seen = app.ok(&dept.token, READ_CALLER, json!({ "id": request })).await;
     assert_eq!(seen["request"]["caller"], gone, "{seen:#}");
-    let seen = app.ok(&officer.token, READ_CALLER, json!({ "id": visit_request })).await;
+    let seen = app
+        .ok(&officer.token, READ_CALLER, json!({ "id": visit_request }))
+        .await;
     assert_eq!(seen["request"]["caller"]["name"], "王五", "{seen:#}");
     let raw = app
         .state
@@ -435,6 +577,9 @@ async fn a_hotline_caller_is_recorded_masked_for_departments_and_erased_with_the
         .unwrap();
     assert_eq!(
         raw,
-        vec![("已注销用户".to_string(), None), ("王五".to_string(), Some("13700000099".to_string()))]
+        vec![
+            ("已注销用户".to_string(), None),
+            ("王五".to_string(), Some("13700000099".to_string()))
+        ]
     );
 }

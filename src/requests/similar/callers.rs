@@ -43,7 +43,10 @@ pub fn check(actor: &Actor, channel: Option<Channel>, caller: CallerDetails) -> 
         return Err(AppError::bad_field("caller", SimilarReason::CALLER_ONLY_HANDLERS));
     }
     if !matches!(channel, Some(Channel::Hotline | Channel::Visit)) {
-        return Err(AppError::bad_field("caller", SimilarReason::CALLER_ONLY_HOTLINE_OR_VISIT));
+        return Err(AppError::bad_field(
+            "caller",
+            SimilarReason::CALLER_ONLY_HOTLINE_OR_VISIT,
+        ));
     }
     let name = NAME.required("caller.name", &caller.name)?;
     let role = ROLE.blank_allowed("caller.role", caller.role.as_deref().unwrap_or(""))?;

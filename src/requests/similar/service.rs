@@ -184,11 +184,7 @@ fn check_first(first: Option<i32>) -> AppResult<usize> {
     }
 }
 
-fn suggestions(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    ranked: Vec<(RequestId, Scores)>,
-) -> AppResult<Vec<Suggestion>> {
+fn suggestions(conn: &mut DbConnection, actor: &Actor, ranked: Vec<(RequestId, Scores)>) -> AppResult<Vec<Suggestion>> {
     let ids: Vec<RequestId> = ranked.iter().map(|(id, _)| *id).collect();
     let mut rows: HashMap<RequestId, Request> = repo::requests_by_ids(conn, &ids)?
         .into_iter()
@@ -220,7 +216,12 @@ fn suggestions(
 
 /// The open requests (of any company) likely the same problem as request `id`, which the
 /// caller must be able to see. Officers and admins only.
-pub async fn for_request(state: &AppState, actor: &Actor, id: RequestId, first: Option<i32>) -> AppResult<Vec<Suggestion>> {
+pub async fn for_request(
+    state: &AppState,
+    actor: &Actor,
+    id: RequestId,
+    first: Option<i32>,
+) -> AppResult<Vec<Suggestion>> {
     require_handler(actor)?;
     let first = check_first(first)?;
     let actor = actor.clone();
@@ -290,10 +291,5 @@ pub fn index_pending(conn: &mut DbConnection, limit: i64, now: NaiveDateTime) ->
 /// index existed (or written by other tools), in one transaction. Returns how many.
 pub async fn run_once(state: &AppState) -> AppResult<usize> {
     let now = state.clock.now_naive();
-    state
-        .db
-        .write(move |conn| {
-            index_pending(conn, INDEX_BATCH, now)
-        })
-        .await
+    state.db.write(move |conn| index_pending(conn, INDEX_BATCH, now)).await
 }
