@@ -19,7 +19,7 @@ backend_tests!(
     a_hotline_caller_is_recorded_masked_for_departments_and_erased_with_the_person,
 );
 
-const RAISE: &str = "mutation($input: RaiseRequestInput!) { raiseRequest(input: $input) { request { id status caller { name role phone masked erased } } } }";
+const RAISE: &str = "mutation($input: RaiseRequestInput!) { raiseRequest(input: $input) { request { id status version caller { name role phone masked erased } } } }";
 const SIMILAR: &str = "query($id: ID!, $first: Int) { request(id: $id) { id similarRequests(first: $first) { score textScore categoryScore daysApart requestId number title status companyName raisedAt category { code } request { id } } } }";
 const FIND: &str = "query($text: String!, $c: ID, $first: Int) { findSimilarRequests(text: $text, categoryId: $c, first: $first) { score requestId companyName } }";
 
@@ -496,6 +496,7 @@ async fn a_hotline_caller_is_recorded_masked_for_departments_and_erased_with_the
     // Recorded on the hotline: the officer sees it in full.
     let data = app.ok(&officer.token, RAISE, input("HOTLINE", who.clone())).await;
     let request = data["raiseRequest"]["request"]["id"].as_str().unwrap().to_string();
+    let raised_version = data["raiseRequest"]["request"]["version"].as_i64().unwrap();
     assert_eq!(
         data["raiseRequest"]["request"]["caller"],
         json!({ "name": "张三丰", "role": "行政主管", "phone": "13900000011", "masked": false, "erased": false })
@@ -516,8 +517,8 @@ async fn a_hotline_caller_is_recorded_masked_for_departments_and_erased_with_the
     let version = app
         .ok(
             &officer.token,
-            "mutation($id: ID!) { acceptRequest(id: $id, version: 1) { request { version } } }",
-            json!({ "id": request }),
+            "mutation($id: ID!, $v: Int!) { acceptRequest(id: $id, version: $v) { request { version } } }",
+            json!({ "id": request, "v": raised_version }),
         )
         .await["acceptRequest"]["request"]["version"]
         .as_i64()
