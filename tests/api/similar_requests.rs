@@ -129,7 +129,6 @@ async fn ten_companies_raising_the_same_road_problem_see_nothing_of_each_other_w
     let mut road = Vec::new();
     for (i, (title, description)) in ROAD.iter().enumerate() {
         road.push(raise(staff[i].token.clone(), cats["transport"].clone(), title, description).await);
-        app.clock.advance(Duration::hours(5));
     }
     // Other companies' problems: another transport problem, and two unrelated ones.
     let pass = raise(
@@ -329,7 +328,7 @@ struct Pair {
 /// The target of issue 19 for both figures.
 const TARGET: f64 = 0.8;
 
-async fn the_labelled_set_keeps_precision_and_recall_at_three_above_the_target(app: TestApp) {
+async fn the_labelled_set_keeps_precision_and_recall_at_three_above_the_target(mut app: TestApp) {
     let fixture: Fixture =
         serde_json::from_str(include_str!("../fixtures/similar_requests.json")).expect("the labelled set parses");
     // The set is what it says: at least 300 pairs, of the three kinds, labelled consistently.
@@ -361,8 +360,13 @@ async fn the_labelled_set_keeps_precision_and_recall_at_three_above_the_target(a
     let start = app.state.clock.now();
     let mut ids: HashMap<String, String> = HashMap::new();
     for (i, r) in order.iter().enumerate() {
-        app.clock
-            .set(start + Duration::days(r.day) + Duration::minutes(i as i64));
+        let at = start + Duration::days(r.day) + Duration::minutes(i as i64);
+        let new_day = at - app.state.clock.now() > Duration::minutes(5);
+        app.clock.set(at);
+        if new_day {
+            // Access tokens live minutes: a new day, a new login.
+            app.relogin_admin().await;
+        }
         let data = app
             .ok(
                 &app.admin_token,
