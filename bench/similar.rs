@@ -26,6 +26,11 @@ fn arg(name: &str) -> Option<String> {
         .and_then(|i| args.get(i + 1).cloned())
 }
 
+/// The app's errors are GraphQL errors, not `std::error::Error`: shown with their debug form.
+fn app<T>(result: zhitong::error::AppResult<T>) -> Result<T, Box<dyn std::error::Error>> {
+    result.map_err(|e| format!("{e:?}").into())
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
@@ -70,7 +75,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     let mut indexed = 0;
     loop {
-        let n = conn.transaction::<_, zhitong::error::AppError, _>(|c| index_pending(c, 1_000, now))?;
+        let n = app(conn.transaction::<_, zhitong::error::AppError, _>(|c| index_pending(c, 1_000, now)))?;
         if n == 0 {
             break;
         }
@@ -100,7 +105,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             exclude: Some(request.id),
         };
         let t = Instant::now();
-        found += rank(&mut conn, &probe, 3)?.len();
+        found += app(rank(&mut conn, &probe, 3))?.len();
         times.push(t.elapsed());
     }
     report("Request.similarRequests (rank, first 3)", times, found);
@@ -117,7 +122,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             exclude: None,
         };
         let t = Instant::now();
-        found += rank(&mut conn, &probe, 3)?.len();
+        found += app(rank(&mut conn, &probe, 3))?.len();
         times.push(t.elapsed());
     }
     report("findSimilarRequests (segment + rank, first 3)", times, found);

@@ -503,6 +503,7 @@ pub async fn ask(
             description: question,
             channel: None,
             idempotency_key: input.idempotency_key,
+            caller: None,
         },
     )
     .await?;

@@ -754,6 +754,7 @@ pub async fn raise_finding(
         description: input.description,
         channel: Some(Channel::Visit),
         idempotency_key: input.idempotency_key,
+        caller: None,
     };
     let request = requests_service::raise(state, actor, raise).await?;
     if request.company_id != project.company_id || request.channel != Channel::Visit {

@@ -89,6 +89,14 @@ impl Bm25 {
     }
 }
 
+/// The terms a text is searched by: all of them, or for a long text its `max` rarest (the ones
+/// that tell it apart; ties by the term), with their counts.
+pub fn rarest(terms: &TermCounts, df: impl Fn(&str) -> u64, max: usize) -> TermCounts {
+    let mut by_rarity: Vec<&String> = terms.keys().collect();
+    by_rarity.sort_by_key(|t| (df(t), (*t).clone()));
+    by_rarity.into_iter().take(max).map(|t| (t.clone(), terms[t])).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,7 +120,8 @@ mod tests {
         let bm = Bm25::default();
         let corpus = Corpus {
             documents: 100,
-            average_length: 8.0,
+            // Words and their character pairs: some 20 terms a short request.
+            average_length: 20.0,
         };
         let df = |t: &str| if t == "道路" { 20 } else { 3 };
         let query = terms("园区道路被重卡压坏，路面坑洼");
@@ -120,7 +129,7 @@ mod tests {
         let other = terms("员工子女入学需要哪些材料");
         let s_same = bm.similarity(corpus, &query, &same, length(&same), df);
         let s_other = bm.similarity(corpus, &query, &other, length(&other), df);
-        assert!(s_same > 0.3, "{s_same}");
+        assert!(s_same > 0.2, "{s_same}");
         assert_eq!(s_other, 0.0);
         let itself = bm.similarity(corpus, &query, &query, length(&query), df);
         assert!((itself - 1.0).abs() < 1e-9);

@@ -61,7 +61,6 @@ mod requests_ws;
 mod schema;
 mod seed_demo;
 mod similar_requests;
-mod similar_requests;
 mod sms;
 mod sms_crash_recovery;
 mod stats;

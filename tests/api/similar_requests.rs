@@ -10,6 +10,8 @@ use chrono::Duration;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use zhitong::search::measure::AtK;
+
 use crate::backend_tests;
 use crate::helpers::{credit_code, TestApp, TestUser};
 
@@ -383,7 +385,7 @@ async fn the_labelled_set_keeps_precision_and_recall_at_three_above_the_target(m
     let key_of: HashMap<&str, &str> = ids.iter().map(|(k, id)| (id.as_str(), k.as_str())).collect();
 
     // Every request asks for its top 3; the relevant ones are those of the same problem.
-    let (mut suggested, mut correct, mut relevant, mut found) = (0usize, 0usize, 0usize, 0usize);
+    let mut counts = AtK::default();
     let mut shown: HashSet<(String, String)> = HashSet::new();
     let mut misses = Vec::new();
     for r in &fixture.requests {
@@ -402,10 +404,7 @@ async fn the_labelled_set_keeps_precision_and_recall_at_three_above_the_target(m
             .filter(|o| o.problem == r.problem && o.key != r.key)
             .map(|o| o.key.as_str())
             .collect();
-        suggested += got.len();
-        correct += got.iter().filter(|k| same.contains(*k)).count();
-        relevant += same.len().min(3);
-        found += got.iter().filter(|k| same.contains(*k)).count();
+        counts.add(3, &got, &same);
         for k in &got {
             shown.insert((r.key.clone(), (*k).to_string()));
             if !same.contains(k) {
@@ -416,8 +415,12 @@ async fn the_labelled_set_keeps_precision_and_recall_at_three_above_the_target(m
             misses.push(format!("{} ↛ {} (missed)", r.key, k));
         }
     }
-    let precision = correct as f64 / suggested.max(1) as f64;
-    let recall = found as f64 / relevant.max(1) as f64;
+    let (precision, recall) = (counts.precision(), counts.recall());
+    let AtK {
+        suggested,
+        correct,
+        relevant,
+    } = counts;
     // The pairs, each way: how often a same-problem pair is suggested, and how often another.
     let mut pair_rates: HashMap<&str, (usize, usize)> = HashMap::new();
     for pair in &fixture.pairs {
@@ -428,7 +431,7 @@ async fn the_labelled_set_keeps_precision_and_recall_at_three_above_the_target(m
         entry.1 += 1;
     }
     println!(
-        "similar requests, labelled set ({} requests, {} pairs): precision@3 = {precision:.3} ({correct}/{suggested}), recall@3 = {recall:.3} ({found}/{relevant}); pairs suggested: {pair_rates:?}",
+        "similar requests, labelled set ({} requests, {} pairs): precision@3 = {precision:.3} ({correct}/{suggested}), recall@3 = {recall:.3} ({correct}/{relevant}); pairs suggested: {pair_rates:?}",
         fixture.requests.len(),
         fixture.pairs.len()
     );

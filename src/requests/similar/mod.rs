@@ -11,6 +11,8 @@
 pub mod callers;
 pub mod errors;
 pub mod model;
+#[cfg(test)]
+mod quality;
 pub mod repo;
 pub mod service;
 

@@ -15,7 +15,7 @@ use crate::ids::RequestId;
 use crate::requests::model::{Category, Request};
 use crate::requests::repo as requests_repo;
 use crate::requests::service as requests_service;
-use crate::search::{segment, Bm25, TermCounts};
+use crate::search::{rarest, segment, Bm25, Corpus, TermCounts};
 use crate::state::AppState;
 use crate::text::{multi_line, TextRule};
 
@@ -24,15 +24,20 @@ pub const WINDOW_DAYS: i64 = 90;
 /// Time closeness halves for every this many days between two requests.
 pub const HALF_LIFE_DAYS: f64 = 14.0;
 /// The mix of a suggestion's score: text, category, time (they add up to 1).
-pub const TEXT_WEIGHT: f64 = 0.7;
-pub const CATEGORY_WEIGHT: f64 = 0.2;
+pub const TEXT_WEIGHT: f64 = 0.55;
+pub const CATEGORY_WEIGHT: f64 = 0.35;
 pub const TIME_WEIGHT: f64 = 0.1;
 /// A suggestion needs at least this much text similarity, whatever its category and time...
-pub const MIN_TEXT: f64 = 0.2;
+pub const MIN_TEXT: f64 = 0.1;
 /// ...and at least this score.
-pub const MIN_SCORE: f64 = 0.4;
-/// A long text is searched by its rarest terms only (the ones that tell it apart).
-pub const MAX_QUERY_TERMS: usize = 32;
+pub const MIN_SCORE: f64 = 0.5;
+/// A long text is searched by its rarest terms only (the ones that tell it apart); a request of
+/// a few sentences has 40 to 70 terms with its character pairs.
+pub const MAX_QUERY_TERMS: usize = 64;
+/// Terms' rarity is taken as if the index held at least this many requests. In a young zone
+/// (or a test) where ten of the first thirteen requests are one road problem, the road's words
+/// would otherwise count as common and its wordings would not find each other.
+pub const PRIOR_DOCUMENTS: u64 = 200;
 /// Suggestions given unless asked otherwise, and at most.
 pub const DEFAULT_FIRST: usize = 3;
 pub const MAX_FIRST: usize = 10;
@@ -105,52 +110,87 @@ pub fn rank(conn: &mut DbConnection, probe: &Probe, first: usize) -> AppResult<V
     let all_terms: Vec<String> = probe.terms.keys().cloned().collect();
     let df = repo::document_frequencies(conn, &all_terms)?;
     let df_of = |t: &str| df.get(t).copied().unwrap_or(0);
-    // The rarest terms tell a text apart; a long text keeps only those.
-    let mut by_rarity: Vec<&String> = probe.terms.keys().collect();
-    by_rarity.sort_by_key(|t| (df_of(t), (*t).clone()));
-    let query: TermCounts = by_rarity
-        .into_iter()
-        .take(MAX_QUERY_TERMS)
-        .map(|t| (t.clone(), probe.terms[t]))
-        .collect();
+    let query = rarest(&probe.terms, df_of, MAX_QUERY_TERMS);
     let terms: Vec<String> = query.keys().cloned().collect();
     let window = Duration::days(WINDOW_DAYS);
     let postings = repo::open_postings(conn, &terms, probe.at - window, probe.at + window, probe.exclude)?;
-    struct Candidate {
-        terms: TermCounts,
-        length: u32,
-        category_id: i64,
-        raised_at: NaiveDateTime,
-    }
-    let mut candidates: HashMap<RequestId, Candidate> = HashMap::new();
-    for p in postings {
-        let c = candidates.entry(p.request_id).or_insert_with(|| Candidate {
-            terms: TermCounts::new(),
-            length: u32::try_from(p.length).unwrap_or(0),
-            category_id: p.category_id,
-            raised_at: p.raised_at,
-        });
-        c.terms.insert(p.term, u32::try_from(p.tf).unwrap_or(0));
-    }
     let codes: HashMap<i64, String> = requests_repo::categories(conn, true)?
         .into_iter()
         .map(|c: Category| (c.id, c.code))
         .collect();
-    let probe_code = probe.category_id.and_then(|id| codes.get(&id));
-    let mut ranked: Vec<(RequestId, Scores)> = candidates
+    let code = |id: i64| codes.get(&id).map(String::as_str);
+    let mut candidates: HashMap<RequestId, Candidate<RequestId>> = HashMap::new();
+    for p in postings {
+        let c = candidates.entry(p.request_id).or_insert_with(|| Candidate {
+            key: p.request_id,
+            terms: TermCounts::new(),
+            length: u32::try_from(p.length).unwrap_or(0),
+            category: code(p.category_id).map(str::to_owned),
+            raised_at: p.raised_at,
+        });
+        c.terms.insert(p.term, u32::try_from(p.tf).unwrap_or(0));
+    }
+    let reference = Reference {
+        query: &query,
+        category: probe.category_id.and_then(code),
+        at: probe.at,
+    };
+    Ok(score(
+        &bm25,
+        corpus,
+        &reference,
+        candidates.into_values().collect(),
+        df_of,
+        first,
+    ))
+}
+
+/// What a search compares against: its terms (already cut to the rarest), its category code,
+/// and when.
+pub struct Reference<'a> {
+    pub query: &'a TermCounts,
+    pub category: Option<&'a str>,
+    pub at: NaiveDateTime,
+}
+
+/// A document that holds at least one of the query's terms: its key (a request's id, or a
+/// fixture's key in the offline measure), its matching terms, length, category code and time.
+pub struct Candidate<K> {
+    pub key: K,
+    pub terms: TermCounts,
+    pub length: u32,
+    pub category: Option<String>,
+    pub raised_at: NaiveDateTime,
+}
+
+/// The scoring itself, with no database: each candidate's text, category and time scores mixed
+/// into one, those under the thresholds dropped, best first (ties by key), at most `first`.
+pub fn score<K: Ord>(
+    bm25: &Bm25,
+    corpus: Corpus,
+    reference: &Reference<'_>,
+    candidates: Vec<Candidate<K>>,
+    df_of: impl Fn(&str) -> u64,
+    first: usize,
+) -> Vec<(K, Scores)> {
+    let corpus = Corpus {
+        documents: corpus.documents.max(PRIOR_DOCUMENTS),
+        ..corpus
+    };
+    let mut ranked: Vec<(K, Scores)> = candidates
         .into_iter()
-        .map(|(id, c)| {
-            let text = bm25.similarity(corpus, &query, &c.terms, c.length, df_of);
-            let category = match (probe.category_id, probe_code, codes.get(&c.category_id)) {
-                (Some(p), _, _) if p == c.category_id => 1.0,
-                (_, Some(a), Some(b)) if related(a, b) => 0.5,
+        .map(|c| {
+            let text = bm25.similarity(corpus, reference.query, &c.terms, c.length, &df_of);
+            let category = match (reference.category, c.category.as_deref()) {
+                (Some(a), Some(b)) if a == b => 1.0,
+                (Some(a), Some(b)) if related(a, b) => 0.5,
                 _ => 0.0,
             };
-            let days_apart = (probe.at - c.raised_at).num_seconds().abs() as f64 / 86_400.0;
+            let days_apart = (reference.at - c.raised_at).num_seconds().abs() as f64 / 86_400.0;
             let time = 0.5_f64.powf(days_apart / HALF_LIFE_DAYS);
             let score = TEXT_WEIGHT * text + CATEGORY_WEIGHT * category + TIME_WEIGHT * time;
             (
-                id,
+                c.key,
                 Scores {
                     score,
                     text,
@@ -164,7 +204,7 @@ pub fn rank(conn: &mut DbConnection, probe: &Probe, first: usize) -> AppResult<V
         .collect();
     ranked.sort_by(|(a_id, a), (b_id, b)| b.score.total_cmp(&a.score).then(a_id.cmp(b_id)));
     ranked.truncate(first);
-    Ok(ranked)
+    ranked
 }
 
 /// Only officers and admins see suggestions; companies would learn of other companies.
