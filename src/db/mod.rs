@@ -37,6 +37,14 @@ pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/
 
 /// How long a writer waits for SQLite's write lock before giving up.
 const SQLITE_BUSY_TIMEOUT_MS: u32 = 10_000;
+
+/// The most heap SQLite should hold for the whole process (bytes). Each pooled connection keeps
+/// a page cache of its own (2 MiB by default) that fills as the database grows, so the server's
+/// memory rose for as long as the soak ran; with this limit SQLite recycles cached pages instead
+/// of taking more (`PRAGMA soft_heap_limit`, enforced on the page cache since SQLite 3.7.3:
+/// <https://www.sqlite.org/c3ref/hard_heap_limit64.html>). Pages it drops are still in the
+/// operating system's file cache.
+pub const SQLITE_SOFT_HEAP_LIMIT: u64 = 16 * 1024 * 1024;
 /// How often a write transaction asks again for SQLite's write lock after a busy timeout.
 const SQLITE_LOCK_RETRIES: u32 = 3;
 /// After a failed connection attempt, callers wait this long for a connection instead of the
@@ -148,7 +156,8 @@ pub fn establish(url: &DbUrl) -> Result<DbConnection, ConnectError> {
             // busy_timeout first: the other pragmas may already need to wait for a lock.
             conn.batch_execute(&format!(
                 "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; \
-                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
+                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+                 PRAGMA soft_heap_limit = {SQLITE_SOFT_HEAP_LIMIT};"
             ))
             .map_err(|e| ConnectError(format!("SQLite {path}: {e}")))?;
             Ok(DbConnection::Sqlite(conn))
@@ -584,6 +593,31 @@ mod tests {
     fn redaction_hides_the_password() {
         let url = DbUrl::parse("postgres://zt:s3cret@db.example:5432/zt").unwrap();
         assert_eq!(url.redacted(), "postgres://zt:***@db.example:5432/zt");
+    }
+
+    #[test]
+    fn sqlite_connections_hold_the_heap_limit_and_the_pragmas() {
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Limit {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            soft_heap_limit: i64,
+        }
+        #[derive(diesel::QueryableByName)]
+        struct Keys {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            foreign_keys: i32,
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let DbConnection::Sqlite(mut conn) = establish(&DbUrl::Sqlite(dir.path().join("t.db"))).unwrap() else {
+            panic!("an SQLite URL opens SQLite");
+        };
+        let limit: Limit = diesel::sql_query("PRAGMA soft_heap_limit")
+            .get_result(&mut conn)
+            .unwrap();
+        assert_eq!(limit.soft_heap_limit, SQLITE_SOFT_HEAP_LIMIT as i64);
+        let keys: Keys = diesel::sql_query("PRAGMA foreign_keys").get_result(&mut conn).unwrap();
+        assert_eq!(keys.foreign_keys, 1);
     }
 
     #[test]
