@@ -128,6 +128,10 @@ typed_id!(
     /// A notice to the zone (`zone_notices.id`).
     ZoneNoticeId
 );
+typed_id!(
+    /// A published answer of the knowledge base (`knowledge_answers.id`).
+    KnowledgeAnswerId
+);
 
 #[cfg(test)]
 mod tests {

@@ -22,6 +22,7 @@ pub mod evaluations;
 pub mod graphql;
 pub mod i18n;
 pub mod ids;
+pub mod knowledge;
 pub mod metrics;
 pub mod notices;
 pub mod notifications;

@@ -54,6 +54,7 @@ pub struct QueryRoot(
     ZoneIssueQuery,
     CallbackQuery,
     crate::requests::graphql::SimilarQuery,
+    crate::knowledge::graphql::KnowledgeQuery,
 );
 
 /// Everything that can be changed.
@@ -78,6 +79,7 @@ pub struct MutationRoot(
     NoticeMutation,
     ZoneIssueMutation,
     CallbackMutation,
+    crate::knowledge::graphql::KnowledgeMutation,
 );
 
 /// Everything that can be followed live (over graphql-ws at `/graphql/ws`).

@@ -35,6 +35,7 @@ pub fn reason_tables() -> Vec<Vec<TextRow>> {
         crate::notices::errors::NoticesReason::rows(),
         crate::requests::zone_issues::errors::ZoneIssueReason::rows(),
         crate::requests::similar::errors::SimilarReason::rows(),
+        crate::knowledge::errors::KnowledgeReason::rows(),
     ]
 }
 

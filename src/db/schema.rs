@@ -921,3 +921,40 @@ diesel::joinable!(request_search_docs -> requests (request_id));
 diesel::joinable!(request_search_terms -> request_search_docs (request_id));
 diesel::joinable!(request_callers -> requests (request_id));
 diesel::allow_tables_to_appear_in_same_query!(request_search_docs, request_search_terms, request_callers, requests);
+
+// The knowledge base (migration 2026-12-07-000025_knowledge_base).
+diesel::table! {
+    knowledge_answers (id) {
+        id -> BigInt,
+        request_id -> Nullable<BigInt>,
+        category_id -> BigInt,
+        question -> Text,
+        answer -> Text,
+        length -> Integer,
+        published_by -> BigInt,
+        published_at -> Timestamp,
+        withdrawn_by -> Nullable<BigInt>,
+        withdrawn_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    knowledge_terms (answer_id, term) {
+        answer_id -> BigInt,
+        term -> Text,
+        tf -> Integer,
+    }
+}
+
+diesel::table! {
+    knowledge_found (kind, item_id, user_id) {
+        kind -> Text,
+        item_id -> BigInt,
+        user_id -> BigInt,
+        company_id -> Nullable<BigInt>,
+        found_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(knowledge_terms -> knowledge_answers (answer_id));
+diesel::allow_tables_to_appear_in_same_query!(knowledge_answers, knowledge_terms);

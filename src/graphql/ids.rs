@@ -34,6 +34,7 @@ pub enum IdKind {
     PolicyPackage,
     ZoneNotice,
     ZoneIssue,
+    KnowledgeAnswer,
 }
 
 impl IdKind {
@@ -66,6 +67,7 @@ impl IdKind {
             IdKind::PolicyPackage => "ppk",
             IdKind::ZoneNotice => "znt",
             IdKind::ZoneIssue => "zis",
+            IdKind::KnowledgeAnswer => "kna",
         }
     }
 
@@ -99,6 +101,7 @@ impl IdKind {
             IdKind::PolicyPackage => locale.pick("政策包", "policy package"),
             IdKind::ZoneNotice => locale.pick("通知公告", "notice"),
             IdKind::ZoneIssue => locale.pick("共性问题", "zone issue"),
+            IdKind::KnowledgeAnswer => locale.pick("知识库问答", "knowledge-base answer"),
         }
     }
 }

@@ -34,6 +34,7 @@ mod hardening_logs;
 mod hardening_shutdown;
 mod hostile_input;
 mod idempotency;
+mod knowledge;
 mod ledger_csv;
 mod locales;
 mod log_colour;
