@@ -97,15 +97,7 @@ pub fn corpus(conn: &mut DbConnection) -> AppResult<Corpus> {
         .filter(knowledge_answers::withdrawn_at.is_null())
         .select((count_star(), sum(knowledge_answers::length)))
         .first(conn)?;
-    let documents = u64::try_from(documents).unwrap_or(0);
-    Ok(Corpus {
-        documents,
-        average_length: if documents == 0 {
-            0.0
-        } else {
-            total.unwrap_or(0) as f64 / documents as f64
-        },
-    })
+    Ok(Corpus::from_totals(documents, total))
 }
 
 /// In how many published answers' questions each of `terms` occurs.

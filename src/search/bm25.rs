@@ -14,6 +14,22 @@ pub struct Corpus {
     pub average_length: f64,
 }
 
+impl Corpus {
+    /// The corpus of `documents` documents whose lengths add up to `total_length` (as a COUNT
+    /// and a SUM come back from the database).
+    pub fn from_totals(documents: i64, total_length: Option<i64>) -> Corpus {
+        let documents = u64::try_from(documents).unwrap_or(0);
+        Corpus {
+            documents,
+            average_length: if documents == 0 {
+                0.0
+            } else {
+                total_length.unwrap_or(0) as f64 / documents as f64
+            },
+        }
+    }
+}
+
 /// BM25's two parameters.
 #[derive(Debug, Clone, Copy)]
 pub struct Bm25 {

@@ -382,6 +382,24 @@ impl TestApp {
     }
 
     /// Counts rows straight from the database, to check that a refused change wrote nothing.
+    /// The categories' ids by code (`power`, `labour`, …), as the admin reads them.
+    pub async fn category_ids(&self) -> std::collections::HashMap<String, String> {
+        let data = self
+            .ok(&self.admin_token, "{ categories { id code } }", json!({}))
+            .await;
+        data["categories"]
+            .as_array()
+            .expect("categories")
+            .iter()
+            .map(|c| {
+                (
+                    c["code"].as_str().unwrap().to_string(),
+                    c["id"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    }
+
     pub async fn count(&self, table: &'static str) -> i64 {
         use diesel::prelude::*;
         #[derive(QueryableByName)]

@@ -27,21 +27,6 @@ const FOUND: &str = "mutation($a: ID, $p: ID) { markFound(answerId: $a, policyId
 const WITHDRAW: &str = "mutation($id: ID!) { withdrawAnswer(id: $id) { id withdrawnAt } }";
 const SUMMARY: &str = "{ knowledgeSummary { published withdrawn answersFound policiesFound companies } }";
 
-async fn category_ids(app: &TestApp) -> HashMap<String, String> {
-    let data = app.ok(&app.admin_token, "{ categories { id code } }", json!({})).await;
-    data["categories"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                c["code"].as_str().unwrap().to_string(),
-                c["id"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
 fn reason(response: &Value) -> (&str, &str) {
     let e = &response["errors"][0]["extensions"];
     (
@@ -51,7 +36,7 @@ fn reason(response: &Value) -> (&str, &str) {
 }
 
 async fn a_company_typing_a_question_like_a_published_answer_gets_it_first_and_says_it_found_it(app: TestApp) {
-    let cats = category_ids(&app).await;
+    let cats = app.category_ids().await;
     let officer = app.create_user("OFFICER", "13900000101", "雷均", json!({})).await;
     let other_officer = app.create_user("OFFICER", "13900000102", "王芳", json!({})).await;
     let asker = app.create_company("攀华板材有限公司", &credit_code(1)).await;
@@ -354,7 +339,7 @@ struct Labelled {
 async fn the_labelled_set_finds_the_published_answer_first(app: TestApp) {
     let fixture: Fixture =
         serde_json::from_str(include_str!("../fixtures/similar_requests.json")).expect("the labelled set parses");
-    let cats = category_ids(&app).await;
+    let cats = app.category_ids().await;
     let company = app.create_company("标注企业", &credit_code(3)).await;
     let staff = app
         .create_user("COMPANY", "13900000121", "员工", json!({ "companyId": company }))

@@ -25,21 +25,6 @@ const RAISE: &str = "mutation($input: RaiseRequestInput!) { raiseRequest(input: 
 const SIMILAR: &str = "query($id: ID!, $first: Int) { request(id: $id) { id similarRequests(first: $first) { score textScore categoryScore daysApart requestId number title status companyName raisedAt category { code } request { id } } } }";
 const FIND: &str = "query($text: String!, $c: ID, $first: Int) { findSimilarRequests(text: $text, categoryId: $c, first: $first) { score requestId companyName } }";
 
-async fn category_ids(app: &TestApp) -> HashMap<String, String> {
-    let data = app.ok(&app.admin_token, "{ categories { id code } }", json!({})).await;
-    data["categories"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                c["code"].as_str().unwrap().to_string(),
-                c["id"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
 fn reason(response: &Value) -> (String, String) {
     let error = &response["errors"][0]["extensions"];
     (
@@ -95,7 +80,7 @@ const ROAD: [(&str, &str); 10] = [
 async fn ten_companies_raising_the_same_road_problem_see_nothing_of_each_other_while_the_officer_sees_them_suggested(
     app: TestApp,
 ) {
-    let cats = category_ids(&app).await;
+    let cats = app.category_ids().await;
     let officer = app.create_user("OFFICER", "13900000001", "雷均", json!({})).await;
     let mut companies = Vec::new();
     let mut staff: Vec<TestUser> = Vec::new();
@@ -352,7 +337,7 @@ async fn the_labelled_set_keeps_precision_and_recall_at_three_above_the_target(m
     assert!(kinds.values().all(|n| *n >= 50) && kinds.len() == 3, "{kinds:?}");
 
     // Raised on the hotline for six companies, in the order of their days.
-    let cats = category_ids(&app).await;
+    let cats = app.category_ids().await;
     let mut companies = Vec::new();
     for i in 0..6u32 {
         companies.push(app.create_company(&format!("标注企业{i}"), &credit_code(800 + i)).await);
@@ -445,7 +430,7 @@ async fn the_labelled_set_keeps_precision_and_recall_at_three_above_the_target(m
 const READ_CALLER: &str = "query($id: ID!) { request(id: $id) { id caller { name role phone masked erased } } }";
 
 async fn a_hotline_caller_is_recorded_masked_for_departments_and_erased_with_the_person(app: TestApp) {
-    let cats = category_ids(&app).await;
+    let cats = app.category_ids().await;
     let officer = app.create_user("OFFICER", "13900000001", "雷均", json!({})).await;
     let company = app.create_company("攀华板材有限公司", &credit_code(901)).await;
     app.assign_officer(&company, &officer.id).await;

@@ -57,15 +57,7 @@ pub fn corpus(conn: &mut DbConnection) -> AppResult<Corpus> {
     let (documents, total): (i64, Option<i64>) = request_search_docs::table
         .select((count_star(), sum(request_search_docs::length)))
         .first(conn)?;
-    let documents = u64::try_from(documents).unwrap_or(0);
-    Ok(Corpus {
-        documents,
-        average_length: if documents == 0 {
-            0.0
-        } else {
-            total.unwrap_or(0) as f64 / documents as f64
-        },
-    })
+    Ok(Corpus::from_totals(documents, total))
 }
 
 /// In how many indexed requests each of `terms` occurs (absent: none).
