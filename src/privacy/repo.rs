@@ -613,6 +613,69 @@ pub fn purge_signed_out_devices(conn: &mut DbConnection, cutoff: NaiveDateTime) 
     Ok((m, gone.len() as i64 == PURGE_BATCH))
 }
 
+/// Replaces the person's name where a callback (回访) names them: the callee recorded on the
+/// callbacks of their company's requests, and the timeline texts of those requests (the
+/// callback's sentence says who was called). Names shorter than two characters are left alone:
+/// replacing one character would maim other words. Returns the rows changed.
+pub fn mask_callees_of(conn: &mut DbConnection, user: UserId, old_name: &str, new_name: &str) -> AppResult<usize> {
+    use crate::db::schema::{request_callbacks, requests, users};
+    if old_name.chars().count() < 2 {
+        return Ok(0);
+    }
+    let company: Option<i64> = users::table
+        .find(user)
+        .select(users::company_id)
+        .first::<Option<i64>>(conn)
+        .optional()?
+        .flatten();
+    let Some(company) = company else {
+        return Ok(0);
+    };
+    let of_company = requests::table
+        .filter(requests::company_id.eq(company))
+        .select(requests::id);
+    let mut changed = 0;
+    let callees: Vec<(i64, Option<String>)> = request_callbacks::table
+        .filter(request_callbacks::request_id.eq_any(of_company))
+        .filter(request_callbacks::callee.is_not_null())
+        .select((request_callbacks::id, request_callbacks::callee))
+        .load(conn)?;
+    for (id, callee) in callees {
+        let Some(callee) = callee.filter(|c| c.contains(old_name)) else {
+            continue;
+        };
+        diesel::update(request_callbacks::table.find(id))
+            .set(request_callbacks::callee.eq(callee.replace(old_name, new_name)))
+            .execute(conn)?;
+        changed += 1;
+    }
+    let events: Vec<(i64, String, Option<String>)> = request_events::table
+        .filter(request_events::request_id.eq_any(of_company))
+        .select((request_events::id, request_events::text, request_events::details))
+        .load(conn)?;
+    // JSON strings hold a name as it is unless it has a quote or a backslash.
+    let plain = !old_name.contains(['"', '\\']) && !new_name.contains(['"', '\\']);
+    for (id, text, details) in events {
+        let in_details = plain && details.as_deref().is_some_and(|d| d.contains(old_name));
+        if !text.contains(old_name) && !in_details {
+            continue;
+        }
+        let details = if in_details {
+            details.map(|d| d.replace(old_name, new_name))
+        } else {
+            details
+        };
+        diesel::update(request_events::table.find(id))
+            .set((
+                request_events::text.eq(text.replace(old_name, new_name)),
+                request_events::details.eq(details),
+            ))
+            .execute(conn)?;
+        changed += 1;
+    }
+    Ok(changed)
+}
+
 /// Masks the callers recorded at intake who are the person: linked to their account, or given
 /// with their phone. The name becomes `name`, role and phone are removed; the row stays, so
 /// the request still shows that someone called.

@@ -80,6 +80,9 @@ fn audit_log(conn: &mut DbConnection, s: &Subject, _: NaiveDateTime) -> AppResul
 fn request_callers(conn: &mut DbConnection, s: &Subject, now: NaiveDateTime) -> AppResult<usize> {
     repo::mask_callers_of(conn, s.id, &s.phone, ERASED_NAME, now)
 }
+fn request_callbacks(conn: &mut DbConnection, s: &Subject, _: NaiveDateTime) -> AppResult<usize> {
+    repo::mask_callees_of(conn, s.id, &s.name, ERASED_NAME)
+}
 fn users(conn: &mut DbConnection, s: &Subject, now: NaiveDateTime) -> AppResult<usize> {
     repo::mask_user(conn, s.id, ERASED_NAME, &erased_phone(s.id), now)
 }
@@ -106,6 +109,7 @@ pub const ERASURE: &[(&str, EraseStep)] = &[
     ("request_events", request_events),
     ("audit_log", audit_log),
     ("request_callers", request_callers),
+    ("request_callbacks", request_callbacks),
     ("users", users),
 ];
 

@@ -804,7 +804,39 @@ async fn callback_answers_are_marked_and_counted_apart(app: TestApp) {
     assert_eq!(st["callbackSatisfied"], 1);
     assert_eq!(st["callbackSolved"], 2);
     assert_eq!(st["callbacksPending"], 0);
+
+    // The person called has an account and asks to be erased: the callback and the timeline
+    // no longer name them; the answers stay.
+    let company = app.ok(&s.staff[1].token, COMPANY_VIEW, json!({ "id": by_phone })).await["request"]["company"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let called = app
+        .create_user("COMPANY", "13900000177", "李经理", json!({ "companyId": company }))
+        .await;
+    let erased = app
+        .ok(
+            &app.admin_token,
+            "mutation($id: ID!) { erasePersonalData(userId: $id) { tables { table rows } } }",
+            json!({ "id": called.id }),
+        )
+        .await;
+    let step = erased["erasePersonalData"]["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["table"] == "request_callbacks")
+        .cloned()
+        .unwrap();
+    assert_eq!(step["rows"], 2, "the callback and its timeline sentence: {erased:#}");
+    let seen = app.ok(&app.admin_token, CALLBACK_VIEW, json!({ "id": by_phone })).await;
+    assert_eq!(seen["request"]["callbacks"][0]["callee"], "已注销用户（行政主管）");
+    assert_eq!(seen["request"]["callbacks"][0]["solved"], true);
+    let text = seen["request"]["timeline"].to_string();
+    assert!(!text.contains("李经理") && text.contains("回访已注销用户"), "{text}");
 }
+
+const CALLBACK_VIEW: &str = "query($id: ID!) { request(id: $id) { callbacks { callee solved } timeline { text } } }";
 
 async fn auto_closed_without_an_answer_is_flagged_for_a_callback(mut app: TestApp) {
     let mut s = scene(&app).await;
