@@ -3,11 +3,12 @@
 //! the answer, and every other wording is typed as a new question. Reported: how often the
 //! answer to the same problem comes first, and how often it is among the three offered.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use serde::Deserialize;
 
 use super::service::{rank, Candidate, DEFAULT_FIRST, MAX_QUERY_TERMS};
+use crate::search::measure::AtK;
 use crate::search::segment::{length, terms};
 use crate::search::{rarest, Corpus, TermCounts};
 
@@ -67,6 +68,7 @@ fn a_question_worded_anew_finds_the_published_answer_first() {
         average_length: docs.iter().map(|d| f64::from(length(d))).sum::<f64>() / docs.len() as f64,
     };
     let (mut first, mut three) = (0usize, 0usize);
+    let mut at3 = AtK::default();
     for q in &questions {
         let query = rarest(&terms(&text(q)), df_of, MAX_QUERY_TERMS);
         let candidates = docs
@@ -95,6 +97,7 @@ fn a_question_worded_anew_finds_the_published_answer_first() {
         .into_iter()
         .map(|(i, _, _)| answers[i].problem.as_str())
         .collect();
+        at3.add(DEFAULT_FIRST, &got, &HashSet::from([q.problem.as_str()]));
         first += usize::from(got.first() == Some(&q.problem.as_str()));
         three += usize::from(got.contains(&q.problem.as_str()));
         if got.first() != Some(&q.problem.as_str()) {
@@ -104,9 +107,13 @@ fn a_question_worded_anew_finds_the_published_answer_first() {
     let n = questions.len() as f64;
     let (at_first, at_three) = (first as f64 / n, three as f64 / n);
     println!(
-        "knowledge base, {} answers, {} questions: right answer first {at_first:.3} ({first}), among three {at_three:.3} ({three})",
+        "knowledge base, {} answers, {} questions: right answer first {at_first:.3} ({first}), among three {at_three:.3} ({three}); precision@3 {:.3} ({}/{}), recall@3 {:.3}",
         answers.len(),
-        questions.len()
+        questions.len(),
+        at3.precision(),
+        at3.correct,
+        at3.suggested,
+        at3.recall()
     );
     assert!(
         at_first >= TARGET_FIRST && at_three >= TARGET_THREE,

@@ -4,10 +4,12 @@
 //! it, and says it found its answer (counted once); withdrawn answers are offered no more;
 //! each role sees what it may; the labelled set ranks the right answer first.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::Deserialize;
 use serde_json::{json, Value};
+
+use zhitong::search::measure::AtK;
 
 use crate::backend_tests;
 use crate::helpers::{credit_code, TestApp};
@@ -365,6 +367,7 @@ async fn the_labelled_set_finds_the_published_answer_first(app: TestApp) {
         );
     }
     let (mut first, mut three) = (0usize, 0usize);
+    let mut at3 = AtK::default();
     for q in &questions {
         let data = app
             .ok(
@@ -380,16 +383,19 @@ async fn the_labelled_set_finds_the_published_answer_first(app: TestApp) {
             .map(|a| a["answer"]["id"].as_str().unwrap())
             .collect();
         let right = answer_of[&q.problem].as_str();
+        at3.add(3, &got, &HashSet::from([right]));
         first += usize::from(got.first() == Some(&right));
         three += usize::from(got.contains(&right));
     }
     let n = questions.len() as f64;
     println!(
-        "knowledge base through the API: {} answers, {} questions, right answer first {:.3}, among three {:.3}",
+        "knowledge base through the API: {} answers, {} questions, right answer first {:.3}, among three {:.3}; precision@3 {:.3}, recall@3 {:.3}",
         answer_of.len(),
         questions.len(),
         first as f64 / n,
-        three as f64 / n
+        three as f64 / n,
+        at3.precision(),
+        at3.recall()
     );
     assert!(
         first as f64 / n >= 0.85 && three as f64 / n >= 0.90,
