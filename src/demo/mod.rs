@@ -3,6 +3,7 @@
 //! events, notifications, assignments, votes, due times) is what the app itself would write.
 
 pub mod errors;
+mod knowledge;
 mod names;
 mod policies;
 mod repo;
@@ -526,6 +527,7 @@ pub async fn seed(state: &AppState, clock: &ManualClock, options: &DemoOptions) 
     }
     clock.set(end);
     policies::seed(state, &zone.admin, &zone.officers, &zone.companies).await?;
+    knowledge::seed(state, &zone.admin).await?;
     crate::requests::worker::run_once(state).await?;
     crate::requests::time_limits::sweeper::run_once(state).await?;
     seed_projects(state, &zone, &served).await?;

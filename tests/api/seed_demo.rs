@@ -62,6 +62,7 @@ async fn seed_demo_fills_an_empty_database_with_every_status_and_channel() {
     let client = reqwest::Client::new();
     let mut roles = Vec::new();
     let mut admin_token = String::new();
+    let mut company_token = String::new();
     for line in printed.lines().filter(|l| l.contains(" phone ")) {
         let words: Vec<&str> = line.split_whitespace().collect();
         let (role, phone, password) = (words[0], words[2], words[4]);
@@ -77,9 +78,26 @@ async fn seed_demo_fills_an_empty_database_with_every_status_and_channel() {
         if role == "ADMIN" {
             admin_token = answer["data"]["login"]["accessToken"].as_str().unwrap().to_string();
         }
+        if role == "COMPANY" {
+            company_token = answer["data"]["login"]["accessToken"].as_str().unwrap().to_string();
+        }
         roles.push(role.to_string());
     }
     assert_eq!(roles, ["ADMIN", "OFFICER", "DEPARTMENT", "COMPANY"]);
+
+    // The company app finds the demo's published answers before asking.
+    let found = post(
+        &client,
+        &address,
+        Some(&company_token),
+        "query($t: String!) { suggestAnswers(text: $t) { answers { answer { question } } } }",
+        json!({ "t": "我们今年没裁员，稳岗补贴怎么申请？" }),
+    )
+    .await;
+    let first = found["data"]["suggestAnswers"]["answers"][0]["answer"]["question"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(first.contains("稳岗"), "{found}");
 
     // The admin's numbers agree with the demo.
     let answer = post(
