@@ -16,9 +16,10 @@ fn main() {
 /// glibc also gives each thread that contends for the heap an arena of its own, up to eight per
 /// core, and memory freed in one arena is not reused by the others. On SQLite every query runs
 /// on the blocking pool's threads, whose statements and page caches are allocated and freed
-/// there: in the 30-minute soak (`bench/soak.sh`) the server's anonymous memory kept growing
-/// (25 MB to 58 MB in ten minutes, and on) with the default, and levelled off with two arenas.
-/// An operator who sets `MALLOC_ARENA_MAX` keeps their own value.
+/// there: in the 30-minute soak (`bench/soak.sh`) the server's anonymous memory grew from 25 MB
+/// to 58 MB in ten minutes with the default; with two arenas it grows much more slowly (see
+/// docs/security.md for the figures). An operator who sets `MALLOC_ARENA_MAX` keeps their own
+/// value.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn keep_large_blocks_off_the_heap() {
     use std::ffi::c_int;
