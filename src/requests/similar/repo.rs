@@ -73,14 +73,16 @@ pub fn document_frequencies(conn: &mut DbConnection, terms: &[String]) -> AppRes
         .collect())
 }
 
-/// The occurrences of `terms` in open requests raised between `from` and `to`, but `exclude`.
-pub fn open_postings(
+/// The open requests raised between `from` and `to` (but `exclude`) that hold most of `terms`,
+/// at most `limit`, those holding more first: the candidates a search scores.
+pub fn open_candidates(
     conn: &mut DbConnection,
     terms: &[String],
     from: NaiveDateTime,
     to: NaiveDateTime,
     exclude: Option<RequestId>,
-) -> AppResult<Vec<Posting>> {
+    limit: i64,
+) -> AppResult<Vec<RequestId>> {
     let mut query = request_search_terms::table
         .inner_join(request_search_docs::table)
         .inner_join(requests::table.on(requests::id.eq(request_search_terms::request_id)))
@@ -88,6 +90,23 @@ pub fn open_postings(
         .filter(request_search_docs::raised_at.ge(from))
         .filter(request_search_docs::raised_at.le(to))
         .filter(requests::status.eq_any(RequestStatus::OPEN))
+        .group_by(request_search_terms::request_id)
+        .select(request_search_terms::request_id)
+        .order((count_star().desc(), request_search_terms::request_id.desc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some(id) = exclude {
+        query = query.filter(request_search_terms::request_id.ne(id));
+    }
+    Ok(query.load(conn)?)
+}
+
+/// The occurrences of `terms` in the requests `ids`.
+pub fn postings_of(conn: &mut DbConnection, terms: &[String], ids: &[RequestId]) -> AppResult<Vec<Posting>> {
+    Ok(request_search_terms::table
+        .inner_join(request_search_docs::table)
+        .filter(request_search_terms::term.eq_any(terms))
+        .filter(request_search_terms::request_id.eq_any(ids))
         .select((
             request_search_terms::request_id,
             request_search_terms::term,
@@ -96,11 +115,7 @@ pub fn open_postings(
             request_search_docs::category_id,
             request_search_docs::raised_at,
         ))
-        .into_boxed();
-    if let Some(id) = exclude {
-        query = query.filter(request_search_terms::request_id.ne(id));
-    }
-    Ok(query.load(conn)?)
+        .load(conn)?)
 }
 
 /// The requests with these ids (any order).

@@ -34,6 +34,10 @@ pub const MIN_SCORE: f64 = 0.5;
 /// A long text is searched by its rarest terms only (the ones that tell it apart); a request of
 /// a few sentences has 40 to 70 terms with its character pairs.
 pub const MAX_QUERY_TERMS: usize = 64;
+/// Candidates are the open requests holding most of the query's this many rarest terms...
+pub const SEED_TERMS: usize = 16;
+/// ...at most this many of them, scored on all the query's terms.
+pub const MAX_CANDIDATES: i64 = 300;
 /// Terms' rarity is taken as if the index held at least this many requests. In a young zone
 /// (or a test) where ten of the first thirteen requests are one road problem, the road's words
 /// would otherwise count as common and its wordings would not find each other.
@@ -113,7 +117,28 @@ pub fn rank(conn: &mut DbConnection, probe: &Probe, first: usize) -> AppResult<V
     let query = rarest(&probe.terms, df_of, MAX_QUERY_TERMS);
     let terms: Vec<String> = query.keys().cloned().collect();
     let window = Duration::days(WINDOW_DAYS);
-    let postings = repo::open_postings(conn, &terms, probe.at - window, probe.at + window, probe.exclude)?;
+    // The candidates: the open requests holding most of the query's rarest terms. A problem
+    // said in other words shares some of its telling terms; a request that shares only common
+    // ones scores low anyway, and loading every posting of a common term made a search on
+    // 200,000 requests take a second.
+    // Terms no other request holds find nothing (the request itself is counted in its terms'
+    // document frequency when it is indexed).
+    let own = u64::from(probe.exclude.is_some());
+    let shared: TermCounts = query
+        .iter()
+        .filter(|(t, _)| df_of(t) > own)
+        .map(|(t, n)| (t.clone(), *n))
+        .collect();
+    let seeds: Vec<String> = rarest(&shared, df_of, SEED_TERMS).into_keys().collect();
+    let ids = repo::open_candidates(
+        conn,
+        &seeds,
+        probe.at - window,
+        probe.at + window,
+        probe.exclude,
+        MAX_CANDIDATES,
+    )?;
+    let postings = repo::postings_of(conn, &terms, &ids)?;
     let codes: HashMap<i64, String> = requests_repo::categories(conn, true)?
         .into_iter()
         .map(|c: Category| (c.id, c.code))
