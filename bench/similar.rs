@@ -1,6 +1,6 @@
 //! Times similar-request suggestions on the bench data (issue 19): first the indexing of the
 //! requests the generator wrote straight into the tables (the "similar-request index" job's
-//! work, in batches of 1,000), then `rank` for a sample of open requests (what
+//! work, in batches of 1,000) and the folding of the term counts it appended, then `rank` for a sample of open requests (what
 //! `Request.similarRequests` does after the access check) and for free texts (what
 //! `findSimilarRequests` does), with percentiles.
 //!
@@ -16,6 +16,7 @@ use rand::SeedableRng;
 use zhitong::db::schema::requests;
 use zhitong::db::{establish, DbConnection, DbUrl};
 use zhitong::requests::model::{Request, RequestStatus};
+use zhitong::requests::similar::repo::fold_term_changes;
 use zhitong::requests::similar::{index_pending, rank, request_text, Probe};
 use zhitong::search::segment;
 
@@ -88,6 +89,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     println!("indexing: {indexed} requests in {:?}", started.elapsed());
+    // The term-count job's round (every minute in a server): the changes the indexing
+    // appended become counts.
+    let started = Instant::now();
+    let folded = app(conn.transaction::<_, zhitong::error::AppError, _>(fold_term_changes))?;
+    println!("term counts: {folded} changes folded in {:?}", started.elapsed());
 
     let open: Vec<Request> = requests::table
         .filter(requests::status.eq_any(RequestStatus::OPEN))

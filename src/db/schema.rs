@@ -905,6 +905,22 @@ diesel::table! {
     }
 }
 
+// In how many indexed requests each term occurs (migration 2026-12-07-000026_search_term_counts).
+diesel::table! {
+    request_search_term_counts (term) {
+        term -> Text,
+        documents -> BigInt,
+    }
+}
+
+diesel::table! {
+    request_search_term_changes (id) {
+        id -> BigInt,
+        term -> Text,
+        delta -> BigInt,
+    }
+}
+
 diesel::table! {
     request_callers (request_id) {
         request_id -> BigInt,

@@ -368,6 +368,33 @@ async fn the_labelled_set_keeps_precision_and_recall_at_three_above_the_target(m
         );
     }
     let key_of: HashMap<&str, &str> = ids.iter().map(|(k, id)| (id.as_str(), k.as_str())).collect();
+    // The rarity of terms comes from counts the job folds: the counts are exact before and
+    // after a fold, and when a request is indexed again (as the job does for one indexed by
+    // other tools).
+    assert_term_counts_exact(&app, "after the raises").await;
+    let folded = zhitong::requests::similar::fold_term_counts(&app.state).await.unwrap();
+    assert!(folded > 1000, "{folded} changes folded");
+    assert_eq!(app.count("request_search_term_changes").await, 0);
+    assert_term_counts_exact(&app, "after the fold").await;
+    let now = app.state.clock.now_naive();
+    app.state
+        .db
+        .write(move |conn| {
+            use diesel::prelude::*;
+            use zhitong::db::schema::requests;
+            let some: Vec<zhitong::requests::model::Request> = requests::table
+                .order(requests::id.asc())
+                .limit(5)
+                .select(zhitong::requests::model::Request::as_select())
+                .load(&mut **conn)?;
+            for request in &some {
+                zhitong::requests::similar::index(conn, request, now)?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert_term_counts_exact(&app, "after indexing five requests again").await;
 
     // Every request asks for its top 3; the relevant ones are those of the same problem.
     let mut counts = AtK::default();
@@ -425,6 +452,45 @@ async fn the_labelled_set_keeps_precision_and_recall_at_three_above_the_target(m
     }
     assert!(precision >= TARGET, "precision@3 {precision:.3} below {TARGET}");
     assert!(recall >= TARGET, "recall@3 {recall:.3} below {TARGET}");
+}
+
+/// Asserts that the folded counts plus the changes not folded give, for every term, the number
+/// of indexed requests holding it.
+async fn assert_term_counts_exact(app: &TestApp, when: &'static str) {
+    use diesel::prelude::*;
+    use zhitong::db::schema::request_search_terms as postings;
+    use zhitong::db::schema::{request_search_term_changes as changes, request_search_term_counts as counts};
+    let (held, counted) = app
+        .state
+        .db
+        .read(|conn| {
+            let held: Vec<(String, i64)> = postings::table
+                .group_by(postings::term)
+                .select((postings::term, diesel::dsl::count_star()))
+                .load(conn)?;
+            let folded: Vec<(String, i64)> = counts::table.select((counts::term, counts::documents)).load(conn)?;
+            let pending: Vec<(String, i64)> = changes::table.select((changes::term, changes::delta)).load(conn)?;
+            Ok((held, folded.into_iter().chain(pending).collect::<Vec<_>>()))
+        })
+        .await
+        .unwrap();
+    let held: HashMap<String, i64> = held.into_iter().collect();
+    let mut sums: HashMap<String, i64> = HashMap::new();
+    for (term, n) in counted {
+        *sums.entry(term).or_default() += n;
+    }
+    sums.retain(|_, n| *n != 0);
+    assert!(held.len() > 500, "{} distinct terms", held.len());
+    let wrong: Vec<_> = held
+        .iter()
+        .filter(|(t, n)| sums.get(*t) != Some(n))
+        .chain(sums.iter().filter(|(t, _)| !held.contains_key(*t)))
+        .take(5)
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "{when}: term counts differ from the postings: {wrong:?}"
+    );
 }
 
 const READ_CALLER: &str = "query($id: ID!) { request(id: $id) { id caller { name role phone masked erased } } }";

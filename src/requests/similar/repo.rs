@@ -7,7 +7,10 @@ use diesel::dsl::{count_star, sum};
 use diesel::prelude::*;
 
 use super::model::{Caller, NewCaller, NewSearchDoc, NewSearchTerm, Posting};
-use crate::db::schema::{request_callers, request_search_docs, request_search_terms, requests};
+use crate::db::schema::{
+    request_callers, request_search_docs, request_search_term_changes, request_search_term_counts,
+    request_search_terms, requests,
+};
 use crate::db::DbConnection;
 use crate::error::AppResult;
 use crate::ids::RequestId;
@@ -31,14 +34,41 @@ pub fn insert_index(conn: &mut DbConnection, doc: &NewSearchDoc, terms: &[NewSea
             DbConnection::Sqlite(lite) => insert.execute(lite)?,
         };
     }
+    let added: Vec<&str> = terms.iter().map(|t| t.term.as_str()).collect();
+    record_changes(conn, &added, 1)
+}
+
+/// Appends one change of `delta` documents for each of `terms` (see the migration
+/// 2026-12-07-000026_search_term_counts: appending, no two raises wait on a shared row).
+fn record_changes(conn: &mut DbConnection, terms: &[&str], delta: i64) -> AppResult<()> {
+    for chunk in terms.chunks(TERMS_PER_INSERT) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|term| {
+                (
+                    request_search_term_changes::term.eq(*term),
+                    request_search_term_changes::delta.eq(delta),
+                )
+            })
+            .collect();
+        let insert = diesel::insert_into(request_search_term_changes::table).values(rows);
+        match conn {
+            DbConnection::Postgres(pg) => insert.execute(pg)?,
+            DbConnection::Sqlite(lite) => insert.execute(lite)?,
+        };
+    }
     Ok(())
 }
 
 /// Drops one request's index rows (before it is indexed again).
 pub fn delete_index(conn: &mut DbConnection, id: RequestId) -> AppResult<()> {
-    diesel::delete(request_search_terms::table.filter(request_search_terms::request_id.eq(id))).execute(conn)?;
+    let removed: Vec<String> =
+        diesel::delete(request_search_terms::table.filter(request_search_terms::request_id.eq(id)))
+            .returning(request_search_terms::term)
+            .get_results(conn)?;
     diesel::delete(request_search_docs::table.filter(request_search_docs::request_id.eq(id))).execute(conn)?;
-    Ok(())
+    let removed: Vec<&str> = removed.iter().map(String::as_str).collect();
+    record_changes(conn, &removed, -1)
 }
 
 /// Requests not indexed yet (raised before the index existed), oldest first.
@@ -60,17 +90,71 @@ pub fn corpus(conn: &mut DbConnection) -> AppResult<Corpus> {
     Ok(Corpus::from_totals(documents, total))
 }
 
-/// In how many indexed requests each of `terms` occurs (absent: none).
+/// In how many indexed requests each of `terms` occurs (absent: none): the folded counts plus
+/// the changes not folded yet, read in one statement so that a fold running meanwhile is seen
+/// whole or not at all.
 pub fn document_frequencies(conn: &mut DbConnection, terms: &[String]) -> AppResult<HashMap<String, u64>> {
-    let rows: Vec<(String, i64)> = request_search_terms::table
-        .filter(request_search_terms::term.eq_any(terms))
-        .group_by(request_search_terms::term)
-        .select((request_search_terms::term, count_star()))
-        .load(conn)?;
-    Ok(rows
+    let query = request_search_term_counts::table
+        .filter(request_search_term_counts::term.eq_any(terms))
+        .select((request_search_term_counts::term, request_search_term_counts::documents))
+        .union_all(
+            request_search_term_changes::table
+                .filter(request_search_term_changes::term.eq_any(terms))
+                .select((request_search_term_changes::term, request_search_term_changes::delta)),
+        );
+    // UNION does not compile through the multi backend: run it on the inner connection.
+    let rows: Vec<(String, i64)> = match conn {
+        DbConnection::Postgres(pg) => query.load(pg)?,
+        DbConnection::Sqlite(lite) => query.load(lite)?,
+    };
+    let mut df: HashMap<String, i64> = HashMap::new();
+    for (term, n) in rows {
+        *df.entry(term).or_default() += n;
+    }
+    Ok(df
         .into_iter()
-        .map(|(term, n)| (term, u64::try_from(n).unwrap_or(0)))
+        .filter_map(|(term, n)| u64::try_from(n).ok().filter(|n| *n > 0).map(|n| (term, n)))
         .collect())
+}
+
+/// Folds the changes appended since the last fold into the counts, in the caller's
+/// transaction; returns how many changes it folded. On PostgreSQL the changes are taken by one
+/// `DELETE ... RETURNING`, so a raise committing meanwhile is folded now or next time, never
+/// twice or lost; SQLite has one writer at a time.
+pub fn fold_term_changes(conn: &mut DbConnection) -> AppResult<usize> {
+    let folded = match conn {
+        DbConnection::Postgres(pg) => {
+            diesel::sql_query(
+                "WITH taken AS (DELETE FROM request_search_term_changes RETURNING term, delta), \
+                  summed AS (SELECT term, SUM(delta) AS documents, COUNT(*) AS changes FROM taken GROUP BY term), \
+                  applied AS (INSERT INTO request_search_term_counts (term, documents) \
+                      SELECT term, documents FROM summed \
+                      ON CONFLICT (term) DO UPDATE \
+                      SET documents = request_search_term_counts.documents + excluded.documents) \
+             SELECT COALESCE(SUM(changes), 0)::BIGINT AS n FROM summed",
+            )
+            .get_result::<Folded>(pg)?
+            .n
+        }
+        DbConnection::Sqlite(lite) => {
+            // `WHERE true` tells SQLite's parser the ON CONFLICT is the upsert's, not a join's.
+            diesel::sql_query(
+                "INSERT INTO request_search_term_counts (term, documents) \
+                 SELECT term, SUM(delta) FROM request_search_term_changes WHERE true GROUP BY term \
+                 ON CONFLICT (term) DO UPDATE SET documents = documents + excluded.documents",
+            )
+            .execute(lite)?;
+            let changes = diesel::sql_query("DELETE FROM request_search_term_changes").execute(lite)?;
+            i64::try_from(changes).unwrap_or(i64::MAX)
+        }
+    };
+    Ok(usize::try_from(folded).unwrap_or(0))
+}
+
+#[derive(QueryableByName)]
+struct Folded {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
 }
 
 /// The open requests raised between `from` and `to` (but `exclude`) that hold most of `terms`,

@@ -358,3 +358,9 @@ pub async fn run_once(state: &AppState) -> AppResult<usize> {
     let now = state.clock.now_naive();
     state.db.write(move |conn| index_pending(conn, INDEX_BATCH, now)).await
 }
+
+/// One round of the term-count job: folds the document-frequency changes the raises appended
+/// since the last round into the counts (see [`repo::fold_term_changes`]). Returns how many.
+pub async fn fold_term_counts(state: &AppState) -> AppResult<usize> {
+    state.db.write(|tx| repo::fold_term_changes(tx)).await
+}

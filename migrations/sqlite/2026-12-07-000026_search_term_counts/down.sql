@@ -1,0 +1,2 @@
+DROP TABLE request_search_term_changes;
+DROP TABLE request_search_term_counts;
