@@ -4,7 +4,7 @@
 //! release server on a fresh database and runs this against it.
 //!
 //!   cargo run --release --example soak -- --url http://127.0.0.1:8080 --password ADMIN_PW \
-//!       [--minutes 10] [--clients 6] [--warmup 30] [--pid SERVER_PID]
+//!       [--minutes 10] [--clients 6] [--warmup 30] [--pid SERVER_PID] [--metrics URL]
 //!
 //! With `--pid`, the server's RSS is read after the warm-up and at the end. Prints one line per
 //! minute and a summary; exits non-zero when any call failed unexpectedly.
@@ -340,6 +340,25 @@ async fn run_client(client: Client, mut cast: Cast, deadline: Instant, n: usize)
     }
 }
 
+/// `; heap N kB in use, N kB free; SQLite N kB` from a scrape of the server's `/metrics`.
+async fn memory_parts(http: &reqwest::Client, url: &str) -> String {
+    let Ok(response) = http.get(url).send().await else {
+        return "; /metrics did not answer".into();
+    };
+    let text = response.text().await.unwrap_or_default();
+    let kb = |name: &str| {
+        text.lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.trim().parse::<f64>().ok())
+            .map_or("?".to_string(), |bytes| format!("{:.0}", bytes / 1024.0))
+    };
+    format!(
+        "; heap {} kB in use, {} kB free; SQLite {} kB",
+        kb("zhitong_heap_in_use_bytes"),
+        kb("zhitong_heap_free_bytes"),
+        kb("zhitong_sqlite_memory_bytes")
+    )
+}
+
 #[actix_rt::main]
 async fn main() {
     let url = arg("--url").unwrap_or_else(|| "http://127.0.0.1:8080".into());
@@ -348,6 +367,7 @@ async fn main() {
     let clients: usize = arg("--clients").and_then(|c| c.parse().ok()).unwrap_or(6);
     let warmup = Duration::from_secs(arg("--warmup").and_then(|w| w.parse().ok()).unwrap_or(30));
     let pid = arg("--pid");
+    let metrics = arg("--metrics");
     let tally = Arc::new(Tally::default());
     let http = reqwest::Client::new();
     let client = |tally: &Arc<Tally>| Client {
@@ -384,6 +404,7 @@ async fn main() {
         let tally = tally.clone();
         let samples = samples.clone();
         let pid = pid.clone();
+        let http = http.clone();
         actix_rt::spawn(async move {
             loop {
                 let mut minute = Vec::with_capacity(60);
@@ -404,8 +425,14 @@ async fn main() {
                     }
                     _ => "server RSS ?".into(),
                 };
+                // What the memory is made of, from the server's /metrics: the allocator's heap
+                // in use and kept free, and SQLite's own allocations.
+                let parts = match &metrics {
+                    Some(url) => memory_parts(&http, url).await,
+                    None => String::new(),
+                };
                 println!(
-                    "{:>4.0} s: {} calls, {} errors, {summary}",
+                    "{:>4.0} s: {} calls, {} errors, {summary}{parts}",
                     started.elapsed().as_secs_f64(),
                     tally.calls.load(Ordering::Relaxed),
                     tally.errors.load(Ordering::Relaxed),

@@ -136,6 +136,11 @@ pub struct Metrics {
     job_rounds: Family<JobRoundLabels, Counter>,
     job_duration: Histograms<JobLabels>,
     pub login_locks: Family<ScopeLabels, Gauge>,
+    /// The process's memory (bytes), read at scrape time (`workers::memory::figures`).
+    pub process_resident: Gauge,
+    pub heap_in_use: Gauge,
+    pub heap_free: Gauge,
+    pub sqlite_memory: Gauge,
     /// The operation names already used as labels (bounded by `MAX_OPERATION_NAMES`).
     names: Mutex<HashSet<String>>,
     /// Scrapes answered, for the scrape's own line.
@@ -161,6 +166,10 @@ impl Metrics {
             job_rounds: Family::default(),
             job_duration: Family::new_with_constructor(job_buckets),
             login_locks: Family::default(),
+            process_resident: Gauge::default(),
+            heap_in_use: Gauge::default(),
+            heap_free: Gauge::default(),
+            sqlite_memory: Gauge::default(),
             names: Mutex::new(HashSet::new()),
             scrapes: Counter::default(),
             registry: Registry::default(),
@@ -255,6 +264,26 @@ impl Metrics {
             "login_locks_active",
             "Login keys locked now after repeated failures, by scope (phone or address)",
             metrics.login_locks.clone(),
+        );
+        r.register(
+            "process_resident_bytes",
+            "Resident memory of this process",
+            metrics.process_resident.clone(),
+        );
+        r.register(
+            "heap_in_use_bytes",
+            "Memory the allocator has handed out and not had back (glibc)",
+            metrics.heap_in_use.clone(),
+        );
+        r.register(
+            "heap_free_bytes",
+            "Memory the allocator holds free, given back by the minutely trim where whole pages are free (glibc)",
+            metrics.heap_free.clone(),
+        );
+        r.register(
+            "sqlite_memory_bytes",
+            "Memory SQLite holds for every connection of this process (page caches, statements); 0 on PostgreSQL",
+            metrics.sqlite_memory.clone(),
         );
         r.register("metrics_scrapes", "Scrapes of this endpoint", metrics.scrapes.clone());
         Metrics { registry, ..metrics }

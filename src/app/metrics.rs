@@ -1,7 +1,8 @@
 //! `GET /metrics` for Prometheus, on its own listener (`ZHITONG_METRICS_BIND`), so the figures
 //! are reachable from the monitoring network without being on the public API's address.
 //! The gauges that describe the database (outbox depths, the pool, active login locks) are
-//! read at scrape time, so every instance reports the same outbox.
+//! read at scrape time, so every instance reports the same outbox; so are the process's memory
+//! figures.
 
 use std::net::TcpListener;
 use std::time::Duration;
@@ -49,6 +50,18 @@ async fn refresh(state: &AppState) {
             .set(i64::from(value));
     }
     metrics.pool_max.set(i64::from(max));
+    let memory = crate::workers::memory::figures();
+    let gauge = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    for (figure, value) in [
+        (&metrics.process_resident, memory.resident),
+        (&metrics.heap_in_use, memory.heap_in_use),
+        (&metrics.heap_free, memory.heap_free),
+        (&metrics.sqlite_memory, Some(memory.sqlite)),
+    ] {
+        if let Some(value) = value {
+            figure.set(gauge(value));
+        }
+    }
     let depths = tokio::time::timeout(DATABASE_WAIT, crate::notifications::service::outbox_depths(state)).await;
     match depths {
         Ok(Ok((push, sms))) => {

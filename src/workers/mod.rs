@@ -4,6 +4,8 @@
 //! the clock. On SIGTERM the HTTP server drains first; then [`Workers::stop`] lets every job
 //! finish the round it is in (a round that has started always finishes) and waits for them.
 
+pub mod memory;
+
 use std::fmt::Debug;
 use std::future::Future;
 use std::pin::Pin;
@@ -31,6 +33,9 @@ const EVALUATION_EVERY: Duration = Duration::from_secs(60);
 /// Requests raised before the similar-request index existed are indexed in rounds this often
 /// (a round that finds more waiting runs again at once).
 const SIMILAR_INDEX_EVERY: Duration = Duration::from_secs(300);
+/// How often the similar-request index's term changes are folded into its counts (a search
+/// reads the changes not folded yet, so this bounds its cost, not its correctness).
+const TERM_COUNTS_EVERY: Duration = Duration::from_secs(60);
 
 /// How often unread important notices to the zone are checked for their reminder.
 const NOTICE_REMINDERS_EVERY: Duration = Duration::from_secs(600);
@@ -149,7 +154,7 @@ pub fn jobs(state: &AppState) -> Result<Vec<Job>, String> {
         state.clone(),
         state.clone(),
     );
-    let (s7, s8) = (state.clone(), state.clone());
+    let (s7, s8, s9) = (state.clone(), state.clone(), state.clone());
     let sms = SmsWorker::from_config(state);
     Ok(vec![
         Job::new("sms delivery", state.config.sms.interval, move || {
@@ -192,6 +197,13 @@ pub fn jobs(state: &AppState) -> Result<Vec<Job>, String> {
             let state = s8.clone();
             Box::pin(async move { crate::requests::similar::run_once(&state).await })
         }),
+        Job::new("similar-request term counts", TERM_COUNTS_EVERY, move || {
+            let state = s9.clone();
+            Box::pin(async move { crate::requests::similar::fold_term_counts(&state).await })
+        }),
+        Job::new("memory trim", memory::TRIM_EVERY, || {
+            Box::pin(async { Ok(memory::trim().await) })
+        }),
     ])
 }
 
@@ -223,6 +235,14 @@ impl Report for crate::notifications::worker::DeliveryReport {
 
     fn more_waiting(&self) -> bool {
         self.full_batch
+    }
+}
+
+/// A trim is housekeeping, never logged: `zhitong_process_resident_bytes` and
+/// `zhitong_heap_*_bytes` show its effect.
+impl Report for memory::Trim {
+    fn did_work(&self) -> bool {
+        false
     }
 }
 

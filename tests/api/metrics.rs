@@ -98,6 +98,21 @@ async fn a_scenario_moves_the_figures(app: TestApp) {
     );
     assert_eq!(before.value("zhitong_db_pool_max_connections", &[]), 5.0);
     assert_eq!(before.value("zhitong_live_subscriptions", &[]), 0.0);
+    // The process's memory: resident, the allocator's heap in use and free, SQLite's own.
+    assert!(
+        before.value("zhitong_process_resident_bytes", &[]) > 10e6,
+        "{}",
+        before.text
+    );
+    assert!(before.value("zhitong_heap_in_use_bytes", &[]) > 1e6, "{}", before.text);
+    assert!(before.text.contains("zhitong_heap_free_bytes "), "{}", before.text);
+    if app.state.db.backend() == zhitong::db::Backend::Sqlite {
+        assert!(
+            before.value("zhitong_sqlite_memory_bytes", &[]) > 100e3,
+            "{}",
+            before.text
+        );
+    }
 
     // A company raises an urgent request: a push to its officer and an SMS (critical kind).
     let raised = app
@@ -231,6 +246,8 @@ async fn a_scenario_moves_the_figures(app: TestApp) {
         "time-limit sweep",
         "evaluation periods",
         "idempotency-key purge",
+        "similar-request term counts",
+        "memory trim",
     ];
     let ran = wait_for(&url, |s| {
         jobs.iter()
