@@ -109,14 +109,15 @@ pub async fn post(request: HttpRequest, payload: web::Payload, data: web::Data<S
     }
 }
 
-/// Attaches the caller and the per-request loaders to a GraphQL request.
+/// Attaches the caller, the per-request loaders and the store of rows read ahead
+/// (`graphql::loaders::Prefetched`) to a GraphQL request.
 pub fn with_request_data(
     request: async_graphql::Request,
     state: &AppState,
     auth: RequestAuth,
 ) -> async_graphql::Request {
     let is_admin = auth.actor.as_ref().is_some_and(|a| a.is_admin());
-    let mut request = request.data(auth);
+    let mut request = request.data(auth).data(crate::graphql::loaders::Prefetched::default());
     schema::register_loaders(state, &mut request.data);
     if !(is_admin || state.config.open_introspection) {
         request = request.disable_introspection();

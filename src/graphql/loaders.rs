@@ -7,11 +7,19 @@
 //! and value types, so each (key, value) pair may be registered once (checked at registration).
 //!
 //! Loaders batch and never cache, so a long-lived websocket never reads stale rows.
+//!
+//! A list or detail resolver that knows what its selection will ask for (its look-ahead) reads
+//! those rows itself, for every item at once and in one visit to the database ([`Prefetch`]),
+//! and leaves them in the request's [`Prefetched`]; [`load_one`] answers from there before
+//! asking the DataLoader. The rows come from the loaders' own batch functions, so a field
+//! resolves to the same value either way; only the number of trips changes (one instead of one
+//! per level of the selection, each after the DataLoader's wait). `Prefetched` lives for one
+//! HTTP request; websocket sessions have none and always use the loaders.
 
-use std::any::TypeId;
+use std::any::{Any, TypeId};
 use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, Data};
@@ -21,7 +29,7 @@ use crate::error::{AppError, AppResult};
 
 /// What a batch loader runs: the values for a batch of keys, each with its key (keys without a
 /// value are left out).
-type Fetch<K, V> = Arc<dyn Fn(&mut DbConnection, &[K]) -> AppResult<Vec<(K, V)>> + Send + Sync>;
+pub type Fetch<K, V> = Arc<dyn Fn(&mut DbConnection, &[K]) -> AppResult<Vec<(K, V)>> + Send + Sync>;
 
 /// A repository function that answers a batch of keys with (key, value) pairs.
 type FetchPairs<K, V> = fn(&mut DbConnection, &[K]) -> AppResult<Vec<(K, V)>>;
@@ -52,16 +60,123 @@ where
     }
 }
 
-/// The value for `key` through the request's loader of (`K`, `V`). No access check: callers
-/// decide visibility.
+/// The value for `key`: from what the request prefetched if it holds the key, else through the
+/// request's loader of (`K`, `V`). No access check: callers decide visibility.
 pub async fn load_one<K, V>(ctx: &Context<'_>, key: K) -> AppResult<Option<V>>
 where
     K: Send + Sync + Hash + Eq + Clone + 'static,
     V: Send + Sync + Clone + 'static,
 {
+    if let Some(hit) = ctx.data_opt::<Prefetched>().and_then(|p| p.get::<K, V>(&key)) {
+        return Ok(hit);
+    }
     ctx.data_unchecked::<DataLoader<BatchLoader<K, V>>>()
         .load_one(key)
         .await
+}
+
+/// The rows one HTTP request's resolvers read ahead, by loader: for each key asked, its value
+/// or `None` (asked, and nothing there).
+#[derive(Default)]
+pub struct Prefetched {
+    by_loader: Mutex<HashMap<TypeId, Box<dyn Any + Send + Sync>>>,
+}
+
+impl Prefetched {
+    fn get<K, V>(&self, key: &K) -> Option<Option<V>>
+    where
+        K: Send + Sync + Hash + Eq + Clone + 'static,
+        V: Send + Sync + Clone + 'static,
+    {
+        let by_loader = self.by_loader.lock().unwrap_or_else(|p| p.into_inner());
+        by_loader
+            .get(&TypeId::of::<BatchLoader<K, V>>())?
+            .downcast_ref::<HashMap<K, Option<V>>>()?
+            .get(key)
+            .cloned()
+    }
+
+    fn put<K, V>(&self, keys: Vec<K>, pairs: Vec<(K, V)>)
+    where
+        K: Send + Sync + Hash + Eq + Clone + 'static,
+        V: Send + Sync + Clone + 'static,
+    {
+        let mut by_loader = self.by_loader.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = by_loader
+            .entry(TypeId::of::<BatchLoader<K, V>>())
+            .or_insert_with(|| Box::new(HashMap::<K, Option<V>>::new()));
+        if let Some(map) = entry.downcast_mut::<HashMap<K, Option<V>>>() {
+            for key in keys {
+                map.entry(key).or_insert(None);
+            }
+            for (key, value) in pairs {
+                map.insert(key, Some(value));
+            }
+        }
+    }
+}
+
+/// Reads rows ahead for a resolver's selection, through the loaders' batch functions, on the
+/// connection of one blocking call: `fetch` for each loader the selection needs, then
+/// [`Prefetch::keep`] in the request's [`Prefetched`].
+pub struct Prefetch {
+    results: Vec<Keep>,
+}
+
+/// Puts one loader's rows in a `Prefetched`.
+type Keep = Box<dyn FnOnce(&Prefetched) + Send>;
+
+/// The batch function of the request's loader of (`K`, `V`), to run inside a blocking call.
+pub fn batch_fn<K, V>(ctx: &Context<'_>) -> Fetch<K, V>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    V: Send + Sync + Clone + 'static,
+{
+    ctx.data_unchecked::<DataLoader<BatchLoader<K, V>>>()
+        .loader()
+        .fetch
+        .clone()
+}
+
+impl Prefetch {
+    pub fn new() -> Prefetch {
+        Prefetch { results: Vec::new() }
+    }
+
+    /// Runs `fetch` for `keys` (each once) on `conn` and returns the rows read; they are kept
+    /// for the request by [`Prefetch::keep`].
+    pub fn fetch<K, V>(&mut self, conn: &mut DbConnection, fetch: &Fetch<K, V>, keys: Vec<K>) -> AppResult<Vec<(K, V)>>
+    where
+        K: Send + Sync + Hash + Eq + Clone + 'static,
+        V: Send + Sync + Clone + 'static,
+    {
+        let mut seen = HashSet::new();
+        let keys: Vec<K> = keys.into_iter().filter(|k| seen.insert(k.clone())).collect();
+        let pairs = if keys.is_empty() {
+            Vec::new()
+        } else {
+            fetch(conn, &keys)?
+        };
+        let kept = pairs.clone();
+        self.results
+            .push(Box::new(move |prefetched: &Prefetched| prefetched.put(keys, kept)));
+        Ok(pairs)
+    }
+
+    /// Leaves every row read in the request's `Prefetched` (if it has one).
+    pub fn keep(self, ctx: &Context<'_>) {
+        if let Some(prefetched) = ctx.data_opt::<Prefetched>() {
+            for put in self.results {
+                put(prefetched);
+            }
+        }
+    }
+}
+
+impl Default for Prefetch {
+    fn default() -> Self {
+        Prefetch::new()
+    }
 }
 
 /// What a domain's `register_loaders` adds its loaders to.

@@ -50,6 +50,7 @@ mod process;
 mod projects;
 mod properties;
 mod push_providers;
+mod read_ahead;
 mod request_notifications;
 mod request_tracing;
 mod requests;

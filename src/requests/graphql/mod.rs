@@ -3,6 +3,7 @@
 
 mod mutations;
 mod nodes;
+mod prefetch;
 mod queries;
 mod similar;
 mod subscriptions;

@@ -15,6 +15,7 @@ use crate::requests::repo::RequestFilter;
 use crate::requests::service::{self};
 
 use super::nodes::*;
+use super::prefetch::{read_ahead, Wants};
 
 /// Filters for request lists; all given filters must match.
 #[derive(InputObject, Default)]
@@ -95,7 +96,9 @@ impl RequestQuery {
     ) -> AppResult<RequestNode> {
         let actor = ctx.actor()?;
         let id = ids::decode::<RequestId>(IdKind::Request, &id, "id")?;
-        Ok(RequestNode(service::get(ctx.state(), actor, id).await?))
+        let request = service::get(ctx.state(), actor, id).await?;
+        read_ahead(ctx, std::slice::from_ref(&request), Wants::of_request(ctx.look_ahead())).await?;
+        Ok(RequestNode(request))
     }
 
     /// Requests the caller may see, newest first: all for admins, those of the companies they
@@ -116,6 +119,7 @@ impl RequestQuery {
         let mut filter = filter.unwrap_or_default().into_filter()?;
         filter.updated_since = updated_since.map(|t| t.naive_utc());
         let page = service::list(ctx.state(), actor, filter, page_request(first, after)?).await?;
+        read_ahead(ctx, &page.items, Wants::of_page(ctx.look_ahead())).await?;
         Ok(RequestConnection::from_page(page, |r| r.id, RequestNode))
     }
 
@@ -134,6 +138,7 @@ impl RequestQuery {
         let actor = ctx.actor()?;
         let since = updated_since.map(|t| t.naive_utc());
         let page = service::my_requests(ctx.state(), actor, status, since, page_request(first, after)?).await?;
+        read_ahead(ctx, &page.items, Wants::of_page(ctx.look_ahead())).await?;
         Ok(RequestConnection::from_page(page, |r| r.id, RequestNode))
     }
 
@@ -153,6 +158,7 @@ impl RequestQuery {
         let actor = ctx.actor()?;
         let since = updated_since.map(|t| t.naive_utc());
         let page = service::my_tasks(ctx.state(), actor, since, page_request(first, after)?).await?;
+        read_ahead(ctx, &page.items, Wants::of_page(ctx.look_ahead())).await?;
         Ok(RequestConnection::from_page(page, |r| r.id, RequestNode))
     }
 
