@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::auth::cache::CallerCache;
 use crate::auth::tokens::JwtKeys;
 use crate::blobs::Blobs;
 use crate::clock::SharedClock;
@@ -19,4 +20,6 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// The store of attachment files (a directory, or an S3-compatible bucket).
     pub blobs: Blobs,
+    /// The callers behind access tokens, remembered while their accounts do not change.
+    pub callers: Arc<CallerCache>,
 }

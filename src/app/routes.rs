@@ -29,6 +29,12 @@ pub struct ServerData {
 /// Starts serving on `listener`. The returned server runs until stopped (SIGTERM and SIGINT
 /// stop it gracefully, letting in-flight requests finish).
 pub fn start(listener: TcpListener, state: AppState, workers: usize) -> std::io::Result<Server> {
+    // The callers remembered behind access tokens are dropped when another instance changes
+    // their accounts: hear those changes for as long as the runtime serving this runs.
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        let bus = state.db.live().clone();
+        runtime.spawn(async move { bus.follow_accounts().await });
+    }
     let schema = build_schema(Some(state.clone()));
     let cors_origins = state.config.observe.cors_origins.clone();
     let data = web::Data::new(ServerData { state, schema });

@@ -40,6 +40,7 @@ pub fn build_state(config: Config, clock: SharedClock) -> Result<AppState, Strin
         clock,
         jwt: JwtKeys::new(&secret),
         blobs,
+        callers: Default::default(),
     })
 }
 

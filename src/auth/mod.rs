@@ -1,5 +1,6 @@
 //! Accounts: users and roles, passwords, access and refresh tokens.
 
+pub mod cache;
 pub mod errors;
 pub mod graphql;
 pub mod model;

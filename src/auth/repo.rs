@@ -62,8 +62,9 @@ pub fn insert(conn: &mut DbConnection, new: &NewUser) -> AppResult<User> {
 }
 
 /// Applies `changes` if the row still has `expected_version`; `None` when it does not.
+/// The account change is announced (`Effect::AccountChanged`) when a row changed.
 pub fn update_versioned(
-    conn: &mut DbConnection,
+    tx: &mut Tx<'_>,
     id: UserId,
     expected_version: Option<i32>,
     changes: &UserChanges,
@@ -78,7 +79,7 @@ pub fn update_versioned(
                 users::updated_at.eq(now),
             ))
             .returning(users::all_columns)
-            .get_result(conn)
+            .get_result(&mut **tx)
             .optional()?,
         None => diesel::update(target)
             .set((
@@ -87,14 +88,18 @@ pub fn update_versioned(
                 users::updated_at.eq(now),
             ))
             .returning(users::all_columns)
-            .get_result(conn)
+            .get_result(&mut **tx)
             .optional()?,
     };
+    if updated.is_some() {
+        tx.after_commit(Effect::AccountChanged(id));
+    }
     Ok(updated)
 }
 
+/// Sets the password (announcing the account change).
 pub fn set_password(
-    conn: &mut DbConnection,
+    tx: &mut Tx<'_>,
     id: UserId,
     password_hash: &str,
     must_change: bool,
@@ -107,7 +112,8 @@ pub fn set_password(
             users::version.eq(users::version + 1),
             users::updated_at.eq(now),
         ))
-        .execute(conn)?;
+        .execute(&mut **tx)?;
+    tx.after_commit(Effect::AccountChanged(id));
     Ok(())
 }
 
@@ -122,10 +128,12 @@ pub fn set_quiet_hours(conn: &mut DbConnection, id: UserId, start: i32, end: i32
     Ok(())
 }
 
-pub fn set_locale(conn: &mut DbConnection, id: UserId, locale: Locale, now: NaiveDateTime) -> AppResult<()> {
+/// Sets the user's language (announcing the account change: the caller carries it).
+pub fn set_locale(tx: &mut Tx<'_>, id: UserId, locale: Locale, now: NaiveDateTime) -> AppResult<()> {
     diesel::update(users::table.find(id))
         .set((users::locale.eq(locale), users::updated_at.eq(now)))
-        .execute(conn)?;
+        .execute(&mut **tx)?;
+    tx.after_commit(Effect::AccountChanged(id));
     Ok(())
 }
 
@@ -355,7 +363,8 @@ pub fn set_pending_second_factor(
 }
 
 /// Turns the pending secret into the factor, with `step` as its first accepted code.
-pub fn enable_second_factor(conn: &mut DbConnection, user_id: UserId, step: i64, now: NaiveDateTime) -> AppResult<()> {
+/// (Announcing the account change: an admin's restriction to enrol lifts.)
+pub fn enable_second_factor(tx: &mut Tx<'_>, user_id: UserId, step: i64, now: NaiveDateTime) -> AppResult<()> {
     diesel::update(second_factors::table.find(user_id))
         .set((
             second_factors::secret.eq(second_factors::pending_secret),
@@ -364,7 +373,8 @@ pub fn enable_second_factor(conn: &mut DbConnection, user_id: UserId, step: i64,
             second_factors::last_step.eq(step),
             second_factors::updated_at.eq(now),
         ))
-        .execute(conn)?;
+        .execute(&mut **tx)?;
+    tx.after_commit(Effect::AccountChanged(user_id));
     Ok(())
 }
 
@@ -383,10 +393,12 @@ pub fn claim_step(conn: &mut DbConnection, user_id: UserId, step: i64, now: Naiv
     Ok(claimed == 1)
 }
 
-/// Removes the factor and its recovery codes.
-pub fn delete_second_factor(conn: &mut DbConnection, user_id: UserId) -> AppResult<bool> {
-    diesel::delete(recovery_codes::table.filter(recovery_codes::user_id.eq(user_id))).execute(conn)?;
-    Ok(diesel::delete(second_factors::table.find(user_id)).execute(conn)? > 0)
+/// Removes the factor and its recovery codes (announcing the account change).
+pub fn delete_second_factor(tx: &mut Tx<'_>, user_id: UserId) -> AppResult<bool> {
+    diesel::delete(recovery_codes::table.filter(recovery_codes::user_id.eq(user_id))).execute(&mut **tx)?;
+    let deleted = diesel::delete(second_factors::table.find(user_id)).execute(&mut **tx)? > 0;
+    tx.after_commit(Effect::AccountChanged(user_id));
+    Ok(deleted)
 }
 
 /// Replaces the user's recovery codes.

@@ -540,10 +540,17 @@ pub struct Caller {
 }
 
 /// Loads the caller behind a verified access token; disabled accounts and ended sessions are
-/// refused at once (the session is read on every request, so ending it anywhere, on any
-/// instance, stops its access tokens).
+/// refused at once. The caller is remembered for the token's lifetime (`auth::cache`) and read
+/// again as soon as its account or sessions change, on this instance or another.
 pub async fn actor_for_token(state: &AppState, token: &str) -> AppResult<Caller> {
-    let claim = state.jwt.verify_access_token(token, state.clock.now())?;
+    let now = state.clock.now();
+    let claim = state.jwt.verify_access_token(token, now)?;
+    let accounts = state.db.live().accounts();
+    if let Some(caller) = state.callers.get(claim.session_id, claim.user_id, &accounts) {
+        return Ok(caller);
+    }
+    // Taken before the read: a change committed while reading makes the entry stale at once.
+    let generation = accounts.generation();
     let found = state
         .db
         .read(move |conn| {
@@ -568,11 +575,13 @@ pub async fn actor_for_token(state: &AppState, token: &str) -> AppResult<Caller>
         }
         _ => return Err(AppError::unauthenticated(AuthReason::ACCESS_TOKEN_INVALID)),
     }
-    Ok(Caller {
+    let caller = Caller {
         restriction: restriction_of(state, &user, enabled).map(restriction),
         actor: Actor::from_user(&user),
         session_id: claim.session_id,
-    })
+    };
+    state.callers.put(&caller, generation, claim.expires, now.timestamp());
+    Ok(caller)
 }
 
 /// True while the session is open (a websocket checks when the user's sessions change).

@@ -43,6 +43,8 @@ struct AccessClaims {
 pub struct AccessClaim {
     pub user_id: UserId,
     pub session_id: i64,
+    /// When the token expires (seconds since the epoch).
+    pub expires: i64,
 }
 
 #[derive(Clone)]
@@ -108,7 +110,11 @@ impl JwtKeys {
             .sub
             .parse()
             .map_err(|_| AppError::unauthenticated(AuthReason::ACCESS_TOKEN_INVALID))?;
-        Ok(AccessClaim { user_id, session_id })
+        Ok(AccessClaim {
+            user_id,
+            session_id,
+            expires: data.claims.exp,
+        })
     }
 }
 
@@ -181,7 +187,8 @@ mod tests {
             keys.verify_access_token(&token, now).unwrap(),
             AccessClaim {
                 user_id: UserId(42),
-                session_id: 7
+                session_id: 7,
+                expires: (now + Duration::minutes(15)).timestamp(),
             }
         );
 

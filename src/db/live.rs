@@ -8,7 +8,14 @@
 //! subscribers. On SQLite, a single-instance backend, the bus broadcasts the change in the
 //! process once the commit has succeeded. Each [`Db`](super::Db) owns its bus, so several servers
 //! in one process (as in the tests) never hear each other's requests.
+//!
+//! The bus also counts, per user, when their account or sessions last changed
+//! ([`AccountChanges`]): at once after this instance's own commits, and as the notifications of
+//! other instances arrive while the listener runs. What an instance caches about a user (the
+//! caller behind an access token) is valid only while no change was heard since it was read.
 
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -56,6 +63,7 @@ impl RequestChanged {
 pub enum LiveEvent {
     Request(RequestChanged),
     SessionsEnded(UserId),
+    AccountChanged(UserId),
 }
 
 impl LiveEvent {
@@ -63,14 +71,54 @@ impl LiveEvent {
         match self {
             LiveEvent::Request(change) => change.payload(),
             LiveEvent::SessionsEnded(user_id) => format!("s:{user_id}"),
+            LiveEvent::AccountChanged(user_id) => format!("u:{user_id}"),
         }
     }
 
     fn parse(payload: &str) -> Option<LiveEvent> {
-        match payload.strip_prefix("s:") {
-            Some(user) => Some(LiveEvent::SessionsEnded(UserId(user.parse().ok()?))),
-            None => RequestChanged::parse(payload).map(LiveEvent::Request),
+        if let Some(user) = payload.strip_prefix("s:") {
+            return Some(LiveEvent::SessionsEnded(UserId(user.parse().ok()?)));
         }
+        if let Some(user) = payload.strip_prefix("u:") {
+            return Some(LiveEvent::AccountChanged(UserId(user.parse().ok()?)));
+        }
+        RequestChanged::parse(payload).map(LiveEvent::Request)
+    }
+
+    /// The user whose account or sessions the event changes, if any.
+    fn account(&self) -> Option<UserId> {
+        match self {
+            LiveEvent::SessionsEnded(user_id) | LiveEvent::AccountChanged(user_id) => Some(*user_id),
+            LiveEvent::Request(_) => None,
+        }
+    }
+}
+
+/// When each user's account or sessions last changed, as generation numbers of this process:
+/// read [`AccountChanges::generation`] before reading a user, and the read is still good while
+/// [`AccountChanges::changed_since`] that generation is false.
+#[derive(Debug, Default)]
+pub struct AccountChanges {
+    counter: AtomicU64,
+    last: Mutex<HashMap<UserId, u64>>,
+}
+
+impl AccountChanges {
+    /// The generation now.
+    pub fn generation(&self) -> u64 {
+        self.counter.load(Ordering::SeqCst)
+    }
+
+    /// True when `user`'s account or sessions changed after `generation`.
+    pub fn changed_since(&self, user: UserId, generation: u64) -> bool {
+        let last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        last.get(&user).is_some_and(|changed| *changed > generation)
+    }
+
+    fn changed(&self, user: UserId) {
+        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        let generation = self.counter.fetch_add(1, Ordering::SeqCst) + 1;
+        last.insert(user, generation);
     }
 }
 
@@ -87,6 +135,7 @@ struct Channel {
 pub struct LiveBus {
     url: DbUrl,
     channel: Arc<Mutex<Option<Channel>>>,
+    accounts: Arc<AccountChanges>,
     /// Subscribers following the bus now (for `/metrics`).
     subscribers: Gauge,
 }
@@ -108,6 +157,7 @@ impl LiveBus {
         LiveBus {
             url,
             channel: Arc::new(Mutex::new(None)),
+            accounts: Arc::new(AccountChanges::default()),
             subscribers,
         }
     }
@@ -130,8 +180,12 @@ impl LiveBus {
     }
 
     /// Tells this process's subscribers about committed changes (SQLite; on PostgreSQL the
-    /// notifications sent in the transaction do it).
+    /// notifications sent in the transaction do it). Account changes are counted at once on
+    /// both backends, so this instance never answers from what it read before its own change.
     pub(super) fn publish_committed(&self, changes: Vec<LiveEvent>) {
+        for user in changes.iter().filter_map(LiveEvent::account) {
+            self.accounts.changed(user);
+        }
         if self.url.backend() != Backend::Sqlite || changes.is_empty() {
             return;
         }
@@ -150,9 +204,23 @@ impl LiveBus {
         self.events(true).await.filter_map(|event| async move {
             match event {
                 LiveEvent::Request(change) => Some(change),
-                LiveEvent::SessionsEnded(_) => None,
+                LiveEvent::SessionsEnded(_) | LiveEvent::AccountChanged(_) => None,
             }
         })
+    }
+
+    /// When users' accounts and sessions last changed, as this instance heard it.
+    pub fn accounts(&self) -> Arc<AccountChanges> {
+        self.accounts.clone()
+    }
+
+    /// Keeps this instance hearing other instances' account changes (PostgreSQL's listener
+    /// runs while someone follows the bus): a server runs this for its lifetime. Returns when
+    /// the bus closes.
+    pub async fn follow_accounts(&self) {
+        use futures_util::StreamExt;
+        let mut events = std::pin::pin!(self.events(false).await);
+        while events.next().await.is_some() {}
     }
 
     /// Every user whose sessions (some or all) end from now on.
@@ -161,7 +229,7 @@ impl LiveBus {
         self.events(false).await.filter_map(|event| async move {
             match event {
                 LiveEvent::SessionsEnded(user_id) => Some(user_id),
-                LiveEvent::Request(_) => None,
+                LiveEvent::Request(_) | LiveEvent::AccountChanged(_) => None,
             }
         })
     }
@@ -236,6 +304,9 @@ impl LiveBus {
                             match notification {
                                 Ok(notification) => {
                                     if let Some(change) = LiveEvent::parse(&notification.payload) {
+                                        if let Some(user) = change.account() {
+                                            self.accounts.changed(user);
+                                        }
                                         let _ = sender.send(change);
                                     }
                                 }

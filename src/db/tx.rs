@@ -15,6 +15,9 @@ pub enum Effect {
     RequestChanged(RequestChanged),
     /// Sessions of this user ended: the websockets opened with them close.
     SessionsEnded(crate::ids::UserId),
+    /// This user's account changed (role, status, password, name, language, company or
+    /// department, second factor): what any instance remembers of it is forgotten.
+    AccountChanged(crate::ids::UserId),
 }
 
 /// A connection inside a write transaction, with the effects announced so far. It dereferences
@@ -65,6 +68,7 @@ pub(super) fn live_events(effects: &[Effect]) -> Vec<LiveEvent> {
         .map(|effect| match effect {
             Effect::RequestChanged(change) => LiveEvent::Request(*change),
             Effect::SessionsEnded(user_id) => LiveEvent::SessionsEnded(*user_id),
+            Effect::AccountChanged(user_id) => LiveEvent::AccountChanged(*user_id),
         })
         .collect()
 }

@@ -155,8 +155,10 @@ pub async fn erase(state: &AppState, actor: &Actor, id: UserId) -> AppResult<(Us
                 tables.push((*table, step(conn, &subject, now)?));
             }
             repo::insert_erasure(conn, id, by, now)?;
-            // The person's open websockets close with their sessions, on every instance.
+            // The person's open websockets close with their sessions, on every instance, and
+            // what any instance remembers of the account is forgotten.
             conn.after_commit(crate::db::Effect::SessionsEnded(id));
+            conn.after_commit(crate::db::Effect::AccountChanged(id));
             let erasure = Erasure { user_id: id, tables };
             crate::audit::record(conn, by, "erasePersonalData", None, Some(&erasure), now)?;
             let masked = users_repo::find_by_id(conn, id)?

@@ -478,3 +478,16 @@ pub async fn first_login(http: &reqwest::Client, address: &str, phone: &str, pas
         .unwrap()
         .to_string()
 }
+
+/// The server's count of read transactions (its `/metrics` figures, read in process).
+pub fn reads(app: &TestApp) -> f64 {
+    let text = app.state.metrics.render();
+    text.lines()
+        .find_map(|line| {
+            line.strip_prefix("zhitong_db_query_duration_seconds_count{kind=\"read\"} ")?
+                .trim()
+                .parse()
+                .ok()
+        })
+        .unwrap_or(0.0)
+}

@@ -51,6 +51,7 @@ mod projects;
 mod properties;
 mod push_providers;
 mod read_ahead;
+mod remembered_callers;
 mod request_notifications;
 mod request_tracing;
 mod requests;
