@@ -38,6 +38,10 @@ pub const MAX_QUERY_TERMS: usize = 64;
 pub const SEED_TERMS: usize = 16;
 /// ...at most this many of them, scored on all the query's terms.
 pub const MAX_CANDIDATES: i64 = 300;
+/// A term held by more than this share of the indexed requests (counted as at least
+/// `PRIOR_DOCUMENTS`) picks no candidates: it tells no problem apart, and reading its postings
+/// is what a search spent its time on (具体情况 is in every request of the bench data).
+pub const MAX_SEED_SHARE: f64 = 0.2;
 /// Terms' rarity is taken as if the index held at least this many requests. In a young zone
 /// (or a test) where ten of the first thirteen requests are one road problem, the road's words
 /// would otherwise count as common and its wordings would not find each other.
@@ -124,9 +128,10 @@ pub fn rank(conn: &mut DbConnection, probe: &Probe, first: usize) -> AppResult<V
     // Terms no other request holds find nothing (the request itself is counted in its terms'
     // document frequency when it is indexed).
     let own = u64::from(probe.exclude.is_some());
+    let common = (corpus.documents.max(PRIOR_DOCUMENTS) as f64 * MAX_SEED_SHARE) as u64;
     let shared: TermCounts = query
         .iter()
-        .filter(|(t, _)| df_of(t) > own)
+        .filter(|(t, _)| df_of(t) > own && df_of(t) <= common)
         .map(|(t, n)| (t.clone(), *n))
         .collect();
     let seeds: Vec<String> = rarest(&shared, df_of, SEED_TERMS).into_keys().collect();
