@@ -8,9 +8,9 @@ use serde_json::{json, Value};
 
 use crate::clock::to_utc;
 use crate::db::schema::{
-    attachments, audit_log, devices, evaluation_roll, evaluation_votes, idempotency_keys, login_throttles,
-    notifications, personal_data_erasures, push_deliveries, recovery_codes, refresh_tokens, replacement_flags,
-    request_events, requests, second_factors, sessions, sms_deliveries, sms_opt_outs, users, visits,
+    attachments, audit_log, devices, evaluation_roll, evaluation_votes, idempotency_keys, knowledge_found,
+    login_throttles, notifications, personal_data_erasures, push_deliveries, recovery_codes, refresh_tokens,
+    replacement_flags, request_events, requests, second_factors, sessions, sms_deliveries, sms_opt_outs, users, visits,
 };
 use crate::db::DbConnection;
 use crate::error::AppResult;
@@ -189,6 +189,29 @@ pub fn visits(conn: &mut DbConnection, user: UserId) -> AppResult<Vec<Value>> {
         .into_iter()
         .map(|(id, on, people, notes, created)| {
             json!({ "id": encode(IdKind::Visit, id).0, "visitedOn": on, "peopleMet": people, "notes": notes, "recordedAt": at(created) })
+        })
+        .collect())
+}
+
+/// The published answers and policies the person said answered their question.
+pub fn knowledge_found(conn: &mut DbConnection, user: UserId) -> AppResult<Vec<Value>> {
+    let rows: Vec<(String, i64, NaiveDateTime)> = knowledge_found::table
+        .filter(knowledge_found::user_id.eq(user))
+        .order((knowledge_found::found_at, knowledge_found::item_id))
+        .select((
+            knowledge_found::kind,
+            knowledge_found::item_id,
+            knowledge_found::found_at,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(kind, item, found)| {
+            let id = match kind.as_str() {
+                "POLICY" => encode(IdKind::Policy, item).0,
+                _ => encode(IdKind::KnowledgeAnswer, item).0,
+            };
+            json!({ "kind": kind, "id": id, "foundAt": at(found) })
         })
         .collect())
 }

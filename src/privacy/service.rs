@@ -221,6 +221,7 @@ pub async fn my_personal_data(state: &AppState, actor: &Actor) -> AppResult<Valu
                 ("attachmentsUploaded", repo::attachments(conn, id)?),
                 ("evaluationVotes", repo::evaluation_votes(conn, id)?),
                 ("visits", repo::visits(conn, id)?),
+                ("knowledgeFound", repo::knowledge_found(conn, id)?),
                 ("auditEntriesAboutMe", repo::audit_entries_about(conn, id)?),
             ];
             let export = PersonalDataExport {

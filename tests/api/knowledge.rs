@@ -243,6 +243,16 @@ async fn a_company_typing_a_question_like_a_published_answer_gets_it_first_and_s
     assert_eq!(twice["markFound"], json!({ "counted": false, "foundCount": 1 }));
     let by_policy = app.ok(&reader_staff.token, FOUND, json!({ "p": policy })).await;
     assert_eq!(by_policy["markFound"]["counted"], true);
+    // What the person said answered them is in their personal data, once each.
+    let mine = app.ok(&reader_staff.token, "{ myPersonalData }", json!({})).await;
+    let found = mine["myPersonalData"]["knowledgeFound"].as_array().unwrap();
+    let found: Vec<(&str, &str)> = found
+        .iter()
+        .map(|f| (f["kind"].as_str().unwrap(), f["id"].as_str().unwrap()))
+        .collect();
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(found.contains(&("ANSWER", answer_id.as_str())), "{found:?}");
+    assert!(found.contains(&("POLICY", policy.as_str())), "{found:?}");
     let both = app
         .post(Some(&reader_staff.token), FOUND, json!({ "a": answer_id, "p": policy }))
         .await;
