@@ -546,7 +546,7 @@ pub async fn actor_for_token(state: &AppState, token: &str) -> AppResult<Caller>
     let now = state.clock.now();
     let claim = state.jwt.verify_access_token(token, now)?;
     let accounts = state.db.live().accounts();
-    if let Some(caller) = state.callers.get(claim.session_id, claim.user_id, &accounts) {
+    if let Some(caller) = state.callers.get(claim.session_id, claim.user_id, accounts) {
         return Ok(caller);
     }
     // Taken before the read: a change committed while reading makes the entry stale at once.

@@ -210,8 +210,8 @@ impl LiveBus {
     }
 
     /// When users' accounts and sessions last changed, as this instance heard it.
-    pub fn accounts(&self) -> Arc<AccountChanges> {
-        self.accounts.clone()
+    pub fn accounts(&self) -> &AccountChanges {
+        &self.accounts
     }
 
     /// Keeps this instance hearing other instances' account changes (PostgreSQL's listener
