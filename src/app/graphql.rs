@@ -180,11 +180,30 @@ impl async_graphql::Executor for CheckedSchema {
                     .map(|locale| locale.0)
                     .unwrap_or_default();
                 let stream = async_graphql::Executor::execute_stream(&self.schema, request, session_data);
-                i18n::scope_stream(locale, stream).boxed()
+                without_repeats(i18n::scope_stream(locale, stream)).boxed()
             }
             Err(why) => futures_util::stream::once(async move { too_complex(why) }).boxed(),
         }
     }
+}
+
+/// A subscription's answers without an answer equal to the one sent just before it. A change
+/// committed just before a phone subscribed can reach it after its first answer (PostgreSQL
+/// delivers notifications asynchronously, so the bus may forward it a few milliseconds late),
+/// and a change the subscriber may not see (an internal note, for a company) reads back the
+/// same as before: the phone is told only when what it sees has changed.
+fn without_repeats<S>(stream: S) -> impl futures_util::Stream<Item = async_graphql::Response>
+where
+    S: futures_util::Stream<Item = async_graphql::Response>,
+{
+    let mut last: Option<async_graphql::Value> = None;
+    stream.filter_map(move |response| {
+        let repeated = response.errors.is_empty() && last.as_ref() == Some(&response.data);
+        if response.errors.is_empty() && !repeated {
+            last = Some(response.data.clone());
+        }
+        futures_util::future::ready((!repeated).then_some(response))
+    })
 }
 
 /// Resolves once the session `opened` names (set by `connection_init`) has ended: the live bus

@@ -128,6 +128,35 @@ struct Channel {
     sender: broadcast::Sender<LiveEvent>,
     /// True once the PostgreSQL listener is listening (always true on SQLite).
     ready: watch::Receiver<bool>,
+    /// How many times the PostgreSQL listener has read its connection (a pass forwards every
+    /// notification the database had sent it when the pass began).
+    passes: watch::Receiver<u64>,
+    /// Wakes the listener for a pass now rather than after its pause.
+    wake: Arc<Wake>,
+}
+
+/// A flag and a condition variable: "read the notifications now".
+#[derive(Default)]
+struct Wake {
+    asked: Mutex<bool>,
+    signal: std::sync::Condvar,
+}
+
+impl Wake {
+    fn ask(&self) {
+        *self.asked.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        self.signal.notify_all();
+    }
+
+    /// Waits until asked or `pause` has passed.
+    fn wait(&self, pause: Duration) {
+        let asked = self.asked.lock().unwrap_or_else(|p| p.into_inner());
+        let (mut asked, _) = self
+            .signal
+            .wait_timeout_while(asked, pause, |asked| !*asked)
+            .unwrap_or_else(|p| p.into_inner());
+        *asked = false;
+    }
 }
 
 /// The live-update bus of one database handle.
@@ -237,16 +266,38 @@ impl LiveBus {
     /// The bus's events from now on; `counted` streams are GraphQL subscriptions (the
     /// `zhitong_live_subscriptions` gauge), the websockets' own session watchers are not.
     async fn events(&self, counted: bool) -> impl Stream<Item = LiveEvent> + Send + 'static {
-        let (receiver, mut ready) = {
+        let (mut receiver, mut ready, mut passes, wake) = {
             let mut channel = self.channel();
             let channel = channel.get_or_insert_with(|| self.start()).clone();
-            (channel.sender.subscribe(), channel.ready)
+            (channel.sender.subscribe(), channel.ready, channel.passes, channel.wake)
         };
         if tokio::time::timeout(READY_WAIT, ready.wait_for(|listening| *listening))
             .await
             .is_err()
         {
             tracing::warn!("the live-update listener is not listening yet; changes may be missed");
+        }
+        if self.url.backend() == Backend::Postgres {
+            // PostgreSQL delivers a notification to the listener as its transaction commits, but
+            // the listener forwards it at its next pass: a change committed before this
+            // subscription could reach it a moment later, after the subscriber's first answer.
+            // Two passes from now (the first may have begun before this call) forward every
+            // change committed before it; what they forwarded is dropped here, so a subscriber
+            // hears only of changes after it subscribed.
+            let seen = *passes.borrow();
+            wake.ask();
+            if tokio::time::timeout(READY_WAIT, passes.wait_for(|n| *n >= seen + 2))
+                .await
+                .is_err()
+            {
+                tracing::warn!("the live-update listener did not read its notifications in time");
+            }
+            loop {
+                match receiver.try_recv() {
+                    Ok(_) | Err(broadcast::error::TryRecvError::Lagged(_)) => {}
+                    Err(_) => break,
+                }
+            }
         }
         let subscribed = counted.then(|| {
             self.subscribers.inc();
@@ -268,16 +319,23 @@ impl LiveBus {
     fn start(&self) -> Channel {
         let sender = broadcast::channel(CAPACITY).0;
         let (set_ready, ready) = watch::channel(self.url.backend() == Backend::Sqlite);
+        let (count_passes, passes) = watch::channel(0);
+        let wake = Arc::new(Wake::default());
         if self.url.backend() == Backend::Postgres {
-            let (bus, sender) = (self.clone(), sender.clone());
+            let (bus, sender, waker) = (self.clone(), sender.clone(), wake.clone());
             let spawned = std::thread::Builder::new()
                 .name("zhitong-live".into())
-                .spawn(move || bus.listen(sender, set_ready));
+                .spawn(move || bus.listen(sender, set_ready, count_passes, &waker));
             if let Err(error) = spawned {
                 tracing::error!(%error, "cannot start the live-update listener");
             }
         }
-        Channel { sender, ready }
+        Channel {
+            sender,
+            ready,
+            passes,
+            wake,
+        }
     }
 
     /// True (and the channel dropped) when nobody subscribes any more, so the listener can stop.
@@ -293,7 +351,13 @@ impl LiveBus {
 
     /// Listens for the database's notifications and forwards them, reconnecting after
     /// failures, until the last subscriber is gone.
-    fn listen(&self, sender: broadcast::Sender<LiveEvent>, ready: watch::Sender<bool>) {
+    fn listen(
+        &self,
+        sender: broadcast::Sender<LiveEvent>,
+        ready: watch::Sender<bool>,
+        passes: watch::Sender<u64>,
+        wake: &Wake,
+    ) {
         loop {
             match listening_connection(&self.url) {
                 Ok(mut conn) => {
@@ -324,7 +388,8 @@ impl LiveBus {
                             let _ = ready.send(false);
                             break;
                         }
-                        std::thread::sleep(POLL);
+                        passes.send_modify(|n| *n += 1);
+                        wake.wait(POLL);
                     }
                 }
                 Err(error) => {
