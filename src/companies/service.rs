@@ -6,6 +6,7 @@ use super::model::{Company, CompanyChanges, NewCompany, NewOfficerAssignment, Of
 use super::repo::{self, CompanyFilter};
 use crate::actor::{Actor, Role};
 use crate::auth::repo as users_repo;
+use crate::db::Tx;
 use crate::db::{DbConnection, Page, PageRequest};
 use crate::error::{AppError, AppResult};
 use crate::ids::{CompanyId, UserId};
@@ -218,7 +219,7 @@ pub struct Reassignment {
 /// Everyone concerned is notified in the same transaction: the new officer, the previous one
 /// and the company's staff.
 pub fn reassign(
-    conn: &mut DbConnection,
+    conn: &mut Tx<'_>,
     change: &Reassignment,
     now: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<(Company, Option<OfficerAssignment>, OfficerAssignment)> {

@@ -64,32 +64,50 @@ pub enum LiveEvent {
     Request(RequestChanged),
     SessionsEnded(UserId),
     AccountChanged(UserId),
+    /// New notifications in this user's inbox.
+    Notified(UserId),
 }
 
 impl LiveEvent {
-    fn payload(&self) -> String {
+    /// The notification's text; account events carry the bus that wrote them (`origin`), which
+    /// counted them already when its transaction committed.
+    fn payload(&self, origin: u64) -> String {
         match self {
             LiveEvent::Request(change) => change.payload(),
-            LiveEvent::SessionsEnded(user_id) => format!("s:{user_id}"),
-            LiveEvent::AccountChanged(user_id) => format!("u:{user_id}"),
+            LiveEvent::SessionsEnded(user_id) => format!("s:{user_id}:{origin}"),
+            LiveEvent::AccountChanged(user_id) => format!("u:{user_id}:{origin}"),
+            LiveEvent::Notified(user_id) => format!("n:{user_id}"),
         }
     }
 
-    fn parse(payload: &str) -> Option<LiveEvent> {
-        if let Some(user) = payload.strip_prefix("s:") {
-            return Some(LiveEvent::SessionsEnded(UserId(user.parse().ok()?)));
+    /// The event a notification carries, and the bus that wrote it if it says.
+    fn parse(payload: &str) -> Option<(LiveEvent, Option<u64>)> {
+        let account = |rest: &str| -> Option<(UserId, Option<u64>)> {
+            let (user, origin) = match rest.split_once(':') {
+                Some((user, origin)) => (user, Some(origin.parse().ok()?)),
+                None => (rest, None),
+            };
+            Some((UserId(user.parse().ok()?), origin))
+        };
+        if let Some(rest) = payload.strip_prefix("s:") {
+            let (user, origin) = account(rest)?;
+            return Some((LiveEvent::SessionsEnded(user), origin));
         }
-        if let Some(user) = payload.strip_prefix("u:") {
-            return Some(LiveEvent::AccountChanged(UserId(user.parse().ok()?)));
+        if let Some(rest) = payload.strip_prefix("u:") {
+            let (user, origin) = account(rest)?;
+            return Some((LiveEvent::AccountChanged(user), origin));
         }
-        RequestChanged::parse(payload).map(LiveEvent::Request)
+        if let Some(user) = payload.strip_prefix("n:") {
+            return Some((LiveEvent::Notified(UserId(user.parse().ok()?)), None));
+        }
+        RequestChanged::parse(payload).map(|change| (LiveEvent::Request(change), None))
     }
 
     /// The user whose account or sessions the event changes, if any.
     fn account(&self) -> Option<UserId> {
         match self {
             LiveEvent::SessionsEnded(user_id) | LiveEvent::AccountChanged(user_id) => Some(*user_id),
-            LiveEvent::Request(_) => None,
+            LiveEvent::Request(_) | LiveEvent::Notified(_) => None,
         }
     }
 }
@@ -165,8 +183,16 @@ pub struct LiveBus {
     url: DbUrl,
     channel: Arc<Mutex<Option<Channel>>>,
     accounts: Arc<AccountChanges>,
+    /// This bus's mark on the account changes it announces (its own are counted at commit).
+    origin: u64,
     /// Subscribers following the bus now (for `/metrics`).
     subscribers: Gauge,
+}
+
+/// What a subscriber of the bus hears: an event, or that it fell behind and skipped some.
+enum Heard {
+    Event(LiveEvent),
+    FellBehind,
 }
 
 /// Counts a subscriber while its stream lives.
@@ -187,6 +213,7 @@ impl LiveBus {
             url,
             channel: Arc::new(Mutex::new(None)),
             accounts: Arc::new(AccountChanges::default()),
+            origin: rand::random(),
             subscribers,
         }
     }
@@ -197,13 +224,18 @@ impl LiveBus {
 
     /// Announces committed-to-be changes inside the writing transaction (PostgreSQL delivers
     /// them at commit; SQLite needs nothing here).
-    pub(super) fn announce_in_transaction(conn: &mut DbConnection, changes: &[LiveEvent]) -> AppResult<()> {
-        if let DbConnection::Postgres(_) = conn {
-            for change in changes {
-                diesel::sql_query(format!("SELECT pg_notify({CHANNEL_SQL}, $1)"))
-                    .bind::<diesel::sql_types::Text, _>(change.payload())
-                    .execute(conn)?;
+    pub(super) fn announce_in_transaction(&self, conn: &mut DbConnection, changes: &[LiveEvent]) -> AppResult<()> {
+        if let DbConnection::Postgres(pg) = conn {
+            if changes.is_empty() {
+                return Ok(());
             }
+            // One statement for all of them (a step may notify several users).
+            let payloads: Vec<String> = changes.iter().map(|change| change.payload(self.origin)).collect();
+            diesel::sql_query(format!(
+                "SELECT pg_notify({CHANNEL_SQL}, payload) FROM unnest($1::text[]) AS payload"
+            ))
+            .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(payloads)
+            .execute(pg)?;
         }
         Ok(())
     }
@@ -233,7 +265,7 @@ impl LiveBus {
         self.events(true).await.filter_map(|event| async move {
             match event {
                 LiveEvent::Request(change) => Some(change),
-                LiveEvent::SessionsEnded(_) | LiveEvent::AccountChanged(_) => None,
+                LiveEvent::SessionsEnded(_) | LiveEvent::AccountChanged(_) | LiveEvent::Notified(_) => None,
             }
         })
     }
@@ -258,7 +290,20 @@ impl LiveBus {
         self.events(false).await.filter_map(|event| async move {
             match event {
                 LiveEvent::SessionsEnded(user_id) => Some(user_id),
-                LiveEvent::Request(_) | LiveEvent::AccountChanged(_) => None,
+                LiveEvent::Request(_) | LiveEvent::AccountChanged(_) | LiveEvent::Notified(_) => None,
+            }
+        })
+    }
+
+    /// A wake-up each time new notifications arrive in `user`'s inbox from now on (and after
+    /// the subscriber fell behind the bus, when one may have been missed).
+    pub async fn notified(&self, user: UserId) -> impl Stream<Item = ()> + Send + 'static {
+        use futures_util::StreamExt;
+        self.heard(true).await.filter_map(move |heard| async move {
+            match heard {
+                Heard::Event(LiveEvent::Notified(to)) if to == user => Some(()),
+                Heard::Event(_) => None,
+                Heard::FellBehind => Some(()),
             }
         })
     }
@@ -266,6 +311,17 @@ impl LiveBus {
     /// The bus's events from now on; `counted` streams are GraphQL subscriptions (the
     /// `zhitong_live_subscriptions` gauge), the websockets' own session watchers are not.
     async fn events(&self, counted: bool) -> impl Stream<Item = LiveEvent> + Send + 'static {
+        use futures_util::StreamExt;
+        self.heard(counted).await.filter_map(|heard| async move {
+            match heard {
+                Heard::Event(event) => Some(event),
+                Heard::FellBehind => None,
+            }
+        })
+    }
+
+    /// The bus's events from now on, and where the subscriber fell behind and skipped some.
+    async fn heard(&self, counted: bool) -> impl Stream<Item = Heard> + Send + 'static {
         let (mut receiver, mut ready, mut passes, wake) = {
             let mut channel = self.channel();
             let channel = channel.get_or_insert_with(|| self.start()).clone();
@@ -306,9 +362,10 @@ impl LiveBus {
         futures_util::stream::unfold((receiver, subscribed), |(mut receiver, subscribed)| async move {
             loop {
                 match receiver.recv().await {
-                    Ok(change) => return Some((change, (receiver, subscribed))),
+                    Ok(change) => return Some((Heard::Event(change), (receiver, subscribed))),
                     Err(broadcast::error::RecvError::Lagged(skipped)) => {
                         tracing::warn!(skipped, "a live-update subscriber fell behind");
+                        return Some((Heard::FellBehind, (receiver, subscribed)));
                     }
                     Err(broadcast::error::RecvError::Closed) => return None,
                 }
@@ -367,8 +424,10 @@ impl LiveBus {
                         for notification in conn.notifications_iter() {
                             match notification {
                                 Ok(notification) => {
-                                    if let Some(change) = LiveEvent::parse(&notification.payload) {
-                                        if let Some(user) = change.account() {
+                                    if let Some((change, origin)) = LiveEvent::parse(&notification.payload) {
+                                        // This bus's own changes were counted at their commit;
+                                        // counting them again would forget what was read since.
+                                        if let Some(user) = change.account().filter(|_| origin != Some(self.origin)) {
                                             self.accounts.changed(user);
                                         }
                                         let _ = sender.send(change);

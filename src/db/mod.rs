@@ -360,7 +360,7 @@ impl Db {
                 let mut tx = Tx::new(conn);
                 let value = f(&mut tx)?;
                 let effects = tx.into_effects();
-                LiveBus::announce_in_transaction(conn, &tx::live_events(&effects))?;
+                db.live.announce_in_transaction(conn, &tx::live_events(&effects))?;
                 Ok((value, effects))
             });
             db.observe_query("write", started);

@@ -18,6 +18,9 @@ pub enum Effect {
     /// This user's account changed (role, status, password, name, language, company or
     /// department, second factor): what any instance remembers of it is forgotten.
     AccountChanged(crate::ids::UserId),
+    /// New notifications arrived in this user's inbox: their `notificationReceived`
+    /// subscriptions read them.
+    Notified(crate::ids::UserId),
 }
 
 /// A connection inside a write transaction, with the effects announced so far. It dereferences
@@ -69,6 +72,7 @@ pub(super) fn live_events(effects: &[Effect]) -> Vec<LiveEvent> {
             Effect::RequestChanged(change) => LiveEvent::Request(*change),
             Effect::SessionsEnded(user_id) => LiveEvent::SessionsEnded(*user_id),
             Effect::AccountChanged(user_id) => LiveEvent::AccountChanged(*user_id),
+            Effect::Notified(user_id) => LiveEvent::Notified(*user_id),
         })
         .collect()
 }

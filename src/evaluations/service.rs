@@ -22,6 +22,7 @@ use crate::auth::repo as users_repo;
 use crate::companies::model::{Company, OfficerAssignment};
 use crate::companies::repo as companies_repo;
 use crate::companies::service::{self as companies_service, required_reason, Reassignment, MAX_REASON_CHARS};
+use crate::db::Tx;
 use crate::db::{DbConnection, Once, Replay};
 use crate::error::{AppError, AppResult};
 use crate::ids::{CompanyId, UserId};
@@ -144,12 +145,7 @@ pub async fn open_period(state: &AppState, actor: &Actor, input: OpenPeriod) -> 
 }
 
 /// Opens the period and tells every principal; false when it was already open.
-pub fn open_now(
-    conn: &mut DbConnection,
-    period: &Period,
-    now: DateTime<Utc>,
-    actor_id: Option<UserId>,
-) -> AppResult<bool> {
+pub fn open_now(conn: &mut Tx<'_>, period: &Period, now: DateTime<Utc>, actor_id: Option<UserId>) -> AppResult<bool> {
     if !repo::mark_opened(conn, period.id, now.naive_utc())? {
         return Ok(false);
     }
@@ -165,7 +161,7 @@ pub fn open_now(
 }
 
 /// Reminds the principals who can vote and have not; false when the reminder already went.
-pub fn remind_now(conn: &mut DbConnection, period: &Period, now: DateTime<Utc>) -> AppResult<bool> {
+pub fn remind_now(conn: &mut Tx<'_>, period: &Period, now: DateTime<Utc>) -> AppResult<bool> {
     if !repo::mark_reminded(conn, period.id, now.naive_utc())? {
         return Ok(false);
     }
@@ -349,7 +345,7 @@ pub async fn cast_vote(state: &AppState, actor: &Actor, input: CastVote) -> AppR
 
 /// An unsatisfied vote also goes to the zone leader who looks after the company (领导包联),
 /// in the vote's transaction.
-fn tell_leader(conn: &mut DbConnection, vote: &Vote, now: DateTime<Utc>, actor_id: UserId) -> AppResult<()> {
+fn tell_leader(conn: &mut Tx<'_>, vote: &Vote, now: DateTime<Utc>, actor_id: UserId) -> AppResult<()> {
     let Some(leader_id) = companies_repo::leader_of(conn, vote.company_id)? else {
         return Ok(());
     };
@@ -366,13 +362,7 @@ fn tell_leader(conn: &mut DbConnection, vote: &Vote, now: DateTime<Utc>, actor_i
 }
 
 /// Keeps the company's open flag in step with its vote (see the module comment).
-fn sync_flag(
-    conn: &mut DbConnection,
-    period: &Period,
-    vote: &Vote,
-    now: DateTime<Utc>,
-    actor_id: UserId,
-) -> AppResult<()> {
+fn sync_flag(conn: &mut Tx<'_>, period: &Period, vote: &Vote, now: DateTime<Utc>, actor_id: UserId) -> AppResult<()> {
     let naive_now = now.naive_utc();
     let open = repo::open_flag_of_company(conn, period.id, vote.company_id)?;
     match (vote.verdict, open) {

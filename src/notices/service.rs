@@ -15,6 +15,7 @@ use crate::auth::repo as users_repo;
 use crate::companies::profile;
 use crate::companies::repo as companies_repo;
 use crate::db::DbConnection;
+use crate::db::Tx;
 use crate::error::{AppError, AppResult};
 use crate::ids::{CompanyId, UserId, ZoneNoticeId};
 use crate::notifications::service::{notify, Notice};
@@ -64,7 +65,7 @@ fn clean_audience(audience: Audience) -> AppResult<Audience> {
 }
 
 fn tell_staff(
-    conn: &mut DbConnection,
+    conn: &mut Tx<'_>,
     notice: &ZoneNotice,
     kind: NoticeKind,
     companies: &[CompanyId],
@@ -228,7 +229,7 @@ pub async fn mark_read(state: &AppState, actor: &Actor, id: ZoneNoticeId) -> App
 }
 
 /// Reminds one unread company of an important notice, once; true when this call did it.
-pub fn remind(conn: &mut DbConnection, recipient: &NoticeRecipient, now: DateTime<Utc>) -> AppResult<bool> {
+pub fn remind(conn: &mut Tx<'_>, recipient: &NoticeRecipient, now: DateTime<Utc>) -> AppResult<bool> {
     if !repo::claim_reminder(conn, recipient.id, now.naive_utc())? {
         return Ok(false);
     }

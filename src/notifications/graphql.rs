@@ -1,5 +1,3 @@
-use std::time::Duration;
-
 use async_graphql::{Context, Object, SimpleObject, Subscription, ID};
 use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt};
@@ -421,10 +419,6 @@ impl NotificationMutation {
     }
 }
 
-/// How often a live inbox looks for notifications that no request change announced (officer
-/// reassignments, other instances' work on SQLite-less deployments).
-const INBOX_POLL: Duration = Duration::from_secs(2);
-
 #[derive(Default)]
 pub struct NotificationSubscription;
 
@@ -446,17 +440,16 @@ impl NotificationSubscription {
             .map(|id| ids::decode(IdKind::Notification, &id, "after"))
             .transpose()?;
         let state = ctx.state().clone();
-        // Listen before reading the position, so nothing between the two is missed.
-        let changes = state.db.live().changes().await.map(|_| ());
-        let ticks = futures_util::stream::unfold((), |()| async {
-            tokio::time::sleep(INBOX_POLL).await;
-            Some(((), ()))
-        });
-        let wakeups = futures_util::stream::select(changes, ticks);
+        // Listen before reading the position, so nothing between the two is missed. The inbox
+        // is read again only when this user's notifications arrive (`Effect::Notified`, from
+        // any instance on PostgreSQL): an idle phone costs the database nothing.
+        let notified = state.db.live().notified(user_id).await;
         let position = match after {
             Some(after) => after,
             None => service::inbox_position(&state, user_id).await?,
         };
+        // With `after`, what arrived since then is read at once.
+        let wakeups = futures_util::stream::iter(after.map(|_| ())).chain(notified);
         let arrivals = futures_util::stream::unfold(
             (wakeups.boxed(), position, state),
             move |(mut wakeups, mut position, state)| async move {

@@ -14,7 +14,7 @@ use super::texts::NoticeKind;
 use super::{quiet, repo};
 use crate::actor::Actor;
 use crate::auth::repo as users_repo;
-use crate::db::{DbConnection, Page, PageRequest};
+use crate::db::{Effect, Page, PageRequest, Tx};
 use crate::error::{AppError, AppResult};
 use crate::ids::{CompanyId, UserId};
 use crate::state::AppState;
@@ -38,7 +38,7 @@ pub struct Notice {
 /// inside the caller's transaction, so they commit with the change that caused them or not at
 /// all. The actor is never told of their own action. Returns the new notifications.
 pub fn notify(
-    conn: &mut DbConnection,
+    conn: &mut Tx<'_>,
     now: DateTime<Utc>,
     actor_id: Option<UserId>,
     recipients: impl IntoIterator<Item = UserId>,
@@ -51,7 +51,7 @@ pub fn notify(
 /// holder of a limit, the officer of a new request), and a notice of a critical kind also
 /// queues an SMS to each of them (`sms::service::enqueue`), in the same transaction.
 pub fn notify_with_sms(
-    conn: &mut DbConnection,
+    conn: &mut Tx<'_>,
     now: DateTime<Utc>,
     actor_id: Option<UserId>,
     recipients: impl IntoIterator<Item = UserId>,
@@ -124,6 +124,8 @@ pub fn notify_with_sms(
         if sms_reach {
             super::sms::service::enqueue(conn, &notification, user, &notice.subject, naive_now)?;
         }
+        // Their `notificationReceived` subscriptions read it once this commits.
+        conn.after_commit(Effect::Notified(user_id));
         created.push(notification);
     }
     Ok(created)

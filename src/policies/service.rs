@@ -18,6 +18,7 @@ use crate::companies::model::Company;
 use crate::companies::profile::{self, CompanyProfile, ProfileChange};
 use crate::companies::repo as companies_repo;
 use crate::db::DbConnection;
+use crate::db::Tx;
 use crate::error::{AppError, AppResult};
 use crate::ids::{CompanyId, PolicyId, PolicyPackageId, UserId};
 use crate::notifications::service::{notify, Notice};
@@ -218,7 +219,7 @@ pub async fn update_policy(
 /// one delivery row (claimed once), one inbox notice and one push per staff device, in the
 /// caller's transaction. Returns the companies told now.
 fn deliver(
-    conn: &mut DbConnection,
+    conn: &mut Tx<'_>,
     policy: &Policy,
     candidates: &[(Company, CompanyProfile)],
     actor_id: UserId,

@@ -40,6 +40,7 @@ pub enum Audience {
     EnterpriseLeader,
 }
 
+use crate::db::Tx;
 use Audience::*;
 
 /// The notices an event causes, given the status the request is in after it. Kept as data so
@@ -203,24 +204,18 @@ pub fn sms_reaches(event: &Event, audience: Audience) -> bool {
 }
 
 /// Writes the notifications `event` causes.
-pub fn on_event(conn: &mut DbConnection, request: &Request, event: &Event, at: NaiveDateTime) -> AppResult<()> {
+pub fn on_event(conn: &mut Tx<'_>, request: &Request, event: &Event, at: NaiveDateTime) -> AppResult<()> {
     notify(conn, request, event, at, false)
 }
 
 /// Writes only the company staff's notifications of `event`: a zone issue's shared step
 /// copied onto a member request tells that member's company (the officer and departments
 /// heard of it once, on the carrier request).
-pub fn on_shared_event(conn: &mut DbConnection, request: &Request, event: &Event, at: NaiveDateTime) -> AppResult<()> {
+pub fn on_shared_event(conn: &mut Tx<'_>, request: &Request, event: &Event, at: NaiveDateTime) -> AppResult<()> {
     notify(conn, request, event, at, true)
 }
 
-fn notify(
-    conn: &mut DbConnection,
-    request: &Request,
-    event: &Event,
-    at: NaiveDateTime,
-    company_only: bool,
-) -> AppResult<()> {
+fn notify(conn: &mut Tx<'_>, request: &Request, event: &Event, at: NaiveDateTime, company_only: bool) -> AppResult<()> {
     let plan = notices_for(event.kind, request.status);
     if plan.is_empty() {
         return Ok(());

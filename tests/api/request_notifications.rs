@@ -552,7 +552,18 @@ mod live {
         assert_eq!(node["kind"], "REQUEST_ACCEPTED", "{accepted}");
         assert_eq!(node["requestId"], id.as_str());
 
-        // A reassignment (no request event): found by the live inbox's regular look.
+        // Idle, the two live inboxes cost the database nothing: they are read again only when
+        // their user's notifications arrive, never on a timer.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let before = crate::helpers::reads(&app);
+        tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+        assert_eq!(
+            crate::helpers::reads(&app),
+            before,
+            "idle subscribers read the database"
+        );
+
+        // A reassignment (no request event): announced with the notification it writes.
         app.assign_officer(&z.company_a, &z.officer_b.id).await;
         let (_staff, changed) = next(staff).await;
         assert_eq!(
