@@ -348,28 +348,22 @@ impl LiveBus {
             {
                 tracing::warn!("the live-update listener did not read its notifications in time");
             }
-            loop {
-                match receiver.try_recv() {
-                    Ok(_) | Err(broadcast::error::TryRecvError::Lagged(_)) => {}
-                    Err(_) => break,
-                }
-            }
+            while let Ok(_) | Err(broadcast::error::TryRecvError::Lagged(_)) = receiver.try_recv() {}
         }
         let subscribed = counted.then(|| {
             self.subscribers.inc();
             Subscribed(self.subscribers.clone())
         });
         futures_util::stream::unfold((receiver, subscribed), |(mut receiver, subscribed)| async move {
-            loop {
-                match receiver.recv().await {
-                    Ok(change) => return Some((Heard::Event(change), (receiver, subscribed))),
-                    Err(broadcast::error::RecvError::Lagged(skipped)) => {
-                        tracing::warn!(skipped, "a live-update subscriber fell behind");
-                        return Some((Heard::FellBehind, (receiver, subscribed)));
-                    }
-                    Err(broadcast::error::RecvError::Closed) => return None,
+            let heard = match receiver.recv().await {
+                Ok(change) => Heard::Event(change),
+                Err(broadcast::error::RecvError::Lagged(skipped)) => {
+                    tracing::warn!(skipped, "a live-update subscriber fell behind");
+                    Heard::FellBehind
                 }
-            }
+                Err(broadcast::error::RecvError::Closed) => return None,
+            };
+            Some((heard, (receiver, subscribed)))
         })
     }
 
