@@ -352,12 +352,12 @@ async fn main() {
     let mut latencies = Vec::new();
     let mut wrong = 0usize;
     let mut missing = 0usize;
-    for n in 0..changes {
+    for (n, staff) in staff_tokens.iter().enumerate().take(changes) {
         let concerned: Vec<usize> = (0..phones).filter(|&i| owner[i].is_none_or(|c| c == n)).collect();
         let mut waiting: HashMap<usize, ()> = concerned.iter().map(|&i| (i, ())).collect();
         let sent = Instant::now();
         api.call(
-            Some(&staff_tokens[n]),
+            Some(staff),
             "mutation($c: ID!) { raiseRequest(input: { kind: PROBLEM, categoryId: $c, title: \"园区道路积水\", description: \"雨后厂区门口道路积水，货车无法通行\" }) { request { id } } }",
             json!({ "c": category }),
         )
