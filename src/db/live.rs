@@ -143,7 +143,7 @@ impl AccountChanges {
 /// The broadcast of one database's changes, alive while someone subscribes.
 #[derive(Clone)]
 struct Channel {
-    sender: broadcast::Sender<LiveEvent>,
+    sender: broadcast::Sender<(u64, LiveEvent)>,
     /// True once the PostgreSQL listener is listening (always true on SQLite).
     ready: watch::Receiver<bool>,
     /// How many times the PostgreSQL listener has read its connection (a pass forwards every
@@ -185,13 +185,15 @@ pub struct LiveBus {
     accounts: Arc<AccountChanges>,
     /// This bus's mark on the account changes it announces (its own are counted at commit).
     origin: u64,
+    /// How many events this bus has forwarded to its subscribers.
+    forwarded: Arc<AtomicU64>,
     /// Subscribers following the bus now (for `/metrics`).
     subscribers: Gauge,
 }
 
 /// What a subscriber of the bus hears: an event, or that it fell behind and skipped some.
 enum Heard {
-    Event(LiveEvent),
+    Event(u64, LiveEvent),
     FellBehind,
 }
 
@@ -214,6 +216,7 @@ impl LiveBus {
             channel: Arc::new(Mutex::new(None)),
             accounts: Arc::new(AccountChanges::default()),
             origin: rand::random(),
+            forwarded: Arc::new(AtomicU64::new(0)),
             subscribers,
         }
     }
@@ -253,18 +256,24 @@ impl LiveBus {
         if let Some(channel) = self.channel().as_ref() {
             for change in changes {
                 // An error only means nobody is listening.
-                let _ = channel.sender.send(change);
+                let _ = channel.sender.send((self.stamp(), change));
             }
         }
     }
 
-    /// Every change to a request committed from now on (a subscriber that falls far behind
-    /// skips ahead).
-    pub async fn changes(&self) -> impl Stream<Item = RequestChanged> + Send + 'static {
+    /// The number of the next event this bus forwards.
+    fn stamp(&self) -> u64 {
+        self.forwarded.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// Every change to a request committed from now on, with the number the bus forwarded it
+    /// under (subscribers reacting to the same forwarding may share one read: `db::shared`); a
+    /// subscriber that falls far behind skips ahead.
+    pub async fn changes(&self) -> impl Stream<Item = (u64, RequestChanged)> + Send + 'static {
         use futures_util::StreamExt;
-        self.events(true).await.filter_map(|event| async move {
+        self.events(true).await.filter_map(|(seq, event)| async move {
             match event {
-                LiveEvent::Request(change) => Some(change),
+                LiveEvent::Request(change) => Some((seq, change)),
                 LiveEvent::SessionsEnded(_) | LiveEvent::AccountChanged(_) | LiveEvent::Notified(_) => None,
             }
         })
@@ -287,7 +296,7 @@ impl LiveBus {
     /// Every user whose sessions (some or all) end from now on.
     pub async fn sessions_ended(&self) -> impl Stream<Item = UserId> + Send + 'static {
         use futures_util::StreamExt;
-        self.events(false).await.filter_map(|event| async move {
+        self.events(false).await.filter_map(|(_, event)| async move {
             match event {
                 LiveEvent::SessionsEnded(user_id) => Some(user_id),
                 LiveEvent::Request(_) | LiveEvent::AccountChanged(_) | LiveEvent::Notified(_) => None,
@@ -295,26 +304,27 @@ impl LiveBus {
         })
     }
 
-    /// A wake-up each time new notifications arrive in `user`'s inbox from now on (and after
-    /// the subscriber fell behind the bus, when one may have been missed).
-    pub async fn notified(&self, user: UserId) -> impl Stream<Item = ()> + Send + 'static {
+    /// A wake-up each time new notifications arrive in `user`'s inbox from now on, with the
+    /// number the bus forwarded the news under; `None` after the subscriber fell behind the
+    /// bus, when some may have been missed.
+    pub async fn notified(&self, user: UserId) -> impl Stream<Item = Option<u64>> + Send + 'static {
         use futures_util::StreamExt;
         self.heard(true).await.filter_map(move |heard| async move {
             match heard {
-                Heard::Event(LiveEvent::Notified(to)) if to == user => Some(()),
-                Heard::Event(_) => None,
-                Heard::FellBehind => Some(()),
+                Heard::Event(seq, LiveEvent::Notified(to)) if to == user => Some(Some(seq)),
+                Heard::Event(..) => None,
+                Heard::FellBehind => Some(None),
             }
         })
     }
 
     /// The bus's events from now on; `counted` streams are GraphQL subscriptions (the
     /// `zhitong_live_subscriptions` gauge), the websockets' own session watchers are not.
-    async fn events(&self, counted: bool) -> impl Stream<Item = LiveEvent> + Send + 'static {
+    async fn events(&self, counted: bool) -> impl Stream<Item = (u64, LiveEvent)> + Send + 'static {
         use futures_util::StreamExt;
         self.heard(counted).await.filter_map(|heard| async move {
             match heard {
-                Heard::Event(event) => Some(event),
+                Heard::Event(seq, event) => Some((seq, event)),
                 Heard::FellBehind => None,
             }
         })
@@ -356,7 +366,7 @@ impl LiveBus {
         });
         futures_util::stream::unfold((receiver, subscribed), |(mut receiver, subscribed)| async move {
             let heard = match receiver.recv().await {
-                Ok(change) => Heard::Event(change),
+                Ok((seq, change)) => Heard::Event(seq, change),
                 Err(broadcast::error::RecvError::Lagged(skipped)) => {
                     tracing::warn!(skipped, "a live-update subscriber fell behind");
                     Heard::FellBehind
@@ -390,7 +400,7 @@ impl LiveBus {
     }
 
     /// True (and the channel dropped) when nobody subscribes any more, so the listener can stop.
-    fn abandoned(&self, sender: &broadcast::Sender<LiveEvent>) -> bool {
+    fn abandoned(&self, sender: &broadcast::Sender<(u64, LiveEvent)>) -> bool {
         let mut channel = self.channel();
         if sender.receiver_count() == 0 {
             *channel = None;
@@ -404,7 +414,7 @@ impl LiveBus {
     /// failures, until the last subscriber is gone.
     fn listen(
         &self,
-        sender: broadcast::Sender<LiveEvent>,
+        sender: broadcast::Sender<(u64, LiveEvent)>,
         ready: watch::Sender<bool>,
         passes: watch::Sender<u64>,
         wake: &Wake,
@@ -424,7 +434,7 @@ impl LiveBus {
                                         if let Some(user) = change.account().filter(|_| origin != Some(self.origin)) {
                                             self.accounts.changed(user);
                                         }
-                                        let _ = sender.send(change);
+                                        let _ = sender.send((self.stamp(), change));
                                     }
                                 }
                                 Err(error) => {

@@ -7,6 +7,7 @@ pub mod enums;
 pub mod idempotency;
 pub mod live;
 pub mod schema;
+pub mod shared;
 mod tx;
 
 pub use idempotency::{Once, Replay};

@@ -448,14 +448,26 @@ impl NotificationSubscription {
             Some(after) => after,
             None => service::inbox_position(&state, user_id).await?,
         };
-        // With `after`, what arrived since then is read at once.
-        let wakeups = futures_util::stream::iter(after.map(|_| ())).chain(notified);
+        // With `after`, what arrived since then is read at once. The subscriptions of one
+        // person at the same position that hear the same news share one read; a wake-up after
+        // falling behind the bus (`None`) reads alone.
+        let wakeups = futures_util::stream::iter(after.map(|_| None)).chain(notified);
         let arrivals = futures_util::stream::unfold(
             (wakeups.boxed(), position, state),
             move |(mut wakeups, mut position, state)| async move {
                 loop {
-                    wakeups.next().await?;
-                    match service::arrived_since(&state, user_id, position).await {
+                    let seq = wakeups.next().await?;
+                    let read_state = state.clone();
+                    let read = move || {
+                        futures_util::FutureExt::boxed(async move {
+                            service::arrived_since(&read_state, user_id, position).await
+                        })
+                    };
+                    let arrived = match seq {
+                        Some(seq) => state.live_inboxes.get((user_id, position, seq), read).await,
+                        None => read().await,
+                    };
+                    match arrived {
                         Ok(new) if !new.is_empty() => {
                             position = new.last().map_or(position, |n| n.id);
                             return Some((new, (wakeups, position, state)));

@@ -15,7 +15,62 @@ backend_tests!(
     request_updates_reach_subscribers_without_internal_notes,
     subscriptions_keep_to_what_the_caller_may_see,
     a_disabled_account_stops_hearing,
+    one_person_s_subscriptions_share_one_read_of_a_change,
 );
+
+/// An officer's phone following their requests; a snapshot of `synced` proves its
+/// subscriptions run.
+async fn officer_phone(app: &TestApp, token: &str, synced: &str) -> WsClient {
+    let mut phone = WsClient::init(&app.address, token);
+    phone.subscribe("1", "subscription { myRequestUpdates { id status } }", json!({}));
+    phone.subscribe("2", UPDATED, json!({ "id": synced }));
+    let (phone, snapshot) = next(phone).await;
+    assert_eq!(snapshot["id"], "2", "{snapshot}");
+    phone
+}
+
+/// Five phones of one officer hear a change with the database read of one: their
+/// subscriptions share the read of the change they all heard.
+async fn one_person_s_subscriptions_share_one_read_of_a_change(app: TestApp) {
+    let z = zone(&app).await;
+    let (synced, _) = z.raise(&app, "PROBLEM").await;
+    let (first, v1) = z.raise(&app, "PROBLEM").await;
+    let (second, v2) = z.raise(&app, "PROBLEM").await;
+    let mut phones = vec![officer_phone(&app, &z.officer_a.token, &synced).await];
+
+    let before = crate::helpers::reads(&app);
+    app.ok(&z.officer_a.token, ACCEPT, json!({ "id": first, "v": v1 }))
+        .await;
+    let (phone, heard) = next(phones.pop().unwrap()).await;
+    assert_eq!(
+        heard["payload"]["data"]["myRequestUpdates"]["id"],
+        first.as_str(),
+        "{heard}"
+    );
+    let one_phone = crate::helpers::reads(&app) - before;
+    phones.push(phone);
+
+    for _ in 0..4 {
+        phones.push(officer_phone(&app, &z.officer_a.token, &synced).await);
+    }
+    let before = crate::helpers::reads(&app);
+    app.ok(&z.officer_a.token, ACCEPT, json!({ "id": second, "v": v2 }))
+        .await;
+    for phone in phones {
+        let (_, heard) = next(phone).await;
+        assert_eq!(
+            heard["payload"]["data"]["myRequestUpdates"]["id"],
+            second.as_str(),
+            "{heard}"
+        );
+        assert_eq!(heard["payload"]["data"]["myRequestUpdates"]["status"], "ACCEPTED");
+    }
+    let five_phones = crate::helpers::reads(&app) - before;
+    assert_eq!(
+        five_phones, one_phone,
+        "five phones of one person read a change more often than one"
+    );
+}
 
 /// Waits (on a blocking socket, off the async runtime) for the next message of a client.
 async fn next(client: WsClient) -> (WsClient, Value) {

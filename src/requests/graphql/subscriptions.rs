@@ -13,12 +13,18 @@ use crate::state::AppState;
 use super::nodes::*;
 
 /// Whether a change should reach a subscriber, and the request as the subscriber may see it.
+/// The subscriptions of one person that hear the same forwarding of a change (`seq`) share one
+/// read.
 pub(super) async fn visible_update(
     state: &AppState,
     user_id: UserId,
     request_id: RequestId,
+    seq: u64,
 ) -> Option<async_graphql::Result<RequestNode>> {
-    match service::for_subscriber(state, user_id, request_id).await {
+    use futures_util::FutureExt;
+    let read_state = state.clone();
+    let read = move || async move { service::for_subscriber(&read_state, user_id, request_id).await }.boxed();
+    match state.live_requests.get((user_id, request_id, seq), read).await {
         Ok(Some(request)) => Some(Ok(RequestNode(request))),
         Ok(None) => None,
         Err(error) => Some(Err(error.into())),
@@ -45,10 +51,10 @@ impl RequestSubscription {
         let now = RequestNode(service::get(&state, &actor, id).await?);
         let user_id = actor.user_id;
         let later = changes
-            .filter(move |change| futures_util::future::ready(change.request_id == id))
-            .filter_map(move |change| {
+            .filter(move |(_, change)| futures_util::future::ready(change.request_id == id))
+            .filter_map(move |(seq, change)| {
                 let state = state.clone();
-                async move { visible_update(&state, user_id, change.request_id).await }
+                async move { visible_update(&state, user_id, change.request_id, seq).await }
             });
         Ok(futures_util::stream::once(async move { Ok(now) }).chain(later))
     }
@@ -69,12 +75,12 @@ impl RequestSubscription {
             .live()
             .changes()
             .await
-            .filter(move |change| {
+            .filter(move |(_, change)| {
                 futures_util::future::ready(company_only.is_none_or(|own| own == Some(change.company_id)))
             })
-            .filter_map(move |change| {
+            .filter_map(move |(seq, change)| {
                 let state = state.clone();
-                async move { visible_update(&state, user_id, change.request_id).await }
+                async move { visible_update(&state, user_id, change.request_id, seq).await }
             }))
     }
 }
