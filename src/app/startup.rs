@@ -41,8 +41,7 @@ pub fn build_state(config: Config, clock: SharedClock) -> Result<AppState, Strin
         jwt: JwtKeys::new(&secret),
         blobs,
         callers: Default::default(),
-        live_requests: Default::default(),
-        live_inboxes: Default::default(),
+        shared_reads: Default::default(),
     })
 }
 

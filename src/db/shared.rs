@@ -8,9 +8,10 @@
 //! read and the others await its answer. A key never outlives its event's meaning: a later
 //! change has a new number, so it is always read afresh.
 
+use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use futures_util::future::{BoxFuture, FutureExt, Shared};
 
@@ -21,6 +22,26 @@ use crate::error::AppResult;
 const KEPT: usize = 1024;
 
 type SharedRead<V> = Shared<BoxFuture<'static, AppResult<V>>>;
+
+/// One [`SharedReads`] per kind of read, made on first use: the application state holds the
+/// shelf, and each domain takes its own reads from it by type (so the state names no domain).
+#[derive(Default)]
+pub struct Shelf {
+    kinds: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
+}
+
+impl Shelf {
+    /// The shelf's `T`, made on first use.
+    pub fn get<T: Default + Send + Sync + 'static>(&self) -> Arc<T> {
+        let mut kinds = self.kinds.lock().unwrap_or_else(|p| p.into_inner());
+        let kind = kinds
+            .entry(TypeId::of::<T>())
+            .or_insert_with(|| Arc::new(T::default()) as Arc<dyn Any + Send + Sync>)
+            .clone();
+        kind.downcast::<T>()
+            .expect("a shelf entry has the type it is kept under")
+    }
+}
 
 /// The reads in flight or just finished, by key.
 pub struct SharedReads<K, V> {

@@ -7,6 +7,7 @@ use super::repo::DeliveryFilter;
 use super::service;
 use crate::auth::graphql::UserNode;
 use crate::clock::to_utc;
+use crate::db::shared::SharedReads;
 use crate::error::AppResult;
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids::{self, IdKind};
@@ -464,7 +465,12 @@ impl NotificationSubscription {
                         })
                     };
                     let arrived = match seq {
-                        Some(seq) => state.live_inboxes.get((user_id, position, seq), read).await,
+                        Some(seq) => {
+                            let reads = state
+                                .shared_reads
+                                .get::<SharedReads<(crate::ids::UserId, i64, u64), Vec<super::model::Notification>>>();
+                            reads.get((user_id, position, seq), read).await
+                        }
                         None => read().await,
                     };
                     match arrived {

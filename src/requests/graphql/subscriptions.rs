@@ -4,6 +4,7 @@ use async_graphql::{Context, Subscription, ID};
 use futures_util::{Stream, StreamExt};
 
 use crate::actor::Role;
+use crate::db::shared::SharedReads;
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids::{self, IdKind};
 use crate::ids::{RequestId, UserId};
@@ -24,7 +25,10 @@ pub(super) async fn visible_update(
     use futures_util::FutureExt;
     let read_state = state.clone();
     let read = move || async move { service::for_subscriber(&read_state, user_id, request_id).await }.boxed();
-    match state.live_requests.get((user_id, request_id, seq), read).await {
+    let reads = state
+        .shared_reads
+        .get::<SharedReads<(UserId, RequestId, u64), Option<crate::requests::model::Request>>>();
+    match reads.get((user_id, request_id, seq), read).await {
         Ok(Some(request)) => Some(Ok(RequestNode(request))),
         Ok(None) => None,
         Err(error) => Some(Err(error.into())),
