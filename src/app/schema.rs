@@ -122,5 +122,7 @@ const LOADERS: &[Registration] = &[
 
 /// Adds the DataLoaders of every domain to a request's (or a websocket session's) data.
 pub fn register_loaders(state: &AppState, data: &mut async_graphql::Data) {
-    loaders::install(LOADERS, &state.db, data);
+    static REGISTRY: std::sync::OnceLock<std::sync::Arc<loaders::Registry>> = std::sync::OnceLock::new();
+    let registry = REGISTRY.get_or_init(|| std::sync::Arc::new(loaders::Registry::new(LOADERS)));
+    loaders::install(registry, &state.db, data);
 }

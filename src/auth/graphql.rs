@@ -19,7 +19,7 @@ use crate::i18n::Reason;
 use crate::ids::UserId;
 
 /// This domain's DataLoaders, for the registry in `graphql::loaders`.
-pub fn register_loaders(loaders: &mut crate::graphql::loaders::Loaders<'_>) {
+pub fn register_loaders(loaders: &mut crate::graphql::loaders::Loaders) {
     loaders.by_key(repo::find_by_ids, |u: &User| u.id);
     loaders.pairs(repo::active_assignment_counts);
 }

@@ -14,7 +14,7 @@ use crate::graphql::pagination::page_request;
 use crate::ids::CompanyId;
 
 /// This domain's DataLoaders, for the registry in `graphql::loaders`.
-pub fn register_loaders(loaders: &mut crate::graphql::loaders::Loaders<'_>) {
+pub fn register_loaders(loaders: &mut crate::graphql::loaders::Loaders) {
     loaders.by_key(repo::find_by_ids, |c: &Company| c.id);
     loaders.by_key(repo::active_assignments_for, |a: &OfficerAssignment| a.company_id);
 }

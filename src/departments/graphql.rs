@@ -13,7 +13,7 @@ use crate::graphql::pagination::page_request;
 use crate::ids::DepartmentId;
 
 /// This domain's DataLoaders, for the registry in `graphql::loaders`.
-pub fn register_loaders(loaders: &mut crate::graphql::loaders::Loaders<'_>) {
+pub fn register_loaders(loaders: &mut crate::graphql::loaders::Loaders) {
     loaders.by_key(repo::find_by_ids, |d: &Department| d.id);
 }
 

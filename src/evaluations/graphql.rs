@@ -21,7 +21,7 @@ use crate::graphql::loaders::load_one;
 use crate::ids::UserId;
 
 /// This domain's DataLoaders, for the registry in `graphql::loaders`.
-pub fn register_loaders(loaders: &mut crate::graphql::loaders::Loaders<'_>) {
+pub fn register_loaders(loaders: &mut crate::graphql::loaders::Loaders) {
     loaders.by_key(repo::find_periods, |p: &Period| p.id);
 }
 

@@ -490,6 +490,6 @@ impl NotificationSubscription {
 
 /// This domain's DataLoaders, for the registry in `graphql::loaders`: the unread notifications
 /// of many (reader, request) pairs in one query (`Request.unreadNotificationCount`).
-pub fn register_loaders(loaders: &mut crate::graphql::loaders::Loaders<'_>) {
+pub fn register_loaders(loaders: &mut crate::graphql::loaders::Loaders) {
     loaders.pairs(super::repo::unread_counts_by_request);
 }

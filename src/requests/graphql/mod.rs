@@ -23,7 +23,7 @@ use crate::requests::repo;
 
 /// This domain's DataLoaders, for the registry in `graphql::loaders`: categories by id, and the
 /// tasks and the timeline of many requests, one query each.
-pub fn register_loaders(loaders: &mut crate::graphql::loaders::Loaders<'_>) {
+pub fn register_loaders(loaders: &mut crate::graphql::loaders::Loaders) {
     loaders.by_key(repo::categories_by_ids, |c: &Category| c.id);
     loaders.grouped(repo::tasks_for_requests, |t: &Task| t.request_id);
     loaders.grouped(repo::events_for_requests, |e: &Event| e.request_id);
