@@ -3,9 +3,9 @@
 //! idle, the server makes ≤ 10 database queries/s in total and holds < 300 MB RSS; one change
 //! reaches the right subscribers within 100 ms at p99).
 //!
-//! The bench sets up its cast through GraphQL as the admin (one officer, `--companies`
-//! companies with one staff account each), opens `--phones` websockets spread over the company
-//! accounts and the officer (graphql-transport-ws, the protocol of
+//! The bench sets up its cast through GraphQL as the admin (`--officers` officers serving
+//! `--companies` companies in turn, one staff account each), opens `--phones` websockets, one
+//! in 50 an officer's and the rest spread over the company accounts (graphql-transport-ws, the protocol of
 //! <https://github.com/enisdenjo/graphql-ws/blob/master/PROTOCOL.md>), waits for them to settle,
 //! reads the server's query counters (`/metrics`) across `--idle` seconds of nothing happening,
 //! then has `--changes` companies each raise a request and times how long each concerned phone
@@ -16,7 +16,7 @@
 //!   SUBSCRIBERS_PG=postgres://postgres@127.0.0.1:5432/test bench/subscribers.sh
 //!   cargo run --release --example bench-subscribers -- --url http://127.0.0.1:8080 \
 //!       --metrics http://127.0.0.1:9090/metrics --pid PID --password ADMIN_PASSWORD \
-//!       [--phones 5000] [--companies 200] [--idle 30] [--changes 20]
+//!       [--phones 5000] [--companies 200] [--officers 20] [--idle 30] [--changes 20]
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -224,6 +224,15 @@ async fn open(host: &str, token: &str, index: usize, heard: mpsc::UnboundedSende
     });
 }
 
+/// Whose phone a websocket is.
+#[derive(Clone, Copy)]
+enum Phone {
+    /// Company n's staff account.
+    Staff(usize),
+    /// Officer o's account.
+    Officer(usize),
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
@@ -240,6 +249,7 @@ async fn main() {
     let phones = number("--phones", 5000);
     let companies = number("--companies", 200);
     let idle = number("--idle", 30);
+    let officers = number("--officers", 20).clamp(1, companies.max(1));
     let changes = number("--changes", 20).min(companies);
     let api = Api {
         http: reqwest::Client::new(),
@@ -247,20 +257,24 @@ async fn main() {
     };
     let host = url.trim_start_matches("http://").to_string();
 
-    // The cast: one officer serving every company, one staff account per company.
+    // The cast: `--officers` officers, company n served by officer n % officers, one staff
+    // account per company.
     let started = Instant::now();
     let admin = api.login("13800000000", &admin_password).await;
-    let officer_phone = "13700000001";
-    let officer_id = api
-        .call(
-            Some(&admin),
-            "mutation($p: String!, $w: String!) { createUser(input: { role: OFFICER, phone: $p, name: \"驻企专员\", password: $w }) { user { id } } }",
-            json!({ "p": officer_phone, "w": PASSWORD }),
-        )
-        .await["createUser"]["user"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let mut officer_ids = Vec::with_capacity(officers);
+    for o in 0..officers {
+        officer_ids.push(
+            api.call(
+                Some(&admin),
+                "mutation($p: String!, $w: String!) { createUser(input: { role: OFFICER, phone: $p, name: \"驻企专员\", password: $w }) { user { id } } }",
+                json!({ "p": format!("137{o:08}"), "w": PASSWORD }),
+            )
+            .await["createUser"]["user"]["id"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
     let category = api.call(Some(&admin), "{ categories { id } }", json!({})).await["categories"][0]["id"]
         .as_str()
         .unwrap()
@@ -276,7 +290,7 @@ async fn main() {
             .call(
                 Some(&admin),
                 "mutation($c: String!, $o: ID!, $n: String!) { createCompany(input: { name: $n, creditCode: $c, industry: \"制造业\", officerId: $o }) { company { id } } }",
-                json!({ "c": code, "o": officer_id, "n": format!("订阅压测企业{n}") }),
+                json!({ "c": code, "o": officer_ids[n % officers], "n": format!("订阅压测企业{n}") }),
             )
             .await["createCompany"]["company"]["id"]
             .as_str()
@@ -291,25 +305,33 @@ async fn main() {
         .await;
         staff_tokens.push(api.login(&phone, PASSWORD).await);
     }
-    let officer = api.login(officer_phone, PASSWORD).await;
+    let mut officer_tokens = Vec::with_capacity(officers);
+    for o in 0..officers {
+        officer_tokens.push(api.login(&format!("137{o:08}"), PASSWORD).await);
+    }
     println!(
-        "cast: {companies} companies with one staff account each, one officer ({:.0} s)",
+        "cast: {companies} companies with one staff account each, served by {officers} officers ({:.0} s)",
         started.elapsed().as_secs_f64()
     );
 
-    // The phones: one in 50 is the officer's (the rest spread over the companies' staff).
+    // The phones: one in 50 is an officer's (spread over the officers), the rest spread over
+    // the companies' staff.
     let (heard_tx, mut heard) = mpsc::unbounded_channel();
-    let mut owner = Vec::with_capacity(phones); // None: the officer; Some(n): company n's staff
+    let mut owner = Vec::with_capacity(phones);
     let opening = Instant::now();
     let rss_before = rss_kb(&pid, "VmRSS:").unwrap_or(0);
     for chunk_start in (0..phones).step_by(100) {
         let mut batch = Vec::new();
         for index in chunk_start..(chunk_start + 100).min(phones) {
-            let who = (index % 50 != 49).then_some(index % companies);
+            let who = if index % 50 == 49 {
+                Phone::Officer((index / 50) % officers)
+            } else {
+                Phone::Staff(index % companies)
+            };
             owner.push(who);
             let token = match who {
-                Some(n) => staff_tokens[n].clone(),
-                None => officer.clone(),
+                Phone::Staff(n) => staff_tokens[n].clone(),
+                Phone::Officer(o) => officer_tokens[o].clone(),
             };
             let (host, heard_tx) = (host.clone(), heard_tx.clone());
             batch.push(tokio::spawn(async move { open(&host, &token, index, heard_tx).await }));
@@ -347,13 +369,17 @@ async fn main() {
     );
 
     // Changes: company n raises a request; its staff's phones hear it on myRequestUpdates and
-    // the officer's phones on notificationReceived (a new request for them). No other phone
-    // hears anything.
+    // its officer's phones on both (a new request for them). No other phone hears anything.
     let mut latencies = Vec::new();
     let mut wrong = 0usize;
     let mut missing = 0usize;
     for (n, staff) in staff_tokens.iter().enumerate().take(changes) {
-        let concerned: Vec<usize> = (0..phones).filter(|&i| owner[i].is_none_or(|c| c == n)).collect();
+        let concerned: Vec<usize> = (0..phones)
+            .filter(|&i| match owner[i] {
+                Phone::Staff(c) => c == n,
+                Phone::Officer(o) => o == n % officers,
+            })
+            .collect();
         let mut waiting: HashMap<usize, ()> = concerned.iter().map(|&i| (i, ())).collect();
         let sent = Instant::now();
         api.call(

@@ -6,7 +6,7 @@
 # fast one change reaches the phones it concerns.
 #
 #   bench/subscribers.sh
-#   SUBSCRIBERS_PHONES=1000 SUBSCRIBERS_IDLE=10 bench/subscribers.sh
+#   SUBSCRIBERS_PHONES=1000 SUBSCRIBERS_OFFICERS=1 SUBSCRIBERS_IDLE=10 bench/subscribers.sh
 #   SUBSCRIBERS_PG=postgres://postgres@127.0.0.1:5432/test bench/subscribers.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,7 +42,7 @@ password=$(sed -n 's/^  password: //p' "$work/banner")
 echo "server pid $server on port $port; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 "$target/examples/bench-subscribers" --url "http://127.0.0.1:$port" --password "$password" \
   --metrics "http://127.0.0.1:$metrics_port/metrics" --pid "$server" \
-  --phones "${SUBSCRIBERS_PHONES:-5000}" --idle "${SUBSCRIBERS_IDLE:-30}" --changes "${SUBSCRIBERS_CHANGES:-20}"
+  --phones "${SUBSCRIBERS_PHONES:-5000}" --officers "${SUBSCRIBERS_OFFICERS:-20}" --idle "${SUBSCRIBERS_IDLE:-30}" --changes "${SUBSCRIBERS_CHANGES:-20}"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "server log lines at WARN or ERROR: $(grep -c -E 'ERROR|WARN' "$work/server.log" || true)"
 grep -E 'ERROR|WARN' "$work/server.log" | head -5 || true
