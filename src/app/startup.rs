@@ -63,6 +63,9 @@ pub async fn prepare(state: &AppState) -> Result<Startup, AppError> {
         .db
         .write(move |conn| users_service::ensure_first_admin(conn, &phone, now))
         .await?;
+    if crate::stats::service::prepare_totals(state).await? {
+        tracing::info!(zone = %state.config.time_zone, "statistics totals rebuilt for the zone's days");
+    }
     Ok(Startup {
         applied_migrations,
         first_admin_password,

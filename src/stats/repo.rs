@@ -552,7 +552,8 @@ pub struct FeedbackChannels {
     pub callbacks_pending: i64,
 }
 
-/// The answers given in the window that came from callbacks; the rest came from the app.
+/// The answers given in the window that came from callbacks; the rest came from the app. Read
+/// from the requests called back (few) rather than from every answer in the window (many).
 pub fn feedback_channels_in(conn: &mut DbConnection, window: Window) -> AppResult<FeedbackChannels> {
     let mut sql = Sql::new();
     sql.push(
@@ -561,7 +562,9 @@ pub fn feedback_channels_in(conn: &mut DbConnection, window: Window) -> AppResul
          COALESCE(SUM(CASE WHEN r.solved = TRUE THEN 1 ELSE 0 END), 0) AS callback_solved, \
          (SELECT COUNT(*) FROM request_callbacks p WHERE p.flagged_at IS NOT NULL AND p.recorded_at IS NULL) \
          AS callbacks_pending \
-         FROM requests r WHERE r.satisfied IS NOT NULL AND EXISTS (SELECT 1 FROM request_callbacks c \
+         FROM (SELECT DISTINCT request_id FROM request_callbacks WHERE recorded_at IS NOT NULL) called \
+         JOIN requests r ON r.id = called.request_id \
+         WHERE r.satisfied IS NOT NULL AND EXISTS (SELECT 1 FROM request_callbacks c \
          WHERE c.request_id = r.id AND c.recorded_at IS NOT NULL AND c.recorded_at >= r.feedback_at) AND ",
     );
     sql.within("r.feedback_at", window);

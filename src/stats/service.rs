@@ -6,6 +6,7 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
 
 use super::errors::StatsReason;
+use super::totals;
 use super::repo::{self, Coverage, CubeRow, DepartmentFigures, Durations, Feedback, LastEvaluation, Outcomes, Window};
 use crate::actor::Actor;
 use crate::auth::repo as users_repo;
@@ -94,12 +95,35 @@ pub struct Stats {
 
 pub async fn stats(state: &AppState, actor: &Actor, from: NaiveDate, to: NaiveDate) -> AppResult<Stats> {
     actor.require_admin()?;
-    let range = date_range(state.config.time_zone, from, to)?;
+    let zone = state.config.time_zone;
+    let range = date_range(zone, from, to)?;
     state
         .db
         .read(move |conn| {
             repo::in_snapshot(conn, |conn| {
                 let window = range.window;
+                if totals::usable(conn, zone)? {
+                    let days = totals::Days {
+                        from: range.from,
+                        to: range.to,
+                    };
+                    let month_starts: Vec<NaiveDate> = range.months[1..]
+                        .iter()
+                        .map(|&(year, month)| NaiveDate::from_ymd_opt(year, month, 1).expect("a month's first day"))
+                        .collect();
+                    return Ok(Stats {
+                        cube: totals::received_cube(conn, days, &month_starts)?,
+                        outcomes: totals::resolved_in(conn, days)?,
+                        feedback: totals::feedback_in(conn, days)?,
+                        overdue: totals::overdue_in(conn, days)?,
+                        first_reply: totals::durations(conn, repo::Measure::FirstReply, days, window)?,
+                        resolution: totals::durations(conn, repo::Measure::Resolution, days, window)?,
+                        coverage: repo::coverage(conn)?,
+                        sharing: repo::sharing_in(conn, window)?,
+                        feedback_channels: repo::feedback_channels_in(conn, window)?,
+                        range: range.clone(),
+                    });
+                }
                 Ok(Stats {
                     cube: repo::received_cube(conn, window, &range.month_ends)?,
                     outcomes: repo::resolved_in(conn, window)?,
@@ -214,4 +238,17 @@ mod tests {
         assert_eq!(ends, ["2026-01-31 16:00:00", "2026-02-28 16:00:00"]);
         assert!(date_range(zone, d(2026, 3, 2), d(2026, 3, 1)).is_err());
     }
+}
+
+/// Makes the statistics' totals count the days of the configured zone (at start-up; a
+/// rebuild when the zone changed or the database is new, on PostgreSQL).
+pub async fn prepare_totals(state: &AppState) -> AppResult<bool> {
+    let zone = state.config.time_zone;
+    state.db.read(move |conn| totals::count_days_of(conn, zone)).await
+}
+
+/// Folds the rows the triggers appended to the totals (the background job's round); returns
+/// the days folded.
+pub async fn fold_totals(state: &AppState) -> AppResult<usize> {
+    state.db.read(totals::fold).await
 }

@@ -36,6 +36,9 @@ const SIMILAR_INDEX_EVERY: Duration = Duration::from_secs(300);
 /// How often the similar-request index's term changes are folded into its counts (a search
 /// reads the changes not folded yet, so this bounds its cost, not its correctness).
 const TERM_COUNTS_EVERY: Duration = Duration::from_secs(60);
+/// How often the rows the statistics' triggers append are folded into daily totals (a read
+/// sums the unfolded rows too, so this bounds its cost, not its correctness).
+const STATS_FOLD_EVERY: Duration = Duration::from_secs(60);
 
 /// How often unread important notices to the zone are checked for their reminder.
 const NOTICE_REMINDERS_EVERY: Duration = Duration::from_secs(600);
@@ -127,7 +130,8 @@ impl Workers {
 }
 
 /// The jobs of an instance: SMS delivery, push delivery, automatic closing, the time-limit
-/// sweep, the evaluation periods, the idempotency-key purge and the retention purge.
+/// sweep, the evaluation periods, the idempotency-key purge, the retention purge, and the
+/// housekeeping of indexes, counts and totals.
 pub fn jobs(state: &AppState) -> Result<Vec<Job>, String> {
     let router = push::PushRouter::from_config(&state.config.push)?;
     let options = PushOptions {
@@ -154,7 +158,7 @@ pub fn jobs(state: &AppState) -> Result<Vec<Job>, String> {
         state.clone(),
         state.clone(),
     );
-    let (s7, s8, s9) = (state.clone(), state.clone(), state.clone());
+    let (s7, s8, s9, s10) = (state.clone(), state.clone(), state.clone(), state.clone());
     let sms = SmsWorker::from_config(state);
     Ok(vec![
         Job::new("sms delivery", state.config.sms.interval, move || {
@@ -200,6 +204,10 @@ pub fn jobs(state: &AppState) -> Result<Vec<Job>, String> {
         Job::new("similar-request term counts", TERM_COUNTS_EVERY, move || {
             let state = s9.clone();
             Box::pin(async move { crate::requests::similar::fold_term_counts(&state).await })
+        }),
+        Job::new("statistics totals fold", STATS_FOLD_EVERY, move || {
+            let state = s10.clone();
+            Box::pin(async move { crate::stats::service::fold_totals(&state).await })
         }),
         Job::new("memory trim", memory::TRIM_EVERY, || {
             Box::pin(async { Ok(memory::trim().await) })

@@ -9,6 +9,7 @@ use crate::helpers::{credit_code, TestApp};
 
 backend_tests!(
     statistics_match_the_hand_computed_fixture,
+    totals_answer_exactly_as_the_requests_do,
     performance_lines_match_the_fixture,
     only_admins_read_statistics
 );
@@ -458,4 +459,142 @@ async fn only_admins_read_statistics(app: TestApp) {
         app.error_code(Some(&app.admin_token), STATS, backwards).await,
         "BAD_USER_INPUT"
     );
+}
+
+/// The statistics of each window, as the admin reads them.
+async fn ask(app: &TestApp, windows: &[(&str, &str)]) -> Vec<Value> {
+    let mut answers = Vec::new();
+    for (from, to) in windows {
+        answers.push(app.ok(&app.admin_token, STATS, json!({ "from": from, "to": to })).await["stats"].clone());
+    }
+    answers
+}
+
+/// A deterministic pseudo-random sequence (a linear congruential generator), so a failure
+/// repeats.
+struct Dice(u64);
+
+impl Dice {
+    fn roll(&mut self, below: u64) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (self.0 >> 33) % below
+    }
+
+    fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+        from[self.roll(from.len() as u64) as usize]
+    }
+}
+
+/// Seconds for a duration: around bucket edges (99, 100, 109, 110, 1999, 2000), repeated
+/// values, and a spread from a minute to a month.
+fn seconds(dice: &mut Dice) -> i64 {
+    const EDGES: [i64; 8] = [0, 99, 100, 109, 110, 1_999, 2_000, 86_400];
+    match dice.roll(3) {
+        0 => EDGES[dice.roll(EDGES.len() as u64) as usize],
+        _ => 60 + dice.roll(30 * 86_400) as i64,
+    }
+}
+
+fn at(base: chrono::NaiveDateTime, plus: i64) -> String {
+    (base + chrono::Duration::seconds(plus)).format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// On PostgreSQL the statistics of requests are read from daily totals kept by triggers: for
+/// 150 requests raised through the API and then given random times, states and answers (row
+/// by row and by statements changing many rows at once), the totals, folded or not, answer
+/// every window exactly as the requests read directly do, field by field. On SQLite the
+/// statistics always read the requests, and the same windows are asked for the same answers.
+async fn totals_answer_exactly_as_the_requests_do(app: TestApp) {
+    let postgres = matches!(app.state.db.backend(), zhitong::db::Backend::Postgres);
+    let officer = app.create_user("OFFICER", "13900000011", "丙专员", json!({})).await;
+    let company = app.create_company("丙公司", &credit_code(311)).await;
+    app.assign_officer(&company, &officer.id).await;
+    let staff = app
+        .create_user("COMPANY", "13900000012", "王员工", json!({ "companyId": company }))
+        .await;
+    let mut ids = Vec::new();
+    for index in 0..150 {
+        let raised = app
+            .ok(
+                &staff.token,
+                "mutation($input: RaiseRequestInput!) { raiseRequest(input: $input) { request { id } } }",
+                json!({ "input": { "kind": "PROBLEM", "categoryId": "cat_3", "title": format!("统计 {index}"), "description": "totals" } }),
+            )
+            .await;
+        let id = raised["raiseRequest"]["request"]["id"].as_str().unwrap().to_string();
+        ids.push(id.trim_start_matches("req_").parse::<i64>().unwrap());
+    }
+    let base = chrono::NaiveDate::from_ymd_opt(2025, 12, 20).unwrap().and_hms_opt(0, 0, 0).unwrap();
+    let mut dice = Dice(20_261_208);
+    for id in &ids {
+        let created = dice.roll(400 * 86_400) as i64;
+        let status = dice.pick(&["SUBMITTED", "ACCEPTED", "IN_PROGRESS", "RESOLVED", "CLOSED", "REJECTED", "REOPENED"]);
+        let replied = (dice.roll(4) > 0).then(|| at(base, created + seconds(&mut dice)));
+        let resolved = matches!(status, "RESOLVED" | "CLOSED").then(|| at(base, created + seconds(&mut dice)));
+        let overdue = (dice.roll(4) == 0).then(|| at(base, created + seconds(&mut dice)));
+        let answered = status == "CLOSED" && dice.roll(3) > 0;
+        let feedback = answered.then(|| at(base, created + seconds(&mut dice)));
+        let solved = if answered { dice.pick(&["TRUE", "FALSE"]) } else { "NULL" };
+        let satisfied = if answered { dice.pick(&["TRUE", "FALSE", "NULL"]) } else { "NULL" };
+        sql(
+            &app,
+            format!(
+                "UPDATE requests SET created_at = '{}', kind = '{}', channel = '{}', status = '{status}',                  category_id = {}, first_replied_at = {}, resolved_at = {}, overdue_at = {}, feedback_at = {},                  solved = {solved}, satisfied = {satisfied} WHERE id = {id}",
+                at(base, created),
+                dice.pick(&["CONSULTATION", "PROBLEM", "SUGGESTION", "COMPLAINT"]),
+                dice.pick(&["APP", "HOTLINE", "VISIT", "GROUP_CHAT", "OTHER"]),
+                dice.pick(&["1", "3", "11"]),
+                lit(replied.as_deref()),
+                lit(resolved.as_deref()),
+                lit(overdue.as_deref()),
+                lit(feedback.as_deref()),
+            ),
+        )
+        .await;
+    }
+    let windows = [
+        ("2025-12-01", "2027-01-31"),
+        ("2026-01-01", "2026-12-31"),
+        ("2026-03-01", "2026-03-31"),
+        ("2026-02-27", "2026-04-02"),
+        ("2026-05-15", "2026-05-15"),
+        ("2026-06-30", "2026-09-01"),
+    ];
+    let unfolded = ask(&app, &windows).await;
+    // Statements that change many rows at once, and a request taken away.
+    sql(&app, format!("UPDATE requests SET status = 'CLOSED', resolved_at = created_at WHERE id % 7 = 0 AND resolved_at IS NULL AND id <= {}", ids[149])).await;
+    sql(&app, "UPDATE requests SET overdue_at = NULL WHERE id % 5 = 1".into()).await;
+    sql(&app, "UPDATE requests SET title = title || ' (改)' WHERE id % 2 = 0".into()).await;
+    // Rows written straight into the table (a bulk insert) and some of them taken away.
+    sql(
+        &app,
+        format!(
+            "INSERT INTO requests (number, company_id, raised_by, channel, kind, category_id, urgency, title, \
+             description, status, solved, satisfied, feedback_at, resolved_at, first_replied_at, overdue_at, \
+             created_at, updated_at) \
+             SELECT 'COPY-' || number, company_id, raised_by, channel, kind, category_id, urgency, title, description, \
+             status, solved, satisfied, feedback_at, resolved_at, first_replied_at, overdue_at, created_at, updated_at \
+             FROM requests WHERE id <= {}",
+            ids[40]
+        ),
+    )
+    .await;
+    sql(&app, "DELETE FROM requests WHERE number LIKE 'COPY-%' AND id % 3 <> 0".into()).await;
+    let changed_unfolded = ask(&app, &windows).await;
+    assert_ne!(unfolded, changed_unfolded, "the bulk changes changed some figure");
+    let folded_days = zhitong::stats::service::fold_totals(&app.state).await.unwrap();
+    assert_eq!(folded_days > 0, postgres, "days folded on PostgreSQL only");
+    let folded = ask(&app, &windows).await;
+    if postgres {
+        assert!(app.count("stats_received").await > 0, "the totals were kept");
+        sql(&app, "UPDATE stats_zone SET time_zone = NULL".into()).await;
+    }
+    let direct = ask(&app, &windows).await;
+    for (index, (from, to)) in windows.iter().enumerate() {
+        assert_eq!(changed_unfolded[index], direct[index], "{from}..{to}: unfolded totals against the requests");
+        assert_eq!(folded[index], direct[index], "{from}..{to}: folded totals against the requests");
+    }
+    // A zone change (here: none counted) rebuilds the totals, which answer the same again.
+    assert_eq!(zhitong::stats::service::prepare_totals(&app.state).await.unwrap(), postgres);
+    assert_eq!(ask(&app, &windows).await, direct, "rebuilt totals against the requests");
 }

@@ -1,0 +1,14 @@
+DROP TRIGGER stats_requests_inserted ON requests;
+DROP TRIGGER stats_requests_updated ON requests;
+DROP TRIGGER stats_requests_deleted ON requests;
+DROP FUNCTION stats_requests_changed();
+DROP FUNCTION stats_apply(TEXT, stats_row[]);
+DROP TYPE stats_row;
+DROP FUNCTION stats_bucket(BIGINT);
+DROP FUNCTION stats_day(TIMESTAMP, TEXT);
+DROP INDEX requests_first_reply_seconds_idx;
+DROP INDEX requests_resolution_seconds_idx;
+DROP TABLE stats_durations;
+DROP TABLE stats_outcomes;
+DROP TABLE stats_received;
+DROP TABLE stats_zone;
