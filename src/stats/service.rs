@@ -6,8 +6,8 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
 
 use super::errors::StatsReason;
-use super::totals;
 use super::repo::{self, Coverage, CubeRow, DepartmentFigures, Durations, Feedback, LastEvaluation, Outcomes, Window};
+use super::totals;
 use crate::actor::Actor;
 use crate::auth::repo as users_repo;
 use crate::db::{Page, PageRequest};
@@ -222,6 +222,19 @@ pub async fn department_performance(
         .await
 }
 
+/// Makes the statistics' totals count the days of the configured zone (at start-up; a
+/// rebuild when the zone changed or the database is new, on PostgreSQL).
+pub async fn prepare_totals(state: &AppState) -> AppResult<bool> {
+    let zone = state.config.time_zone;
+    state.db.read(move |conn| totals::count_days_of(conn, zone)).await
+}
+
+/// Folds the rows the triggers appended to the totals (the background job's round); returns
+/// the days folded.
+pub async fn fold_totals(state: &AppState) -> AppResult<usize> {
+    state.db.read(totals::fold).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -238,17 +251,4 @@ mod tests {
         assert_eq!(ends, ["2026-01-31 16:00:00", "2026-02-28 16:00:00"]);
         assert!(date_range(zone, d(2026, 3, 2), d(2026, 3, 1)).is_err());
     }
-}
-
-/// Makes the statistics' totals count the days of the configured zone (at start-up; a
-/// rebuild when the zone changed or the database is new, on PostgreSQL).
-pub async fn prepare_totals(state: &AppState) -> AppResult<bool> {
-    let zone = state.config.time_zone;
-    state.db.read(move |conn| totals::count_days_of(conn, zone)).await
-}
-
-/// Folds the rows the triggers appended to the totals (the background job's round); returns
-/// the days folded.
-pub async fn fold_totals(state: &AppState) -> AppResult<usize> {
-    state.db.read(totals::fold).await
 }

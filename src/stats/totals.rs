@@ -95,7 +95,10 @@ pub fn count_days_of(conn: &mut DbConnection, zone: Tz) -> AppResult<bool> {
 
 /// The three tables of totals and their keys.
 const TABLES: [(&str, &str); 3] = [
-    ("stats_received", "day, kind, category_id, channel, status, resolved, overdue"),
+    (
+        "stats_received",
+        "day, kind, category_id, channel, status, resolved, overdue",
+    ),
     ("stats_outcomes", "fact, day, a, b"),
     ("stats_durations", "measure, day, bucket"),
 ];

@@ -476,7 +476,10 @@ struct Dice(u64);
 
 impl Dice {
     fn roll(&mut self, below: u64) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (self.0 >> 33) % below
     }
 
@@ -496,7 +499,9 @@ fn seconds(dice: &mut Dice) -> i64 {
 }
 
 fn at(base: chrono::NaiveDateTime, plus: i64) -> String {
-    (base + chrono::Duration::seconds(plus)).format("%Y-%m-%d %H:%M:%S").to_string()
+    (base + chrono::Duration::seconds(plus))
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
 }
 
 /// On PostgreSQL the statistics of requests are read from daily totals kept by triggers: for
@@ -524,18 +529,37 @@ async fn totals_answer_exactly_as_the_requests_do(app: TestApp) {
         let id = raised["raiseRequest"]["request"]["id"].as_str().unwrap().to_string();
         ids.push(id.trim_start_matches("req_").parse::<i64>().unwrap());
     }
-    let base = chrono::NaiveDate::from_ymd_opt(2025, 12, 20).unwrap().and_hms_opt(0, 0, 0).unwrap();
+    let base = chrono::NaiveDate::from_ymd_opt(2025, 12, 20)
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap();
     let mut dice = Dice(20_261_208);
     for id in &ids {
         let created = dice.roll(400 * 86_400) as i64;
-        let status = dice.pick(&["SUBMITTED", "ACCEPTED", "IN_PROGRESS", "RESOLVED", "CLOSED", "REJECTED", "REOPENED"]);
+        let status = dice.pick(&[
+            "SUBMITTED",
+            "ACCEPTED",
+            "IN_PROGRESS",
+            "RESOLVED",
+            "CLOSED",
+            "REJECTED",
+            "REOPENED",
+        ]);
         let replied = (dice.roll(4) > 0).then(|| at(base, created + seconds(&mut dice)));
         let resolved = matches!(status, "RESOLVED" | "CLOSED").then(|| at(base, created + seconds(&mut dice)));
         let overdue = (dice.roll(4) == 0).then(|| at(base, created + seconds(&mut dice)));
         let answered = status == "CLOSED" && dice.roll(3) > 0;
         let feedback = answered.then(|| at(base, created + seconds(&mut dice)));
-        let solved = if answered { dice.pick(&["TRUE", "FALSE"]) } else { "NULL" };
-        let satisfied = if answered { dice.pick(&["TRUE", "FALSE", "NULL"]) } else { "NULL" };
+        let solved = if answered {
+            dice.pick(&["TRUE", "FALSE"])
+        } else {
+            "NULL"
+        };
+        let satisfied = if answered {
+            dice.pick(&["TRUE", "FALSE", "NULL"])
+        } else {
+            "NULL"
+        };
         sql(
             &app,
             format!(
@@ -564,7 +588,11 @@ async fn totals_answer_exactly_as_the_requests_do(app: TestApp) {
     // Statements that change many rows at once, and a request taken away.
     sql(&app, format!("UPDATE requests SET status = 'CLOSED', resolved_at = created_at WHERE id % 7 = 0 AND resolved_at IS NULL AND id <= {}", ids[149])).await;
     sql(&app, "UPDATE requests SET overdue_at = NULL WHERE id % 5 = 1".into()).await;
-    sql(&app, "UPDATE requests SET title = title || ' (改)' WHERE id % 2 = 0".into()).await;
+    sql(
+        &app,
+        "UPDATE requests SET title = title || ' (改)' WHERE id % 2 = 0".into(),
+    )
+    .await;
     // Rows written straight into the table (a bulk insert) and some of them taken away.
     sql(
         &app,
@@ -579,7 +607,11 @@ async fn totals_answer_exactly_as_the_requests_do(app: TestApp) {
         ),
     )
     .await;
-    sql(&app, "DELETE FROM requests WHERE number LIKE 'COPY-%' AND id % 3 <> 0".into()).await;
+    sql(
+        &app,
+        "DELETE FROM requests WHERE number LIKE 'COPY-%' AND id % 3 <> 0".into(),
+    )
+    .await;
     let changed_unfolded = ask(&app, &windows).await;
     assert_ne!(unfolded, changed_unfolded, "the bulk changes changed some figure");
     let folded_days = zhitong::stats::service::fold_totals(&app.state).await.unwrap();
@@ -591,10 +623,19 @@ async fn totals_answer_exactly_as_the_requests_do(app: TestApp) {
     }
     let direct = ask(&app, &windows).await;
     for (index, (from, to)) in windows.iter().enumerate() {
-        assert_eq!(changed_unfolded[index], direct[index], "{from}..{to}: unfolded totals against the requests");
-        assert_eq!(folded[index], direct[index], "{from}..{to}: folded totals against the requests");
+        assert_eq!(
+            changed_unfolded[index], direct[index],
+            "{from}..{to}: unfolded totals against the requests"
+        );
+        assert_eq!(
+            folded[index], direct[index],
+            "{from}..{to}: folded totals against the requests"
+        );
     }
     // A zone change (here: none counted) rebuilds the totals, which answer the same again.
-    assert_eq!(zhitong::stats::service::prepare_totals(&app.state).await.unwrap(), postgres);
+    assert_eq!(
+        zhitong::stats::service::prepare_totals(&app.state).await.unwrap(),
+        postgres
+    );
     assert_eq!(ask(&app, &windows).await, direct, "rebuilt totals against the requests");
 }
