@@ -8,12 +8,13 @@
 # (the totals switched off by clearing their zone), and compares the two answers.
 #
 #   bench/stats_1m.sh [--reuse-data]        # prints a section of Markdown on stdout
-# Environment: CARGO_TARGET_DIR (default target).
+# Environment: CARGO_TARGET_DIR (default target), BENCH_PROFILE (the cargo profile, default release).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 reuse=false
 [ "${1:-}" = "--reuse-data" ] && reuse=true
-bin=${CARGO_TARGET_DIR:-target}/release
+profile=${BENCH_PROFILE:-release}
+bin=${CARGO_TARGET_DIR:-target}/$profile
 pg_base=${ZHITONG_BENCH_PG:-postgres://postgres@127.0.0.1:5432}
 url="$pg_base/zhitong_stats"
 work=$(mktemp -d)
@@ -24,7 +25,7 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-cargo build --release --quiet --bin zhitong >&2
+cargo build --profile "$profile" --quiet --bin zhitong >&2
 password=bench-password-123
 if [ "$reuse" = false ] || ! psql "$url" -Atc "SELECT 1 FROM requests LIMIT 1" > /dev/null 2>&1; then
     echo "== loading 1,000,000 requests into zhitong_stats" >&2
