@@ -18,7 +18,7 @@ schema=""
 cleanup() {
   [ -n "$server" ] && kill "$server" 2>/dev/null
   wait 2>/dev/null
-  [ -n "$schema" ] && psql -q "$SUBSCRIBERS_PG" -c "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null
+  [ -n "$schema" ] && psql -q "$SUBSCRIBERS_PG" -c "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1
   rm -rf "$work"
 }
 trap cleanup EXIT
