@@ -916,12 +916,39 @@ fn pgbench(
     floor
 }
 
+/// Where the driver keeps the admin's second-factor secret once it has enrolled one, beside the
+/// manifest (bench/run removes it when it makes new data).
+static SECOND_FACTOR_FILE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs() as i64
+}
+
 async fn login(ctx: &Ctx, phone: &str, password: &str) -> Result<String, String> {
     let body = json!({
         "query": "mutation($p: String!, $w: String!) { login(phone: $p, password: $w) { accessToken } }",
         "variables": { "p": phone, "w": password },
     });
-    let answer = ctx.post(None, &body).await?;
+    let answer = match ctx.post(None, &body).await {
+        // An admin who enrolled in an earlier run of the driver signs in with a code.
+        Err(e) if e.contains("SECOND_FACTOR_REQUIRED") => {
+            let secret = SECOND_FACTOR_FILE
+                .get()
+                .and_then(|path| std::fs::read_to_string(path).ok())
+                .ok_or_else(|| format!("{e} (and no second-factor secret kept by an earlier run)"))?;
+            let code =
+                zhitong::auth::second_factor::code_at(secret.trim(), now_unix()).map_err(|e| format!("{e:?}"))?;
+            let body = json!({
+                "query": "mutation($p: String!, $w: String!, $c: String!) { login(phone: $p, password: $w, secondFactor: $c) { accessToken } }",
+                "variables": { "p": phone, "w": password, "c": code },
+            });
+            ctx.post(None, &body).await?
+        }
+        other => other?,
+    };
     answer["data"]["login"]["accessToken"]
         .as_str()
         .map(str::to_string)
@@ -949,6 +976,45 @@ async fn login_all(ctx: &Ctx, phones: &[String], password: &str) -> Vec<Session>
         .filter_map(|s| async move { s })
         .collect()
         .await
+}
+
+/// An admin of a server in production must turn on the second factor before anything else
+/// (`SECOND_FACTOR_ENROLMENT_REQUIRED`): the driver does it as the admin would, with the code an
+/// authenticator app would show for the new secret (RFC 6238, the server's own implementation).
+async fn enrol_second_factor(ctx: &Ctx, admin: &str) {
+    let me = ctx.post(Some(admin), &json!({ "query": "{ me { id } }" })).await;
+    let needed = ctx
+        .post(Some(admin), &json!({ "query": "{ categories { id } }" }))
+        .await;
+    if me.is_err()
+        || !needed
+            .as_ref()
+            .is_err_and(|e| e.contains("SECOND_FACTOR_ENROLMENT_REQUIRED"))
+    {
+        return;
+    }
+    let begun = ctx
+        .post(
+            Some(admin),
+            &json!({ "query": "mutation { beginSecondFactorEnrolment { secret } }" }),
+        )
+        .await
+        .expect("beginSecondFactorEnrolment");
+    let secret = begun["data"]["beginSecondFactorEnrolment"]["secret"]
+        .as_str()
+        .expect("a secret")
+        .to_string();
+    let code = zhitong::auth::second_factor::code_at(&secret, now_unix()).expect("a TOTP code");
+    ctx.post(
+        Some(admin),
+        &json!({ "query": "mutation($c: String!) { confirmSecondFactorEnrolment(code: $c) }", "variables": { "c": code } }),
+    )
+    .await
+    .expect("confirmSecondFactorEnrolment");
+    if let Some(path) = SECOND_FACTOR_FILE.get() {
+        std::fs::write(path, &secret).expect("the second-factor secret kept");
+    }
+    eprintln!("  the admin turned on the second factor (the server runs in production)");
 }
 
 /// The root fields of the server's schema (introspection is open to admins).
@@ -1087,6 +1153,7 @@ fn main() {
 async fn run() {
     let base = arg("--url").unwrap_or_else(|| "http://127.0.0.1:18080".into());
     let manifest_path = arg("--manifest").unwrap_or_else(|| "bench/out/manifest.json".into());
+    let _ = SECOND_FACTOR_FILE.set(format!("{manifest_path}.admin-totp"));
     let manifest: Manifest =
         serde_json::from_str(&std::fs::read_to_string(&manifest_path).expect("manifest")).expect("manifest JSON");
     let duration = Duration::from_secs(arg("--duration").and_then(|d| d.parse().ok()).unwrap_or(20));
@@ -1155,6 +1222,7 @@ async fn run() {
 
     // What this build offers, and the data the operations need.
     let admin = ctx.admins[0].token.clone();
+    enrol_second_factor(&ctx, &admin).await;
     let roots = root_fields(&ctx, &admin).await.expect("introspection as admin");
     let categories = ctx
         .post(Some(&admin), &json!({ "query": "{ categories { id } }" }))
