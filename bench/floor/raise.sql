@@ -20,13 +20,13 @@ SELECT officer_id FROM officer_assignments WHERE company_id = :c AND ended_at IS
 SELECT * FROM users WHERE id IN (:officer);
 SELECT * FROM devices WHERE user_id IN (:officer);
 INSERT INTO notifications (user_id, kind, title, body, locale, request_id, company_id, urgent, created_at) VALUES (:officer, 'REQUEST_RAISED', '新诉求', '企业提交了新诉求', 'zh-CN', :r, :c, false, now()) RETURNING id AS note \gset
-INSERT INTO push_deliveries (notification_id, device_id, token, platform, title, body, status, next_attempt_at, created_at, updated_at) SELECT :note, id, token, platform, '新诉求', '企业提交了新诉求', 'PENDING', now(), now(), now() FROM devices WHERE user_id = :officer;
+INSERT INTO push_deliveries (notification_id, device_id, token, platform, provider, kind, title, body, status, next_attempt_at, expires_at, created_at, updated_at) SELECT :note, id, token, platform, provider, 'REQUEST_RAISED', '新诉求', '企业提交了新诉求', 'PENDING', now(), now() + INTERVAL '1 day', now(), now() FROM devices WHERE user_id = :officer;
 SELECT count(*) FROM users WHERE company_id = :c;
 SELECT * FROM users WHERE company_id = :c ORDER BY id LIMIT 10001;
 SELECT * FROM users WHERE id IN (SELECT id FROM users WHERE company_id = :c AND id <> :u);
 SELECT * FROM devices WHERE user_id IN (SELECT id FROM users WHERE company_id = :c AND id <> :u);
 WITH n AS (INSERT INTO notifications (user_id, kind, title, body, locale, request_id, company_id, urgent, created_at) SELECT id, 'REQUEST_RAISED', '诉求已提交', '诉求已提交', 'zh-CN', :r, :c, false, now() FROM users WHERE company_id = :c AND id <> :u RETURNING id, user_id)
-  INSERT INTO push_deliveries (notification_id, device_id, token, platform, title, body, status, next_attempt_at, created_at, updated_at) SELECT n.id, d.id, d.token, d.platform, '诉求已提交', '诉求已提交', 'PENDING', now(), now(), now() FROM n JOIN devices d ON d.user_id = n.user_id;
+  INSERT INTO push_deliveries (notification_id, device_id, token, platform, provider, kind, title, body, status, next_attempt_at, expires_at, created_at, updated_at) SELECT n.id, d.id, d.token, d.platform, d.provider, 'REQUEST_RAISED', '诉求已提交', '诉求已提交', 'PENDING', now(), now() + INTERVAL '1 day', now(), now() FROM n JOIN devices d ON d.user_id = n.user_id;
 COMMIT;
 SELECT * FROM categories WHERE id = :cat;
 SELECT * FROM companies WHERE id = :c;
