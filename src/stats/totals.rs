@@ -59,7 +59,7 @@ pub fn count_days_of(conn: &mut DbConnection, zone: Tz) -> AppResult<bool> {
     if !matches!(conn, DbConnection::Postgres(_)) || counted_zone(conn)?.as_deref() == Some(zone.name()) {
         return Ok(false);
     }
-    conn.transaction(|conn| {
+    let rebuilt = conn.transaction(|conn| -> AppResult<bool> {
         // Writers wait (SHARE conflicts with their ROW EXCLUSIVE), and those under way finish
         // first: no change is counted twice or missed. Another instance may have done it.
         conn.batch_execute("LOCK TABLE requests IN SHARE MODE; SELECT 1 FROM stats_zone FOR UPDATE")?;
@@ -90,7 +90,13 @@ pub fn count_days_of(conn: &mut DbConnection, zone: Tz) -> AppResult<bool> {
         }
         fold(conn)?;
         Ok(true)
-    })
+    })?;
+    if rebuilt {
+        // The fold rewrote every row: clear the dead ones and give the planner figures now
+        // rather than at autovacuum's next pass (outside a transaction, as VACUUM must be).
+        conn.batch_execute("VACUUM ANALYZE stats_received, stats_outcomes, stats_durations")?;
+    }
+    Ok(rebuilt)
 }
 
 /// The three tables of totals and their keys.
